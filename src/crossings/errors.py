@@ -1,0 +1,23 @@
+"""Errors a user can act on: each names the file, the line and the field that is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """A problem in a scenario or parameter file, reported as ``file:line: field: problem``.
+
+    The command line prints ``str(error)`` and exits with code 2; no traceback is shown.
+    """
+
+    def __init__(self, file: str | Path, line: int | None, field: str, problem: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.field = field
+        self.problem = problem
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
+        return f"{where}: {self.field}: {self.problem}"

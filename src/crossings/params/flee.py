@@ -1,0 +1,280 @@
+"""Flee's ``simsetting.yml``: the keys Flee 3.1 (and later) reads, typed, with Flee 3.1's defaults.
+
+Source of every default: flee-model.md §1.10 (Flee 3.1's reader). Keys that Flee 3.1 or a later Flee
+reads but crossings does not implement are accepted; when set to a value other than Flee's default they
+produce a one-line notice. Any other key is an error naming the file, line and key (so a typo such as
+``camp_wieght`` cannot silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crossings.errors import InputError
+
+
+@dataclass(frozen=True)
+class FleeSettings:
+    """The parameters of Flee's rules that crossings implements (units: km, km/day, probability/day)."""
+
+    max_move_speed: float = 360.0  # km/day; Flee 3.1 default
+    max_walk_speed: float = 35.0  # km/day
+    camp_weight: float = 1.0
+    conflict_weight: float = 0.31622776601683794  # 1/sqrt(10), Flee 3.1 default
+    foreign_weight: float = 1.0
+    conflict_movechance: float = 1.0
+    camp_movechance: float = 0.001
+    idpcamp_movechance: float = 0.1
+    default_movechance: float = 0.3
+    awareness_level: int = 1
+    capacity_buffer: float = 0.9
+    softening: float = 10.0  # km added to every route length
+    weight_softening: float = 0.0
+    weight_power: float = 1.0
+    distance_power: float = 1.0
+    avoid_short_stints: bool = False
+    start_on_foot: bool = False
+    movechance_pop_base: float = 10000.0
+    movechance_pop_scale_factor: float = 0.0
+    insert_day0: bool = True
+    conflict_zone_spawning_only: bool = True
+    conflict_spawn_decay: tuple[float, ...] | None = None
+    conflict_spawn_decay_interval: int = 30  # days per decay bin (fixed at 30 in 3.1)
+    hasten: int = 1
+    notices: tuple[str, ...] = field(default=(), compare=False)
+
+    def replace(self, **changes: Any) -> FleeSettings:
+        """A copy with some parameters changed (unknown names raise ``TypeError``)."""
+        return dataclasses.replace(self, **changes)
+
+
+# (section, yaml key) -> FleeSettings attribute, for keys crossings implements.
+_IMPLEMENTED: dict[tuple[str, str], str] = {
+    ("move_rules", "max_move_speed"): "max_move_speed",
+    ("move_rules", "max_walk_speed"): "max_walk_speed",
+    ("move_rules", "camp_weight"): "camp_weight",
+    ("move_rules", "conflict_weight"): "conflict_weight",
+    ("move_rules", "foreign_weight"): "foreign_weight",
+    ("move_rules", "conflict_movechance"): "conflict_movechance",
+    ("move_rules", "camp_movechance"): "camp_movechance",
+    ("move_rules", "idpcamp_movechance"): "idpcamp_movechance",
+    ("move_rules", "default_movechance"): "default_movechance",
+    ("move_rules", "awareness_level"): "awareness_level",
+    ("move_rules", "capacity_buffer"): "capacity_buffer",
+    ("move_rules", "softening"): "softening",
+    ("move_rules", "weight_softening"): "weight_softening",
+    ("move_rules", "weight_power"): "weight_power",
+    ("move_rules", "distance_power"): "distance_power",
+    ("move_rules", "avoid_short_stints"): "avoid_short_stints",
+    ("move_rules", "start_on_foot"): "start_on_foot",
+    ("move_rules", "movechance_pop_base"): "movechance_pop_base",
+    ("move_rules", "movechance_pop_scale_factor"): "movechance_pop_scale_factor",
+    ("spawn_rules", "insert_day0"): "insert_day0",
+    ("spawn_rules", "conflict_zone_spawning_only"): "conflict_zone_spawning_only",
+    ("spawn_rules", "conflict_spawn_decay"): "conflict_spawn_decay",
+    ("spawn_rules", "conflict_spawn_decay_interval"): "conflict_spawn_decay_interval",
+    ("optimisations", "hasten"): "hasten",
+}
+
+# Keys Flee 3.1 or a later Flee reads that crossings does not implement, with the value at which
+# ignoring them changes nothing (None: any value is harmless, e.g. log switches).
+_ACCEPTED: dict[tuple[str, str], Any] = {
+    ("log_levels", "agent"): 0,
+    ("log_levels", "link"): 0,
+    ("log_levels", "camp"): None,
+    ("log_levels", "conflict"): None,
+    ("log_levels", "init"): None,
+    ("log_levels", "idp_totals"): None,
+    ("log_levels", "granularity"): None,
+    ("move_rules", "max_crossing_speed"): None,  # read by 3.1 but unused
+    ("move_rules", "capacity_scaling"): 1.0,
+    ("move_rules", "stay_close_to_home"): False,
+    ("move_rules", "home_distance_power"): None,
+    ("move_rules", "use_pop_for_loc_weight"): False,
+    ("move_rules", "pop_power_for_loc_weight"): None,
+    ("move_rules", "use_v1_rules"): False,
+    ("move_rules", "children_avoid_hazards"): False,
+    ("move_rules", "boys_take_risk"): False,
+    ("move_rules", "match_camp_ethnicity"): False,
+    ("move_rules", "match_town_ethnicity"): False,
+    ("move_rules", "match_conflict_ethnicity"): False,
+    ("move_rules", "match_camp_religion"): False,
+    ("move_rules", "elderly_avoid_hazards"): False,
+    ("move_rules", "women_avoid_hazards"): False,
+    ("move_rules", "pruning_threshold"): None,
+    ("move_rules", "fixed_routes"): False,
+    ("move_rules", "use_economic_pull"): False,
+    ("move_rules", "two_system_decision_making"): False,
+    ("move_rules", "flee_when_starving"): False,
+    ("move_rules", "avoid_food_deprived_locations"): False,
+    ("move_rules", "food_security_weight"): None,
+    ("spawn_rules", "take_from_population"): False,
+    ("spawn_rules", "conflict_driven_spawning"): None,
+    ("spawn_rules", "flood_driven_spawning"): None,
+    ("spawn_rules", "sum_from_camps"): None,
+    ("spawn_rules", "read_from_agents_csv_file"): False,
+    ("spawn_rules", "empty_camps_on_day0"): False,
+    ("spawn_rules", "camps_are_sinks"): False,
+    ("spawn_rules", "camps_are_sicks"): False,
+    ("optimisations", "pruning_threshold"): None,
+    ("", "number_of_steps"): None,
+    ("", "conflict_input_file"): None,
+    ("", "flood_level_input_file"): None,
+    ("", "flood_rules"): None,
+    ("", "demographics"): None,
+}
+
+_SECTIONS = ("log_levels", "spawn_rules", "move_rules", "optimisations")
+
+
+def _norm(key: str) -> str:
+    """Flee's YAML keys are snake_case; a few in HEAD are CamelCase. Compare case-insensitively."""
+    out = []
+    for i, ch in enumerate(key):
+        if ch.isupper() and i > 0 and not key[i - 1].isupper() and key[i - 1] != "_":
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _known_in(section: str) -> list[str]:
+    return [k for (s, k) in list(_IMPLEMENTED) + list(_ACCEPTED) if s == section]
+
+
+class _SafeLineLoader(yaml.SafeLoader):
+    """A safe YAML loader (no language-specific tags) that keeps line numbers of mapping keys."""
+
+
+def _compose(path: Path, text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_SafeLineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, line, "yaml", str(problem)) from None
+
+
+def _value(path: Path, node: yaml.Node) -> Any:
+    """Build the Python value of a YAML node with the safe constructor (language tags are errors)."""
+    try:
+        return yaml.SafeLoader("").construct_document(node)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, node.start_mark.line + 1, "yaml", str(problem)) from None
+
+
+def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
+    """Convert a YAML value to the type of the default; errors name file, line and key."""
+    if key == "conflict_spawn_decay":
+        if value is None or value is False:
+            return None
+        if not isinstance(value, list) or not value:
+            raise InputError(path, line, key, "must be a non-empty list of numbers")
+        try:
+            out = tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            raise InputError(path, line, key, "must be a list of numbers") from None
+        if any(v < 0 for v in out):
+            raise InputError(path, line, key, "decay factors must not be negative")
+        return out
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise InputError(path, line, key, f"{value!r} is not true or false")
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+            raise InputError(path, line, key, f"{value!r} is not a whole number")
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                return float(str(value).strip())
+            except ValueError:
+                raise InputError(path, line, key, f"{value!r} is not a number") from None
+        return float(value)
+    return value
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "max_move_speed": (0.0, float("inf")),
+    "max_walk_speed": (0.0, float("inf")),
+    "camp_weight": (0.0, float("inf")),
+    "conflict_weight": (0.0, float("inf")),
+    "foreign_weight": (0.0, float("inf")),
+    "conflict_movechance": (0.0, 1.0),
+    "camp_movechance": (0.0, 1.0),
+    "idpcamp_movechance": (0.0, 1.0),
+    "default_movechance": (0.0, 1.0),
+    "awareness_level": (1, 6),
+    "capacity_buffer": (0.0, 1.0),
+    "softening": (0.0, float("inf")),
+    "hasten": (1, float("inf")),
+    "conflict_spawn_decay_interval": (1, float("inf")),
+    "movechance_pop_base": (1e-12, float("inf")),
+}
+
+
+def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeSettings:
+    """Read a Flee ``simsetting.yml`` into :class:`FleeSettings`; raise :class:`InputError` on any problem."""
+    path = Path(path)
+    base = base or FleeSettings()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, None, "file", "missing") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "encoding", "not valid UTF-8") from None
+    root = _compose(path, text)
+    if root is None:
+        return base
+    if not isinstance(root, yaml.MappingNode):
+        raise InputError(path, root.start_mark.line + 1, "yaml", "the file must be a mapping of sections")
+    changes: dict[str, Any] = {}
+    notices: list[str] = []
+
+    def handle(section: str, key_node: yaml.Node, value_node: yaml.Node) -> None:
+        line = key_node.start_mark.line + 1
+        raw_key = str(key_node.value)
+        key = _norm(raw_key)
+        where = f"{section}.{raw_key}" if section else raw_key
+        value = _value(path, value_node)
+        if (section, key) in _IMPLEMENTED:
+            attr = _IMPLEMENTED[(section, key)]
+            conv = _convert(path, line, key, value, getattr(FleeSettings(), attr))
+            if attr in _RANGES and conv is not None:
+                lo, hi = _RANGES[attr]
+                if not lo <= conv <= hi:
+                    raise InputError(path, line, where, f"{conv!r} is outside the allowed range [{lo}, {hi}]")
+            changes[attr] = conv
+            return
+        if (section, key) in _ACCEPTED:
+            harmless = _ACCEPTED[(section, key)]
+            if harmless is not None and value != harmless:
+                notices.append(f"{path}:{line}: {where}: crossings does not implement this Flee setting; ignored")
+            return
+        known = _known_in(section)
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(sorted(known))}"
+        raise InputError(path, line, where, f"not a key any Flee version reads{hint}")
+
+    for key_node, value_node in root.value:
+        key = str(key_node.value)
+        if key in _SECTIONS:
+            if value_node.tag == "tag:yaml.org,2002:null":
+                continue
+            if not isinstance(value_node, yaml.MappingNode):
+                raise InputError(path, key_node.start_mark.line + 1, key, "must be a mapping of settings")
+            for k, v in value_node.value:
+                handle(key, k, v)
+        else:
+            handle("", key_node, value_node)
+    return dataclasses.replace(base, **changes, notices=tuple(notices))

@@ -1,0 +1,78 @@
+"""Reading small CSV files with line numbers, so every error can name the file and line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from crossings.errors import InputError
+
+
+def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str]]]:
+    """Rows of a CSV file as (line number, stripped cells), blank rows and ``#`` comment rows dropped.
+
+    Accepts a UTF-8 byte-order mark, CRLF line ends, quoted fields and spaces after commas.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, None, "file", "missing") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "file", "is a directory, expected a CSV file") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(path, line, "encoding", "not valid UTF-8") from None
+    rows: list[tuple[int, list[str]]] = []
+    lines = text.splitlines()
+    try:
+        for lineno, cells in zip(range(1, len(lines) + 1), csv.reader(lines, skipinitialspace=True)):
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            if skip_hash and cells[0].startswith("#"):
+                continue
+            rows.append((lineno, cells))
+    except csv.Error as exc:
+        raise InputError(path, None, "csv", str(exc)) from None
+    return rows
+
+
+def parse_int(path: Path, line: int, field: str, text: str, *, allow_empty: int | None = None) -> int:
+    """An integer cell; ``allow_empty`` is the value an empty cell stands for (None: empty is an error)."""
+    if text == "" and allow_empty is not None:
+        return allow_empty
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, line, field, f"{text!r} is not a whole number") from None
+    if not value.is_integer() or abs(value) > 2**62:
+        raise InputError(path, line, field, f"{text!r} is not a whole number")
+    return int(value)
+
+
+def parse_float(path: Path, line: int, field: str, text: str) -> float:
+    """A finite floating-point cell."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(path, line, field, f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputError(path, line, field, f"{text!r} is not a finite number")
+    return value
+
+
+def parse_date(path: Path, line: int, field: str, text: str) -> dt.date:
+    """A date written strictly as YYYY-MM-DD."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise InputError(path, line, field, f"{text!r} is not a date in YYYY-MM-DD form")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(path, line, field, f"{text!r} is not a valid YYYY-MM-DD date") from None

@@ -1,0 +1,420 @@
+"""Reader for scenarios in Flee's input format (flee-model.md §2), into a validated :class:`Scenario`.
+
+Every problem is raised as :class:`~crossings.errors.InputError` naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from crossings.errors import InputError
+from crossings.params.flee import FleeSettings, read_simsetting
+from crossings.scenario.csvutil import parse_date, parse_float, parse_int, read_rows
+from crossings.scenario.model import (
+    CAMP,
+    CONFLICT,
+    FORWARD,
+    IDPCAMP,
+    MARKER,
+    TOWN,
+    Closure,
+    Links,
+    Locations,
+    Observed,
+    Scenario,
+    Series,
+)
+
+CLOSURE_KINDS = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
+_MAX_POPULATION = 10**12
+
+
+def is_flee_dir(path: Path) -> bool:
+    """True if ``path`` looks like a Flee scenario directory."""
+    return (path / "input_csv" / "locations.csv").is_file()
+
+
+def _kind_of(type_text: str) -> int | None:
+    t = type_text.lower()
+    if "camp" in t:
+        return IDPCAMP if "idp" in t else CAMP
+    if "conflict" in t:
+        return CONFLICT
+    if "forward" in t:
+        return FORWARD
+    if "marker" in t:
+        return MARKER
+    if "town" in t or "default" in t:
+        return TOWN
+    return None
+
+
+def _header(path: Path) -> list[str]:
+    """Column names from the first ``#`` line of a CSV (lower-cased, without ``#`` and quotes)."""
+    for _, cells in read_rows(path, skip_hash=False):
+        if cells and cells[0].startswith("#"):
+            cells = [cells[0].lstrip("#").strip().strip('"')] + cells[1:]
+            return [c.strip().strip('"').lower() for c in cells]
+        return []
+    return []
+
+
+def _read_period(input_dir: Path) -> tuple[dt.date, int]:
+    path = input_dir / "sim_period.csv"
+    if not path.is_file() and (input_dir / "conflict_period.csv").is_file():
+        path = input_dir / "conflict_period.csv"
+    start: dt.date | None = None
+    length: int | None = None
+    for line, cells in read_rows(path):
+        key = cells[0].strip().lower()
+        if len(cells) < 2:
+            raise InputError(path, line, key or "row", "expected two cells: key,value")
+        if key == "startdate":
+            start = parse_date(path, line, "StartDate", cells[1])
+        elif key == "length":
+            length = parse_int(path, line, "Length", cells[1])
+            if length < 1:
+                raise InputError(path, line, "Length", f"{length} is not a positive number of days")
+        else:
+            raise InputError(path, line, cells[0], "unknown key (expected StartDate or Length)")
+    if start is None:
+        raise InputError(path, None, "StartDate", "missing")
+    if length is None:
+        raise InputError(path, None, "Length", "missing")
+    return start, length
+
+
+def _read_locations(path: Path, hasten: int) -> Locations:
+    header = _header(path)
+    extra = {name: i for i, name in enumerate(header) if i >= 8}
+    rows = [(ln, c) for ln, c in read_rows(path)]
+    if not rows:
+        raise InputError(path, None, "locations", "no locations")
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    region, country = [], []
+    lat, lon, kind, start_kind, cdate, pop, cap, intensity = [], [], [], [], [], [], [], []
+    for line, c in rows:
+        if len(c) < 6:
+            raise InputError(path, line, "row", f"expected at least 6 columns (name..location_type), got {len(c)}")
+        c = c + [""] * (8 - len(c))
+        name = c[0]
+        if not name:
+            raise InputError(path, line, "name", "empty")
+        if name in seen:
+            raise InputError(path, line, "name", f"duplicate location {name!r} (first on line {seen[name]})")
+        seen[name] = line
+        k = _kind_of(c[5])
+        if k is None:
+            raise InputError(path, line, "location_type", f"unknown type {c[5]!r} "
+                             "(expected conflict_zone, town, camp, idpcamp, forwarding_hub or marker)")
+        x = parse_float(path, line, "latitude", c[3]) if c[3] else 0.0
+        y = parse_float(path, line, "longitude", c[4]) if c[4] else 0.0
+        if not -90.0 <= x <= 90.0:
+            raise InputError(path, line, "latitude", f"{x} is outside -90..90")
+        if not -180.0 <= y <= 180.0:
+            raise InputError(path, line, "longitude", f"{y} is outside -180..180")
+        date = 0
+        if k == CONFLICT:
+            date = parse_int(path, line, "conflict_date", c[6], allow_empty=0)
+            if date < 0:
+                raise InputError(path, line, "conflict_date", f"{date} is negative")
+        p = parse_int(path, line, "population", c[7], allow_empty=0)
+        if p < 0:
+            raise InputError(path, line, "population", f"{p} is negative")
+        if p > _MAX_POPULATION:
+            raise InputError(path, line, "population", f"{p} is implausibly large (more than 10^12)")
+        p //= hasten
+        inten = 1.0
+        if "conflict_intensity" in extra and extra["conflict_intensity"] < len(c) and c[extra["conflict_intensity"]]:
+            inten = parse_float(path, line, "conflict_intensity", c[extra["conflict_intensity"]])
+            if inten < 0:
+                raise InputError(path, line, "conflict_intensity", f"{inten} is negative")
+        names.append(name)
+        region.append(c[1])
+        country.append(c[2] if c[2] else "unknown")
+        lat.append(x)
+        lon.append(y)
+        kind.append(k)
+        start_kind.append(TOWN if (k == CONFLICT and date > 0) else k)
+        cdate.append(date)
+        is_camp = k in (CAMP, IDPCAMP)
+        pop.append(0 if is_camp else p)
+        cap.append(p if is_camp else -1)
+        intensity.append(inten if k == CONFLICT else -1.0)
+    home = country[0]
+    return Locations(
+        name=tuple(names), region=tuple(region), country=tuple(country),
+        lat=np.array(lat), lon=np.array(lon),
+        kind=np.array(kind, dtype=np.int8), start_kind=np.array(start_kind, dtype=np.int8),
+        conflict_date=np.array(cdate, dtype=np.int32), population=np.array(pop, dtype=np.int64),
+        capacity=np.array(cap, dtype=np.int64), intensity=np.array(intensity, dtype=np.float64),
+        foreign=np.array([c != home for c in country], dtype=bool),
+    )
+
+
+def _read_routes(path: Path, locs: Locations) -> Links:
+    header = _header(path)
+    col = {name: i for i, name in enumerate(header) if i >= 4}
+    index = {n: i for i, n in enumerate(locs.name)}
+    src, dst, dist, speed, walk, lines = [], [], [], [], [], []
+    for line, c in read_rows(path):
+        if len(c) < 3:
+            raise InputError(path, line, "row", f"expected name1,name2,distance; got {len(c)} columns")
+        for field, name in (("name1", c[0]), ("name2", c[1])):
+            if name not in index:
+                raise InputError(path, line, field, f"route to unknown location {name!r}")
+        a, b = index[c[0]], index[c[1]]
+        if a == b:
+            raise InputError(path, line, "name2", f"route from {c[0]!r} to itself")
+        d = parse_float(path, line, "distance", c[2])
+        if d < 0:
+            raise InputError(path, line, "distance", f"{d} is negative")
+        sp = np.nan
+        if "max_move_speed" in col and col["max_move_speed"] < len(c) and c[col["max_move_speed"]]:
+            sp = parse_float(path, line, "max_move_speed", c[col["max_move_speed"]])
+            if sp <= 0:
+                raise InputError(path, line, "max_move_speed", f"{sp} is not a positive speed")
+        wp = 0.0
+        if "walk_probability" in col and col["walk_probability"] < len(c) and c[col["walk_probability"]]:
+            wp = parse_float(path, line, "walk_probability", c[col["walk_probability"]])
+            if not 0.0 <= wp <= 1.0:
+                raise InputError(path, line, "walk_probability", f"{wp} is not a probability")
+        fr = c[3] if len(c) > 3 else ""
+        if fr not in ("", "0", "1", "2"):
+            raise InputError(path, line, "forced_redirection", f"{fr!r} is not empty, 0, 1 or 2")
+        # Flee 3.1 creates a duplicate pair of links for forced_redirection 1 (double weight for that road).
+        copies = 2 if fr == "1" else 1
+        for _ in range(copies):
+            for s, e in ((a, b), (b, a)):
+                src.append(s)
+                dst.append(e)
+                dist.append(d)
+                speed.append(sp)
+                walk.append(wp)
+                lines.append(line)
+    return Links(
+        src=np.array(src, dtype=np.int32), dst=np.array(dst, dtype=np.int32),
+        distance=np.array(dist, dtype=np.float64), speed=np.array(speed, dtype=np.float64),
+        walk_probability=np.array(walk, dtype=np.float64), line=np.array(lines, dtype=np.int32),
+    )
+
+
+def _read_closures(path: Path, locs: Locations, length: int) -> tuple[Closure, ...]:
+    if not path.is_file():
+        return ()
+    names = set(locs.name)
+    countries = set(locs.country)
+    out = []
+    for line, c in read_rows(path):
+        c = c + [""] * (5 - len(c))
+        kind = c[0].lower()
+        if kind not in CLOSURE_KINDS:
+            raise InputError(path, line, "closure_type", f"unknown type {c[0]!r} (expected {', '.join(CLOSURE_KINDS)})")
+        start = parse_int(path, line, "closure_start", c[3])
+        end = parse_int(path, line, "closure_end", c[4])
+        if start < 0:
+            raise InputError(path, line, "closure_start", f"{start} is negative")
+        if end < -1:
+            raise InputError(path, line, "closure_end", f"{end} is not a day or -1 (never)")
+        if kind != "remove_forced_redirection" and end != -1 and end < start:
+            raise InputError(path, line, "closure_end", f"day {end} is before the closure starts (day {start})")
+        if kind == "country":
+            for field, v in (("name1", c[1]), ("name2", c[2])):
+                if v not in countries:
+                    raise InputError(path, line, field, f"unknown country {v!r}")
+        else:
+            needed = (("name1", c[1]),) if kind in ("location", "camp", "idpcamp") else (
+                ("name1", c[1]), ("name2", c[2]))
+            for field, v in needed:
+                if v not in names:
+                    raise InputError(path, line, field, f"unknown location {v!r}")
+        if kind in ("camp", "idpcamp") and locs.kind[locs.index(c[1])] not in (CAMP, IDPCAMP):
+            raise InputError(path, line, "name1", f"{c[1]!r} is not a camp")
+        out.append(Closure(kind, c[1], c[2], start, end, line))
+    return tuple(out)
+
+
+def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    rows = read_rows(path, skip_hash=False)
+    if not rows:
+        raise InputError(path, None, "conflicts", "empty file")
+    _, head = rows[0]
+    index = {n: i for i, n in enumerate(locs.name)}
+    cols: list[int] = []
+    keep: list[int] = []  # position of each kept column among the value cells
+    names = [n.strip().strip('"') for n in head[1:]]
+    while names and names[-1] == "":
+        names.pop()
+    for pos, name in enumerate(names):
+        if name == "":
+            raise InputError(path, rows[0][0], f"column {pos + 2}", "empty location name")
+        if name not in index:
+            # Flee 3.1 prints an error for such a column and ignores it; the reference inputs have one.
+            notices.append(f"{path}:{rows[0][0]}: {name}: conflict column names an unknown location; ignored")
+            continue
+        cols.append(index[name])
+        keep.append(pos)
+    n = len(names)
+    data = np.zeros((len(rows) - 1, len(cols)), dtype=np.float64)
+    for r, (line, c) in enumerate(rows[1:]):
+        vals = c[1:]
+        while len(vals) > n and vals[-1] == "":
+            vals.pop()
+        if len(vals) != n:
+            raise InputError(path, line, "row", f"expected {n} values after the day, got {len(vals)}")
+        for j, pos in enumerate(keep):
+            v = parse_float(path, line, locs.name[cols[j]], vals[pos])
+            if v < 0:
+                raise InputError(path, line, locs.name[cols[j]], f"{v} is a negative conflict intensity")
+            data[r, j] = v
+    if data.shape[0] < length:
+        raise InputError(path, rows[-1][0], "days", f"conflicts.csv covers {data.shape[0]} days but the period "
+                         f"is {length} days")
+    return np.array(cols, dtype=np.int32), data
+
+
+def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], list[float], list[int]]:
+    """(day offsets, counts / hasten, line numbers) of one observed series file."""
+    days: list[int] = []
+    vals: list[float] = []
+    lines: list[int] = []
+    for i, (line, c) in enumerate(read_rows(path)):
+        if i == 0 and c[0] in ("Date", "DateTime"):
+            continue
+        if len(c) < 2 or c[1] == "":
+            continue
+        d = parse_date(path, line, "date", c[0])
+        v = parse_int(path, line, "count", c[1])
+        if v < 0:
+            raise InputError(path, line, "count", f"{v} is negative")
+        days.append((d - start).days)
+        vals.append(v / hasten)
+        lines.append(line)
+    if not days:
+        raise InputError(path, None, "data", "no data rows")
+    for k in range(1, len(days)):
+        if days[k] < days[k - 1]:
+            raise InputError(path, lines[k], "date", "dates are not in increasing order")
+    return days, vals, lines
+
+
+def _add_stepwise(a: tuple[list[int], list[float]], b: tuple[list[int], list[float]]) -> tuple[list[int], list[float]]:
+    """Add two series the way Flee 3.1 does for several files on one data_layout row: no interpolation."""
+    days = sorted(set(a[0]) | set(b[0]))
+
+    def at(series: tuple[list[int], list[float]], day: int) -> float:
+        value = 0.0
+        for d, v in zip(*series):
+            if d <= day:
+                value = v
+        return value
+
+    return days, [at(a, d) + at(b, d) for d in days]
+
+
+def _inside(base: Path, name: str, path: Path, line: int, field: str) -> Path:
+    target = (base / name).resolve()
+    if base.resolve() not in target.parents:
+        raise InputError(path, line, field, f"{name!r} points outside {base}")
+    return target
+
+
+def _read_observed(
+    src: Path, locs: Locations, start: dt.date, hasten: int, corrections_path: Path, notices: list[str]
+) -> Observed:
+    layout = src / "data_layout.csv"
+    rows = read_rows(layout)
+    if not rows or rows[0][1][0] != "total" or len(rows[0][1]) < 2:
+        raise InputError(layout, rows[0][0] if rows else None, "total", "the first row must be total,<file>")
+    camp_idx = [i for i in range(len(locs)) if locs.kind[i] in (CAMP, IDPCAMP)]
+    camp_names = {locs.name[i] for i in camp_idx}
+    series: dict[str, tuple[list[int], list[float], list[int]]] = {}
+    seen: dict[str, int] = {}
+    for line, c in rows:
+        name = c[0]
+        if name in seen:
+            raise InputError(layout, line, "name", f"duplicate row for {name!r} (first on line {seen[name]})")
+        seen[name] = line
+        if name != "total" and name not in camp_names:
+            # Flee 3.1 uses only the rows of camps; the reference inputs have rows for other places too.
+            what = "not a camp" if name in locs.name else "not a location in locations.csv"
+            notices.append(f"{layout}:{line}: {name}: {what}; its data are not used")
+            continue
+        files = [f for f in c[1:] if f]
+        if not files:
+            raise InputError(layout, line, "file", "no data file named")
+        acc: tuple[list[int], list[float], list[int]] | None = None
+        for f in files:
+            s = _read_series(_inside(src, f, layout, line, "file"), start, hasten)
+            if acc is None:
+                acc = s
+            else:
+                d, v = _add_stepwise((acc[0], acc[1]), (s[0], s[1]))
+                acc = (d, v, [0] * len(d))
+        assert acc is not None
+        series[name] = acc
+    for i in camp_idx:
+        if locs.name[i] not in series:
+            raise InputError(layout, None, locs.name[i], "camp in locations.csv has no row in data_layout.csv")
+    # Registration corrections (flee-model.md §1.9): scale earlier points by value_i / value_{i-1}.
+    if corrections_path.is_file():
+        for line, c in read_rows(corrections_path):
+            name = c[0]
+            if name not in series or name == "total":
+                raise InputError(corrections_path, line, "camp_name", f"{name!r} is not a camp with data")
+            if len(c) < 2:
+                raise InputError(corrections_path, line, "date", "missing")
+            day = (parse_date(corrections_path, line, "date", c[1]) - start).days
+            d, v, ln = series[name]
+            if day not in d:
+                raise InputError(corrections_path, line, "date", f"{c[1]} matches no data point of {name!r}")
+            i = d.index(day)
+            if i == 0:
+                raise InputError(corrections_path, line, "date", f"{c[1]} is the first data point of {name!r}; "
+                                 "nothing before it to correct")
+            if v[i - 1] == 0:
+                raise InputError(corrections_path, line, "date", f"the data point before {c[1]} is 0; "
+                                 "the correction ratio is undefined")
+            ratio = v[i] / v[i - 1]
+            series[name] = (d, [x * ratio for x in v[:i]] + v[i:], ln)
+
+    def mk(name: str) -> Series:
+        d, v, _ = series[name]
+        return Series(np.array(d, dtype=np.float64), np.array(v, dtype=np.float64))
+
+    return Observed(total=mk("total"), camps=tuple(camp_idx), camp_series=tuple(mk(locs.name[i]) for i in camp_idx))
+
+
+def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenario:
+    """Read a Flee scenario directory (input_csv/, source_data/, simsetting.yml) into a :class:`Scenario`."""
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(root, None, "scenario", "not a directory")
+    inp = root / "input_csv"
+    src = root / "source_data"
+    yml = root / "simsetting.yml"
+    s = read_simsetting(yml) if yml.is_file() else (settings or FleeSettings())
+    if settings is not None and yml.is_file():
+        s = settings
+    notices: list[str] = list(s.notices)
+    start, length = _read_period(inp)
+    locs = _read_locations(inp / "locations.csv", s.hasten)
+    links = _read_routes(inp / "routes.csv", locs)
+    closures = _read_closures(inp / "closures.csv", locs, length)
+    cpath = inp / "conflicts.csv"
+    if cpath.is_file():
+        ccols, cdata = _read_conflicts(cpath, locs, length, notices)
+    else:
+        ccols, cdata = np.zeros(0, dtype=np.int32), np.zeros((length, 0))
+    observed = None
+    if (src / "data_layout.csv").is_file():
+        observed = _read_observed(src, locs, start, s.hasten, inp / "registration_corrections.csv", notices)
+    return Scenario(
+        name=root.resolve().name, path=root, format="flee", start_date=start, length=length,
+        locations=locs, links=links, closures=closures, conflict_locations=ccols, conflicts=cdata,
+        observed=observed, settings=s, default_rules="flee31", notices=tuple(notices),
+    )
