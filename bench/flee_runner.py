@@ -11,6 +11,7 @@ working directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -94,13 +95,24 @@ def header_line(camps: list[str], idp_totals: bool) -> str:
 
 
 def day_row(
-    t: int, day: date, camps: list, data: list[int], eco: flee.Ecosystem, raw: int, debt: int, idp_totals: bool
+    t: int,
+    day: date,
+    camps: list,
+    data: list[int],
+    eco: flee.Ecosystem,
+    raw: int,
+    debt: int,
+    idp_totals: bool,
 ) -> str:
     """One out.csv row for day t, after that day's movement."""
     fields: list[str] = [str(t), day.isoformat()]
     abs_errs = []
     for loc, value in zip(camps, data, strict=True):
-        fields += [str(loc.numAgents), str(value), str(analysis.rel_error(val=loc.numAgents, correct_val=value))]
+        fields += [
+            str(loc.numAgents),
+            str(value),
+            str(analysis.rel_error(val=loc.numAgents, correct_val=value)),
+        ]
         abs_errs.append(analysis.abs_error(val=loc.numAgents, correct_val=value))
     if raw > 0:
         in_camps_sim = sum(loc.numAgents for loc in camps)
@@ -172,25 +184,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {scenario} has no simsetting.yml", file=sys.stderr)
         return 2
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    if args.quiet:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives for the whole process
 
     cwd = os.getcwd()
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="flee-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="flee-run-") as tmp, open(os.devnull, "w") as devnull:
         workdir = os.path.join(tmp, scenario.name)
         shutil.copytree(scenario, workdir)
         tmp_out = out_path.with_name(out_path.name + ".part")
+        chatter = contextlib.redirect_stderr(devnull) if args.quiet else contextlib.nullcontext()
         try:
-            with open(tmp_out, "w", encoding="utf-8", newline="") as fh:
+            with chatter, open(tmp_out, "w", encoding="utf-8", newline="") as fh:
                 n_days = simulate(workdir, args.seed, args.days, fh)
+        except BaseException:
+            tmp_out.unlink(missing_ok=True)
+            raise
         finally:
             os.chdir(cwd)
         tmp_out.replace(out_path)
-    print(
-        f"flee_runner: {scenario.name} seed {args.seed}: {n_days} days in {time.perf_counter() - t0:.1f} s",
-        file=sys.__stderr__,
-    )
+    print(f"flee_runner: {scenario.name} seed {args.seed}: {n_days} days in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

@@ -1,0 +1,15 @@
+"""crossings: a fast agent-based simulator of people fleeing war and conscription.
+
+Runs scenarios in Flee's input format unchanged (``load_scenario``, ``run``) and returns results as data.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from crossings.api import load_scenario, run  # noqa: E402
+from crossings.engine.simulation import Simulation  # noqa: E402
+from crossings.errors import InputError  # noqa: E402
+from crossings.results import Results  # noqa: E402
+
+__all__ = ["InputError", "Results", "Simulation", "__version__", "load_scenario", "run"]

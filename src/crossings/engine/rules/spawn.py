@@ -1,0 +1,93 @@
+"""Data-driven spawning (flee-model.md §1.3, checklist items 1–4): day-0 camp pre-population, daily
+inflow from the observed total with the refugee-debt rule, spawn locations ∝ pop × intensity × decay."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.rng import geometric_wait
+from crossings.engine.rule import Rule
+from crossings.errors import InputError
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+
+def conflict_decay(s_decay: tuple[float, ...] | None, interval: int, elapsed: np.ndarray) -> np.ndarray:
+    """Flee's decay factor for days since onset: list element min(floor(Δt / interval), len − 1)."""
+    if not s_decay:
+        return np.ones(elapsed.shape)
+    table = np.asarray(s_decay, dtype=np.float64)
+    idx = np.minimum(np.maximum(elapsed, 0) // interval, len(table) - 1)
+    return table[idx]
+
+
+class DataDrivenSpawning(Rule):
+    """New agents appear at conflict zones so that the agent count follows the observed total: on day t,
+    int T(t) − int T(t−1) agents minus any refugee debt (falls are remembered, agents are never removed)."""
+
+    name = "spawn"
+    reads = ("world.intensity", "world.time_of_conflict", "world.movechance")
+    writes = ("agents.loc", "agents.home", "agents.wake", "world.present", "flows.spawned")
+
+    def init(self, sim: Simulation) -> None:
+        self.debt = 0
+        obs = sim.scenario.observed
+        n = sim.days
+        self.total = obs.total_by_day(n) if obs is not None else np.zeros(n, dtype=np.int64)
+
+    def weights(self, sim: Simulation, time: int) -> np.ndarray:
+        """Spawn weight of each location at Flee's ``e.time`` = ``time``."""
+        w = sim.world
+        s = sim.settings
+        pop = sim.scenario.locations.population.astype(np.float64)
+        active = w.intensity > 0
+        decay = conflict_decay(s.conflict_spawn_decay, s.conflict_spawn_decay_interval,
+                               time - w.time_of_conflict)
+        return np.where(active, pop * w.intensity * decay, 0.0)
+
+    def place(self, sim: Simulation, day: int, where: np.ndarray) -> None:
+        """Add agents at locations ``where`` (one entry per agent)."""
+        if where.size == 0:
+            return
+        a = sim.agents
+        rows = a.add(len(where))
+        a.loc[rows] = where
+        a.home[rows] = where
+        a.wake[rows] = day - 1 + geometric_wait(sim.rng["spawn"], sim.world.movechance[where])
+        counts = np.bincount(where, minlength=len(sim.world.present))
+        sim.world.present += counts
+        sim.flows.spawned += counts
+
+    def step(self, sim: Simulation, day: int) -> None:
+        s = sim.settings
+        obs = sim.scenario.observed
+        if day == 0:
+            if s.insert_day0 and obs is not None:
+                d0 = obs.camps_by_day(1)[0]
+                self.place(sim, 0, np.repeat(np.asarray(obs.camps, dtype=np.int64), d0))
+                return
+            new = int(self.total[0])
+        else:
+            new = int(self.total[day] - self.total[day - 1]) - self.debt
+            if new < 0:
+                self.debt = -new
+                new = 0
+            else:
+                self.debt = 0
+        sim.debt = self.debt
+        if new <= 0:
+            return
+        # Flee refreshes spawn weights at time t only when a conflict started today; else they date from t−1.
+        w = self.weights(sim, day if sim.onset_today else day - 1)
+        total = w.sum()
+        if total <= 0:
+            raise InputError(sim.scenario.path, None, f"day {day}",
+                             f"{new} agents to spawn but no location is a conflict zone")
+        cdf = np.cumsum(w / total)
+        u = sim.rng["spawn"].random(new)
+        where = np.minimum(np.searchsorted(cdf, u, side="right"), len(w) - 1)
+        # never a zero-weight location (guards the rounding at the top of the cdf)
+        self.place(sim, day, where.astype(np.int64))

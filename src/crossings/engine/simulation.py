@@ -1,0 +1,146 @@
+"""Wiring: build the state, run the plan of rules day by day, record stocks and flows. Nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from crossings.engine.kernels import path_cdf
+from crossings.engine.rng import stream
+from crossings.engine.rule import Rule
+from crossings.engine.rules import (
+    Closures,
+    ConflictOnsets,
+    DataDrivenSpawning,
+    LocationScores,
+    MovePhase,
+    TravelPhase,
+)
+from crossings.engine.state import AgentTable
+from crossings.engine.world import World
+from crossings.errors import InputError
+from crossings.results import Results
+from crossings.scenario.model import Scenario
+
+RULE_SETS = ("flee31", "crossings")
+STREAMS = ("spawn", "wake", "route", "move", "travel")
+
+
+@dataclass
+class DayFlows:
+    """Flows of one day, zeroed at its start."""
+
+    spawned: np.ndarray
+    arrivals: np.ndarray
+    departures: np.ndarray
+    link_entries: np.ndarray
+    link_exits: np.ndarray
+
+    def clear(self) -> None:
+        for arr in (self.spawned, self.arrivals, self.departures, self.link_entries, self.link_exits):
+            arr[:] = 0
+
+
+def default_plan() -> list[Rule]:
+    """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel."""
+    return [ConflictOnsets(), DataDrivenSpawning(), Closures(), LocationScores(), MovePhase(), TravelPhase()]
+
+
+class Simulation:
+    """One run of a scenario with one seed and one rule set; ``run()`` returns :class:`Results`."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
+                 check: bool = False, plan: list[Rule] | None = None) -> None:
+        self.scenario = scenario
+        self.settings = scenario.settings
+        self.seed = int(seed)
+        self.rules = rules or scenario.default_rules
+        if self.rules not in RULE_SETS:
+            raise ValueError(f"unknown rule set {self.rules!r}; choose one of {', '.join(RULE_SETS)}")
+        self.days = int(days) if days is not None else scenario.length
+        if self.days < 1:
+            raise ValueError("days must be at least 1")
+        n_rows = scenario.conflicts.shape[0]
+        if scenario.conflicts.shape[1] and n_rows < self.days:
+            raise InputError(scenario.path / "input_csv" / "conflicts.csv", None, "days",
+                             f"covers {n_rows} days; the run asks for {self.days}")
+        self.check = check
+        self.plan = plan if plan is not None else default_plan()
+        self.timings = {r.name: 0.0 for r in self.plan}
+
+    def describe_plan(self) -> str:
+        """The day's order of rules with what each reads and writes, one line per rule."""
+        return "\n".join(f"{i + 1}. {r.name}: reads {', '.join(r.reads) or '-'}; writes {', '.join(r.writes) or '-'}"
+                         for i, r in enumerate(self.plan))
+
+    def refresh_route_cdf(self) -> None:
+        """Recompute route weights from today's scores, capacity multipliers and open links."""
+        w = self.world
+        self.route_cdf = path_cdf(w.paths, w.path_open, w.score, w.capmult, self.settings, len(w.kind))
+
+    def _setup(self) -> None:
+        sc = self.scenario
+        self.world = World.initial(sc, self.settings)
+        self.agents = AgentTable(capacity=self._expected_agents())
+        self.rng = {name: stream(self.seed, name) for name in STREAMS}
+        n_loc, n_link = len(sc.locations), len(sc.links)
+        self.flows = DayFlows(*(np.zeros(n, dtype=np.int64) for n in (n_loc, n_loc, n_loc, n_link, n_link)))
+        self.onset_today = False
+        self.debt = 0
+        self.route_cdf = np.zeros(0)
+        for r in self.plan:
+            r.init(self)
+
+    def _expected_agents(self) -> int:
+        obs = self.scenario.observed
+        if obs is None:
+            return 1024
+        total = obs.total_by_day(self.days)
+        return int(max(total.max(), 0) + obs.camps_by_day(1).sum() + 1024)
+
+    def census_check(self, day: int) -> None:
+        """Assert that stocks equal the agent census (nobody created or lost)."""
+        a, w = self.agents, self.world
+        at = a.link < 0
+        present = np.bincount(a.loc[at], minlength=len(w.present))
+        on_link = np.bincount(a.link[~at], minlength=len(w.on_link))
+        if not np.array_equal(present, w.present):
+            bad = np.flatnonzero(present != w.present)[:3]
+            raise AssertionError(f"day {day}: location stocks {w.present[bad]} != census {present[bad]} at {bad}")
+        if not np.array_equal(on_link, w.on_link):
+            raise AssertionError(f"day {day}: link stocks differ from the census")
+        if present.sum() + on_link.sum() != len(a):
+            raise AssertionError(f"day {day}: {len(a)} agents but {present.sum() + on_link.sum()} counted")
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> Results:
+        """Run all days and return the recorded results."""
+        t0 = time.perf_counter()
+        self._setup()
+        sc = self.scenario
+        res = Results.allocate(sc, self.days, self.seed, self.rules)
+        agent_steps = 0
+        for day in range(self.days):
+            self.flows.clear()
+            for r in self.plan:
+                t = time.perf_counter()
+                r.step(self, day)
+                self.timings[r.name] += time.perf_counter() - t
+            if self.check:
+                self.census_check(day)
+            res.record(day, self.world, self.flows, len(self.agents), self.debt)
+            agent_steps += len(self.agents)
+            if progress is not None:
+                progress(day + 1, self.days)
+        res.wall_seconds = time.perf_counter() - t0
+        res.agent_steps = agent_steps
+        res.bytes_per_agent = self.agents.bytes_per_agent
+        return res
+
+
+def run(scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
+        check: bool = False) -> Results:
+    """Run ``scenario`` once and return its :class:`Results`."""
+    return Simulation(scenario, seed=seed, rules=rules, days=days, check=check).run()

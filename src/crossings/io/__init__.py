@@ -1,0 +1,1 @@
+"""Writing run outputs atomically (temporary file, then rename)."""

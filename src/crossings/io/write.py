@@ -1,0 +1,67 @@
+"""Atomic output files: each is written to a temporary name in the same directory, then renamed, so a
+reader never sees a half-written file; summary.json is written last and marks a complete run."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
+    def w(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    atomic_write(path, w)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (sorted keys, two-space indent)."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
+    """Write a table given as columns to Parquet atomically (zstd-compressed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(columns)
+    if metadata:
+        table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_run(results: Any, out: Path) -> None:
+    """Write a run's out.csv, locations.parquet, links.parquet and, last, summary.json into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary_path = out / "summary.json"
+    if summary_path.exists():
+        summary_path.unlink()  # the old summary must not vouch for new, partly written files
+    if results.camps:
+        write_text(out / "out.csv", results.flee_out_csv())
+    meta = {"crossings": json.dumps({"seed": results.seed, "scenario": results.scenario.name,
+                                     "rules": results.rules})}
+    write_parquet(out / "locations.parquet", results.location_table(), meta)
+    write_parquet(out / "links.parquet", results.link_table(), meta)
+    write_json(summary_path, results.summary())

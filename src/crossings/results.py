@@ -1,0 +1,195 @@
+"""Results that describe themselves: daily stocks (``n_*``) and flows (``new_*``) per location and link,
+with Flee's out.csv view, the ARD against observed data, and tables for pandas or Parquet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crossings.observed.metrics import mean_ard
+from crossings.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crossings.engine.world import World
+
+# name -> (unit, kind, dimension)
+LOCATION_SERIES = {
+    "n_present": ("agents", "stock", "location"),
+    "new_spawned": ("agents/day", "flow", "location"),
+    "new_arrivals": ("agents/day", "flow", "location"),
+    "new_departures": ("agents/day", "flow", "location"),
+}
+LINK_SERIES = {
+    "n_on_link": ("agents", "stock", "link"),
+    "new_link_entries": ("agents/day", "flow", "link"),
+    "new_link_exits": ("agents/day", "flow", "link"),
+}
+
+
+@dataclass
+class Results:
+    """Everything a run recorded, day by day (arrays shaped (days, locations) or (days, links))."""
+
+    scenario: Scenario
+    days: int
+    seed: int
+    rules: str
+    series: dict[str, np.ndarray]
+    n_agents: np.ndarray  # (days,)
+    refugee_debt: np.ndarray  # (days,)
+    wall_seconds: float = 0.0
+    agent_steps: int = 0
+    bytes_per_agent: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def allocate(cls, sc: Scenario, days: int, seed: int, rules: str) -> Results:
+        """Empty results for a run of ``days`` days."""
+        n_loc, n_link = len(sc.locations), len(sc.links)
+        series = {k: np.zeros((days, n_loc), dtype=np.int64) for k in LOCATION_SERIES}
+        series.update({k: np.zeros((days, n_link), dtype=np.int64) for k in LINK_SERIES})
+        return cls(sc, days, seed, rules, series, np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64))
+
+    def record(self, day: int, world: World, flows: Any, n_agents: int, debt: int) -> None:
+        """Store the end-of-day stocks and the day's flows."""
+        s = self.series
+        s["n_present"][day] = world.present
+        s["n_on_link"][day] = world.on_link
+        s["new_spawned"][day] = flows.spawned
+        s["new_arrivals"][day] = flows.arrivals
+        s["new_departures"][day] = flows.departures
+        s["new_link_entries"][day] = flows.link_entries
+        s["new_link_exits"][day] = flows.link_exits
+        self.n_agents[day] = n_agents
+        self.refugee_debt[day] = debt
+
+    # ---- views -------------------------------------------------------------------------------------
+    @property
+    def dates(self) -> list[dt.date]:
+        """Calendar date of each recorded day."""
+        return [self.scenario.date_of(d) for d in range(self.days)]
+
+    @property
+    def camps(self) -> list[int]:
+        """Location indices of the camps with observed data (Flee's out.csv columns)."""
+        obs = self.scenario.observed
+        return list(obs.camps) if obs is not None else []
+
+    def camp_sim(self) -> np.ndarray:
+        """Simulated agents present at each observed camp, (days, camps)."""
+        return self.series["n_present"][:, self.camps]
+
+    def camp_data(self) -> np.ndarray:
+        """Observed (interpolated) counts at each camp, (days, camps)."""
+        obs = self.scenario.observed
+        return obs.camps_by_day(self.days) if obs is not None else np.zeros((self.days, 0), dtype=np.int64)
+
+    def ard(self) -> dict[str, float]:
+        """Flee's validation error against observed camp counts: mean normal and rescaled ARD."""
+        if not self.camps:
+            return {}
+        sim, data = self.camp_sim(), self.camp_data()
+        return {"ard_normal": mean_ard(sim, data, rescaled=False), "ard_rescaled": mean_ard(sim, data, rescaled=True)}
+
+    def flee_out_csv(self) -> str:
+        """Flee's out.csv (flee-model.md §3.1) as text."""
+        sc = self.scenario
+        names = [sc.locations.name[c] for c in self.camps]
+        sim = self.camp_sim()
+        data = self.camp_data()
+        raw = sc.observed.total_by_day(self.days) if sc.observed is not None else np.zeros(self.days, np.int64)
+        head = ["Day", "Date"]
+        for n in names:
+            head += [f"{n} sim", f"{n} data", f"{n} error"]
+        head += ["Total error", "refugees in camps (UNHCR)", "total refugees (simulation)",
+                 "raw UNHCR refugee count", "refugees in camps (simulation)", "refugee_debt"]
+        buf = io.StringIO()
+        buf.write(",".join(head) + "\n")
+        for t in range(self.days):
+            row = [str(t), sc.date_of(t).isoformat()]
+            for j in range(len(names)):
+                s_, d_ = int(sim[t, j]), int(data[t, j])
+                err = round(abs(s_ / d_ - 1.0), 4) if d_ != 0 else 0.0
+                row += [str(s_), str(d_), repr(err)]
+            if raw[t] > 0:
+                total_err = float(np.abs(sim[t] - data[t]).sum()) / float(raw[t])
+                row += [repr(total_err), str(int(data[t].sum())), str(int(self.n_agents[t])), str(int(raw[t])),
+                        str(int(sim[t].sum())), str(int(self.refugee_debt[t]))]
+            else:
+                row += ["0"] * 6
+            buf.write(",".join(row) + "\n")
+        return buf.getvalue()
+
+    def summary(self) -> dict[str, Any]:
+        """The run's summary (what summary.json holds)."""
+        from crossings import __version__
+
+        out: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "scenario_path": str(self.scenario.path),
+            "format": self.scenario.format,
+            "rules": self.rules,
+            "seed": self.seed,
+            "days": self.days,
+            "start_date": self.scenario.start_date.isoformat(),
+            "agents_final": int(self.n_agents[-1]) if self.days else 0,
+            "wall_seconds": round(self.wall_seconds, 4),
+            "agent_steps": int(self.agent_steps),
+            "bytes_per_agent": self.bytes_per_agent,
+            "crossings_version": __version__,
+        }
+        out.update({k: round(v, 6) for k, v in self.ard().items()})
+        out.update(self.meta)
+        return out
+
+    def location_table(self) -> dict[str, np.ndarray | list[str]]:
+        """Long table (one row per day and location) of every location stock and flow, as columns."""
+        sc = self.scenario
+        n_loc = len(sc.locations)
+        day = np.repeat(np.arange(self.days, dtype=np.int32), n_loc)
+        cols: dict[str, Any] = {
+            "day": day,
+            "date": np.repeat(np.array([d.isoformat() for d in self.dates]), n_loc),
+            "location": np.tile(np.array(sc.locations.name), self.days),
+            "country": np.tile(np.array(sc.locations.country), self.days),
+        }
+        for k in LOCATION_SERIES:
+            cols[k] = self.series[k].reshape(-1)
+        return cols
+
+    def link_table(self) -> dict[str, Any]:
+        """Long table (one row per day and directed link) of link stocks and flows, as columns."""
+        sc = self.scenario
+        names = np.array(sc.locations.name)
+        n_link = len(sc.links)
+        cols: dict[str, Any] = {
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), n_link),
+            "link": np.tile(np.arange(n_link, dtype=np.int32), self.days),
+            "from": np.tile(names[sc.links.src], self.days),
+            "to": np.tile(names[sc.links.dst], self.days),
+        }
+        for k in LINK_SERIES:
+            cols[k] = self.series[k].reshape(-1)
+        return cols
+
+    def to_frame(self, what: str = "locations") -> pd.DataFrame:
+        """Stocks and flows as a pandas DataFrame (``what``: "locations", "links" or "camps")."""
+        import pandas as pd
+
+        if what == "locations":
+            return pd.DataFrame(self.location_table())
+        if what == "links":
+            return pd.DataFrame(self.link_table())
+        if what == "camps":
+            names = [self.scenario.locations.name[c] for c in self.camps]
+            idx = pd.Index(self.dates, name="date")
+            sim = pd.DataFrame(self.camp_sim(), index=idx, columns=names)
+            data = pd.DataFrame(self.camp_data(), index=idx, columns=names)
+            return pd.concat({"sim": sim, "data": data}, axis=1)
+        raise ValueError(f"unknown table {what!r}; choose locations, links or camps")
