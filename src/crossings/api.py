@@ -21,9 +21,10 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False) -> Results:
-    """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's)."""
+        check: bool = False, kernel: str = "auto") -> Results:
+    """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
+    ``kernel`` is "numba" (compiled), "numpy" (its vectorised twin) or "auto" (numba for large runs)."""
     from crossings.engine.simulation import Simulation
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    return Simulation(sc, seed=seed, rules=rules, days=days, check=check).run()
+    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
     r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: flee31 for Flee-format scenarios)")
+    r.add_argument("--kernel", choices=("auto", "numba", "numpy"), default="auto",
+                   help="hot-loop implementation: compiled (numba), its vectorised twin (numpy), or auto "
+                        "(numba when the run expects 50,000 agents or more)")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
     return p
@@ -70,7 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.seed < 0:
         raise InputError("--seed", None, "seed", f"{args.seed} is negative")
-    sim = Simulation(scenario, seed=args.seed, rules=args.rules, days=args.days, check=args.check)
+    sim = Simulation(scenario, seed=args.seed, rules=args.rules, days=args.days, check=args.check,
+                     kernel=args.kernel)
     results = sim.run(progress=Progress(not args.quiet))
     write_run(results, out)
     if not args.quiet:

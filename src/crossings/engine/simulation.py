@@ -26,6 +26,9 @@ from crossings.results import Results
 from crossings.scenario.model import Scenario
 
 RULE_SETS = ("flee31", "crossings")
+KERNELS = ("auto", "numba", "numpy")
+# "auto" compiles only when a run is big enough to repay Numba's start-up
+AUTO_NUMBA_AGENTS = 50_000
 STREAMS = ("spawn", "wake", "route", "move", "travel")
 
 
@@ -53,7 +56,7 @@ class Simulation:
     """One run of a scenario with one seed and one rule set; ``run()`` returns :class:`Results`."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
-                 check: bool = False, plan: list[Rule] | None = None) -> None:
+                 check: bool = False, plan: list[Rule] | None = None, kernel: str = "auto") -> None:
         self.scenario = scenario
         self.settings = scenario.settings
         self.seed = int(seed)
@@ -68,6 +71,11 @@ class Simulation:
             raise InputError(scenario.path / "input_csv" / "conflicts.csv", None, "days",
                              f"covers {n_rows} days; the run asks for {self.days}")
         self.check = check
+        if kernel not in KERNELS:
+            raise ValueError(f"unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}")
+        self.kernel_requested = kernel
+        self.kernel = kernel
+        self.moved_today: np.ndarray | None = None
         self.plan = plan if plan is not None else default_plan()
         self.timings = {r.name: 0.0 for r in self.plan}
 
@@ -75,6 +83,12 @@ class Simulation:
         """The day's order of rules with what each reads and writes, one line per rule."""
         return "\n".join(f"{i + 1}. {r.name}: reads {', '.join(r.reads) or '-'}; writes {', '.join(r.writes) or '-'}"
                          for i, r in enumerate(self.plan))
+
+    def stream_key(self, name: str) -> int:
+        """A 64-bit key for the compiled kernels' random stream ``name`` of this run's seed."""
+        import hashlib
+
+        return int.from_bytes(hashlib.sha256(f"{self.seed}:{name}".encode()).digest()[:8], "little")
 
     def refresh_route_cdf(self) -> None:
         """Recompute route weights from today's scores, capacity multipliers and open links."""
@@ -84,7 +98,10 @@ class Simulation:
     def _setup(self) -> None:
         sc = self.scenario
         self.world = World.initial(sc, self.settings)
-        self.agents = AgentTable(capacity=self._expected_agents())
+        expected = self._expected_agents()
+        self.agents = AgentTable(capacity=expected)
+        if self.kernel_requested == "auto":
+            self.kernel = "numba" if expected >= AUTO_NUMBA_AGENTS else "numpy"
         self.rng = {name: stream(self.seed, name) for name in STREAMS}
         n_loc, n_link = len(sc.locations), len(sc.links)
         self.flows = DayFlows(*(np.zeros(n, dtype=np.int64) for n in (n_loc, n_loc, n_loc, n_link, n_link)))
@@ -137,10 +154,11 @@ class Simulation:
         res.wall_seconds = time.perf_counter() - t0
         res.agent_steps = agent_steps
         res.bytes_per_agent = self.agents.bytes_per_agent
+        res.meta["kernel"] = self.kernel
         return res
 
 
 def run(scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False) -> Results:
+        check: bool = False, kernel: str = "auto") -> Results:
     """Run ``scenario`` once and return its :class:`Results`."""
-    return Simulation(scenario, seed=seed, rules=rules, days=days, check=check).run()
+    return Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

@@ -30,6 +30,7 @@ class World:
     capacity: np.ndarray  # int64
     pop_factor: np.ndarray  # float64 Flee's movechance population factor
     speed: np.ndarray  # float64 km/day per link
+    path_base: np.ndarray  # float64 1 / (softening + km)^distance_power per path
     paths_dirty: bool = True
     changed_movechance: np.ndarray | None = None  # locations whose move chance changed today
 
@@ -52,6 +53,7 @@ class World:
             link_open=np.ones(len(sc.links), dtype=bool), closure_depth=np.zeros(len(sc.links), dtype=np.int32),
             paths=paths, path_open=np.ones(len(paths.origin), dtype=bool), capacity=locs.capacity.copy(),
             pop_factor=pop_factor, speed=speed,
+            path_base=1.0 / (s.softening + paths.length_km) ** s.distance_power,
         )
         w.refresh_movechance(s)
         w.changed_movechance = None

@@ -28,7 +28,7 @@ def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str
     rows: list[tuple[int, list[str]]] = []
     lines = text.splitlines()
     try:
-        for lineno, cells in zip(range(1, len(lines) + 1), csv.reader(lines, skipinitialspace=True)):
+        for lineno, cells in zip(range(1, len(lines) + 1), csv.reader(lines, skipinitialspace=True), strict=False):
             cells = [c.strip() for c in cells]
             if not any(cells):
                 continue

@@ -308,7 +308,7 @@ def _add_stepwise(a: tuple[list[int], list[float]], b: tuple[list[int], list[flo
 
     def at(series: tuple[list[int], list[float]], day: int) -> float:
         value = 0.0
-        for d, v in zip(*series):
+        for d, v in zip(*series, strict=True):
             if d <= day:
                 value = v
         return value

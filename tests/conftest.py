@@ -1,0 +1,213 @@
+"""Shared fixtures: synthetic Flee-format scenarios written into tmp_path, and the shared reference data.
+
+``write_flee_scenario`` writes every file of a Flee scenario (input_csv/, source_data/, simsetting.yml)
+from Python lists, so a test can build a graph whose answer is known by hand. The four reference
+conflicts live outside the repository (``<repo>/../shared/data/flee``, or ``$CROSSINGS_SHARED/data/flee``);
+tests that need them are skipped with a clear reason when they are absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import crossings as cx
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """The shared directory beside the repository (``$CROSSINGS_SHARED`` overrides it)."""
+    env = os.environ.get("CROSSINGS_SHARED")
+    return Path(env) if env else (REPO / ".." / "shared").resolve()
+
+
+def flee_data_dir(name: str) -> Path:
+    """A reference Flee scenario directory, or skip the test with the reason if it is missing."""
+    path = shared_dir() / "data" / "flee" / name
+    if not (path / "input_csv" / "locations.csv").is_file():
+        pytest.skip(f"shared Flee scenario {name!r} not found at {path} (set CROSSINGS_SHARED to the shared/ "
+                    "directory that holds data/flee/)")
+    return path
+
+
+def flee_reference_file(name: str) -> Path:
+    """A file of Flee 3.1's own reference results, or skip the test if it is missing."""
+    path = shared_dir() / "data" / "flee-reference" / name
+    if not path.is_file():
+        pytest.skip(f"Flee reference file {name!r} not found at {path} (set CROSSINGS_SHARED)")
+    return path
+
+
+# ---- synthetic scenarios --------------------------------------------------------------------------------
+
+DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
+    "log_levels": {"agent": 0, "link": 0},
+    "spawn_rules": {"insert_day0": True},
+    "move_rules": {
+        "max_move_speed": 200.0,
+        "max_walk_speed": 35.0,
+        "camp_weight": 1.0,
+        "conflict_weight": 0.25,
+        "conflict_movechance": 1.0,
+        "camp_movechance": 0.001,
+        "default_movechance": 0.3,
+        "awareness_level": 1,
+        "capacity_buffer": 0.9,
+    },
+    "optimisations": {"hasten": 1},
+}
+
+START = dt.date(2020, 1, 1)
+
+
+def day_to_date(day: int | str, start: dt.date = START) -> str:
+    """A day offset as a YYYY-MM-DD string (strings are passed through unchanged)."""
+    if isinstance(day, str):
+        return day
+    return (start + dt.timedelta(days=day)).isoformat()
+
+
+def write_flee_scenario(
+    root: Path,
+    locations: Sequence[Sequence[Any]],
+    routes: Sequence[Sequence[Any]],
+    *,
+    route_columns: Sequence[str] = (),
+    closures: Iterable[Sequence[Any]] = (),
+    conflicts: Mapping[str, Sequence[float]] | None = None,
+    start: dt.date = START,
+    length: int = 10,
+    total: Sequence[tuple[int | str, float]] = ((0, 0),),
+    camps: Mapping[str, Sequence[tuple[int | str, float]]] | None = None,
+    corrections: Iterable[tuple[str, int | str]] = (),
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    simsetting_text: str | None = None,
+) -> Path:
+    """Write a complete Flee-format scenario into ``root`` and return ``root``.
+
+    * ``locations``: rows ``(name, country, location_type, population[, conflict_date])``; region is the
+      name, latitude/longitude are 0. For camps ``population`` is the capacity (0 = unlimited).
+    * ``routes``: rows ``(name1, name2, distance[, forced_redirection, extra...])``; ``route_columns`` names
+      the columns after ``forced_redirection`` (e.g. ``["max_move_speed"]``).
+    * ``closures``: rows ``(type, name1, name2, start, end)``.
+    * ``conflicts``: intensity per day for each named location; by default every ``conflict_zone`` row has
+      intensity 1 from its conflict_date on and 0 before.
+    * ``total``: the refugees.csv series as ``(day or date, count)``; ``camps``: the same per camp (camps not
+      given get a single zero point on day 0).
+    * ``corrections``: registration corrections ``(camp, day or date)``.
+    * ``settings``: per-section overrides merged into ``DEFAULT_SETTINGS``; ``simsetting_text`` replaces the
+      whole simsetting.yml.
+    """
+    root = Path(root)
+    inp, src = root / "input_csv", root / "source_data"
+    inp.mkdir(parents=True, exist_ok=True)
+    src.mkdir(parents=True, exist_ok=True)
+
+    rows = []
+    for row in locations:
+        name, country, kind, pop = row[:4]
+        cdate = row[4] if len(row) > 4 else 0
+        rows.append(f"{name},{name},{country},0.0,0.0,{kind},{cdate},{pop}")
+    (inp / "locations.csv").write_text(
+        "#name,region,country,latitude,longitude,location_type,conflict_date,population\n" + "\n".join(rows) + "\n"
+    )
+
+    head = ["#name1", "name2", "distance", "forced_redirection", *route_columns]
+    lines = [",".join(head)]
+    for r in routes:
+        cells = [str(x) for x in r]
+        if len(cells) == 3:
+            cells.append("0")
+        lines.append(",".join(cells))
+    (inp / "routes.csv").write_text("\n".join(lines) + "\n")
+
+    (inp / "closures.csv").write_text(
+        "#closure_type,name1,name2,closure_start,closure_end\n"
+        + "".join(",".join(str(x) for x in c) + "\n" for c in closures)
+    )
+
+    if conflicts is None:
+        conflicts = {
+            row[0]: [1.0 if t >= (row[4] if len(row) > 4 else 0) else 0.0 for t in range(length)]
+            for row in locations if "conflict" in str(row[2]).lower()
+        }
+    names = list(conflicts)
+    clines = ["#Day," + ",".join(names)] if names else ["#Day"]
+    n_rows = max([len(v) for v in conflicts.values()], default=length)
+    for t in range(n_rows):
+        clines.append(",".join([str(t)] + [f"{conflicts[n][t]:g}" for n in names]))
+    (inp / "conflicts.csv").write_text("\n".join(clines) + "\n")
+
+    (inp / "sim_period.csv").write_text(f"StartDate,{start.isoformat()}\nLength,{length}\n")
+    (inp / "registration_corrections.csv").write_text(
+        "".join(f"{c},{day_to_date(d, start)}\n" for c, d in corrections)
+    )
+
+    def series(points: Sequence[tuple[int | str, float]]) -> str:
+        return "Date,Count\n" + "".join(f"{day_to_date(d, start)},{v:g}\n" for d, v in points)
+
+    camp_names = [row[0] for row in locations if "camp" in str(row[2]).lower()]
+    camps = dict(camps or {})
+    layout = ["total,refugees.csv"]
+    (src / "refugees.csv").write_text(series(total))
+    for i, name in enumerate(camp_names):
+        fname = f"camp{i}.csv"
+        layout.append(f"{name},{fname}")
+        (src / fname).write_text(series(camps.get(name, [(0, 0)])))
+    (src / "data_layout.csv").write_text("\n".join(layout) + "\n")
+
+    if simsetting_text is None:
+        merged = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
+        for section, values in (settings or {}).items():
+            merged.setdefault(section, {}).update(values)
+        simsetting_text = yaml.safe_dump(merged, sort_keys=False)
+    (root / "simsetting.yml").write_text(simsetting_text)
+    return root
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: ``scenario_dir(locations, routes, **kw)`` writes a scenario under tmp_path, returns its path."""
+    counter = iter(range(10**6))
+
+    def make(locations: Sequence[Sequence[Any]], routes: Sequence[Sequence[Any]], **kw: Any) -> Path:
+        return write_flee_scenario(tmp_path / f"scenario{next(counter)}", locations, routes, **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_scenario(scenario_dir: Callable[..., Path]) -> Callable[..., Any]:
+    """Factory: like ``scenario_dir`` but returns the loaded :class:`Scenario`."""
+
+    def make(locations: Sequence[Sequence[Any]], routes: Sequence[Sequence[Any]], **kw: Any) -> Any:
+        return cx.load_scenario(scenario_dir(locations, routes, **kw))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo scenario, written once per session."""
+    from crossings.scenarios.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo") / "demo")
+
+
+# Full runs of the reference conflicts are the slowest thing in the suite: run each once per session.
+_FULL_RUNS: dict[tuple[str, int, str], Any] = {}
+
+
+def full_reference_run(name: str, seed: int = 1, rules: str = "flee31") -> Any:
+    """Results of a full run of a shared reference scenario (cached for the session; skips if absent)."""
+    key = (name, seed, rules)
+    if key not in _FULL_RUNS:
+        _FULL_RUNS[key] = cx.run(cx.load_scenario(flee_data_dir(name)), seed=seed, rules=rules)
+    return _FULL_RUNS[key]
