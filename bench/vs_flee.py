@@ -106,6 +106,8 @@ def machine_info() -> dict[str, Any]:
 
 def flee_versions(flee_python: Path) -> dict[str, str]:
     """Versions of flee, numpy and pandas in the Flee interpreter."""
+    if not flee_python.exists():
+        raise SimulatorError(f"no Flee interpreter at {flee_python}; create it as bench/README.md says")
     code = "import json, flee, numpy, pandas, sys; print(json.dumps({'flee': flee.__version__, "
     code += "'numpy': numpy.__version__, 'pandas': pandas.__version__, 'python': sys.version.split()[0]}))"
     res = subprocess.run([str(flee_python), "-c", code], capture_output=True, text=True)
@@ -119,9 +121,7 @@ def timed(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as fh:
         t0 = time.perf_counter()
-        rc = subprocess.run(
-            cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-        ).returncode
+        rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env).returncode
         wall = time.perf_counter() - t0
     if rc != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
@@ -265,9 +265,7 @@ def crossings_runs(scenario: Path, seeds: list[int]) -> list[Run]:
         summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
         internal = {k: summary[k] for k in ("ard_rescaled", "ard_normal", "wall_seconds") if k in summary}
         ard = ard_from_out_csv(out_csv)
-        runs.append(
-            Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, now_iso(), str(out_csv), internal)
-        )
+        runs.append(Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, now_iso(), str(out_csv), internal))
         log(f"  crossings seed {seed}: {wall:.2f} s, ARD {ard['ard_rescaled']:.4f}")
     return runs
 
@@ -333,17 +331,14 @@ def print_table(results: list[dict[str, Any]]) -> None:
         if r["flee_cached"]:
             stamps = sorted(r["flee_cached_timestamps"])
             notes.append(
-                f"* {r['conflict']}: Flee seeds {r['flee_cached_seeds']} from cache, run {stamps[0]} .. "
-                f"{stamps[-1]}"
+                f"* {r['conflict']}: Flee seeds {r['flee_cached_seeds']} from cache, run {stamps[0]} .. {stamps[-1]}"
             )
         for key in ("flee_error", "crossings_error"):
             if r.get(key):
                 notes.append(f"! {r['conflict']} {key.split('_')[0]} failed: {r[key].splitlines()[0]}")
     for n in notes:
         print(n)
-    print(
-        "ARD = mean rescaled averaged relative difference over days (sd over seeds); diff = crossings - flee."
-    )
+    print("ARD = mean rescaled averaged relative difference over days (sd over seeds); diff = crossings - flee.")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -358,6 +353,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reuse-flee", action="store_true", help="use cached Flee runs instead of rerunning them")
     p.add_argument("--flee-only", action="store_true", help="run (or reuse) Flee only; skip crossings")
     args = p.parse_args(argv)
+    if args.seeds < 1:
+        p.error("--seeds must be at least 1")
     args.data_dir = args.data_dir.resolve()
     args.flee_cache = args.flee_cache.resolve()
     args.flee_python = args.flee_python.absolute()
@@ -393,9 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 cross = crossings_runs(scenario, seeds)
             except SimulatorError as exc:
-                errors["crossings_error"] = (
-                    "crossings run failed (is `python -m crossings run` implemented yet?): " + str(exc)
-                )
+                errors["crossings_error"] = "crossings run failed: " + str(exc)
                 log(errors["crossings_error"])
         failed = failed or bool(errors)
         rec = summarise(conflict, seeds, flee, cross)

@@ -14,10 +14,14 @@ import numpy as np
 from numba import njit
 
 NEVER = np.int32(np.iinfo(np.int32).max)
+# Rows of the per-location and per-link count tables. One 2-D table each, not four separate arrays: with
+# many distinct arrays written in one loop Numba's code became five times slower (measured on burundi2015).
+PRESENT, DEPARTURES, ARRIVALS = 0, 1, 2
+ON_LINK, ENTRIES, EXITS = 0, 1, 2
 _MASK = (1 << 64) - 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _next(state: np.ndarray) -> float:
     """A uniform double in [0, 1) from a SplitMix64 state held in ``state[0]``."""
     state[0] += np.uint64(0x9E3779B97F4A7C15)
@@ -34,12 +38,12 @@ def day_state(key: int, day: int) -> np.ndarray:
     return np.array([x], dtype=np.uint64)
 
 
-@njit(cache=True, inline="always")
-def _capmult(e: int, capacity: np.ndarray, present: np.ndarray, buffer: float) -> float:
+@njit(cache=True, inline="always", error_model="numpy")
+def _capmult(e: int, capacity: np.ndarray, loc_counts: np.ndarray, buffer: float) -> float:
     c = capacity[e]
     if c < 1:
         return 1.0
-    n = present[e]
+    n = loc_counts[PRESENT, e]
     if n <= buffer * c:
         return 1.0
     if n >= c:
@@ -47,7 +51,7 @@ def _capmult(e: int, capacity: np.ndarray, present: np.ndarray, buffer: float) -
     return 1.0 - (n - buffer * c) / (c * (1.0 - buffer))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _wait(state: np.ndarray, p: float) -> int:
     """Days to the next success of daily Bernoulli(p) draws (>= 1)."""
     if p >= 1.0:
@@ -61,7 +65,7 @@ def _wait(state: np.ndarray, p: float) -> int:
     return int(w)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _schedule(i, day, state, loc, route, wake, movechance, continue_routes):
     if continue_routes and route[i] >= 0:
         wake[i] = day + 1
@@ -70,9 +74,8 @@ def _schedule(i, day, state, loc, route, wake, movechance, continue_routes):
     wake[i] = w if w < NEVER else NEVER
 
 
-@njit(cache=True, inline="always")
-def _plan_and_step(i, state, loc, link, progress, route, hop, wake,
-                   present, on_link, departures, link_entries,
+@njit(cache=True, inline="always", error_model="numpy")
+def _plan_and_step(i, state, loc, link, progress, route, hop, wake, loc_counts, link_counts,
                    is_camp, capacity, buffer, score, link_open, path_open, path_start, path_links, path_end,
                    path_base, by_origin, weight_softening, weight_power):
     x = loc[i]
@@ -87,7 +90,7 @@ def _plan_and_step(i, state, loc, link, progress, route, hop, wake,
             if path_open[p]:
                 n_open += 1
                 e = path_end[p]
-                w = (weight_softening + score[e]) * path_base[p] * _capmult(e, capacity, present, buffer)
+                w = (weight_softening + score[e]) * path_base[p] * _capmult(e, capacity, loc_counts, buffer)
                 if weight_power != 1.0:
                     w = w ** weight_power
                 total += w
@@ -101,7 +104,7 @@ def _plan_and_step(i, state, loc, link, progress, route, hop, wake,
             for p in range(lo, hi):
                 if path_open[p]:
                     e = path_end[p]
-                    w = (weight_softening + score[e]) * path_base[p] * _capmult(e, capacity, present, buffer)
+                    w = (weight_softening + score[e]) * path_base[p] * _capmult(e, capacity, loc_counts, buffer)
                     if weight_power != 1.0:
                         w = w ** weight_power
                     if w > 0.0:
@@ -122,7 +125,7 @@ def _plan_and_step(i, state, loc, link, progress, route, hop, wake,
     r = route[i]
     lk = path_links[path_start[r] + hop[i]]
     e = path_end[r]
-    if (not link_open[lk]) or (is_camp[e] and _capmult(e, capacity, present, buffer) < 0.5):
+    if (not link_open[lk]) or (is_camp[e] and _capmult(e, capacity, loc_counts, buffer) < 0.5):
         route[i] = -1
         return False
     h = hop[i] + 1
@@ -134,33 +137,32 @@ def _plan_and_step(i, state, loc, link, progress, route, hop, wake,
     link[i] = lk
     progress[i] = 0.0
     wake[i] = NEVER
-    present[x] -= 1
-    departures[x] += 1
-    on_link[lk] += 1
-    link_entries[lk] += 1
+    loc_counts[PRESENT, x] -= 1
+    loc_counts[DEPARTURES, x] += 1
+    link_counts[ON_LINK, lk] += 1
+    link_counts[ENTRIES, lk] += 1
     return True
 
 
-@njit(cache=True)
-def move_phase(day, state, n, loc, link, progress, route, hop, wake,
-               present, on_link, departures, link_entries,
-               movechance, is_camp, capacity, buffer, score, link_open, path_open, path_start, path_links,
+@njit(cache=True, error_model="numpy")
+def move_phase(day, state, n, loc, link, progress, route, hop, wake, loc_counts, link_counts, movechance,
+               is_camp, capacity, buffer, score, link_open, path_open, path_start, path_links,
                path_end, path_base, by_origin, weight_softening, weight_power, continue_routes):
     """Every agent whose wake-up day is today tries to plan and take its next step."""
     for i in range(n):
         if wake[i] != day:
             continue
-        if not _plan_and_step(i, state, loc, link, progress, route, hop, wake, present, on_link, departures,
-                              link_entries, is_camp, capacity, buffer, score, link_open, path_open, path_start,
-                              path_links, path_end, path_base, by_origin, weight_softening, weight_power):
+        if not _plan_and_step(i, state, loc, link, progress, route, hop, wake, loc_counts, link_counts, is_camp,
+                              capacity, buffer, score, link_open, path_open, path_start, path_links, path_end,
+                              path_base, by_origin, weight_softening, weight_power):
             _schedule(i, day, state, loc, route, wake, movechance, continue_routes)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def travel_phase(day, state, n, loc, link, progress, route, hop, wake, hops_done, recent, moved_today,
-                 present, on_link, departures, link_entries, arrivals, link_exits,
-                 movechance, is_town, is_camp, capacity, buffer, score, link_open, path_open, path_start,
-                 path_links, path_end, path_base, by_origin, weight_softening, weight_power, continue_routes,
+                 loc_counts, link_counts, movechance, is_town, is_camp, capacity, buffer, score, link_open,
+                 path_open, path_start, path_links, path_end, path_base, by_origin, weight_softening, weight_power,
+                 continue_routes,
                  link_src, link_dst, link_dist, link_speed, link_walk, any_walk, start_on_foot, walk_speed,
                  max_speed, avoid_short_stints):
     """Every agent on a link advances; on arrival it may move on the same day (Flee's finish_travel)."""
@@ -181,8 +183,8 @@ def travel_phase(day, state, n, loc, link, progress, route, hop, wake, hops_done
                 progress[i] = prog
                 break
             moved -= prog - link_dist[lk]
-            on_link[lk] -= 1
-            link_exits[lk] += 1
+            link_counts[ON_LINK, lk] -= 1
+            link_counts[EXITS, lk] += 1
             if hops_done[i] < 127:
                 hops_done[i] += 1
             link[i] = -1
@@ -190,15 +192,15 @@ def travel_phase(day, state, n, loc, link, progress, route, hop, wake, hops_done
             if not link_open[lk]:
                 dest = link_src[lk]
                 loc[i] = dest
-                present[dest] += 1
-                arrivals[dest] += 1
+                loc_counts[PRESENT, dest] += 1
+                loc_counts[ARRIVALS, dest] += 1
                 route[i] = -1
                 _schedule(i, day, state, loc, route, wake, movechance, continue_routes)
                 break
             dest = link_dst[lk]
             loc[i] = dest
-            present[dest] += 1
-            arrivals[dest] += 1
+            loc_counts[PRESENT, dest] += 1
+            loc_counts[ARRIVALS, dest] += 1
             if moved >= v:
                 _schedule(i, day, state, loc, route, wake, movechance, continue_routes)
                 break
@@ -210,10 +212,9 @@ def travel_phase(day, state, n, loc, link, progress, route, hop, wake, hops_done
             if not _next(state) < p:
                 _schedule(i, day, state, loc, route, wake, movechance, continue_routes)
                 break
-            if not _plan_and_step(i, state, loc, link, progress, route, hop, wake, present, on_link, departures,
-                                  link_entries, is_camp, capacity, buffer, score, link_open, path_open,
-                                  path_start, path_links, path_end, path_base, by_origin, weight_softening,
-                                  weight_power):
+            if not _plan_and_step(i, state, loc, link, progress, route, hop, wake, loc_counts, link_counts,
+                                  is_camp, capacity, buffer, score, link_open, path_open, path_start, path_links,
+                                  path_end, path_base, by_origin, weight_softening, weight_power):
                 _schedule(i, day, state, loc, route, wake, movechance, continue_routes)
                 break
         if avoid_short_stints:
@@ -222,3 +223,22 @@ def travel_phase(day, state, n, loc, link, progress, route, hop, wake, hops_done
         for i in range(n):
             recent[i] = (recent[i] + moved_today[i] / max_speed) / 2.0
             moved_today[i] = 0.0
+
+
+def count_tables(present: np.ndarray, on_link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh count tables for one phase, holding today's stocks in their first rows."""
+    loc_counts = np.zeros((3, len(present)), dtype=np.int64)
+    link_counts = np.zeros((3, len(on_link)), dtype=np.int64)
+    loc_counts[PRESENT] = present
+    link_counts[ON_LINK] = on_link
+    return loc_counts, link_counts
+
+
+def store_counts(loc_counts: np.ndarray, link_counts: np.ndarray, world, flows) -> None:  # noqa: ANN001
+    """Copy a phase's stocks back to the world and add its flows to the day's."""
+    world.present[:] = loc_counts[PRESENT]
+    world.on_link[:] = link_counts[ON_LINK]
+    flows.departures += loc_counts[DEPARTURES]
+    flows.arrivals += loc_counts[ARRIVALS]
+    flows.link_entries += link_counts[ENTRIES]
+    flows.link_exits += link_counts[EXITS]

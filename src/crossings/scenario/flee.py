@@ -302,18 +302,37 @@ def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], li
     return days, vals, lines
 
 
-def _add_stepwise(a: tuple[list[int], list[float]], b: tuple[list[int], list[float]]) -> tuple[list[int], list[float]]:
-    """Add two series the way Flee 3.1 does for several files on one data_layout row: no interpolation."""
-    days = sorted(set(a[0]) | set(b[0]))
+def _add_series(a: tuple[list[int], list[float]], b: tuple[list[int], list[float]]) -> tuple[list[int], list[float]]:
+    """Add a second file's series to a first the way Flee 3.1 does for several files on one data_layout row.
 
-    def at(series: tuple[list[int], list[float]], day: int) -> float:
-        value = 0.0
-        for d, v in zip(*series, strict=True):
-            if d <= day:
-                value = v
-        return value
-
-    return days, [at(a, d) + at(b, d) for d in days]
+    No interpolation: walking through the second series, each of its points is added to the first series'
+    point at or after it (or, for points of the first series that come earlier, the last point of the second
+    series seen so far is added to them); points of the second series after the first series ends are dropped.
+    """
+    d1, v1 = a
+    days: list[int] = []
+    vals: list[float] = []
+    off = 0
+    last2 = 0.0
+    for d2, x2 in zip(*b, strict=True):
+        while d2 > d1[off]:
+            days.append(d1[off])
+            vals.append(last2 + v1[off])
+            if off < len(d1) - 1:
+                off += 1
+            else:
+                break
+        if d2 == d1[off]:
+            days.append(d2)
+            vals.append(x2 + v1[off])
+            if off < len(d1) - 1:
+                off += 1
+            last2 = x2
+        elif d2 < d1[off]:
+            days.append(d2)
+            vals.append(x2 + v1[off])
+            last2 = x2
+    return days, vals
 
 
 def _inside(base: Path, name: str, path: Path, line: int, field: str) -> Path:
@@ -353,7 +372,7 @@ def _read_observed(
             if acc is None:
                 acc = s
             else:
-                d, v = _add_stepwise((acc[0], acc[1]), (s[0], s[1]))
+                d, v = _add_series((acc[0], acc[1]), (s[0], s[1]))
                 acc = (d, v, [0] * len(d))
         assert acc is not None
         series[name] = acc

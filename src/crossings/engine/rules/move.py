@@ -92,13 +92,14 @@ class MovePhase(Rule):
             from crossings.engine import kernels_nb as nb
 
             w = sim.world
-            f = sim.flows
+            lc, kc = nb.count_tables(w.present, w.on_link)
             nb.move_phase(day, nb.day_state(sim.stream_key("move"), day), len(a), a.loc, a.link, a.progress,
-                          a.route, a.hop, a.wake, w.present, w.on_link, f.departures, f.link_entries,
-                          w.movechance, w.is_camp(), w.capacity, float(sim.settings.capacity_buffer), w.score,
+                          a.route, a.hop, a.wake, lc, kc, w.movechance, w.is_camp(), w.capacity,
+                          float(sim.settings.capacity_buffer), w.score,
                           w.link_open, w.path_open, w.paths.start, w.paths.links, w.paths.end, w.path_base,
                           w.paths.by_origin, float(sim.settings.weight_softening),
                           float(sim.settings.weight_power), sim.rules == "crossings")
+            nb.store_counts(lc, kc, w, sim.flows)
             return
         cand = np.flatnonzero(a.wake == day)
         if cand.size == 0:

@@ -127,12 +127,13 @@ class TravelPhase(Rule):
         if s.avoid_short_stints and (sim.moved_today is None or len(sim.moved_today) < len(a)):
             sim.moved_today = np.zeros(len(a))
         moved = sim.moved_today if s.avoid_short_stints else np.zeros(1)
+        lc, kc = nb.count_tables(w.present, w.on_link)
         nb.travel_phase(
             day, nb.day_state(sim.stream_key("travel"), day), len(a), a.loc, a.link, a.progress, a.route, a.hop,
-            a.wake, a.hops_done, a.recent, moved, w.present, w.on_link, f.departures, f.link_entries,
-            f.arrivals, f.link_exits, w.movechance, w.kind == TOWN, w.is_camp(), w.capacity,
+            a.wake, a.hops_done, a.recent, moved, lc, kc, w.movechance, w.kind == TOWN, w.is_camp(), w.capacity,
             float(s.capacity_buffer), w.score, w.link_open, w.path_open, w.paths.start, w.paths.links,
             w.paths.end, w.path_base, w.paths.by_origin, float(s.weight_softening), float(s.weight_power),
             sim.rules == "crossings", links.src, links.dst, links.distance, w.speed, links.walk_probability,
             bool((links.walk_probability > 0).any()), bool(s.start_on_foot), float(s.max_walk_speed),
             float(s.max_move_speed), bool(s.avoid_short_stints))
+        nb.store_counts(lc, kc, w, f)
