@@ -84,11 +84,12 @@ class World:
         n = self.present.astype(np.float64)
         m = np.ones(len(c))
         limited = c >= 1
-        full = limited & (n >= c)
-        mid = limited & (n > buffer * c) & ~full
+        # Flee's order of tests: "not nearly full" first, so with buffer 1 a camp at exactly C is still open.
+        below = ~limited | (n <= buffer * c)
+        full = ~below & (n >= c)
+        mid = ~below & ~full
         m[full] = 0.0
-        if buffer < 1.0:
-            m[mid] = 1.0 - (n[mid] - buffer * c[mid]) / (c[mid] * (1.0 - buffer))
+        m[mid] = 1.0 - (n[mid] - buffer * c[mid]) / (c[mid] * (1.0 - buffer))
         self.capmult = m
 
     def refresh_paths(self) -> None:
