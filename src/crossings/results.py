@@ -32,6 +32,25 @@ LINK_SERIES = {
 }
 
 
+@dataclass(frozen=True)
+class Labels:
+    """A text column stored as integer codes into a tuple of labels."""
+
+    codes: np.ndarray
+    labels: tuple[str, ...]
+
+    def values(self) -> np.ndarray:
+        """The text values, one per row."""
+        return np.asarray(self.labels, dtype=object)[self.codes]
+
+    def categorical(self) -> Any:
+        """The column as a pandas Categorical."""
+        import pandas as pd
+
+        return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.labels).unique()) \
+            if len(set(self.labels)) == len(self.labels) else pd.Categorical(self.values())
+
+
 @dataclass
 class Results:
     """Everything a run recorded, day by day (arrays shaped (days, locations) or (days, links))."""
@@ -148,31 +167,36 @@ class Results:
         out.update(self.meta)
         return out
 
-    def location_table(self) -> dict[str, np.ndarray | list[str]]:
-        """Long table (one row per day and location) of every location stock and flow, as columns."""
+    def location_table(self) -> dict[str, np.ndarray | Labels]:
+        """Long table (one row per day and location) of every location stock and flow, as columns.
+
+        Text columns are :class:`Labels` (integer codes and their labels), which keeps the table small."""
         sc = self.scenario
         n_loc = len(sc.locations)
-        day = np.repeat(np.arange(self.days, dtype=np.int32), n_loc)
-        cols: dict[str, Any] = {
-            "day": day,
-            "date": np.repeat(np.array([d.isoformat() for d in self.dates]), n_loc),
-            "location": np.tile(np.array(sc.locations.name), self.days),
-            "country": np.tile(np.array(sc.locations.country), self.days),
+        codes = np.tile(np.arange(n_loc, dtype=np.int32), self.days)
+        countries = sorted(set(sc.locations.country))
+        country_code = np.array([countries.index(c) for c in sc.locations.country], dtype=np.int32)
+        cols: dict[str, np.ndarray | Labels] = {
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), n_loc),
+            "date": Labels(np.repeat(np.arange(self.days, dtype=np.int32), n_loc),
+                           tuple(d.isoformat() for d in self.dates)),
+            "location": Labels(codes, sc.locations.name),
+            "country": Labels(country_code[codes], tuple(countries)),
         }
         for k in LOCATION_SERIES:
             cols[k] = self.series[k].reshape(-1)
         return cols
 
-    def link_table(self) -> dict[str, Any]:
+    def link_table(self) -> dict[str, np.ndarray | Labels]:
         """Long table (one row per day and directed link) of link stocks and flows, as columns."""
         sc = self.scenario
-        names = np.array(sc.locations.name)
         n_link = len(sc.links)
-        cols: dict[str, Any] = {
+        link = np.tile(np.arange(n_link, dtype=np.int32), self.days)
+        cols: dict[str, np.ndarray | Labels] = {
             "day": np.repeat(np.arange(self.days, dtype=np.int32), n_link),
-            "link": np.tile(np.arange(n_link, dtype=np.int32), self.days),
-            "from": np.tile(names[sc.links.src], self.days),
-            "to": np.tile(names[sc.links.dst], self.days),
+            "link": link,
+            "from": Labels(sc.links.src[link], sc.locations.name),
+            "to": Labels(sc.links.dst[link], sc.locations.name),
         }
         for k in LINK_SERIES:
             cols[k] = self.series[k].reshape(-1)
@@ -182,10 +206,9 @@ class Results:
         """Stocks and flows as a pandas DataFrame (``what``: "locations", "links" or "camps")."""
         import pandas as pd
 
-        if what == "locations":
-            return pd.DataFrame(self.location_table())
-        if what == "links":
-            return pd.DataFrame(self.link_table())
+        if what in ("locations", "links"):
+            table = self.location_table() if what == "locations" else self.link_table()
+            return pd.DataFrame({k: v.categorical() if isinstance(v, Labels) else v for k, v in table.items()})
         if what == "camps":
             names = [self.scenario.locations.name[c] for c in self.camps]
             idx = pd.Index(self.dates, name="date")
