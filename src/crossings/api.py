@@ -21,9 +21,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "auto") -> Results:
+        check: bool = False, kernel: str = "compiled") -> Results:
     """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
-    ``kernel`` is "numba" (compiled), "numpy" (its vectorised twin) or "auto" (numba for large runs)."""
+    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin)."""
     from crossings.engine.simulation import Simulation
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

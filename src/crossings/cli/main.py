@@ -43,9 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
     r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: flee31 for Flee-format scenarios)")
-    r.add_argument("--kernel", choices=("auto", "numba", "numpy"), default="auto",
-                   help="hot-loop implementation: compiled (numba), its vectorised twin (numpy), or auto "
-                        "(numba when the run expects 50,000 agents or more)")
+    r.add_argument("--kernel", choices=("compiled", "numpy"), default="compiled",
+                   help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
     return p

@@ -26,9 +26,7 @@ from crossings.results import Results
 from crossings.scenario.model import Scenario
 
 RULE_SETS = ("flee31", "crossings")
-KERNELS = ("auto", "numba", "numpy")
-# "auto" compiles only when a run is big enough to repay Numba's start-up
-AUTO_NUMBA_AGENTS = 50_000
+KERNELS = ("compiled", "numpy")
 STREAMS = ("spawn", "wake", "route", "move", "travel")
 
 
@@ -56,7 +54,7 @@ class Simulation:
     """One run of a scenario with one seed and one rule set; ``run()`` returns :class:`Results`."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
-                 check: bool = False, plan: list[Rule] | None = None, kernel: str = "auto") -> None:
+                 check: bool = False, plan: list[Rule] | None = None, kernel: str = "compiled") -> None:
         self.scenario = scenario
         self.settings = scenario.settings
         self.seed = int(seed)
@@ -73,7 +71,6 @@ class Simulation:
         self.check = check
         if kernel not in KERNELS:
             raise ValueError(f"unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}")
-        self.kernel_requested = kernel
         self.kernel = kernel
         self.moved_today: np.ndarray | None = None
         self.plan = plan if plan is not None else default_plan()
@@ -98,10 +95,7 @@ class Simulation:
     def _setup(self) -> None:
         sc = self.scenario
         self.world = World.initial(sc, self.settings)
-        expected = self._expected_agents()
-        self.agents = AgentTable(capacity=expected)
-        if self.kernel_requested == "auto":
-            self.kernel = "numba" if expected >= AUTO_NUMBA_AGENTS else "numpy"
+        self.agents = AgentTable(capacity=self._expected_agents())
         self.rng = {name: stream(self.seed, name) for name in STREAMS}
         n_loc, n_link = len(sc.locations), len(sc.links)
         self.flows = DayFlows(*(np.zeros(n, dtype=np.int64) for n in (n_loc, n_loc, n_loc, n_link, n_link)))
@@ -159,6 +153,6 @@ class Simulation:
 
 
 def run(scenario: Scenario, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "auto") -> Results:
+        check: bool = False, kernel: str = "compiled") -> Results:
     """Run ``scenario`` once and return its :class:`Results`."""
     return Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

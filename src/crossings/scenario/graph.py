@@ -26,11 +26,7 @@ class Paths:
     start: np.ndarray  # int64 (P+1,) offsets into ``links``
     links: np.ndarray  # int32, link ids along each path
     by_origin: np.ndarray  # int64 (L+1,) paths of location x are by_origin[x]:by_origin[x+1]
-
-    @property
-    def n_links(self) -> np.ndarray:
-        """Number of links in each path."""
-        return np.diff(self.start).astype(np.int32)
+    n_links: np.ndarray  # int32 (P,) number of links in each path
 
 
 def out_links(links: Links, n_locations: int) -> list[list[int]]:
@@ -84,4 +80,5 @@ def enumerate_paths(links: Links, kinds: np.ndarray, awareness: int) -> Paths:
         origin=np.array(origin, dtype=np.int32), end=np.array(end, dtype=np.int32),
         length_km=np.array(length, dtype=np.float64), start=np.array(start, dtype=np.int64),
         links=np.array(flat, dtype=np.int32), by_origin=np.array(by_origin, dtype=np.int64),
+        n_links=np.diff(np.array(start, dtype=np.int64)).astype(np.int32),
     )

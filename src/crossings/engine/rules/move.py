@@ -88,18 +88,10 @@ class MovePhase(Rule):
 
     def step(self, sim: Simulation, day: int) -> None:
         a = sim.agents
-        if sim.kernel == "numba":
-            from crossings.engine import kernels_nb as nb
+        if sim.kernel == "compiled":
+            from crossings.engine import kernels_c
 
-            w = sim.world
-            lc, kc = nb.count_tables(w.present, w.on_link)
-            nb.move_phase(day, nb.day_state(sim.stream_key("move"), day), len(a), a.loc, a.link, a.progress,
-                          a.route, a.hop, a.wake, lc, kc, w.movechance, w.is_camp(), w.capacity,
-                          float(sim.settings.capacity_buffer), w.score,
-                          w.link_open, w.path_open, w.paths.start, w.paths.links, w.paths.end, w.path_base,
-                          w.paths.by_origin, float(sim.settings.weight_softening),
-                          float(sim.settings.weight_power), sim.rules == "crossings")
-            nb.store_counts(lc, kc, w, sim.flows)
+            kernels_c.move_phase(sim, day)
             return
         cand = np.flatnonzero(a.wake == day)
         if cand.size == 0:

@@ -38,8 +38,10 @@ class TravelPhase(Rule):
         dist = sc.links.distance
         walk_p = sc.links.walk_probability
         any_walk = bool((walk_p > 0).any())
-        if sim.kernel == "numba":
-            self._compiled(sim, day)
+        if sim.kernel == "compiled":
+            from crossings.engine import kernels_c
+
+            kernels_c.travel_phase(sim, day)
             return
         n_loc = len(w.present)
         n_link = len(w.on_link)
@@ -118,22 +120,3 @@ class TravelPhase(Rule):
             a.recent[:] = (a.recent + sim.moved_today / s.max_move_speed) / 2.0
         # travellers never wake from the schedule; they re-enter it on arrival
         assert not np.any(a.wake[a.link >= 0] != NEVER) if sim.check else True
-
-    def _compiled(self, sim: Simulation, day: int) -> None:
-        from crossings.engine import kernels_nb as nb
-
-        a, w, s, f = sim.agents, sim.world, sim.settings, sim.flows
-        links = sim.scenario.links
-        if s.avoid_short_stints and (sim.moved_today is None or len(sim.moved_today) < len(a)):
-            sim.moved_today = np.zeros(len(a))
-        moved = sim.moved_today if s.avoid_short_stints else np.zeros(1)
-        lc, kc = nb.count_tables(w.present, w.on_link)
-        nb.travel_phase(
-            day, nb.day_state(sim.stream_key("travel"), day), len(a), a.loc, a.link, a.progress, a.route, a.hop,
-            a.wake, a.hops_done, a.recent, moved, lc, kc, w.movechance, w.kind == TOWN, w.is_camp(), w.capacity,
-            float(s.capacity_buffer), w.score, w.link_open, w.path_open, w.paths.start, w.paths.links,
-            w.paths.end, w.path_base, w.paths.by_origin, float(s.weight_softening), float(s.weight_power),
-            sim.rules == "crossings", links.src, links.dst, links.distance, w.speed, links.walk_probability,
-            bool((links.walk_probability > 0).any()), bool(s.start_on_foot), float(s.max_walk_speed),
-            float(s.max_move_speed), bool(s.avoid_short_stints))
-        nb.store_counts(lc, kc, w, f)

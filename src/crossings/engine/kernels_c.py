@@ -1,0 +1,147 @@
+"""ctypes bindings of the compiled move and travel phases (``_kernels.c``, built when the package is installed).
+
+They take the same arrays as their NumPy twins in ``rules/move.py`` and ``rules/travel.py``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.scenario.model import TOWN
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+_P = ctypes.c_void_p
+_FIELDS = [
+    "loc", "link", "progress", "route", "hop", "wake", "hops_done", "recent", "moved_today",
+    "present", "on_link", "departures", "arrivals", "link_entries", "link_exits",
+    "movechance", "is_camp", "is_town", "capacity", "score", "link_open", "path_open", "path_start",
+    "path_links", "path_end", "path_base", "by_origin", "link_src", "link_dst", "link_dist", "link_speed",
+    "link_walk",
+]
+_DTYPES = {
+    "loc": np.int32, "link": np.int32, "progress": np.float32, "route": np.int32, "hop": np.int8,
+    "wake": np.int32, "hops_done": np.int8, "recent": np.float32, "moved_today": np.float64,
+    "present": np.int64, "on_link": np.int64, "departures": np.int64, "arrivals": np.int64,
+    "link_entries": np.int64, "link_exits": np.int64, "movechance": np.float64, "is_camp": np.bool_,
+    "is_town": np.bool_, "capacity": np.int64, "score": np.float64, "link_open": np.bool_,
+    "path_open": np.bool_, "path_start": np.int64, "path_links": np.int32, "path_end": np.int32,
+    "path_base": np.float64, "by_origin": np.int64, "link_src": np.int32, "link_dst": np.int32,
+    "link_dist": np.float64, "link_speed": np.float64, "link_walk": np.float64,
+}
+
+
+class Ctx(ctypes.Structure):
+    """Mirror of the C struct ``Ctx``: array pointers, then parameters."""
+
+    _fields_ = [(name, _P) for name in _FIELDS] + [
+        ("buffer", ctypes.c_double), ("weight_softening", ctypes.c_double), ("weight_power", ctypes.c_double),
+        ("walk_speed", ctypes.c_double), ("max_speed", ctypes.c_double),
+        ("continue_routes", ctypes.c_int32), ("any_walk", ctypes.c_int32), ("start_on_foot", ctypes.c_int32),
+        ("avoid_short_stints", ctypes.c_int32),
+    ]
+
+
+def _load() -> ctypes.CDLL:
+    spec = importlib.util.find_spec("crossings.engine._kernels")
+    if spec is None or spec.origin is None:
+        raise ImportError("the compiled kernels (crossings/engine/_kernels) are missing; reinstall crossings "
+                          "with a C compiler available, or run with kernel='numpy'")
+    lib = ctypes.CDLL(spec.origin)
+    u64p = ctypes.POINTER(ctypes.c_uint64)
+    for name in ("crossings_move_phase", "crossings_travel_phase"):
+        f = getattr(lib, name)
+        f.argtypes = [ctypes.POINTER(Ctx), ctypes.c_int64, ctypes.c_int32, u64p]
+        f.restype = None
+    lib.crossings_uniform.argtypes = [u64p]
+    lib.crossings_uniform.restype = ctypes.c_double
+    lib.crossings_wait.argtypes = [u64p, ctypes.c_double]
+    lib.crossings_wait.restype = ctypes.c_int64
+    lib.crossings_capmult.argtypes = [ctypes.POINTER(Ctx), ctypes.c_int32]
+    lib.crossings_capmult.restype = ctypes.c_double
+    return lib
+
+
+_LIB: ctypes.CDLL | None = None
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded shared library (loaded once)."""
+    global _LIB
+    if _LIB is None:
+        _LIB = _load()
+    return _LIB
+
+
+def available() -> bool:
+    """True if the compiled kernels are installed."""
+    return importlib.util.find_spec("crossings.engine._kernels") is not None
+
+
+def day_state(key: int, day: int) -> ctypes.c_uint64:
+    """The RNG state for one rule (``key``) on one day."""
+    return ctypes.c_uint64((key ^ ((day + 1) * 0xD1B54A32D192ED03)) & 0xFFFFFFFFFFFFFFFF)
+
+
+def make_ctx(arrays: dict[str, np.ndarray], params: dict[str, float | int]) -> tuple[Ctx, list[np.ndarray]]:
+    """A Ctx pointing at ``arrays`` (checked for dtype and contiguity); also returns the arrays to keep alive."""
+    keep = []
+    ctx = Ctx()
+    for name in _FIELDS:
+        a = arrays[name]
+        if a.dtype != _DTYPES[name] or not a.flags.c_contiguous:
+            raise TypeError(f"kernel array {name!r} must be a contiguous {np.dtype(_DTYPES[name])} array, "
+                            f"got {a.dtype}")
+        keep.append(a)
+        setattr(ctx, name, a.ctypes.data)
+    for k, v in params.items():
+        setattr(ctx, k, v)
+    return ctx, keep
+
+
+def sim_ctx(sim: Simulation) -> tuple[Ctx, list[np.ndarray]]:
+    """The context for one phase of one day of ``sim`` (world arrays as they are now)."""
+    a, w, s, f = sim.agents, sim.world, sim.settings, sim.flows
+    links = sim.scenario.links
+    if sim.moved_today is None or len(sim.moved_today) < len(a):
+        sim.moved_today = np.zeros(max(len(a), 1)) if s.avoid_short_stints else np.zeros(1)
+    arrays = {
+        "loc": a.loc, "link": a.link, "progress": a.progress, "route": a.route, "hop": a.hop, "wake": a.wake,
+        "hops_done": a.hops_done, "recent": a.recent, "moved_today": sim.moved_today,
+        "present": w.present, "on_link": w.on_link, "departures": f.departures, "arrivals": f.arrivals,
+        "link_entries": f.link_entries, "link_exits": f.link_exits, "movechance": w.movechance,
+        "is_camp": w.is_camp(), "is_town": w.kind == TOWN, "capacity": w.capacity, "score": w.score,
+        "link_open": w.link_open, "path_open": w.path_open, "path_start": w.paths.start,
+        "path_links": w.paths.links, "path_end": w.paths.end, "path_base": w.path_base,
+        "by_origin": w.paths.by_origin, "link_src": links.src, "link_dst": links.dst,
+        "link_dist": links.distance, "link_speed": w.speed, "link_walk": links.walk_probability,
+    }
+    params = {
+        "buffer": float(s.capacity_buffer), "weight_softening": float(s.weight_softening),
+        "weight_power": float(s.weight_power), "walk_speed": float(s.max_walk_speed),
+        "max_speed": float(s.max_move_speed), "continue_routes": int(sim.rules == "crossings"),
+        "any_walk": int(bool((links.walk_probability > 0).any())), "start_on_foot": int(s.start_on_foot),
+        "avoid_short_stints": int(s.avoid_short_stints),
+    }
+    return make_ctx(arrays, params)
+
+
+def move_phase(sim: Simulation, day: int) -> None:
+    """Run the compiled move phase for ``day``."""
+    ctx, keep = sim_ctx(sim)
+    state = day_state(sim.stream_key("move"), day)
+    lib().crossings_move_phase(ctypes.byref(ctx), len(sim.agents), day, ctypes.byref(state))
+    del keep
+
+
+def travel_phase(sim: Simulation, day: int) -> None:
+    """Run the compiled travel phase for ``day``."""
+    ctx, keep = sim_ctx(sim)
+    state = day_state(sim.stream_key("travel"), day)
+    lib().crossings_travel_phase(ctypes.byref(ctx), len(sim.agents), day, ctypes.byref(state))
+    del keep
