@@ -10,6 +10,9 @@
 
 #define NEVER 2147483647
 #define HUGE_WAIT (1 << 30)
+/* At most this many links entered by one agent in one day (links of length 0 could chain forever; Flee 3.1
+ * recurses until Python's stack overflows). Must equal MAX_CHAIN in rules/travel.py. */
+#define MAX_LINKS_PER_DAY 1000
 
 typedef struct {
     /* agent columns */
@@ -166,7 +169,7 @@ void crossings_travel_phase(const Ctx *c, int64_t n, int32_t day, uint64_t *stat
     for (int64_t i = 0; i < n; i++) {
         if (c->link[i] < 0) continue;
         double moved = 0.0;
-        for (;;) {
+        for (int steps = 0; steps < MAX_LINKS_PER_DAY; steps++) {
             int32_t lk = c->link[i];
             double v = c->link_speed[lk];
             if (c->start_on_foot && c->hops_done[i] == 0) v = c->walk_speed;

@@ -88,60 +88,69 @@ def day_state(key: int, day: int) -> ctypes.c_uint64:
     return ctypes.c_uint64((key ^ ((day + 1) * 0xD1B54A32D192ED03)) & 0xFFFFFFFFFFFFFFFF)
 
 
-def make_ctx(arrays: dict[str, np.ndarray], params: dict[str, float | int]) -> tuple[Ctx, list[np.ndarray]]:
-    """A Ctx pointing at ``arrays`` (checked for dtype and contiguity); also returns the arrays to keep alive."""
-    keep = []
-    ctx = Ctx()
-    for name in _FIELDS:
-        a = arrays[name]
-        if a.dtype != _DTYPES[name] or not a.flags.c_contiguous:
-            raise TypeError(f"kernel array {name!r} must be a contiguous {np.dtype(_DTYPES[name])} array, "
-                            f"got {a.dtype}")
-        keep.append(a)
-        setattr(ctx, name, a.ctypes.data)
-    for k, v in params.items():
-        setattr(ctx, k, v)
-    return ctx, keep
+class KernelContext:
+    """The C context of one run: array pointers refreshed only when an array object changes (agent columns
+    are the table's full buffers, which change only when the table grows), parameters set once."""
+
+    def __init__(self, sim: Simulation) -> None:
+        s = sim.settings
+        links = sim.scenario.links
+        self.ctx = Ctx()
+        self._arrays: dict[str, np.ndarray] = {}
+        self.ctx.buffer = float(s.capacity_buffer)
+        self.ctx.weight_softening = float(s.weight_softening)
+        self.ctx.weight_power = float(s.weight_power)
+        self.ctx.walk_speed = float(s.max_walk_speed)
+        self.ctx.max_speed = float(s.max_move_speed)
+        self.ctx.continue_routes = int(sim.rules == "crossings")
+        self.ctx.any_walk = int(bool((links.walk_probability > 0).any()))
+        self.ctx.start_on_foot = int(s.start_on_foot)
+        self.ctx.avoid_short_stints = int(s.avoid_short_stints)
+
+    def update(self, sim: Simulation) -> Ctx:
+        """Point the context at ``sim``'s current arrays and return it."""
+        a, w, f = sim.agents, sim.world, sim.flows
+        links = sim.scenario.links
+        if sim.moved_today is None or len(sim.moved_today) < len(a):
+            sim.moved_today = np.zeros(max(a.capacity, 1)) if sim.settings.avoid_short_stints else np.zeros(1)
+        cols = a.cols
+        arrays = {
+            "loc": cols["loc"], "link": cols["link"], "progress": cols["progress"], "route": cols["route"],
+            "hop": cols["hop"], "wake": cols["wake"], "hops_done": cols["hops_done"], "recent": cols["recent"],
+            "moved_today": sim.moved_today, "present": w.present, "on_link": w.on_link,
+            "departures": f.departures, "arrivals": f.arrivals, "link_entries": f.link_entries,
+            "link_exits": f.link_exits, "movechance": w.movechance, "is_camp": w.is_camp(),
+            "is_town": w.kind == TOWN, "capacity": w.capacity, "score": w.score, "link_open": w.link_open,
+            "path_open": w.path_open, "path_start": w.paths.start, "path_links": w.paths.links,
+            "path_end": w.paths.end, "path_base": w.path_base, "by_origin": w.paths.by_origin,
+            "link_src": links.src, "link_dst": links.dst, "link_dist": links.distance, "link_speed": w.speed,
+            "link_walk": links.walk_probability,
+        }
+        for name, arr in arrays.items():
+            if self._arrays.get(name) is not arr:
+                if arr.dtype != _DTYPES[name] or not arr.flags.c_contiguous:
+                    raise TypeError(f"kernel array {name!r} must be a contiguous {np.dtype(_DTYPES[name])} array, "
+                                    f"got {arr.dtype}")
+                setattr(self.ctx, name, arr.ctypes.data)
+                self._arrays[name] = arr
+        return self.ctx
 
 
-def sim_ctx(sim: Simulation) -> tuple[Ctx, list[np.ndarray]]:
-    """The context for one phase of one day of ``sim`` (world arrays as they are now)."""
-    a, w, s, f = sim.agents, sim.world, sim.settings, sim.flows
-    links = sim.scenario.links
-    if sim.moved_today is None or len(sim.moved_today) < len(a):
-        sim.moved_today = np.zeros(max(len(a), 1)) if s.avoid_short_stints else np.zeros(1)
-    arrays = {
-        "loc": a.loc, "link": a.link, "progress": a.progress, "route": a.route, "hop": a.hop, "wake": a.wake,
-        "hops_done": a.hops_done, "recent": a.recent, "moved_today": sim.moved_today,
-        "present": w.present, "on_link": w.on_link, "departures": f.departures, "arrivals": f.arrivals,
-        "link_entries": f.link_entries, "link_exits": f.link_exits, "movechance": w.movechance,
-        "is_camp": w.is_camp(), "is_town": w.kind == TOWN, "capacity": w.capacity, "score": w.score,
-        "link_open": w.link_open, "path_open": w.path_open, "path_start": w.paths.start,
-        "path_links": w.paths.links, "path_end": w.paths.end, "path_base": w.path_base,
-        "by_origin": w.paths.by_origin, "link_src": links.src, "link_dst": links.dst,
-        "link_dist": links.distance, "link_speed": w.speed, "link_walk": links.walk_probability,
-    }
-    params = {
-        "buffer": float(s.capacity_buffer), "weight_softening": float(s.weight_softening),
-        "weight_power": float(s.weight_power), "walk_speed": float(s.max_walk_speed),
-        "max_speed": float(s.max_move_speed), "continue_routes": int(sim.rules == "crossings"),
-        "any_walk": int(bool((links.walk_probability > 0).any())), "start_on_foot": int(s.start_on_foot),
-        "avoid_short_stints": int(s.avoid_short_stints),
-    }
-    return make_ctx(arrays, params)
+def _context(sim: Simulation) -> Ctx:
+    kc = getattr(sim, "_kernel_context", None)
+    if kc is None:
+        kc = KernelContext(sim)
+        sim._kernel_context = kc
+    return kc.update(sim)
 
 
 def move_phase(sim: Simulation, day: int) -> None:
     """Run the compiled move phase for ``day``."""
-    ctx, keep = sim_ctx(sim)
     state = day_state(sim.stream_key("move"), day)
-    lib().crossings_move_phase(ctypes.byref(ctx), len(sim.agents), day, ctypes.byref(state))
-    del keep
+    lib().crossings_move_phase(ctypes.byref(_context(sim)), len(sim.agents), day, ctypes.byref(state))
 
 
 def travel_phase(sim: Simulation, day: int) -> None:
     """Run the compiled travel phase for ``day``."""
-    ctx, keep = sim_ctx(sim)
     state = day_state(sim.stream_key("travel"), day)
-    lib().crossings_travel_phase(ctypes.byref(ctx), len(sim.agents), day, ctypes.byref(state))
-    del keep
+    lib().crossings_travel_phase(ctypes.byref(_context(sim)), len(sim.agents), day, ctypes.byref(state))

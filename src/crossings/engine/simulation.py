@@ -73,6 +73,7 @@ class Simulation:
             raise ValueError(f"unknown kernel {kernel!r}; choose one of {', '.join(KERNELS)}")
         self.kernel = kernel
         self.moved_today: np.ndarray | None = None
+        self._stream_keys: dict[str, int] = {}
         self.plan = plan if plan is not None else default_plan()
         self.timings = {r.name: 0.0 for r in self.plan}
 
@@ -83,9 +84,13 @@ class Simulation:
 
     def stream_key(self, name: str) -> int:
         """A 64-bit key for the compiled kernels' random stream ``name`` of this run's seed."""
-        import hashlib
+        key = self._stream_keys.get(name)
+        if key is None:
+            import hashlib
 
-        return int.from_bytes(hashlib.sha256(f"{self.seed}:{name}".encode()).digest()[:8], "little")
+            key = int.from_bytes(hashlib.sha256(f"{self.seed}:{name}".encode()).digest()[:8], "little")
+            self._stream_keys[name] = key
+        return key
 
     def refresh_route_cdf(self) -> None:
         """Recompute route weights from today's scores, capacity multipliers and open links."""

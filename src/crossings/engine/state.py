@@ -40,6 +40,11 @@ class AgentTable:
         raise AttributeError(name)
 
     @property
+    def capacity(self) -> int:
+        """Rows allocated (the table grows by half when full)."""
+        return self._cap
+
+    @property
     def bytes_per_agent(self) -> int:
         """Bytes of state held per agent row."""
         return sum(np.dtype(dt).itemsize for dt, _ in COLUMNS.values())

@@ -15,7 +15,7 @@ from crossings.scenario.model import TOWN
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
-MAX_CHAIN = 10_000
+MAX_CHAIN = 1000  # links one agent may enter in a day; equals MAX_LINKS_PER_DAY in _kernels.c
 
 
 class TravelPhase(Rule):
