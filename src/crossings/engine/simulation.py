@@ -76,6 +76,22 @@ class Simulation:
         self._stream_keys: dict[str, int] = {}
         self.plan = plan if plan is not None else default_plan()
         self.timings = {r.name: 0.0 for r in self.plan}
+        self.check_plan()
+
+    def check_plan(self) -> None:
+        """Every name a rule declares it reads or writes must exist (catches a misspelt or removed column)."""
+        import dataclasses
+
+        from crossings.engine.state import COLUMNS
+
+        known = {f"agents.{c}" for c in COLUMNS}
+        known |= {f"world.{f.name}" for f in dataclasses.fields(World)}
+        known |= {f"flows.{f.name}" for f in dataclasses.fields(DayFlows)}
+        for r in self.plan:
+            for name in (*r.reads, *r.writes):
+                if name not in known:
+                    raise ValueError(f"rule {r.name!r} declares {name!r}, which is not part of the state; "
+                                     f"known: {', '.join(sorted(known))}")
 
     def describe_plan(self) -> str:
         """The day's order of rules with what each reads and writes, one line per rule."""
