@@ -9,6 +9,7 @@ tests that need them are skipped with a clear reason when they are absent.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -211,3 +212,49 @@ def full_reference_run(name: str, seed: int = 1, rules: str = "flee31") -> Any:
     if key not in _FULL_RUNS:
         _FULL_RUNS[key] = cx.run(cx.load_scenario(flee_data_dir(name)), seed=seed, rules=rules)
     return _FULL_RUNS[key]
+
+
+@pytest.fixture
+def flee_data() -> Callable[[str], Path]:
+    """``flee_data(name)``: path of a shared reference scenario (the test is skipped if it is absent)."""
+    return flee_data_dir
+
+
+@pytest.fixture
+def flee_reference() -> Callable[[str], Path]:
+    """``flee_reference(file)``: path of a file of Flee 3.1's reference results (skips if absent)."""
+    return flee_reference_file
+
+
+@pytest.fixture
+def reference_run() -> Callable[..., Any]:
+    """``reference_run(name, seed=1, rules="flee31")``: a cached full run of a shared reference scenario."""
+    return full_reference_run
+
+
+# ---- engine variants -------------------------------------------------------------------------------------
+
+
+def engine_kernels() -> list[str | None]:
+    """The engine's kernel variants (compiled and NumPy twins) if it offers a choice, else [None]."""
+    from crossings.engine import simulation
+
+    kernels = getattr(simulation, "KERNELS", None)
+    if kernels and "kernel" in inspect.signature(cx.Simulation).parameters:
+        return list(kernels)
+    return [None]
+
+
+@pytest.fixture(params=engine_kernels(), ids=lambda k: f"kernel-{k or 'default'}")
+def simulate(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """``simulate(scenario, seed=0, rules=None, days=None, check=True)`` with each engine kernel in turn.
+
+    ``check=True`` by default: the engine asserts every day that its stocks equal the agent census.
+    """
+    kernel = request.param
+
+    def run(sc: Any, seed: int = 0, rules: str | None = None, days: int | None = None, check: bool = True) -> Any:
+        kw = {} if kernel is None else {"kernel": kernel}
+        return cx.Simulation(sc, seed=seed, rules=rules, days=days, check=check, **kw).run()
+
+    return run

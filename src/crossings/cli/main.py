@@ -56,6 +56,8 @@ def _run(args: argparse.Namespace) -> int:
     from crossings.io.write import write_run
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out", "exists and is not a directory")
     if args.scenario is None:
         from crossings.scenarios.demo import write_demo
 

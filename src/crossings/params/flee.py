@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,20 @@ def _compose(path: Path, text: str) -> yaml.Node | None:
         raise InputError(path, line, "yaml", str(problem)) from None
 
 
+def _reject_foreign_tags(path: Path, node: yaml.Node) -> None:
+    """Refuse any node carrying a tag outside YAML's own (e.g. ``!!python/object``), wherever it stands."""
+    tag = node.tag or ""
+    if not tag.startswith("tag:yaml.org,2002:") or tag.startswith("tag:yaml.org,2002:python"):
+        raise InputError(path, node.start_mark.line + 1, "yaml", f"tag {tag!r} is not allowed")
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            _reject_foreign_tags(path, k)
+            _reject_foreign_tags(path, v)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _reject_foreign_tags(path, v)
+
+
 def _value(path: Path, node: yaml.Node) -> Any:
     """Build the Python value of a YAML node with the safe constructor (language tags are errors)."""
     try:
@@ -197,16 +212,21 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
-                return float(str(value).strip())
+                value = float(str(value).strip())
             except ValueError:
                 raise InputError(path, line, key, f"{value!r} is not a number") from None
-        return float(value)
+        value = float(value)
+        if not math.isfinite(value):
+            raise InputError(path, line, key, f"{value!r} is not a finite number")
+        return value
     return value
 
 
+_TINY = 1e-9  # speeds must be positive: at 0 km/day nobody ever arrives
 _RANGES: dict[str, tuple[float, float]] = {
-    "max_move_speed": (0.0, float("inf")),
-    "max_walk_speed": (0.0, float("inf")),
+    "max_move_speed": (_TINY, float("inf")),
+    "max_walk_speed": (_TINY, float("inf")),
+    "weight_softening": (0.0, float("inf")),
     "camp_weight": (0.0, float("inf")),
     "conflict_weight": (0.0, float("inf")),
     "foreign_weight": (0.0, float("inf")),
@@ -236,6 +256,7 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
     root = _compose(path, text)
     if root is None:
         return base
+    _reject_foreign_tags(path, root)
     if not isinstance(root, yaml.MappingNode):
         raise InputError(path, root.start_mark.line + 1, "yaml", "the file must be a mapping of sections")
     changes: dict[str, Any] = {}

@@ -1,0 +1,101 @@
+"""The ``crossings`` command: exit code 2 and exactly one stderr line (no traceback) on bad input; a good
+run writes out.csv, summary.json and two Parquet tables, byte-for-byte reproducible for a seed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+LOCS = [("A", "X", "conflict_zone", 1000), ("T", "X", "town", 500), ("B", "Y", "camp", 0)]
+ROUTES = [("A", "T", 50), ("T", "B", 100)]
+CAMPS = {"B": [(0, 10), (5, 20), (9, 40)]}
+
+
+def crossings(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2, f"expected exit code 2, got {proc.returncode}; stderr:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, f"expected no traceback, got:\n{proc.stderr}"
+    assert len(lines) == 1, f"expected exactly one stderr line, got {len(lines)}:\n{proc.stderr}"
+    for w in words:
+        assert w in lines[0], f"expected {w!r} in the error line, got {lines[0]!r}"
+    return lines[0]
+
+
+@pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "verbose"])
+def test_bad_route_exits_2_with_one_line(scenario_dir, tmp_path, quiet):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS)
+    (root / "input_csv" / "routes.csv").write_text("#name1,name2,distance\nA,T,50\nT,B,-100\n")
+    args = ["run", str(root), "--out", str(tmp_path / "out")] + (["--quiet"] if quiet else [])
+    line = assert_one_line_error(crossings(*args, cwd=tmp_path), "routes.csv:3: distance:")
+    assert line.split(": ")[0].endswith("routes.csv:3"), f"expected 'file:line: field: problem', got {line!r}"
+    assert not (tmp_path / "out" / "summary.json").exists(), "no summary may be written for a failed run"
+
+
+def test_simsetting_typo_exits_2_with_one_line(scenario_dir, tmp_path):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS, simsetting_text="move_rules:\n  camp_wieght: 2.0\n")
+    proc = crossings("run", str(root), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(proc, "simsetting.yml:2:", "camp_wieght")
+
+
+def test_missing_scenario_exits_2_with_one_line(tmp_path):
+    proc = crossings("run", str(tmp_path / "no-such-scenario"), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(proc, "no-such-scenario")
+
+
+def test_non_positive_days_exits_2_with_one_line(scenario_dir, tmp_path):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS)
+    proc = crossings("run", str(root), "--days", "0", "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(proc, "days")
+
+
+def test_days_beyond_the_conflicts_table_exits_2_with_one_line(scenario_dir, tmp_path):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS, length=10)
+    proc = crossings("run", str(root), "--days", "50", "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_one_line_error(proc, "conflicts.csv")
+
+
+def test_run_writes_outputs_and_is_reproducible(scenario_dir, tmp_path):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS, total=[(0, 10), (9, 400)], length=10)
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"out{k}"
+        proc = crossings("run", str(root), "--out", str(out), "--seed", "7", "--quiet", "--check", cwd=tmp_path)
+        assert proc.returncode == 0, f"expected success, got {proc.returncode}:\n{proc.stderr}"
+        assert proc.stderr == "", f"--quiet must print nothing, got:\n{proc.stderr}"
+        for f in ("out.csv", "summary.json", "locations.parquet", "links.parquet"):
+            assert (out / f).is_file(), f"expected {f} in the output directory"
+        outs.append(out)
+    a, b = outs
+    assert (a / "out.csv").read_bytes() == (b / "out.csv").read_bytes(), "same seed must give identical out.csv"
+    for f in ("locations.parquet", "links.parquet"):
+        assert pq.read_table(a / f).equals(pq.read_table(b / f)), f"same seed must give identical {f} content"
+    summary = json.loads((a / "summary.json").read_text())
+    assert summary["seed"] == 7 and summary["days"] == 10, f"summary does not describe the run: {summary}"
+    assert summary["agents_final"] == 10 + 400 - 10, (
+        "expected day-0 camp agents (10) plus the rise of the total (400 - 10)")
+    locs = pq.read_table(a / "locations.parquet").to_pandas()
+    assert len(locs) == 10 * 3, f"expected one row per day and location, got {len(locs)}"
+
+
+def test_default_scenario_is_the_demo(tmp_path):
+    proc = crossings("run", "--out", str(tmp_path / "out"), "--days", "3", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, f"expected the demo to run, got {proc.returncode}:\n{proc.stderr}"
+    assert (tmp_path / "out" / "out.csv").is_file(), "expected the demo's out.csv"
+
+
+def test_out_path_that_is_a_file_exits_2_with_one_line(scenario_dir, tmp_path):
+    root = scenario_dir(LOCS, ROUTES, camps=CAMPS)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    proc = crossings("run", str(root), "--out", str(blocker), "--quiet", cwd=tmp_path)
+    assert_one_line_error(proc, "not-a-directory")
