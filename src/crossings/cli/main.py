@@ -47,7 +47,21 @@ def _parser() -> argparse.ArgumentParser:
                    help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
+    c = sub.add_parser("convert", help="write a scenario (e.g. a Flee scenario) in crossings' native format")
+    c.add_argument("source", help="scenario directory to read")
+    c.add_argument("target", help="directory to write the native scenario into (must not exist or be empty)")
     return p
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from crossings.api import convert
+
+    target = Path(args.target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(target, None, "target", "exists and is not an empty directory")
+    out = convert(args.source, target)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -92,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "convert":
+            return _convert(args)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
