@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -201,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.chdir(cwd)
         tmp_out.replace(out_path)
-    print(f"flee_runner: {scenario.name} seed {args.seed}: {n_days} days in {time.perf_counter() - t0:.1f} s")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"flee_runner: {scenario.name} seed {args.seed}: {n_days} days in {time.perf_counter() - t0:.1f} s; "
+          f"cpu {usage.ru_utime + usage.ru_stime:.2f} s")
     return 0
 
 

@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import platform
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,6 +61,7 @@ class Run:
     finished_at: str = ""
     out_csv: str = ""
     internal: dict[str, Any] = field(default_factory=dict)
+    cpu_s: float | None = None  # user + system CPU seconds of the process (robust to other load)
 
 
 class SimulatorError(RuntimeError):
@@ -116,17 +119,24 @@ def flee_versions(flee_python: Path) -> dict[str, str]:
     return json.loads(res.stdout)
 
 
-def timed(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> float:
-    """Run cmd with stdout+stderr to log_path; wall seconds, or SimulatorError on a non-zero exit."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run cmd with stdout+stderr to log_path; (wall, CPU) seconds, or SimulatorError on a non-zero exit."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w", encoding="utf-8") as fh:
+        c0 = _children_cpu()
         t0 = time.perf_counter()
         rc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env).returncode
         wall = time.perf_counter() - t0
+        cpu = _children_cpu() - c0
     if rc != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
         raise SimulatorError(f"exit {rc}: {' '.join(cmd)}\n  " + "\n  ".join(tail))
-    return wall
+    return wall, cpu
 
 
 def flee_cmd(flee_python: Path, scenario: Path, seed: int, out: Path, days: int = 0) -> list[str]:
@@ -154,6 +164,11 @@ def load_cached_flee(seed_dir: Path, digest: str) -> Run | None:
         log(f"  cache {seed_dir} was made from other inputs; rerunning")
         return None
     ard = ard_from_out_csv(out)
+    cpu = meta.get("cpu_s")
+    log_file = seed_dir / "flee.log"
+    if cpu is None and log_file.is_file():  # runs cached before CPU time was stored: the runner's own line
+        m = re.search(r"cpu ([0-9.]+) s", log_file.read_text(errors="replace"))
+        cpu = float(m.group(1)) if m else None
     return Run(
         seed=meta["seed"],
         wall_s=meta["wall_s"],
@@ -162,6 +177,7 @@ def load_cached_flee(seed_dir: Path, digest: str) -> Run | None:
         cached=True,
         finished_at=meta["finished_at"],
         out_csv=str(out),
+        cpu_s=cpu,
     )
 
 
@@ -173,13 +189,14 @@ def run_flee_seed(
     (seed_dir / "meta.json").unlink(missing_ok=True)
     out = seed_dir / "out.csv"
     started = now_iso()
-    wall = timed(flee_cmd(flee_python, scenario, seed, out), seed_dir / "flee.log")
+    wall, cpu = timed(flee_cmd(flee_python, scenario, seed, out), seed_dir / "flee.log")
     finished = now_iso()
     meta = {
         "format": CACHE_FORMAT,
         "conflict": scenario.name,
         "seed": seed,
         "wall_s": wall,
+        "cpu_s": cpu,
         "started_at": started,
         "finished_at": finished,
         "scenario": str(scenario),
@@ -192,7 +209,7 @@ def run_flee_seed(
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
     tmp.replace(seed_dir / "meta.json")
     ard = ard_from_out_csv(out)
-    return Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, finished, str(out))
+    return Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, finished, str(out), cpu_s=cpu)
 
 
 def flee_runs(args: argparse.Namespace, scenario: Path, seeds: list[int]) -> list[Run]:
@@ -255,7 +272,7 @@ def crossings_runs(scenario: Path, seeds: list[int]) -> list[Run]:
         shutil.rmtree(out_dir, ignore_errors=True)
         out_dir.mkdir(parents=True)
         log(f"  crossings seed {seed}{' (warm-up, untimed)' if seed == 0 else ''}: running")
-        wall = timed(crossings_cmd(scenario, out_dir, seed), out_dir / "crossings.log", env)
+        wall, cpu = timed(crossings_cmd(scenario, out_dir, seed), out_dir / "crossings.log", env)
         out_csv = out_dir / "out.csv"
         if not out_csv.is_file():
             raise SimulatorError(f"crossings wrote no {out_csv}")
@@ -265,7 +282,8 @@ def crossings_runs(scenario: Path, seeds: list[int]) -> list[Run]:
         summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
         internal = {k: summary[k] for k in ("ard_rescaled", "ard_normal", "wall_seconds") if k in summary}
         ard = ard_from_out_csv(out_csv)
-        runs.append(Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, now_iso(), str(out_csv), internal))
+        runs.append(Run(seed, wall, ard["ard_rescaled"], ard["ard_normal"], False, now_iso(), str(out_csv), internal,
+                        cpu_s=cpu))
         log(f"  crossings seed {seed}: {wall:.2f} s, ARD {ard['ard_rescaled']:.4f}")
     return runs
 
@@ -281,6 +299,8 @@ def summarise(conflict: str, seeds: list[int], flee: list[Run], cross: list[Run]
     """One result record for a conflict (the --json object)."""
     f_wall, _ = mean_sd([r.wall_s for r in flee])
     c_wall, _ = mean_sd([r.wall_s for r in cross])
+    f_cpu = mean_sd([r.cpu_s for r in flee])[0] if all(r.cpu_s is not None for r in flee) else None
+    c_cpu = mean_sd([r.cpu_s for r in cross])[0] if all(r.cpu_s is not None for r in cross) else None
     f_ard, f_sd = mean_sd([r.ard_rescaled for r in flee])
     c_ard, c_sd = mean_sd([r.ard_rescaled for r in cross])
     f_norm, _ = mean_sd([r.ard_normal for r in flee])
@@ -292,6 +312,9 @@ def summarise(conflict: str, seeds: list[int], flee: list[Run], cross: list[Run]
         "flee_wall_s": f_wall,
         "crossings_wall_s": c_wall,
         "ratio": f_wall / c_wall if f_wall and c_wall else None,
+        "flee_cpu_s": f_cpu,
+        "crossings_cpu_s": c_cpu,
+        "cpu_ratio": f_cpu / c_cpu if f_cpu and c_cpu else None,
         "flee_ard": f_ard,
         "crossings_ard": c_ard,
         "flee_ard_sd": f_sd,
