@@ -88,6 +88,13 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.seed < 0:
         raise InputError("--seed", None, "seed", f"{args.seed} is negative")
+    from crossings.resources import available_bytes, estimate_bytes
+
+    need = estimate_bytes(scenario, args.days or scenario.length)
+    have = available_bytes()
+    if have is not None and need > have:
+        raise InputError(path, None, "memory", f"the run needs about {need / 2**30:.1f} GiB but only "
+                         f"{have / 2**30:.1f} GiB is available; shorten it (--days) or use a larger machine")
     sim = Simulation(scenario, seed=args.seed, rules=args.rules, days=args.days, check=args.check,
                      kernel=args.kernel)
     results = sim.run(progress=Progress(not args.quiet))
@@ -100,8 +107,16 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends a run like Ctrl-C: temporary files are removed, nothing half-written is left."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for bad input, with a one-line message and no traceback)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
