@@ -258,3 +258,69 @@ def simulate(request: pytest.FixtureRequest) -> Callable[..., Any]:
         return cx.Simulation(sc, seed=seed, rules=rules, days=days, check=check, **kw).run()
 
     return run
+
+
+# ---- synthetic emigration scenarios (native format, model: emigration) ----------------------------------
+
+
+def write_emigration_scenario(
+    root: Path,
+    locations: Sequence[Sequence[Any]],
+    routes: Sequence[Sequence[Any]],
+    departures: Sequence[Sequence[Any]],
+    *,
+    crossings: Sequence[Sequence[Any]] = (),
+    events: Sequence[Sequence[Any]] = (),
+    agents: Mapping[str, Any] | None = None,
+    emigration: Mapping[str, Any] | None = None,
+    days: int = 10,
+    start: dt.date = START,
+) -> Path:
+    """Write a native ``model: emigration`` scenario into ``root`` and return ``root``.
+
+    * ``locations``: rows ``(name, kind, country, population[, attractiveness])``.
+    * ``routes``: rows ``(from, to, mode, distance_km, duration_days, seats_per_day)`` (use "" for empty).
+    * ``departures``: rows ``(origin, category, daily_hazard)``; ``crossings``: ``(crossing, mode, capacity)``.
+    * ``events``: rows ``(date or day, until or day or "", event, target, other, value[, sex, age_band])``.
+    * ``agents``/``emigration``: the scenario.yml mappings (defaults: cars only, one category ``all``).
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    meta = {"format": "crossings-native/1", "model": "emigration", "name": root.name,
+            "start_date": start.isoformat(), "days": days, "home_country": locations[0][2]}
+    meta["agents"] = dict(agents) if agents is not None else {"travel_mode": {"car": 1.0}}
+    if emigration:
+        meta["emigration"] = dict(emigration)
+    (root / "scenario.yml").write_text(yaml.safe_dump(meta, sort_keys=False))
+
+    def table(name: str, head: str, rows: Iterable[Sequence[Any]]) -> None:
+        (root / name).write_text(head + "\n" + "".join(",".join(str(c) for c in r) + "\n" for r in rows))
+
+    table("locations.csv", "name,kind,country,population,attractiveness",
+          [(r[0], r[1], r[2], r[3], r[4] if len(r) > 4 else "") for r in locations])
+    table("routes.csv", "from,to,mode,distance_km,duration_days,seats_per_day",
+          [tuple(r) + ("",) * (6 - len(r)) for r in routes])
+    table("departures.csv", "origin,category,daily_hazard", departures)
+    if crossings:
+        table("crossings.csv", "crossing,mode,capacity_per_day", crossings)
+    if events:
+        rows = []
+        for r in events:
+            date = day_to_date(r[0], start)
+            until = "" if r[1] == "" else day_to_date(r[1], start)
+            rows.append((date, until, *r[2:], *([""] * (8 - len(r)))))
+        table("events.csv", "date,until,event,target,other,value,sex,age_band", rows)
+    return root
+
+
+@pytest.fixture
+def emigration_scenario(tmp_path: Path) -> Callable[..., Any]:
+    """Factory: ``emigration_scenario(locations, routes, departures, **kw)`` writes and loads a scenario."""
+    counter = iter(range(10**6))
+
+    def make(locations: Sequence[Sequence[Any]], routes: Sequence[Sequence[Any]],
+             departures: Sequence[Sequence[Any]], **kw: Any) -> Any:
+        return cx.load_scenario(write_emigration_scenario(tmp_path / f"emigration{next(counter)}", locations,
+                                                          routes, departures, **kw))
+
+    return make

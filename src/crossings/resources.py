@@ -15,7 +15,10 @@ BASE_BYTES = 250 * 2**20  # interpreter, NumPy, pyarrow, the scenario
 
 
 def expected_agents(sc: Scenario, days: int) -> int:
-    """Agents a run of ``days`` days will hold at its end (from the observed totals that drive spawning)."""
+    """Agents a run of ``days`` days will hold at its end (from the observed totals that drive spawning; for the
+    emigration model, from the departure hazards)."""
+    if sc.emigration is not None:
+        return expected_emigrants(sc, days)
     obs = sc.observed
     if obs is None:
         return 0
@@ -23,10 +26,32 @@ def expected_agents(sc: Scenario, days: int) -> int:
     return int(max(int(total.max()) - int(total[0]), 0) + int(obs.camps_by_day(1).sum()) + max(int(total[0]), 0))
 
 
+def expected_emigrants(sc: Scenario, days: int) -> int:
+    """Expected number of people leaving home within ``days`` days: the departure rule's mean, day by day, per
+    origin × category × sex × age band, with the timeline's multipliers."""
+    from crossings.engine.emigration.timeline import hazard_multipliers
+    from crossings.engine.emigration.world import apportion
+    from crossings.scenario.model import ORIGIN
+
+    em = sc.emigration
+    origins = np.flatnonzero(sc.locations.kind == ORIGIN)
+    cells = np.multiply.outer(np.multiply.outer(em.category.shares, em.sex.shares), em.age_band.shares)
+    home = np.stack([apportion(int(sc.locations.population[o]), cells) for o in origins]).astype(np.float64)
+    base = em.hazard[origins][:, :, None, None]
+    pos = {int(o): i for i, o in enumerate(origins)}
+    start = home.sum()
+    for day in range(days):
+        home -= home * np.minimum(base * hazard_multipliers(list(em.events), pos, home.shape, day), 1.0)
+    return int(np.ceil(start - home.sum()))
+
+
 def estimate_bytes(sc: Scenario, days: int) -> int:
     """Estimated peak memory of a run in bytes: agents, daily results per location and link, and a base."""
     n = expected_agents(sc, days)
-    per_agent = sum(np.dtype(dt).itemsize for dt, _ in COLUMNS.values()) + TRANSIENT_BYTES_PER_AGENT
+    columns = COLUMNS
+    if sc.emigration is not None:
+        from crossings.engine.emigration.state import COLUMNS as columns
+    per_agent = sum(np.dtype(dt).itemsize for dt, _ in columns.values()) + TRANSIENT_BYTES_PER_AGENT
     results = days * (4 * len(sc.locations) + 3 * len(sc.links)) * 8 * 2  # arrays, then the long tables
     return BASE_BYTES + n * per_agent + results
 

@@ -30,6 +30,33 @@ LINK_SERIES = {
     "new_link_entries": ("agents/day", "flow", "link"),
     "new_link_exits": ("agents/day", "flow", "link"),
 }
+# Recorded only by the emigration model. Dimensions: "country" (Scenario.emigration.countries), "gate" (each
+# crossing by travel mode: 2 × crossing + 0 for car, + 1 for foot), and location or link as above.
+EMIGRATION_SERIES = {
+    "n_at_home": ("people", "stock", "location"),  # people at risk still at home (origins)
+    "n_in_country": ("agents", "stock", "country"),  # at a place there, or on a link counted there
+    "new_entries": ("agents/day", "flow", "country"),  # every arrival into the country from another
+    "new_exits": ("agents/day", "flow", "country"),  # every departure out of the country into another
+    "new_left_home": ("agents/day", "flow", "country"),  # people who left home, by home country
+    "n_queue": ("agents", "stock", "gate"),  # queued at a crossing by mode
+    "new_queue_joins": ("agents/day", "flow", "gate"),
+    "new_passages": ("agents/day", "flow", "gate"),  # let through the crossing
+    "new_queue_gave_up": ("agents/day", "flow", "gate"),  # left the queue to re-plan
+    "sum_wait_days": ("agent-days/day", "flow", "gate"),  # days waited by the day's passers, summed
+    "n_seat_wait": ("agents", "stock", "link"),  # waiting for a seat on a flight
+    "new_seat_joins": ("agents/day", "flow", "link"),
+    "new_boarded": ("agents/day", "flow", "link"),  # got a seat (== new_link_entries of a flight)
+    "new_missed_seat": ("agents/day", "flow", "link"),  # waited today and got no seat
+    "new_seat_gave_up": ("agents/day", "flow", "link"),  # stopped waiting to re-plan
+}
+
+
+def series_info(name: str) -> tuple[str, str, str]:
+    """Unit, kind (stock or flow) and dimension of a recorded series."""
+    for table in (LOCATION_SERIES, LINK_SERIES, EMIGRATION_SERIES):
+        if name in table:
+            return table[name]
+    raise KeyError(f"unknown series {name!r}")
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,11 @@ class Results:
         n_loc, n_link = len(sc.locations), len(sc.links)
         series = {k: np.zeros((days, n_loc), dtype=np.int64) for k in LOCATION_SERIES}
         series.update({k: np.zeros((days, n_link), dtype=np.int64) for k in LINK_SERIES})
+        if sc.emigration is not None:
+            size = {"location": n_loc, "link": n_link, "country": len(sc.emigration.countries),
+                    "gate": 2 * len(sc.emigration.crossings)}
+            series.update({k: np.zeros((days, size[dim]), dtype=np.int64)
+                           for k, (_, _, dim) in EMIGRATION_SERIES.items()})
         return cls(sc, days, seed, rules, series, np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64))
 
     def record(self, day: int, world: World, flows: Any, n_agents: int, debt: int) -> None:
@@ -183,9 +215,54 @@ class Results:
             "location": Labels(codes, sc.locations.name),
             "country": Labels(country_code[codes], tuple(countries)),
         }
-        for k in LOCATION_SERIES:
+        for k in self._names("location"):
             cols[k] = self.series[k].reshape(-1)
         return cols
+
+    def _names(self, dim: str) -> list[str]:
+        """Recorded series of dimension ``dim``, in a fixed order."""
+        return [k for k in self.series if series_info(k)[2] == dim]
+
+    def country_table(self) -> dict[str, np.ndarray | Labels]:
+        """Emigration runs: one row per day and country (entries, exits, people present, people leaving home)."""
+        countries = self.scenario.emigration.countries
+        n = len(countries)
+        code = np.tile(np.arange(n, dtype=np.int32), self.days)
+        cols: dict[str, np.ndarray | Labels] = {
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), n),
+            "date": Labels(np.repeat(np.arange(self.days, dtype=np.int32), n), self._date_labels()),
+            "country": Labels(code, countries),
+        }
+        for k in self._names("country"):
+            cols[k] = self.series[k].reshape(-1)
+        return cols
+
+    def crossing_table(self) -> dict[str, np.ndarray | Labels]:
+        """Emigration runs: one row per day, crossing and travel mode (queue, joins, passages, mean wait)."""
+        sc = self.scenario
+        cross = sc.emigration.crossings
+        n = 2 * len(cross)
+        gate = np.tile(np.arange(n, dtype=np.int32), self.days)
+        cols: dict[str, np.ndarray | Labels] = {
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), n),
+            "date": Labels(np.repeat(np.arange(self.days, dtype=np.int32), n), self._date_labels()),
+            "crossing": Labels(gate // 2, tuple(sc.locations.name[x] for x in cross)),
+            "country": Labels(gate // 2, tuple(sc.locations.country[x] for x in cross)),
+            "mode": Labels(gate % 2, ("car", "foot")),
+        }
+        for k in self._names("gate"):
+            cols[k] = self.series[k].reshape(-1)
+        cols["mean_wait_days"] = self.mean_wait_days().reshape(-1)
+        return cols
+
+    def _date_labels(self) -> tuple[str, ...]:
+        return tuple(d.isoformat() for d in self.dates)
+
+    def mean_wait_days(self) -> np.ndarray:
+        """Mean days waited by each day's passers per crossing and mode, (days, gates); NaN with no passers."""
+        passed = self.series["new_passages"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(passed > 0, self.series["sum_wait_days"] / passed, np.nan)
 
     def link_table(self) -> dict[str, np.ndarray | Labels]:
         """Long table (one row per day and directed link) of link stocks and flows, as columns."""
@@ -198,16 +275,20 @@ class Results:
             "from": Labels(sc.links.src[link], sc.locations.name),
             "to": Labels(sc.links.dst[link], sc.locations.name),
         }
-        for k in LINK_SERIES:
+        for k in self._names("link"):
             cols[k] = self.series[k].reshape(-1)
         return cols
 
     def to_frame(self, what: str = "locations") -> pd.DataFrame:
-        """Stocks and flows as a pandas DataFrame (``what``: "locations", "links" or "camps")."""
+        """Stocks and flows as a pandas DataFrame (``what``: "locations", "links", "camps", and for emigration
+        runs "countries" and "crossings")."""
         import pandas as pd
 
-        if what in ("locations", "links"):
-            table = self.location_table() if what == "locations" else self.link_table()
+        tables = {"locations": self.location_table, "links": self.link_table}
+        if self.scenario.emigration is not None:
+            tables.update({"countries": self.country_table, "crossings": self.crossing_table})
+        if what in tables:
+            table = tables[what]()
             return pd.DataFrame({k: v.categorical() if isinstance(v, Labels) else v for k, v in table.items()})
         if what == "camps":
             names = [self.scenario.locations.name[c] for c in self.camps]
@@ -215,4 +296,4 @@ class Results:
             sim = pd.DataFrame(self.camp_sim(), index=idx, columns=names)
             data = pd.DataFrame(self.camp_data(), index=idx, columns=names)
             return pd.concat({"sim": sim, "data": data}, axis=1)
-        raise ValueError(f"unknown table {what!r}; choose locations, links or camps")
+        raise ValueError(f"unknown table {what!r}; choose {', '.join([*tables, 'camps'])}")

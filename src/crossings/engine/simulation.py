@@ -74,6 +74,14 @@ class Simulation:
         self.kernel = kernel
         self.moved_today: np.ndarray | None = None
         self._stream_keys: dict[str, int] = {}
+        self.model = scenario.model
+        self.extension = None  # the emigration model's hooks (None for the Flee model)
+        if self.model == "emigration":
+            from crossings.engine.emigration import EmigrationModel, emigration_plan
+
+            self.extension = EmigrationModel(self)
+            if plan is None:
+                plan = emigration_plan()
         self.plan = plan if plan is not None else default_plan()
         self.timings = {r.name: 0.0 for r in self.plan}
         self.check_plan()
@@ -84,9 +92,14 @@ class Simulation:
 
         from crossings.engine.state import COLUMNS
 
-        known = {f"agents.{c}" for c in COLUMNS}
-        known |= {f"world.{f.name}" for f in dataclasses.fields(World)}
-        known |= {f"flows.{f.name}" for f in dataclasses.fields(DayFlows)}
+        if self.model == "emigration":
+            from crossings.engine.emigration import known_state
+
+            known = known_state()
+        else:
+            known = {f"agents.{c}" for c in COLUMNS}
+            known |= {f"world.{f.name}" for f in dataclasses.fields(World)}
+            known |= {f"flows.{f.name}" for f in dataclasses.fields(DayFlows)}
         for r in self.plan:
             for name in (*r.reads, *r.writes):
                 if name not in known:
@@ -115,11 +128,17 @@ class Simulation:
 
     def _setup(self) -> None:
         sc = self.scenario
+        n_loc, n_link = len(sc.locations), len(sc.links)
+        self.flows = DayFlows(*(np.zeros(n, dtype=np.int64) for n in (n_loc, n_loc, n_loc, n_link, n_link)))
+        if self.extension is not None:
+            self.extension.setup()
+            self.debt = 0
+            for r in self.plan:
+                r.init(self)
+            return
         self.world = World.initial(sc, self.settings)
         self.agents = AgentTable(capacity=self._expected_agents())
         self.rng = {name: stream(self.seed, name) for name in STREAMS}
-        n_loc, n_link = len(sc.locations), len(sc.links)
-        self.flows = DayFlows(*(np.zeros(n, dtype=np.int64) for n in (n_loc, n_loc, n_loc, n_link, n_link)))
         self.onset_today = False
         self.debt = 0
         self.route_cdf = np.zeros(0)
@@ -146,6 +165,8 @@ class Simulation:
             raise AssertionError(f"day {day}: link stocks differ from the census")
         if present.sum() + on_link.sum() != len(a):
             raise AssertionError(f"day {day}: {len(a)} agents but {present.sum() + on_link.sum()} counted")
+        if self.extension is not None:
+            self.extension.census(day)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> Results:
         """Run all days and return the recorded results."""
@@ -156,6 +177,8 @@ class Simulation:
         agent_steps = 0
         for day in range(self.days):
             self.flows.clear()
+            if self.extension is not None:
+                self.extension.begin_day(day)
             for r in self.plan:
                 t = time.perf_counter()
                 r.step(self, day)
@@ -163,6 +186,8 @@ class Simulation:
             if self.check:
                 self.census_check(day)
             res.record(day, self.world, self.flows, len(self.agents), self.debt)
+            if self.extension is not None:
+                self.extension.record(res, day)
             agent_steps += len(self.agents)
             if progress is not None:
                 progress(day + 1, self.days)
@@ -170,6 +195,9 @@ class Simulation:
         res.agent_steps = agent_steps
         res.bytes_per_agent = self.agents.bytes_per_agent
         res.meta["kernel"] = self.kernel
+        if self.extension is not None:
+            res.meta["model"] = self.model
+            res.meta.pop("kernel")  # the emigration rules are NumPy only
         return res
 
 

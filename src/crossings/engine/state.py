@@ -23,11 +23,12 @@ COLUMNS: dict[str, tuple[type, float]] = {
 class AgentTable:
     """Structure-of-arrays agent store with a capacity and an active count; rows are never deleted."""
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, columns: dict[str, tuple[type, float]] | None = None) -> None:
         self.n = 0
         self._cap = max(int(capacity), 16)
+        self.columns = COLUMNS if columns is None else columns  # name -> (dtype, initial value)
         self.cols: dict[str, np.ndarray] = {
-            name: np.full(self._cap, init, dtype=dt) for name, (dt, init) in COLUMNS.items()
+            name: np.full(self._cap, init, dtype=dt) for name, (dt, init) in self.columns.items()
         }
 
     def __len__(self) -> int:
@@ -47,14 +48,14 @@ class AgentTable:
     @property
     def bytes_per_agent(self) -> int:
         """Bytes of state held per agent row."""
-        return sum(np.dtype(dt).itemsize for dt, _ in COLUMNS.values())
+        return sum(np.dtype(dt).itemsize for dt, _ in self.columns.values())
 
     def add(self, n: int) -> slice:
         """Append ``n`` rows with initial values; returns their slice."""
         need = self.n + n
         if need > self._cap:
             new_cap = max(need, int(self._cap * 1.5) + 16)
-            for name, (dt, init) in COLUMNS.items():
+            for name, (dt, init) in self.columns.items():
                 grown = np.full(new_cap, init, dtype=dt)
                 grown[: self.n] = self.cols[name][: self.n]
                 self.cols[name] = grown

@@ -72,7 +72,8 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
 
 
 def write_run(results: Any, out: Path) -> None:
-    """Write a run's out.csv, locations.parquet, links.parquet and, last, summary.json into ``out``."""
+    """Write a run's out.csv, locations.parquet, links.parquet (emigration runs: also countries.parquet and
+    crossings.parquet) and, last, summary.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.json"
     if summary_path.exists():
@@ -83,4 +84,7 @@ def write_run(results: Any, out: Path) -> None:
                                      "rules": results.rules})}
     write_parquet(out / "locations.parquet", results.location_table(), meta)
     write_parquet(out / "links.parquet", results.link_table(), meta)
+    if results.scenario.emigration is not None:
+        write_parquet(out / "countries.parquet", results.country_table(), meta)
+        write_parquet(out / "crossings.parquet", results.crossing_table(), meta)
     write_json(summary_path, results.summary())

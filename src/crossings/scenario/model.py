@@ -5,14 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crossings.params.flee import FleeSettings
 
+if TYPE_CHECKING:
+    from crossings.scenario.emigration import EmigrationSpec
+
 # Location kinds (int8 codes used in arrays).
 TOWN, CONFLICT, CAMP, IDPCAMP, FORWARD, MARKER, OTHER = range(7)
-KIND_NAMES = ("town", "conflict_zone", "camp", "idpcamp", "forwarding_hub", "marker", "other")
+# Kinds of the emigration model (native scenarios with ``model: emigration``).
+ORIGIN, AIRPORT, CROSSING, DESTINATION = range(7, 11)
+KIND_NAMES = ("town", "conflict_zone", "camp", "idpcamp", "forwarding_hub", "marker", "other",
+              "origin", "airport", "crossing", "destination")
+FLEE_KINDS = KIND_NAMES[:6]  # kinds a Flee-model scenario may declare
+EMIGRATION_KINDS = ("origin", "town", "airport", "crossing", "destination")
+MODELS = ("flee", "emigration")
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -144,6 +154,8 @@ class Scenario:
     settings: FleeSettings
     default_rules: str = "flee31"
     notices: tuple[str, ...] = field(default=(), compare=False)
+    model: str = "flee"  # "flee" (Flee's rules) or "emigration" (crossings.engine.emigration)
+    emigration: EmigrationSpec | None = field(default=None, compare=False)  # set when model == "emigration"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conflict_locations", _frozen(self.conflict_locations))

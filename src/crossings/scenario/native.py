@@ -6,6 +6,9 @@
     events.csv        date,until,event,target,other,value[,source]                           (the timeline)
     observed.csv      series,date,value  ("total" or a camp's name)                           (optional)
 
+With ``model: emigration`` routes.csv takes ``mode`` road|foot|air with ``duration_days``/``seats_per_day``,
+and crossings.csv (capacities) and departures.csv (hazards) join; see ``crossings.scenario.emigration``.
+
 ``write_native`` writes any :class:`Scenario` in this form (``crossings convert`` uses it for Flee scenarios);
 ``read_native`` reads it back into an equal Scenario, so both forms give identical runs for the same seed.
 """
@@ -23,12 +26,16 @@ import yaml
 from crossings.errors import InputError
 from crossings.params.flee import FleeSettings
 from crossings.scenario.csvutil import parse_date, parse_float, parse_int, read_rows
+from crossings.scenario.emigration import route_ends
 from crossings.scenario.model import (
     CAMP,
     CONFLICT,
+    EMIGRATION_KINDS,
+    FLEE_KINDS,
     IDPCAMP,
     KIND_NAMES,
     MARKER,
+    MODELS,
     Closure,
     Links,
     Locations,
@@ -72,6 +79,8 @@ def _csv_line(cells: list[str]) -> str:
 
 def write_native(sc: Scenario, root: str | Path) -> Path:
     """Write ``sc`` as a native scenario directory ``root`` (created; existing files are replaced)."""
+    if sc.model != "flee":
+        raise ValueError(f"write_native writes Flee-model scenarios; {sc.name!r} is a {sc.model} scenario")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     locs = sc.locations
@@ -184,8 +193,8 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     _reject_foreign_tags(path, node)
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
     for k, v in node.value:
-        if str(k.value) == "settings" and isinstance(v, yaml.MappingNode):
-            lines.update({f"settings.{kk.value}": kk.start_mark.line + 1 for kk, _ in v.value})
+        if str(k.value) in ("settings", "agents", "emigration") and isinstance(v, yaml.MappingNode):
+            lines.update({f"{k.value}.{kk.value}": kk.start_mark.line + 1 for kk, _ in v.value})
     return yaml.SafeLoader("").construct_document(node), lines
 
 
@@ -219,7 +228,7 @@ def read_native(path: str | Path) -> Scenario:
     ypath = root / "scenario.yml"
     meta, lines = _read_meta(ypath)
     known = {"format", "name", "start_date", "days", "rules", "home_country", "people_per_agent", "converted_from",
-             "settings", "description"}
+             "settings", "description", "model", "agents", "emigration"}
     for key in meta:
         if key not in known:
             raise InputError(ypath, lines.get(str(key)), str(key), f"unknown key (known: {', '.join(sorted(known))})")
@@ -236,10 +245,22 @@ def read_native(path: str | Path) -> Scenario:
     if rules not in ("flee31", "crossings"):
         raise InputError(ypath, lines.get("rules"), "rules", f"{rules!r} is not flee31 or crossings")
     settings = _settings(ypath, meta.get("settings"), lines)
+    model = meta.get("model", "flee")
+    if model not in MODELS:
+        raise InputError(ypath, lines.get("model"), "model", f"{model!r} is not one of {', '.join(MODELS)}")
+    emigration = model == "emigration"
+    for key in ("agents", "emigration") if not emigration else ("settings",):
+        if key in meta:
+            why = "needs model: emigration" if not emigration else "holds Flee's parameters; model emigration " \
+                                                                   "reads its own under emigration:"
+            raise InputError(ypath, lines.get(key), key, why)
 
     lpath = root / "locations.csv"
-    rows = _table(lpath, ("name", "kind", "country"), ("region", "lat", "lon", "population", "capacity",
-                                                      "conflict_intensity"))
+    optional = ("region", "lat", "lon", "population", "capacity", "conflict_intensity")
+    rows = _table(lpath, ("name", "kind", "country"), optional + (("attractiveness",) if emigration else ()))
+    kinds_ok = EMIGRATION_KINDS if emigration else FLEE_KINDS
+    attract: list[float] = []
+    loc_lines: list[int] = []
     if not rows:
         raise InputError(lpath, None, "locations", "no locations")
     names: list[str] = []
@@ -252,8 +273,16 @@ def read_native(path: str | Path) -> Scenario:
         if name in seen:
             raise InputError(lpath, ln, "name", f"duplicate location {name!r} (first on line {seen[name]})")
         seen[name] = ln
-        if r["kind"] not in KIND_NAMES[:6]:
-            raise InputError(lpath, ln, "kind", f"unknown kind {r['kind']!r} (expected {', '.join(KIND_NAMES[:6])})")
+        if r["kind"] not in kinds_ok:
+            hint = " (needs model: emigration)" if r["kind"] in EMIGRATION_KINDS else ""
+            raise InputError(lpath, ln, "kind", f"unknown kind {r['kind']!r}{hint} (expected {', '.join(kinds_ok)})")
+        if emigration:
+            at = parse_float(lpath, ln, "attractiveness", r["attractiveness"]) if r.get("attractiveness") else \
+                (1.0 if r["kind"] == "destination" else 0.0)
+            if at < 0:
+                raise InputError(lpath, ln, "attractiveness", f"{at} is negative")
+            attract.append(at)
+            loc_lines.append(ln)
         kind = KIND_NAMES.index(r["kind"])
         lat = parse_float(lpath, ln, "lat", r.get("lat") or "0")
         lon = parse_float(lpath, ln, "lon", r.get("lon") or "0")
@@ -293,17 +322,19 @@ def read_native(path: str | Path) -> Scenario:
     index = {n: i for i, n in enumerate(names)}
 
     rpath = root / "routes.csv"
+    if emigration:
+        return _read_emigration(root, meta, lines, name=str(meta.get("name") or root.resolve().name), start=start,
+                                days=days, locs=locs, index=index, attract=np.array(attract), loc_lines=loc_lines)
+    for extra in ("crossings.csv", "departures.csv"):
+        if (root / extra).is_file():
+            raise InputError(root / extra, None, "file", "read only by scenarios with model: emigration")
     src, dst, dist, speed, walk, rlines = [], [], [], [], [], []
     for ln, r in _table(rpath, ("from", "to", "distance_km"), ("mode", "max_speed_km_per_day", "walk_probability")):
-        for field in ("from", "to"):
-            if r[field] not in index:
-                raise InputError(rpath, ln, field, f"route to unknown location {r[field]!r}")
-        a, b = index[r["from"]], index[r["to"]]
-        if a == b:
-            raise InputError(rpath, ln, "to", "a route from a location to itself")
+        a, b = route_ends(rpath, ln, r, index)
         mode = r.get("mode") or "road"
         if mode not in MODES:
-            raise InputError(rpath, ln, "mode", f"unknown mode {mode!r} (this version reads: {', '.join(MODES)})")
+            hint = " (foot and air routes need model: emigration)" if mode in ("foot", "air") else ""
+            raise InputError(rpath, ln, "mode", f"unknown mode {mode!r}{hint} (expected: {', '.join(MODES)})")
         d = parse_float(rpath, ln, "distance_km", r["distance_km"])
         if d < 0:
             raise InputError(rpath, ln, "distance_km", f"{d} is negative")
@@ -337,7 +368,9 @@ def read_native(path: str | Path) -> Scenario:
                 raise InputError(epath, ln, "date", f"{r['date']} is before the start date {start}")
             ev = r["event"]
             if ev not in EVENTS:
-                raise InputError(epath, ln, "event", f"unknown event {ev!r} (expected {', '.join(EVENTS)})")
+                hint = " (needs model: emigration)" if ev in ("departure_hazard", "close_air_route", "bar_mode",
+                                                              "close_crossing") else ""
+                raise InputError(epath, ln, "event", f"unknown event {ev!r}{hint} (expected {', '.join(EVENTS)})")
             if ev == "conflict":
                 if r["target"] not in index:
                     raise InputError(epath, ln, "target", f"unknown location {r['target']!r}")
@@ -406,4 +439,50 @@ def read_native(path: str | Path) -> Scenario:
         name=str(meta.get("name") or root.resolve().name), path=root, format="native", start_date=start,
         length=days, locations=locs, links=links, closures=tuple(closures), conflict_locations=ccols,
         conflicts=cdata, observed=observed, settings=settings, default_rules=rules,
+    )
+
+
+def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *, name: str, start: Any, days: int,
+                     locs: Locations, index: dict[str, int], attract: np.ndarray, loc_lines: list[int]) -> Scenario:
+    """The rest of a ``model: emigration`` scenario: routes by mode, crossings.csv, departures.csv, the
+    policy timeline and the agents' attribute distributions (docs/native-format.md, "The emigration model")."""
+    from crossings.params.emigration import read_settings
+    from crossings.scenario import emigration as em
+
+    ypath = root / "scenario.yml"
+    lpath = root / "locations.csv"
+    em.check_locations(lpath, locs, loc_lines, attract)
+    settings = read_settings(ypath, meta.get("emigration"), lines)
+    agents = em.read_agents(ypath, meta.get("agents"), lines)
+    rpath = root / "routes.csv"
+    links, mode, duration, seats = em.read_routes(
+        rpath, _table(rpath, ("from", "to", "mode"), em.ROUTE_COLUMNS[3:]), index, locs)
+    cpath = root / "crossings.csv"
+    capacity = em.read_crossings(cpath, _table(cpath, ("crossing", "mode", "capacity_per_day")), index, locs) \
+        if cpath.is_file() else np.full((len(locs), len(em.TRAVEL_MODES)), -1, dtype=np.int64)
+    dpath = root / "departures.csv"
+    if not dpath.is_file():
+        raise InputError(dpath, None, "file", "missing (an emigration scenario gives origin,category,daily_hazard)")
+    hazard = em.read_departures(dpath, _table(dpath, ("origin", "category", "daily_hazard")), index, locs,
+                                agents["category"])
+    epath = root / "events.csv"
+    events: tuple[em.EmigrationEvent, ...] = ()
+    if epath.is_file():
+        rows = _table(epath, ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
+        events = em.read_events(epath, rows, start, index, locs, links, mode, agents)
+    if (root / "observed.csv").is_file():
+        raise InputError(root / "observed.csv", None, "file", "not read by model emigration (observed entries and "
+                         "stocks come with the calibration slice)")
+    spec = em.EmigrationSpec(
+        settings=settings, category=agents["category"], sex=agents["sex"], age_band=agents["age_band"],
+        travel_mode=agents["travel_mode"], savings=agents["savings"], remote_income=agents["remote_income"],
+        link_mode=mode, link_duration=duration, link_seats=seats, attractiveness=attract, capacity=capacity,
+        hazard=hazard, events=events, countries=tuple(sorted(set(locs.country))),
+        crossings=np.flatnonzero(locs.kind == em.CROSSING).astype(np.int32),
+    )
+    return Scenario(
+        name=name, path=root, format="native", start_date=start, length=days, locations=locs, links=links,
+        closures=(), conflict_locations=np.zeros(0, dtype=np.int32), conflicts=np.zeros((days, 0)), observed=None,
+        settings=FleeSettings(), default_rules=str(meta.get("rules", "crossings")), model="emigration",
+        emigration=spec,
     )

@@ -1,0 +1,74 @@
+"""The emigration model (``model: emigration``): departures driven by events, route choice by mode, border
+queues and flights, and what the statistics count. One file per behaviour; each rule follows
+:class:`crossings.engine.rule.Rule`. The Flee rules are untouched: a scenario runs one model or the other."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from crossings.engine.emigration.border_queues import BorderQueues
+from crossings.engine.emigration.departures import Departures
+from crossings.engine.emigration.flights import Flights
+from crossings.engine.emigration.route_choice import RouteChoice
+from crossings.engine.emigration.state import COLUMNS
+from crossings.engine.emigration.timeline import Timeline
+from crossings.engine.emigration.travel import Travel
+from crossings.engine.emigration.world import EmigrationFlows, EmigrationWorld
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+    from crossings.results import Results
+
+STREAMS = ("departures", "attributes", "route")
+
+
+def emigration_plan() -> list[Rule]:
+    """The day's order: the timeline, departures, route choice, travel, border queues, flights."""
+    return [Timeline(), Departures(), RouteChoice(), Travel(), BorderQueues(), Flights()]
+
+
+def known_state() -> set[str]:
+    """Names a rule of this model may declare it reads or writes."""
+    known = {f"agents.{c}" for c in COLUMNS}
+    known |= {f"world.{f.name}" for f in dataclasses.fields(EmigrationWorld)}
+    known |= {"flows.spawned", "flows.arrivals", "flows.departures", "flows.link_entries", "flows.link_exits"}
+    known |= {f"eflows.{f.name}" for f in dataclasses.fields(EmigrationFlows)}
+    return known
+
+
+class EmigrationModel:
+    """What a :class:`Simulation` delegates to for this model: state set-up, the day's extra flows, the census
+    and the recording of the observation model."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+
+    def setup(self) -> None:
+        from crossings.engine.rng import stream
+        from crossings.engine.state import AgentTable
+
+        sim = self.sim
+        sc = sim.scenario
+        sim.world = EmigrationWorld.initial(sc)
+        sim.agents = AgentTable(capacity=1024, columns=COLUMNS)
+        sim.rng = {name: stream(sim.seed, f"emigration.{name}") for name in STREAMS}
+        sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links))
+
+    def begin_day(self, day: int) -> None:
+        self.sim.eflows.clear()
+
+    def census(self, day: int) -> None:
+        from crossings.engine.emigration.observe import census
+
+        census(self.sim, day)
+
+    def record(self, res: Results, day: int) -> None:
+        from crossings.engine.emigration.observe import record
+
+        record(res, self.sim, day)
+
+
+__all__ = ["BorderQueues", "Departures", "EmigrationModel", "Flights", "RouteChoice", "Timeline", "Travel",
+           "emigration_plan", "known_state"]

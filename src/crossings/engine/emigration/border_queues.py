@@ -1,0 +1,78 @@
+"""Land crossings: one first-in-first-out queue per crossing and travel mode (car, foot), drained each day up
+to the crossing's capacity for that mode; a closed crossing or a barred mode lets nobody of it through."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.emigration.movement import next_link, step_onto
+from crossings.engine.emigration.state import PLAN, QUEUED
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+
+def first_in_groups(groups: np.ndarray, since: np.ndarray, rows: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """True for the elements among the first ``limits[g]`` of their group g in arrival order (the day they
+    joined, then agent-table row); all of a group with a negative limit or no more members than its limit.
+    Groups are few (crossings × modes, or flights), elements many: one partial sort per group that is over
+    its limit, O(n) each."""
+    counts = np.bincount(groups, minlength=len(limits))
+    everyone = (limits < 0) | (counts <= limits)
+    out = everyone[groups]
+    for g in np.flatnonzero(~everyone & (limits > 0)):
+        members = np.flatnonzero(groups == g)
+        c = int(limits[g])
+        key = since[members].astype(np.int64) * (int(rows.max()) + 1) + rows[members]
+        out[members[np.argpartition(key, c - 1)[:c]]] = True
+    return out
+
+
+class BorderQueues(Rule):
+    """Agents queue in order of the day they joined, then agent-table order. Each day the first
+    ``capacity_per_day`` of each queue pass (all if no capacity is given) and step onto the road beyond;
+    a passer's wait is today − the day it joined (0 if it passed on the day it arrived), added to its
+    ``wait_days``. Everyone else waits; with ``queue_patience_days`` > 0, those who have waited that many
+    days leave the queue and re-plan (turning back is free)."""
+
+    name = "border_queues"
+    reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.since", "world.crossing_closures",
+             "world.mode_bars")
+    writes = ("agents.state", "agents.wait_days", "agents.route", "agents.link", "agents.hop", "agents.progress",
+              "world.queue", "world.present", "world.on_link", "world.in_country", "flows.departures",
+              "flows.link_entries", "eflows.passages", "eflows.wait_sum", "eflows.gave_up", "eflows.entries",
+              "eflows.exits")
+
+    def step(self, sim: Simulation, day: int) -> None:
+        a, w, f = sim.agents, sim.world, sim.eflows
+        q = np.flatnonzero(a.state == QUEUED)
+        if q.size == 0:
+            return
+        spec = sim.scenario.emigration
+        gid = w.gates.ravel()[a.loc[q].astype(np.int64) * 2 + a.travel_mode[q]]
+        passing = first_in_groups(gid, a.since[q], q, w.gate_capacity(spec))
+        n_gate = len(w.queue)
+        if passing.any():
+            p, pg = q[passing], gid[passing]
+            wait = day - a.since[p].astype(np.int64)
+            a.wait_days[p] = np.minimum(a.wait_days[p] + wait, np.iinfo(np.int16).max)
+            n = np.bincount(pg, minlength=n_gate)
+            w.queue -= n
+            f.passages += n
+            f.wait_sum += np.bincount(pg, weights=wait, minlength=n_gate).astype(np.int64)
+            step_onto(sim, p, next_link(sim, p))
+        patience = spec.settings.queue_patience_days
+        if patience > 0:
+            waited = day - a.since[q].astype(np.int64) + 1
+            quit = ~passing & (waited >= patience)
+            if quit.any():
+                g = q[quit]
+                a.wait_days[g] = np.minimum(a.wait_days[g] + waited[quit], np.iinfo(np.int16).max)
+                n = np.bincount(gid[quit], minlength=n_gate)
+                w.queue -= n
+                f.gave_up += n
+                a.state[g] = PLAN
+                a.route[g] = -1

@@ -1,0 +1,59 @@
+"""Flights: each air route carries at most its ``seats_per_day`` each day, first come, first served; those
+without a seat wait at the airport and, after ``seat_patience_days`` days without one, re-plan another way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.emigration.border_queues import first_in_groups
+from crossings.engine.emigration.movement import next_link, step_onto
+from crossings.engine.emigration.state import PLAN_NO_AIR, SEAT_WAIT
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+
+class Flights(Rule):
+    """Per air link, waiting agents board in order of the day they started waiting, then agent-table order,
+    up to the link's seats (all if unlimited); a closed route boards nobody. A boarder lands after the flight's
+    ``duration_days``. Each day without a seat adds one to an agent's ``tries``; at ``seat_patience_days`` it
+    stops waiting and re-plans on a path that does not start with a flight."""
+
+    name = "flights"
+    reads = ("agents.state", "agents.since", "agents.route", "agents.hop", "world.air_closures")
+    writes = ("agents.state", "agents.tries", "agents.route", "agents.link", "agents.hop", "agents.progress",
+              "world.seat_wait", "world.present", "world.on_link", "world.in_country", "flows.departures",
+              "flows.link_entries", "eflows.boarded", "eflows.missed_seat", "eflows.seat_gave_up", "eflows.entries",
+              "eflows.exits")
+
+    def step(self, sim: Simulation, day: int) -> None:
+        a, w, f = sim.agents, sim.world, sim.eflows
+        s = np.flatnonzero(a.state == SEAT_WAIT)
+        if s.size == 0:
+            return
+        spec = sim.scenario.emigration
+        lk = next_link(sim, s)
+        seats = np.where(w.air_closures > 0, 0, spec.link_seats)
+        board = first_in_groups(lk, a.since[s], s, seats)
+        n_link = len(w.seat_wait)
+        if board.any():
+            n = np.bincount(lk[board], minlength=n_link)
+            w.seat_wait -= n
+            f.boarded += n
+            step_onto(sim, s[board], lk[board])
+        miss = ~board
+        if miss.any():
+            m = s[miss]
+            a.tries[m] += 1
+            f.missed_seat += np.bincount(lk[miss], minlength=n_link)
+            quit = a.tries[m] >= spec.settings.seat_patience_days
+            if quit.any():
+                g = m[quit]
+                n = np.bincount(lk[miss][quit], minlength=n_link)
+                w.seat_wait -= n
+                f.seat_gave_up += n
+                a.state[g] = PLAN_NO_AIR
+                a.route[g] = -1

@@ -1,0 +1,99 @@
+"""Route candidates of the emigration model and their weights (pure functions over arrays).
+
+A candidate is a loop-free path of at most ``max_hops`` links from a place to a destination; it stops at the
+first destination it reaches (people at a destination stay, in this slice). Paths are CSR arrays grouped by
+their first place, the same layout as Flee's candidates (``crossings.scenario.graph.Paths``), so the engine's
+route sampler serves both models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crossings.scenario.emigration import AIR
+from crossings.scenario.graph import MAX_PATHS, Paths, out_links
+from crossings.scenario.model import DESTINATION, Scenario
+
+
+@dataclass(frozen=True)
+class Routes:
+    """All candidate paths and, per path, its travel time and whether it starts with a flight."""
+
+    paths: Paths
+    days: np.ndarray  # float64 (P,) travel days, queues and seat waits not counted
+    first_air: np.ndarray  # bool (P,)
+
+
+def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max_hops: int) -> Routes:
+    """Every loop-free path of 1..max_hops links from each non-destination place to a destination."""
+    locs, links = sc.locations, sc.links
+    n_loc = len(locs)
+    adj = out_links(links, n_loc)
+    dst = links.dst.tolist()
+    km = links.distance.tolist()
+    tdays = link_days.tolist()
+    is_dest = (locs.kind == DESTINATION).tolist()
+    origin: list[int] = []
+    end: list[int] = []
+    length: list[float] = []
+    days: list[float] = []
+    start: list[int] = [0]
+    flat: list[int] = []
+    by_origin = [0]
+    for o in range(n_loc):
+        if is_dest[o]:
+            by_origin.append(len(origin))
+            continue
+        stack: list[tuple[int, tuple[int, ...], tuple[int, ...], float, float]] = [
+            (k, (o,), (), 0.0, 0.0) for k in reversed(adj[o])]
+        while stack:
+            k, visited, used, prior_km, prior_days = stack.pop()
+            e = dst[k]
+            if e in visited:
+                continue
+            path = used + (k,)
+            tot_km, tot_days = prior_km + km[k], prior_days + tdays[k]
+            if is_dest[e]:
+                origin.append(o)
+                end.append(e)
+                length.append(tot_km)
+                days.append(tot_days)
+                flat.extend(path)
+                start.append(len(flat))
+                if len(origin) > MAX_PATHS:
+                    raise ValueError(f"more than {MAX_PATHS} route candidates; lower emigration.max_hops")
+                continue
+            if len(path) < max_hops:
+                seen = visited + (e,)
+                for k2 in reversed(adj[e]):
+                    if dst[k2] not in seen:
+                        stack.append((k2, seen, path, tot_km, tot_days))
+        by_origin.append(len(origin))
+    start_a = np.array(start, dtype=np.int64)
+    flat_a = np.array(flat, dtype=np.int32)
+    paths = Paths(
+        origin=np.array(origin, dtype=np.int32), end=np.array(end, dtype=np.int32),
+        length_km=np.array(length, dtype=np.float64), start=start_a, links=flat_a,
+        by_origin=np.array(by_origin, dtype=np.int64), n_links=np.diff(start_a).astype(np.int32),
+    )
+    mode = sc.emigration.link_mode
+    first_air = mode[flat_a[start_a[:-1]]] == AIR if len(origin) else np.zeros(0, dtype=bool)
+    return Routes(paths=paths, days=np.array(days, dtype=np.float64), first_air=first_air)
+
+
+def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:
+    """True for each path that uses at least one blocked link."""
+    p = routes.paths
+    if len(p.origin) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.add.reduceat(blocked_link[p.links].astype(np.int32), p.start[:-1]) > 0
+
+
+def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float) -> np.ndarray:
+    """Cumulative route weights, grouped by first place: attractiveness(end) / (1 + days)^time_power on usable
+    paths, 0 on the others. A place whose usable paths all weigh 0 offers no route (sampling gives -1)."""
+    p = routes.paths
+    w = attractiveness[p.end] / (1.0 + routes.days) ** time_power
+    return np.cumsum(np.where(usable, w, 0.0))

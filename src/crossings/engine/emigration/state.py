@@ -1,0 +1,39 @@
+"""Agent columns of the emigration model and the states an emigrant passes through.
+
+One row per person (or group of ``people_per_agent``) who has left home; people still at home are a stock per
+origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 46 bytes per agent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# What an agent is doing (int8 codes of the ``state`` column).
+PLAN = 0  # at a place, needs a route (just left home, or re-planning)
+PLAN_NO_AIR = 1  # at a place, needs a route that does not start with a flight (missed seats too often)
+MOVING = 2  # holds a route: on a link, or at a place about to take the route's next link
+QUEUED = 3  # in the queue of a land crossing (``loc``), by its travel mode
+SEAT_WAIT = 4  # at a place waiting for a seat on the route's next link (a flight)
+SETTLED = 5  # reached the route's destination and stays there (onward moves: next slice)
+STATE_NAMES = ("plan", "plan_no_air", "moving", "queued", "seat_wait", "settled")
+
+# name -> (dtype, initial value); bytes per agent in brackets.
+COLUMNS: dict[str, tuple[type, float]] = {
+    "loc": (np.int32, -1),  # [4] location while at one; the last location while on a link
+    "link": (np.int32, -1),  # [4] link while travelling, -1 at a location
+    "progress": (np.float32, 0.0),  # [4] days of travel done on the current link
+    "route": (np.int32, -1),  # [4] planned path id (EmigrationWorld.routes), -1 = none
+    "hop": (np.int8, 0),  # [1] index of the route's next link
+    "state": (np.int8, PLAN),  # [1] see the codes above
+    "since": (np.int32, -1),  # [4] day the agent joined its current queue or seat wait
+    "tries": (np.int16, 0),  # [2] days without a seat at the current airport
+    "wait_days": (np.int16, 0),  # [2] days spent in crossing queues so far (sum over crossings passed)
+    "home": (np.int32, -1),  # [4] origin location
+    "left_day": (np.int32, -1),  # [4] day the agent left home
+    "category": (np.int8, 0),  # [1] code into scenario.emigration.category (e.g. war_objector)
+    "sex": (np.int8, 0),  # [1] code into scenario.emigration.sex
+    "age_band": (np.int8, 0),  # [1] code into scenario.emigration.age_band
+    "travel_mode": (np.int8, 0),  # [1] how it passes land crossings: 0 car, 1 foot
+    "savings": (np.float32, 0.0),  # [4] USD at departure (spent by the money rules of the next slice)
+    "remote_income": (np.float32, 0.0),  # [4] USD per month earned remotely (0 for most)
+}

@@ -1,0 +1,77 @@
+"""The policy timeline (events.csv of an emigration scenario), enacted on each event's date and undone on its
+``until`` date: departure hazard multipliers, air route closures, mode bars and crossing closures."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.rule import Rule
+from crossings.scenario.emigration import AIR, EmigrationEvent
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+
+class Timeline(Rule):
+    """On an event's first day (and again, undone, on its ``until`` day): ``close_air_route`` closes the flights
+    between two places both ways; ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops
+    every mode; ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
+    (origin × category × sex × age band, ``*`` = all), and overlapping multipliers multiply. Closures and bars
+    are counted, so a place reopens when the last one covering it ends."""
+
+    name = "timeline"
+    reads = ()
+    writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.hazard_mult",
+              "world.routes_dirty")
+
+    def init(self, sim: Simulation) -> None:
+        sc = sim.scenario
+        spec = sc.emigration
+        self._changes: dict[int, list[tuple[EmigrationEvent, int]]] = {}
+        for ev in spec.events:
+            self._changes.setdefault(ev.start, []).append((ev, +1))
+            if ev.end >= 0:
+                self._changes.setdefault(ev.end, []).append((ev, -1))
+        self._hazard_events = [ev for ev in spec.events if ev.kind == "departure_hazard"]
+        self._origin_pos = {int(x): i for i, x in enumerate(sim.world.origins)}
+        src, dst = sc.links.src, sc.links.dst
+        self._air = {}
+        for ev in spec.events:
+            if ev.kind == "close_air_route":
+                pair = ((src == ev.target) & (dst == ev.other)) | ((src == ev.other) & (dst == ev.target))
+                self._air[ev.line] = np.flatnonzero(pair & (spec.link_mode == AIR))
+
+    def step(self, sim: Simulation, day: int) -> None:
+        changes = self._changes.get(day)
+        if not changes:
+            return
+        w = sim.world
+        hazard = False
+        for ev, sign in changes:
+            if ev.kind == "close_air_route":
+                w.air_closures[self._air[ev.line]] += sign
+            elif ev.kind == "bar_mode":
+                w.mode_bars[ev.target, ev.other] += sign
+            elif ev.kind == "close_crossing":
+                w.crossing_closures[ev.target] += sign
+            else:
+                hazard = True
+                continue
+            w.routes_dirty = True
+        if hazard:
+            w.hazard_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.hazard_mult.shape, day)
+
+
+def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int], shape: tuple[int, ...],
+                       day: int) -> np.ndarray:
+    """Product of the ``departure_hazard`` multipliers active on ``day``, per origin × category × sex × age band
+    (``origin_pos`` maps an origin's location index to its position on the first axis)."""
+    mult = np.ones(shape)
+    for ev in events:
+        if ev.kind == "departure_hazard" and ev.start <= day and (ev.end < 0 or day < ev.end):
+            sel = tuple(slice(None) if i < 0 else i
+                        for i in (origin_pos[ev.target] if ev.target >= 0 else -1, ev.other, ev.sex, ev.age_band))
+            mult[sel] *= ev.value
+    return mult

@@ -1,0 +1,55 @@
+"""Travel: each day an agent has one day of travel time; it goes along its route's links (road at car speed,
+foot at walking speed, a flight in its duration) and on through the places it reaches, until the day is used
+up, it reaches its destination, a crossing's queue, or a flight it must wait for a seat on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.emigration.movement import arrive, dispatch
+from crossings.engine.emigration.state import MOVING
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+EPS = 1e-6  # days; absorbs float32 rounding of progress
+MAX_CHAIN = 1000  # places one agent may pass in a day
+
+
+class Travel(Rule):
+    """Agents holding a route at a place take its next step first (see ``movement.dispatch``); then every agent
+    on a link advances: arrival when the link's travel days are done (progress ≥ days), and the time left over
+    is spent on the next link the same day. Joining a queue or a seat wait ends the agent's day."""
+
+    name = "travel"
+    reads = ("agents.state", "agents.route", "agents.hop", "agents.link", "agents.progress", "world.link_days",
+             "world.gated")
+    writes = ("agents.loc", "agents.link", "agents.progress", "agents.hop", "agents.state", "agents.since",
+              "agents.tries", "world.present", "world.on_link", "world.in_country", "world.queue",
+              "world.seat_wait", "flows.arrivals", "flows.departures", "flows.link_entries", "flows.link_exits",
+              "eflows.entries", "eflows.exits", "eflows.joins", "eflows.seat_joins")
+
+    def step(self, sim: Simulation, day: int) -> None:
+        a, w = sim.agents, sim.world
+        dispatch(sim, np.flatnonzero((a.state == MOVING) & (a.link < 0)), day)
+        act = np.flatnonzero((a.state == MOVING) & (a.link >= 0))
+        budget = np.ones(act.size)
+        for _ in range(MAX_CHAIN):
+            if act.size == 0:
+                break
+            need = w.link_days[a.link[act]] - a.progress[act]
+            arr = need <= budget + EPS
+            stay = ~arr
+            a.progress[act[stay]] = a.progress[act[stay]] + budget[stay]
+            if not arr.any():
+                break
+            ag = act[arr]
+            left = budget[arr] - np.maximum(need[arr], 0.0)
+            arrive(sim, ag)
+            went = dispatch(sim, ag, day)
+            keep = went & (left > EPS)
+            act = ag[keep]
+            budget = left[keep]

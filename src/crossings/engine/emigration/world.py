@@ -1,0 +1,115 @@
+"""State of places, links, crossings and the people at home in an emigration run (what changes day by day),
+and the day's flows. Every stock here is changed only together with a flow, so the check mode can balance them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from crossings.engine.emigration.routes import Routes, enumerate_routes
+from crossings.scenario.emigration import AIR, FOOT, TRAVEL_MODES, EmigrationSpec
+from crossings.scenario.model import CROSSING, ORIGIN, Scenario
+
+
+def apportion(total: int, shares: np.ndarray) -> np.ndarray:
+    """Whole numbers summing to ``total`` in proportion to ``shares`` (largest remainders; ties by position)."""
+    exact = total * shares.ravel() / shares.sum()
+    out = np.floor(exact).astype(np.int64)
+    rest = int(total - out.sum())
+    if rest > 0:
+        order = np.argsort(-(exact - out), kind="stable")
+        out[order[:rest]] += 1
+    return out.reshape(shares.shape)
+
+
+@dataclass
+class EmigrationWorld:
+    """Arrays the emigration rules read and change; fixed ones are derived once from the scenario."""
+
+    # fixed
+    country: np.ndarray  # int32 (L,) country code of each location (index into spec.countries)
+    link_country: np.ndarray  # int32 (K,) country in whose stock an agent on the link is counted
+    link_days: np.ndarray  # float64 (K,) days to travel the link
+    gated: np.ndarray  # bool (K,) leaves a crossing for another country: passes the crossing's queue
+    origins: np.ndarray  # int32 (O,) location of each origin (the first axis of at_home)
+    gates: np.ndarray  # int64 (L, 2) gate id of each crossing and mode (-1 elsewhere)
+    routes: Routes
+    # changed by the timeline
+    air_closures: np.ndarray  # int32 (K,) active closures of each air link
+    crossing_closures: np.ndarray  # int32 (L,) active closures of each crossing
+    mode_bars: np.ndarray  # int32 (L, 2) active bars of each mode at each crossing
+    hazard_mult: np.ndarray  # float64 (O, C, S, A) product of the active departure_hazard multipliers
+    routes_dirty: bool
+    # stocks
+    at_home: np.ndarray  # int64 (O, C, S, A) people at risk still at home
+    present: np.ndarray  # int64 (L,) agents at each location
+    on_link: np.ndarray  # int64 (K,) agents on each link
+    in_country: np.ndarray  # int64 (countries,) agents counted in each country
+    queue: np.ndarray  # int64 (gates,) agents queued at each crossing by mode
+    seat_wait: np.ndarray  # int64 (K,) agents waiting for a seat on each air link
+
+    @classmethod
+    def initial(cls, sc: Scenario) -> EmigrationWorld:
+        spec: EmigrationSpec = sc.emigration
+        locs, links = sc.locations, sc.links
+        s = spec.settings
+        code = {c: i for i, c in enumerate(spec.countries)}
+        country = np.array([code[c] for c in locs.country], dtype=np.int32)
+        src, dst = links.src, links.dst
+        gated = (locs.kind[src] == CROSSING) & (country[src] != country[dst])
+        link_country = np.where(gated, country[dst], country[src]).astype(np.int32)
+        speed = np.where(spec.link_mode == FOOT, s.walk_speed_km_per_day, s.car_speed_km_per_day)
+        link_days = np.where(spec.link_mode == AIR, spec.link_duration, links.distance / speed)
+        origins = np.flatnonzero(locs.kind == ORIGIN).astype(np.int32)
+        gates = np.full((len(locs), len(TRAVEL_MODES)), -1, dtype=np.int64)
+        for j, x in enumerate(spec.crossings):
+            gates[x] = [2 * j, 2 * j + 1]
+        cells = np.multiply.outer(np.multiply.outer(spec.category.shares, spec.sex.shares), spec.age_band.shares)
+        at_home = np.stack([apportion(int(locs.population[o]), cells) for o in origins]) if origins.size else \
+            np.zeros((0, *cells.shape), dtype=np.int64)
+        routes = enumerate_routes(sc, link_days, gated, s.max_hops)
+        return cls(
+            country=country, link_country=link_country, link_days=link_days, gated=gated, origins=origins,
+            gates=gates, routes=routes, air_closures=np.zeros(len(links), dtype=np.int32),
+            crossing_closures=np.zeros(len(locs), dtype=np.int32),
+            mode_bars=np.zeros((len(locs), len(TRAVEL_MODES)), dtype=np.int32),
+            hazard_mult=np.ones(at_home.shape), routes_dirty=True, at_home=at_home,
+            present=np.zeros(len(locs), dtype=np.int64), on_link=np.zeros(len(links), dtype=np.int64),
+            in_country=np.zeros(len(spec.countries), dtype=np.int64),
+            queue=np.zeros(2 * len(spec.crossings), dtype=np.int64), seat_wait=np.zeros(len(links), dtype=np.int64),
+        )
+
+    def gate_capacity(self, spec: EmigrationSpec) -> np.ndarray:
+        """Today's capacity of each gate (people/day; -1 unlimited; 0 while closed or the mode is barred)."""
+        cross = spec.crossings
+        cap = spec.capacity[cross].astype(np.int64)  # (crossings, 2)
+        shut = (self.crossing_closures[cross] > 0)[:, None] | (self.mode_bars[cross] > 0)
+        return np.where(shut, 0, cap).ravel()
+
+
+@dataclass
+class EmigrationFlows:
+    """The day's flows of the emigration model, zeroed at the start of each day."""
+
+    entries: np.ndarray  # (countries,) arrivals into a country from another
+    exits: np.ndarray  # (countries,) departures out of a country into another
+    left_home: np.ndarray  # (countries,) people who left home (become agents), by home country
+    joins: np.ndarray  # (gates,) agents joining a crossing's queue
+    passages: np.ndarray  # (gates,) agents let through a crossing
+    wait_sum: np.ndarray  # (gates,) days waited by today's passers, summed
+    gave_up: np.ndarray  # (gates,) agents leaving a queue to re-plan
+    seat_joins: np.ndarray  # (K,) agents starting to wait for a seat
+    boarded: np.ndarray  # (K,) agents who got a seat (== link entries of air links)
+    missed_seat: np.ndarray  # (K,) agents waiting who got no seat today
+    seat_gave_up: np.ndarray  # (K,) agents who stopped waiting for a seat to re-plan
+
+    @classmethod
+    def zeros(cls, n_country: int, n_gate: int, n_link: int) -> EmigrationFlows:
+        sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
+                 "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate}
+        return cls(**{f.name: np.zeros(sizes.get(f.name, n_link), dtype=np.int64) for f in fields(cls)})
+
+    def clear(self) -> None:
+        for f in fields(self):
+            getattr(self, f.name)[:] = 0

@@ -1,0 +1,365 @@
+"""The emigration part of a native scenario (``model: emigration``): agent attribute distributions, routes by
+mode (road, foot, air), crossing capacities, departure hazards and the policy timeline, parsed once into
+typed arrays (see docs/native-format.md, "The emigration model"). ``read_native`` calls these readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossings.errors import InputError
+from crossings.params.emigration import EmigrationSettings
+from crossings.scenario.csvutil import parse_date, parse_float, parse_int
+from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations
+
+
+def route_ends(path: Path, line: int, row: dict[str, str], index: dict[str, int]) -> tuple[int, int]:
+    """The location indices of a routes.csv row's ``from`` and ``to`` (known, and not the same place)."""
+    for field in ("from", "to"):
+        if row[field] not in index:
+            raise InputError(path, line, field, f"route to unknown location {row[field]!r}")
+    a, b = index[row["from"]], index[row["to"]]
+    if a == b:
+        raise InputError(path, line, "to", "a route from a location to itself")
+    return a, b
+
+ROAD, FOOT, AIR = 0, 1, 2
+ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
+CAR, ON_FOOT = 0, 1
+TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
+EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing")
+ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day")
+ANY = "*"
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A categorical attribute: its values (names) and the share of each (summing to 1)."""
+
+    names: tuple[str, ...]
+    shares: np.ndarray  # float64
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money amount per agent: zero with probability 1 − share, else lognormal(median, sigma)."""
+
+    median: float
+    sigma: float
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class EmigrationEvent:
+    """One row of the policy timeline, with names resolved to indices (−1 = every one)."""
+
+    kind: str  # one of EMIGRATION_EVENTS
+    start: int  # day it takes effect
+    end: int  # day it stops (−1: never)
+    target: int  # location index (origin, crossing or air route end), −1 = every origin
+    other: int  # category, mode or the other air route end; −1 = every one
+    value: float  # departure_hazard: multiplier
+    sex: int  # departure_hazard filter, −1 = both
+    age_band: int  # departure_hazard filter, −1 = every band
+    line: int
+
+
+@dataclass(frozen=True)
+class EmigrationSpec:
+    """Everything the emigration rules need beyond the locations and links, validated and read-only."""
+
+    settings: EmigrationSettings
+    category: Distribution
+    sex: Distribution
+    age_band: Distribution
+    travel_mode: Distribution  # names are always TRAVEL_MODES
+    savings: Amount  # USD
+    remote_income: Amount  # USD per month
+    link_mode: np.ndarray  # int8 (K,) ROAD, FOOT or AIR
+    link_duration: np.ndarray  # float64 (K,) days of an air route; NaN on land
+    link_seats: np.ndarray  # int64 (K,) seats per day on an air route (−1 unlimited); 0 on land
+    attractiveness: np.ndarray  # float64 (L,) weight of each destination (0 elsewhere)
+    capacity: np.ndarray  # int64 (L, 2) people per day through a crossing by car / on foot (−1 unlimited)
+    hazard: np.ndarray  # float64 (L, categories) base daily departure probability at each origin
+    events: tuple[EmigrationEvent, ...]
+    countries: tuple[str, ...]  # sorted country names (the "country" dimension of results)
+    crossings: np.ndarray  # int32 location indices of crossings, file order (the "gate" dimension / 2)
+
+    def __post_init__(self) -> None:
+        for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings"):
+            object.__setattr__(self, f, _frozen(getattr(self, f)))
+
+
+# ---- scenario.yml: attribute distributions ---------------------------------------------------------------
+
+AGENT_KEYS = ("category", "sex", "age_band", "travel_mode", "savings_usd", "remote_income_usd_per_month")
+_DEFAULT_SHARES = {"category": {"all": 1.0}, "sex": {"female": 0.5, "male": 0.5}, "age_band": {"all": 1.0},
+                   "travel_mode": {"car": 1.0}}
+
+
+def _shares(path: Path, line: int | None, key: str, raw: Any, allowed: tuple[str, ...] | None) -> Distribution:
+    if not isinstance(raw, dict) or not raw:
+        raise InputError(path, line, f"agents.{key}", "must be a mapping of value: share")
+    names, shares = [], []
+    for name, share in raw.items():
+        name = str(name)
+        if allowed is not None and name not in allowed:
+            raise InputError(path, line, f"agents.{key}", f"unknown value {name!r} (expected {', '.join(allowed)})")
+        if name == ANY or not name:
+            raise InputError(path, line, f"agents.{key}", f"{name!r} cannot name a value")
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise InputError(path, line, f"agents.{key}", f"share of {name!r} is {share!r}, not a number in 0..1")
+        names.append(name)
+        shares.append(float(share))
+    if abs(sum(shares) - 1.0) > 1e-6:
+        raise InputError(path, line, f"agents.{key}", f"shares add up to {sum(shares):g}, not 1")
+    if allowed is not None:  # fixed value sets keep their order, so codes are stable
+        full = {n: 0.0 for n in allowed}
+        full.update(zip(names, shares, strict=True))
+        names, shares = list(full), list(full.values())
+    return Distribution(tuple(names), np.array(shares) / sum(shares))
+
+
+def _amount(path: Path, line: int | None, key: str, raw: Any, with_share: bool) -> Amount:
+    known = ("median", "sigma", "share") if with_share else ("median", "sigma")
+    if not isinstance(raw, dict):
+        raise InputError(path, line, f"agents.{key}", f"must be a mapping with {', '.join(known)}")
+    vals: dict[str, float] = {}
+    for k, v in raw.items():
+        if k not in known:
+            raise InputError(path, line, f"agents.{key}.{k}", f"unknown key (known: {', '.join(known)})")
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise InputError(path, line, f"agents.{key}.{k}", f"{v!r} is not a non-negative number")
+        vals[k] = float(v)
+    if vals.get("share", 1.0) > 1:
+        raise InputError(path, line, f"agents.{key}.share", f"{vals['share']} is not a probability")
+    return Amount(vals.get("median", 0.0), vals.get("sigma", 0.0), vals.get("share", 1.0))
+
+
+def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
+    """The ``agents:`` mapping of scenario.yml: shares of category, sex, age band and travel mode, and the
+    savings and remote income amounts. Missing entries take neutral defaults (one category ``all``, …)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise InputError(path, lines.get("agents"), "agents", "must be a mapping")
+    for key in raw:
+        if key not in AGENT_KEYS:
+            raise InputError(path, lines.get(f"agents.{key}"), f"agents.{key}",
+                             f"unknown attribute (known: {', '.join(AGENT_KEYS)})")
+    out: dict[str, Any] = {}
+    for key in ("category", "sex", "age_band", "travel_mode"):
+        allowed = TRAVEL_MODES if key == "travel_mode" else None
+        out[key] = _shares(path, lines.get(f"agents.{key}"), key, raw.get(key, _DEFAULT_SHARES[key]), allowed)
+    out["savings"] = _amount(path, lines.get("agents.savings_usd"), "savings_usd", raw.get("savings_usd", {}), False)
+    out["remote_income"] = _amount(path, lines.get("agents.remote_income_usd_per_month"),
+                                   "remote_income_usd_per_month",
+                                   raw.get("remote_income_usd_per_month", {"share": 0.0}), True)
+    return out
+
+
+# ---- routes.csv -----------------------------------------------------------------------------------------
+
+def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int],
+                locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray]:
+    """Links (both directions of every row) and, per link, its mode, flight duration and daily seats."""
+    src, dst, dist, lines, mode, dur, seats = [], [], [], [], [], [], []
+    for ln, r in rows:
+        a, b = route_ends(rpath, ln, r, index)
+        m = r.get("mode") or ""
+        if m not in ROUTE_MODES:
+            raise InputError(rpath, ln, "mode", f"unknown mode {m!r} (expected {', '.join(ROUTE_MODES)})")
+        code = ROUTE_MODES.index(m)
+        d = 0.0
+        if r.get("distance_km"):
+            d = parse_float(rpath, ln, "distance_km", r["distance_km"])
+            if d < 0:
+                raise InputError(rpath, ln, "distance_km", f"{d} is negative")
+        elif code != AIR:
+            raise InputError(rpath, ln, "distance_km", f"a {m} route needs a distance")
+        days, n_seats = np.nan, 0
+        if code == AIR:
+            days = parse_float(rpath, ln, "duration_days", r["duration_days"]) if r.get("duration_days") else 1.0
+            if days <= 0:
+                raise InputError(rpath, ln, "duration_days", f"{days} is not a positive number of days")
+            n_seats = parse_int(rpath, ln, "seats_per_day", r.get("seats_per_day", ""), allow_empty=-1)
+            if n_seats < -1 or (n_seats < 0 and r.get("seats_per_day")):
+                raise InputError(rpath, ln, "seats_per_day", f"{n_seats} is negative")
+            for field, x in (("from", a), ("to", b)):
+                if locs.kind[x] == CROSSING:
+                    raise InputError(rpath, ln, field, f"{locs.name[x]!r} is a land crossing; flights cannot end there")
+        else:
+            for field in ("duration_days", "seats_per_day"):
+                if r.get(field):
+                    raise InputError(rpath, ln, field, f"only air routes have {field} (this route is {m})")
+            if locs.country[a] != locs.country[b] and CROSSING not in (locs.kind[a], locs.kind[b]):
+                raise InputError(rpath, ln, "to", f"a {m} route between {locs.country[a]} and {locs.country[b]} "
+                                 "must start or end at a crossing")
+        for s_, e_ in ((a, b), (b, a)):
+            src.append(s_)
+            dst.append(e_)
+            dist.append(d)
+            lines.append(ln)
+            mode.append(code)
+            dur.append(days)
+            seats.append(n_seats)
+    n = len(src)
+    links = Links(src=np.array(src, dtype=np.int32), dst=np.array(dst, dtype=np.int32), distance=np.array(dist),
+                  speed=np.full(n, np.nan), walk_probability=np.zeros(n), line=np.array(lines, dtype=np.int32))
+    return links, np.array(mode, dtype=np.int8), np.array(dur, dtype=np.float64), np.array(seats, dtype=np.int64)
+
+
+# ---- crossings.csv and departures.csv -------------------------------------------------------------------
+
+def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int],
+                   locs: Locations) -> np.ndarray:
+    """Daily capacity per crossing and travel mode, (L, 2); −1 (unlimited) where no row gives one."""
+    cap = np.full((len(locs), len(TRAVEL_MODES)), -1, dtype=np.int64)
+    seen: dict[tuple[int, int], int] = {}
+    for ln, r in rows:
+        name = r["crossing"]
+        if name not in index:
+            raise InputError(cpath, ln, "crossing", f"unknown crossing {name!r} (not in locations.csv)")
+        x = index[name]
+        if locs.kind[x] != CROSSING:
+            raise InputError(cpath, ln, "crossing", f"{name!r} is not a crossing (its kind is not 'crossing')")
+        if r["mode"] not in TRAVEL_MODES:
+            raise InputError(cpath, ln, "mode", f"unknown mode {r['mode']!r} (expected {', '.join(TRAVEL_MODES)})")
+        m = TRAVEL_MODES.index(r["mode"])
+        if (x, m) in seen:
+            raise InputError(cpath, ln, "mode", f"{name!r} by {r['mode']} already given on line {seen[(x, m)]}")
+        seen[(x, m)] = ln
+        c = parse_int(cpath, ln, "capacity_per_day", r["capacity_per_day"])
+        if c < 0:
+            raise InputError(cpath, ln, "capacity_per_day", f"{c} is negative")
+        cap[x, m] = c
+    return cap
+
+
+def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int], locs: Locations,
+                    category: Distribution) -> np.ndarray:
+    """Base daily departure probability per origin and category, (L, categories)."""
+    hazard = np.zeros((len(locs), len(category.names)))
+    seen: dict[tuple[int, int], int] = {}
+    for ln, r in rows:
+        name = r["origin"]
+        if name not in index:
+            raise InputError(dpath, ln, "origin", f"unknown origin {name!r} (not in locations.csv)")
+        x = index[name]
+        if locs.kind[x] != ORIGIN:
+            raise InputError(dpath, ln, "origin", f"{name!r} is not an origin")
+        cat = r.get("category") or ANY
+        if cat != ANY and cat not in category.names:
+            raise InputError(dpath, ln, "category", f"unknown category {cat!r} (expected {', '.join(category.names)} "
+                             "or *)")
+        h = parse_float(dpath, ln, "daily_hazard", r["daily_hazard"])
+        if not 0 <= h <= 1:
+            raise InputError(dpath, ln, "daily_hazard", f"{h} is not a probability")
+        cats = range(len(category.names)) if cat == ANY else [category.index(cat)]
+        for c in cats:
+            if (x, c) in seen:
+                raise InputError(dpath, ln, "category", f"{name!r}, {category.names[c]!r} already given on line "
+                                 f"{seen[(x, c)]}")
+            seen[(x, c)] = ln
+            hazard[x, c] = h
+    return hazard
+
+
+# ---- events.csv -----------------------------------------------------------------------------------------
+
+def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: dict[str, int],
+                locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any]
+                ) -> tuple[EmigrationEvent, ...]:
+    """The policy timeline: departure hazard multipliers, air route closures, mode bars, crossing closures."""
+    out = []
+    air_pairs = {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR}
+    category, sex, age = agents["category"], agents["sex"], agents["age_band"]
+
+    def pick(ln: int, field: str, value: str, dist: Distribution, what: str) -> int:
+        if value in ("", ANY):
+            return -1
+        if value not in dist.names:
+            raise InputError(epath, ln, field, f"unknown {what} {value!r} (expected {', '.join(dist.names)} or *)")
+        return dist.index(value)
+
+    def place(ln: int, field: str, value: str, kind: int, what: str) -> int:
+        if value not in index:
+            raise InputError(epath, ln, field, f"unknown {what} {value!r} (not in locations.csv)")
+        if locs.kind[index[value]] != kind:
+            raise InputError(epath, ln, field, f"{value!r} is not a {what}" if what[0] not in "aeiou" else
+                             f"{value!r} is not an {what}")
+        return index[value]
+
+    for ln, r in rows:
+        day = (parse_date(epath, ln, "date", r["date"]) - start).days
+        if day < 0:
+            raise InputError(epath, ln, "date", f"{r['date']} is before the start date {start}")
+        ev = r["event"]
+        if ev not in EMIGRATION_EVENTS:
+            raise InputError(epath, ln, "event", f"unknown event {ev!r} for model emigration (expected "
+                             f"{', '.join(EMIGRATION_EVENTS)})")
+        end = -1
+        if r.get("until"):
+            end = (parse_date(epath, ln, "until", r["until"]) - start).days
+            if end <= day:
+                raise InputError(epath, ln, "until", f"{r['until']} is not after the event's date ({r['date']})")
+        target, other, value, s_, a_ = -1, -1, 1.0, -1, -1
+        if ev != "departure_hazard":
+            for field in ("sex", "age_band"):
+                if r.get(field):
+                    raise InputError(epath, ln, field, f"only departure_hazard events take a {field} filter")
+            if r.get("value"):
+                raise InputError(epath, ln, "value", f"{ev} takes no value")
+        if ev == "departure_hazard":
+            if r["target"] != ANY:
+                target = place(ln, "target", r["target"], ORIGIN, "origin")
+            other = pick(ln, "other", r.get("other", ""), category, "category")
+            if not r.get("value"):
+                raise InputError(epath, ln, "value", "a departure_hazard needs a multiplier")
+            value = parse_float(epath, ln, "value", r["value"])
+            if value < 0:
+                raise InputError(epath, ln, "value", f"{value} is a negative multiplier")
+            s_ = pick(ln, "sex", r.get("sex", ""), sex, "sex")
+            a_ = pick(ln, "age_band", r.get("age_band", ""), age, "age band")
+        elif ev == "close_air_route":
+            for field in ("target", "other"):
+                if r.get(field, "") not in index:
+                    raise InputError(epath, ln, field, f"unknown location {r.get(field, '')!r} (not in locations.csv)")
+            target, other = index[r["target"]], index[r["other"]]
+            if (target, other) not in air_pairs:
+                raise InputError(epath, ln, "other", f"no air route between {r['target']!r} and {r['other']!r}")
+        elif ev == "bar_mode":
+            target = place(ln, "target", r["target"], CROSSING, "crossing")
+            if r.get("other") not in TRAVEL_MODES:
+                raise InputError(epath, ln, "other", f"unknown mode {r.get('other')!r} (expected "
+                                 f"{', '.join(TRAVEL_MODES)})")
+            other = TRAVEL_MODES.index(r["other"])
+        else:  # close_crossing
+            target = place(ln, "target", r["target"], CROSSING, "crossing")
+            if r.get("other"):
+                raise InputError(epath, ln, "other", "close_crossing names only its target")
+        out.append(EmigrationEvent(ev, day, end, target, other, value, s_, a_, ln))
+    return tuple(out)
+
+
+def check_locations(lpath: Path, locs: Locations, lines: list[int], attractiveness: np.ndarray) -> None:
+    """Cross-row checks of an emigration scenario's places (at least one origin and one destination)."""
+    for kind, what in ((ORIGIN, "origin"), (DESTINATION, "destination")):
+        if not (locs.kind == kind).any():
+            raise InputError(lpath, None, "kind", f"an emigration scenario needs at least one {what}")
+    for i in range(len(locs)):
+        if attractiveness[i] and locs.kind[i] != DESTINATION:
+            raise InputError(lpath, lines[i], "attractiveness", "only destinations have an attractiveness")
+

@@ -1,0 +1,91 @@
+"""Land crossings of the emigration model: a first-in-first-out queue per crossing and mode, drained up to the
+daily capacity; a barred mode or a closed crossing lets nobody of it through. Answers worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import crossings as cx
+
+# Home --10 km--> Post (a crossing in Home) --50 km--> City (a destination abroad). At 500 km/day everyone who
+# leaves on day 0 reaches the queue on day 0.
+LOCS = [("Town", "origin", "Home", 0), ("Post", "crossing", "Home", 0), ("City", "destination", "Abroad", 0)]
+ROUTES = [("Town", "Post", "road", 10), ("Post", "City", "road", 50)]
+
+
+def surge(emigration_scenario, n: int, crossings, events=(), agents=None, days=12):
+    """Everyone (n people, hazard 1) leaves on day 0 and queues at Post the same day."""
+    locs = [("Town", "origin", "Home", n), *LOCS[1:]]
+    return emigration_scenario(locs, ROUTES, [("Town", "*", 1.0)], crossings=crossings, events=events,
+                               agents=agents, days=days)
+
+
+@pytest.mark.parametrize(("n", "cap"), [(100, 30), (90, 30), (7, 10), (1000, 1)])
+def test_surge_drains_in_ceil_n_over_c_days_with_matching_waits(emigration_scenario, n, cap):
+    days = math.ceil(n / cap) + 3
+    sc = surge(emigration_scenario, n, [("Post", "car", cap)], days=days)
+    sim = cx.Simulation(sc, seed=3, check=True)
+    res = sim.run()
+    car = 0  # gate of Post by car
+    passed = res.series["new_passages"][:, car]
+    drain = math.ceil(n / cap)
+    want = np.array([min(cap, n - cap * d) if d < drain else 0 for d in range(days)])
+    assert (passed == want).all(), f"passages per day: expected {want.tolist()}, got {passed.tolist()}"
+    queue = res.series["n_queue"][:, car]
+    assert (queue == n - np.cumsum(want)).all(), f"queue at the end of each day: got {queue.tolist()}"
+    assert queue[drain - 1] == 0 and (queue[: drain - 1] > 0).all(), f"the queue must empty on day {drain - 1}"
+    # first come, first served: same-day arrivals in agent-table order; the k-th waits k // C days
+    waits = sim.agents.wait_days
+    assert (waits == np.arange(n) // cap).all(), f"waits: expected k // {cap}, got {waits[: 2 * cap].tolist()}…"
+    mean = res.mean_wait_days()[:drain, car]
+    assert np.allclose(mean, np.arange(drain)), f"mean wait of day d's passers must be d, got {mean.tolist()}"
+    assert res.series["n_in_country"][-1, sc.emigration.countries.index("Abroad")] == n
+
+
+def test_foot_ban_lets_no_pedestrian_through_while_cars_pass(emigration_scenario):
+    n, cap_car, cap_foot = 400, 20, 15
+    ban = (2, 5)  # days 2, 3 and 4
+    sc = surge(emigration_scenario, n, [("Post", "car", cap_car), ("Post", "foot", cap_foot)],
+               events=[(ban[0], ban[1], "bar_mode", "Post", "foot")],
+               agents={"travel_mode": {"car": 0.5, "foot": 0.5}}, days=20)
+    sim = cx.Simulation(sc, seed=5, check=True)
+    res = sim.run()
+    mode = sim.agents.travel_mode
+    n_car, n_foot = int((mode == 0).sum()), int((mode == 1).sum())
+    assert n_car + n_foot == n and min(n_car, n_foot) > 100, "test setup: a surge of both modes"
+
+    def schedule(total: int, cap: int, closed: range) -> list[int]:
+        left, out = total, []
+        for d in range(20):
+            k = 0 if d in closed else min(cap, left)
+            out.append(k)
+            left -= k
+        return out
+
+    car, foot = res.series["new_passages"][:, 0], res.series["new_passages"][:, 1]
+    assert car.tolist() == schedule(n_car, cap_car, range(0)), "cars must pass at capacity throughout the ban"
+    assert foot.tolist() == schedule(n_foot, cap_foot, range(*ban)), \
+        f"pedestrians: expected {schedule(n_foot, cap_foot, range(*ban))}, got {foot.tolist()}"
+    assert (foot[ban[0]:ban[1]] == 0).all(), "no pedestrian may pass while the foot mode is barred"
+    assert (res.series["n_queue"][ban[0]:ban[1], 1] > 0).all(), "barred pedestrians stay in the queue"
+    # the wait of a pedestrian includes the ban days
+    first_after = np.flatnonzero(mode == 1)[2 * cap_foot]  # first pedestrian through after the ban
+    assert sim.agents.wait_days[first_after] == ban[1], "it joined on day 0 and passed on the day the ban ended"
+
+
+def test_closed_crossing_passes_nobody_and_new_leavers_plan_around_it(emigration_scenario):
+    # a second, slower crossing gives another way; while Post is closed nobody passes it
+    locs = [("Town", "origin", "Home", 3000), ("Post", "crossing", "Home", 0), ("Far", "crossing", "Home", 0),
+            ("City", "destination", "Abroad", 0)]
+    routes = [*ROUTES, ("Town", "Far", "road", 900), ("Far", "City", "road", 900)]
+    sc = emigration_scenario(locs, routes, [("Town", "*", 0.05)], crossings=[("Post", "car", 10)],
+                             events=[(4, 9, "close_crossing", "Post", "")], days=14)
+    res = cx.Simulation(sc, seed=2, check=True).run()
+    post = res.series["new_passages"][:, 0]
+    assert (post[4:9] == 0).all(), f"a closed crossing lets nobody through, got {post[4:9].tolist()}"
+    assert post[:4].sum() > 0 and post[9:].sum() > 0, "it passes people before and after the closure"
+    joins_far = res.series["new_queue_joins"][:, 2]
+    assert joins_far[5:10].sum() > 0, "people who plan during the closure take the other crossing"

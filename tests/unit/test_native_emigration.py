@@ -1,0 +1,218 @@
+"""The native format's emigration model: reading the example, validation of every new file and column with
+``file:line: field: problem``, the agent columns, and ``crossings run`` writing the observation tables."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+import crossings as cx
+from crossings.scenarios.emigration_demo import FILES, write_emigration_demo
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo(tmp_path) -> Path:
+    return write_emigration_demo(tmp_path / "exodus-mini")
+
+
+def test_example_is_read_into_typed_arrays(demo):
+    sc = cx.load_scenario(demo)
+    em = sc.emigration
+    assert sc.model == "emigration" and sc.format == "native"
+    assert em.countries == ("Armenia", "Georgia", "Kazakhstan", "Russia", "Turkey")
+    names = sc.locations.name
+    assert [names[x] for x in em.crossings] == ["Upper_Lars", "Syrym"]
+    lars = names.index("Upper_Lars")
+    assert em.capacity[lars].tolist() == [60, 30] and em.capacity[names.index("Moscow")].tolist() == [-1, -1]
+    assert len(sc.links) == 20, "each routes.csv row gives two directed links"
+    air = np.flatnonzero(em.link_mode == 2)
+    assert sorted(em.link_seats[air].tolist()) == [40, 40, 60, 60] and (em.link_duration[air] == 1).all()
+    assert (em.link_seats[em.link_mode != 2] == 0).all() and np.isnan(em.link_duration[em.link_mode != 2]).all()
+    assert em.hazard[names.index("Samara")].tolist() == [0.0004] * 3
+    assert em.category.names == ("dissident", "war_objector", "staying_out")
+    assert em.age_band.names == ("18-29", "30-44", "45-64")
+    assert em.settings.car_speed_km_per_day == 600 and em.settings.queue_patience_days == 0
+    assert [e.kind for e in em.events].count("bar_mode") == 2
+    assert em.attractiveness[names.index("Tbilisi")] == 3 and em.attractiveness[names.index("Moscow")] == 0
+
+
+def test_docs_show_the_example_file_for_file():
+    text = (REPO / "docs" / "native-format.md").read_text()
+    section = text[text.index("## The emigration model"):]
+    for name, content in FILES.items():
+        m = re.search(rf"`{re.escape(name)}`\n```[a-z]*\n(.*?)```", section, re.S)
+        assert m, f"docs/native-format.md must show {name} of the emigration example"
+        assert m.group(1) == content, f"the docs' {name} differs from crossings.scenarios.emigration_demo"
+
+
+def test_agent_columns_are_typed_and_their_bytes_documented():
+    from crossings.engine.emigration.state import COLUMNS
+    from crossings.engine.state import AgentTable
+
+    t = AgentTable(columns=COLUMNS)
+    assert t.bytes_per_agent == 46
+    doc = (REPO / "docs" / "engine.md").read_text()
+    assert "46 bytes per agent" in doc
+    for name in COLUMNS:
+        assert f"`{name}`" in doc, f"docs/engine.md must describe the emigration column {name!r}"
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"test setup: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _error(root: Path) -> cx.InputError:
+    with pytest.raises(cx.InputError) as info:
+        cx.load_scenario(root)
+    return info.value
+
+
+@pytest.mark.parametrize(("file", "old", "new", "field", "words"), [
+    ("routes.csv", "Moscow,Moscow_SVO,road", "Moscow,Moscow_SVO,boat", "mode", "unknown mode"),
+    ("routes.csv", "Moscow,Moscow_SVO,road,30,,", "Moscow,Moscow_SVO,road,30,,50", "seats_per_day", "only air"),
+    ("routes.csv", "Moscow,Moscow_SVO,road,30,,", "Moscow,Moscow_SVO,road,30,2,", "duration_days", "only air"),
+    ("routes.csv", "Moscow_SVO,Yerevan,air,,1,40", "Moscow_SVO,Yerevan,air,,1,-40", "seats_per_day", "negative"),
+    ("routes.csv", "Moscow_SVO,Yerevan,air,,1,40", "Moscow_SVO,Yerevan,air,,0,40", "duration_days", "positive"),
+    ("routes.csv", "Moscow_SVO,Yerevan,air,,1,40", "Moscow_SVO,Upper_Lars,air,,1,40", "to", "crossing"),
+    ("routes.csv", "Moscow,Vladikavkaz,road,1800", "Moscow,Vladikavkaz,road,", "distance_km", "needs a distance"),
+    ("routes.csv", "Upper_Lars,Tbilisi,road", "Vladikavkaz,Tbilisi,road", "to", "must start or end at a crossing"),
+    ("crossings.csv", "Syrym,car,40", "Syrim,car,40", "crossing", "unknown crossing"),
+    ("crossings.csv", "Syrym,car,40", "Samara,car,40", "crossing", "not a crossing"),
+    ("crossings.csv", "Syrym,car,40", "Syrym,car,-40", "capacity_per_day", "negative"),
+    ("crossings.csv", "Syrym,car,40", "Syrym,bicycle,40", "mode", "unknown mode"),
+    ("crossings.csv", "Syrym,foot,10", "Syrym,car,10", "mode", "already given"),
+    ("departures.csv", "Samara,*,0.0004", "Samara,*,1.5", "daily_hazard", "not a probability"),
+    ("departures.csv", "Samara,*,0.0004", "Samara,pacifist,0.0004", "category", "unknown category"),
+    ("departures.csv", "Samara,*,0.0004", "Tbilisi,*,0.0004", "origin", "not an origin"),
+    ("events.csv", "departure_hazard,*,war_objector,20", "departure_hazard,Atlantis,war_objector,20", "target",
+     "unknown origin"),
+    ("events.csv", "bar_mode,Upper_Lars,foot,,,,no", "bar_mode,Lower_Lars,foot,,,,no", "target", "unknown crossing"),
+    ("events.csv", "bar_mode,Upper_Lars,foot,,,,no", "bar_mode,Upper_Lars,bicycle,,,,no", "other", "unknown mode"),
+    ("events.csv", "close_crossing,Syrym,", "close_crossing,Tbilisi,", "target", "not a crossing"),
+    ("events.csv", "close_air_route,Moscow_SVO,Istanbul", "close_air_route,Moscow_SVO,Tbilisi", "other",
+     "no air route"),
+    ("events.csv", "war_objector,20,male", "war_objector,20,man", "sex", "unknown sex"),
+    ("events.csv", "2022-09-21,2022-10-28,departure_hazard,*,war_objector,20",
+     "2022-09-21,2022-09-01,departure_hazard,*,war_objector,20", "until", "not after"),
+    ("events.csv", ",close_crossing,", ",close_border,", "event", "unknown event"),
+    ("locations.csv", "Samara,origin", "Samara,camp", "kind", "unknown kind"),
+    ("locations.csv", "28.98,0,2", "28.98,0,-2", "attractiveness", "negative"),
+    ("scenario.yml", "travel_mode: {car: 0.8, foot: 0.2}", "travel_mode: {car: 0.8, horse: 0.2}",
+     "agents.travel_mode", "unknown value"),
+    ("scenario.yml", "sex: {female: 0.4, male: 0.6}", "sex: {female: 0.4, male: 0.7}", "agents.sex", "add up"),
+    ("scenario.yml", "  max_hops: 4", "  max_hop: 4", "emigration.max_hop", "max_hops"),
+    ("scenario.yml", "  max_hops: 4", "  max_hops: -4", "emigration.max_hops", "outside"),
+    ("scenario.yml", "model: emigration", "model: migration", "model", "not one of"),
+])
+def test_validation_names_file_line_and_field(demo, file, old, new, field, words):
+    _replace(demo / file, old, new)
+    err = _error(demo)
+    assert Path(err.file).name == file, f"expected an error in {file}, got {err}"
+    assert err.line is not None and err.line >= 1, f"expected a line number, got {err}"
+    assert err.field == field, f"expected field {field!r}, got {err}"
+    assert words in err.problem, f"expected {words!r} in {err.problem!r}"
+
+
+def test_missing_departures_and_stray_flee_files_are_errors(demo):
+    (demo / "departures.csv").unlink()
+    assert "missing" in _error(demo).problem
+    write_emigration_demo(demo)
+    (demo / "observed.csv").write_text("series,date,value\ntotal,2022-09-15,1\n")
+    assert Path(_error(demo).file).name == "observed.csv"
+
+
+def test_flee_model_rejects_emigration_features(demo_dir, tmp_path):
+    from crossings.api import convert
+
+    native = convert(demo_dir, tmp_path / "flee-native")
+    _replace(native / "routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,air,120")
+    err = _error(native)
+    assert err.field == "mode" and "model: emigration" in err.problem
+    native = convert(demo_dir, tmp_path / "flee-native2")
+    _replace(native / "locations.csv", "Hilltown,town", "Hilltown,airport")
+    err = _error(native)
+    assert err.field == "kind" and "model: emigration" in err.problem
+    native = convert(demo_dir, tmp_path / "flee-native3")
+    (native / "crossings.csv").write_text("crossing,mode,capacity_per_day\n")
+    assert Path(_error(native).file).name == "crossings.csv"
+
+
+def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
+    from crossings.scenario.native import write_native
+
+    with pytest.raises(ValueError, match="emigration"):
+        write_native(cx.load_scenario(demo), tmp_path / "out")
+
+
+def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "crossings", "run", str(demo), "--out", str(out), "--quiet",
+                           "--check", "--days", "20"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    countries = pq.read_table(out / "countries.parquet").to_pandas()
+    assert set(countries.columns) >= {"day", "date", "country", "n_in_country", "new_entries", "new_exits",
+                                      "new_left_home"}
+    assert len(countries) == 20 * 5
+    crossings = pq.read_table(out / "crossings.parquet").to_pandas()
+    assert set(crossings.columns) >= {"crossing", "country", "mode", "n_queue", "new_passages", "mean_wait_days"}
+    assert len(crossings) == 20 * 2 * 2
+    assert set(crossings["mode"]) == {"car", "foot"}
+    locations = pq.read_table(out / "locations.parquet").to_pandas()
+    assert "n_at_home" in locations.columns
+    assert (out / "summary.json").is_file() and not (out / "out.csv").exists()
+    import json
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 46
+
+
+def test_flee_results_keep_their_tables(demo_dir):
+    res = cx.run(demo_dir, seed=1, days=5)
+    assert list(res.location_table())[4:] == ["n_present", "new_spawned", "new_arrivals", "new_departures"]
+    assert list(res.link_table())[4:] == ["n_on_link", "new_link_entries", "new_link_exits"]
+    assert "model" not in res.summary()
+    with pytest.raises(ValueError, match="choose"):
+        res.to_frame("countries")
+
+
+def test_cli_bad_emigration_input_exits_2_with_one_line(demo, tmp_path):
+    _replace(demo / "crossings.csv", "Syrym,car,40", "Syrym,car,-1")
+    proc = subprocess.run([sys.executable, "-m", "crossings", "run", str(demo), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].split(": ")[0].endswith("crossings.csv:4") and "capacity_per_day" in lines[0], lines[0]
+
+
+def test_the_scenario_chooses_the_plan(demo, demo_dir):
+    names = [r.name for r in cx.Simulation(cx.load_scenario(demo)).plan]
+    assert names == ["timeline", "departures", "route_choice", "travel", "border_queues", "flights"]
+    flee = [r.name for r in cx.Simulation(cx.load_scenario(demo_dir)).plan]
+    assert flee == ["conflicts", "spawn", "closures", "scores", "move", "travel"], "the Flee plan stays the default"
+
+
+def test_memory_estimate_counts_the_expected_leavers(demo):
+    from crossings.resources import estimate_bytes, expected_agents
+
+    sc = cx.load_scenario(demo)
+    n = expected_agents(sc, sc.length)
+    actual = len(_run_agents(sc))
+    assert abs(actual - n) <= 5 * np.sqrt(n) + 1, f"estimate {n} for {actual} actual leavers"
+    assert estimate_bytes(sc, sc.length) >= n * 46
+
+
+def _run_agents(sc):
+    sim = cx.Simulation(sc, seed=0)
+    sim.run()
+    return sim.agents
