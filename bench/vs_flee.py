@@ -259,6 +259,7 @@ def crossings_cmd(scenario: Path, out_dir: Path, seed: int) -> list[str]:
         "--seed",
         str(seed),
         "--quiet",
+        "--no-report",  # Flee writes no report either: both are timed simulating and writing their results
     ]
 
 

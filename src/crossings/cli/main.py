@@ -47,9 +47,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
+    r.add_argument("--no-report", action="store_true", help="do not write report.html")
     c = sub.add_parser("convert", help="write a scenario (e.g. a Flee scenario) in crossings' native format")
     c.add_argument("source", help="scenario directory to read")
     c.add_argument("target", help="directory to write the native scenario into (must not exist or be empty)")
+    from crossings.report.cli import add_parser as add_report_parser
+
+    add_report_parser(sub)
     return p
 
 
@@ -104,6 +108,10 @@ def _run(args: argparse.Namespace) -> int:
         ard = f", ARD rescaled {s['ard_rescaled']:.4f} (normal {s['ard_normal']:.4f})" if "ard_rescaled" in s else ""
         print(f"{s['scenario']}: {s['days']} days, {s['agents_final']} agents, {s['wall_seconds']:.2f} s{ard}; "
               f"results in {out}/", file=sys.stderr)
+    if not args.no_report:
+        from crossings.report.cli import after_run
+
+        after_run(out, quiet=args.quiet)
     return 0
 
 
@@ -123,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "convert":
             return _convert(args)
+        if args.command == "report":
+            from crossings.report.cli import run as report
+
+            return report(args)
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -1,0 +1,272 @@
+"""The report's data and page without a browser: values taken from the results files, thinning of long runs,
+escaping of scenario strings, runs whose scenario is gone, extra tables with ensemble bands, and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import crossings as cx
+from crossings.errors import InputError
+from crossings.io.write import write_run
+from crossings.report import data as rdata
+from crossings.report import write_report
+from crossings.report.cli import add_parser, after_run
+from crossings.report.cli import run as report_cli
+from crossings.report.page import json_for_html, render
+from crossings.scenarios.demo import write_demo
+
+INJECTION = "<script>alert(1)</script>"
+
+
+def demo_run(root: Path, days: int | None = None, rename: dict[str, str] | None = None) -> Path:
+    sc_dir = write_demo(root / "scenario")
+    for old, new in (rename or {}).items():
+        for f in ("input_csv/locations.csv", "input_csv/routes.csv", "input_csv/closures.csv",
+                  "source_data/data_layout.csv"):
+            p = sc_dir / f
+            p.write_text(p.read_text().replace(old, new))
+    write_run(cx.run(cx.load_scenario(sc_dir), seed=0, days=days), root / "run")
+    return root / "run"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_run(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def payload(run: Path) -> dict:
+    return rdata.collect(run)
+
+
+def page_data(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    assert m, "no data element in the page"
+    return json.loads(m.group(1))
+
+
+def test_stocks_and_flows_come_from_the_results_files(run: Path, payload: dict) -> None:
+    t = pq.read_table(run / "locations.parquet").to_pandas()
+    names = [loc["name"] for loc in payload["locations"]]
+    wide = t.pivot(index="day", columns="location", values="n_present")[names].to_numpy()
+    assert payload["kept"] == list(range(120)) and payload["step"] == 1
+    assert np.array_equal(np.array(payload["stocks"]), wide)
+    links = pq.read_table(run / "links.parquet").to_pandas()
+    on_roads = links.groupby("day")["n_on_link"].sum().to_numpy()
+    entries = links.groupby("day")["new_link_entries"].sum().to_numpy()
+    assert payload["flow_measure"] == "new_link_entries"
+    assert np.array_equal(np.array(payload["flow_ab"]).sum(axis=1) + np.array(payload["flow_ba"]).sum(axis=1),
+                          entries)
+    assert payload["on_road"] == on_roads.tolist()
+    # directions: the Riverside → Camp_North route carries people mostly toward the camp
+    names = [loc["name"] for loc in payload["locations"]]
+    r = next(i for i, r in enumerate(payload["routes"])
+             if {names[r["a"]], names[r["b"]]} == {"Riverside", "Camp_North"})
+    toward = payload["flow_ab"] if names[payload["routes"][r]["b"]] == "Camp_North" else payload["flow_ba"]
+    away = payload["flow_ba"] if toward is payload["flow_ab"] else payload["flow_ab"]
+    assert sum(row[r] for row in toward) > 5 * sum(row[r] for row in away)
+    totals = next(c for c in payload["charts"] if c["id"] == "totals")
+    summary = json.loads((run / "summary.json").read_text())
+    assert totals["series"][0]["values"][-1] == summary["agents_final"]
+
+
+def test_map_places_kinds_routes_and_outlines(payload: dict) -> None:
+    kinds = {loc["name"]: loc["kind"] for loc in payload["locations"]}
+    assert kinds["Capital"] == "conflict_zone" and kinds["Camp_South"] == "camp" and kinds["Border_Post"] == "marker"
+    assert len(payload["routes"]) == 8 and {r["mode"] for r in payload["routes"]} == {"road"}
+    m = payload["map"]
+    assert len(m["x"]) == len(payload["locations"])
+    assert all(0 < x < m["width"] for x in m["x"]) and all(0 < y < m["height"] for y in m["y"])
+    assert m["outlines"], "the demo's coordinates lie in Africa: some country outlines are expected"
+    assert not any("label" in c for c in m["outlines"]), "made-up countries: real country names are not shown"
+    riverside = next(loc for loc in payload["locations"] if loc["name"] == "Riverside")
+    assert riverside["conflict"] == [[20, 120]]
+
+
+def test_events_and_fit_table(run: Path, payload: dict) -> None:
+    texts = [(e["day"], e["text"]) for e in payload["events"]]
+    assert (0, "border Arland – Belmark closed") in texts
+    assert (14, "border Arland – Belmark reopens") in texts
+    assert (45, "camp Camp_West opens") in texts
+    assert (20, "conflict starts in Riverside") in texts
+    assert payload["events"][0]["date"] == "2020-03-01"
+    fit = payload["fit"]
+    summary = json.loads((run / "summary.json").read_text())
+    assert [r["camp"] for r in fit["rows"]] == ["Camp_North", "Camp_South", "Camp_West"]
+    assert sum(r["ard_normal"] for r in fit["rows"]) == pytest.approx(summary["ard_normal"], abs=2e-4)
+    assert fit["total"]["ard_rescaled"] == pytest.approx(summary["ard_rescaled"], abs=1e-4)
+    camp = next(c for c in payload["charts"] if c["title"] == "Camp_West")
+    assert [s["role"] for s in camp["series"]] == ["sim", "obs"]
+    assert camp["series"][1]["points"][:2] == [[0, 0], [45, 0]]
+
+
+def test_long_runs_are_thinned_and_the_last_day_kept(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rdata, "MAX_ANIMATED_VALUES", 200)
+    p = rdata.collect(run)
+    assert p["step"] > 1
+    assert p["kept"][0] == 0 and p["kept"][-1] == 119
+    assert len(p["stocks"]) == len(p["kept"]) and all(len(s["values"]) == len(p["kept"])
+                                                      for c in p["charts"] for s in c["series"])
+
+
+def test_scenario_strings_cannot_break_out(tmp_path: Path) -> None:
+    run = demo_run(tmp_path, days=30, rename={"Hilltown": INJECTION, "Camp_West": "Camp</script><b>&amp;"})
+    html = write_report(run).read_text(encoding="utf-8")
+    assert INJECTION not in html and "</script><b>" not in html
+    assert html.count("<script") == 2 and html.count("</script>") == 2
+    data = page_data(html)
+    names = [loc["name"] for loc in data["locations"]]
+    assert INJECTION in names and "Camp</script><b>&amp;" in names
+    assert "innerHTML" not in html and "insertAdjacentHTML" not in html and "document.write" not in html
+
+
+def test_json_for_html_round_trips_and_hides_markup() -> None:
+    obj = {"a": "</script><!-- & \u2028 >", "b": [1, 2.5, None]}
+    text = json_for_html(obj)
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == obj
+
+
+def test_page_allows_only_its_own_script_and_no_network(payload: dict) -> None:
+    html = render(payload)
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert "default-src 'none'" in csp and "connect-src 'none'" in csp and "unsafe-inline" not in \
+        csp.split("script-src")[1].split(";")[0]
+    assert not re.search(r'(src|href)="(https?:)?//', html), "no external resource"
+
+
+def test_report_without_the_scenario_still_has_charts(tmp_path: Path) -> None:
+    run = demo_run(tmp_path, days=20)
+    summary = json.loads((run / "summary.json").read_text())
+    summary["scenario_path"] = str(tmp_path / "gone")
+    (run / "summary.json").write_text(json.dumps(summary))
+    summary["ard_rescaled"] = float("nan")  # as json.dumps writes a NaN
+    (run / "summary.json").write_text(json.dumps(summary))
+    data = page_data(write_report(run).read_text())
+    assert data["meta"]["ard_rescaled"] is None
+    assert data["map"] is None and data["events"] == []
+    assert len(data["locations"]) == 8 and len(data["dates"]) == 20 and data["dates"][0] == "2020-03-01"
+    camps = [c["title"] for c in data["charts"] if c["group"] == "camps"]
+    assert sorted(camps) == ["Camp_North", "Camp_South", "Camp_West"]
+    assert data["fit"]["rows"]
+
+
+def test_extra_tables_become_charts_with_bands(tmp_path: Path) -> None:
+    run = demo_run(tmp_path, days=10)
+    days = np.repeat(np.arange(10, dtype=np.int32), 2)
+    country = ["Belmark", "Corvia"] * 10
+    entries = np.arange(20, dtype=np.int64)
+    pq.write_table(pa.table({"day": days, "country": country, "entries": entries,
+                             "entries_lo": entries - 1, "entries_hi": entries + 1}), run / "countries.parquet")
+    data = rdata.collect(run)
+    chart = next(c for c in data["charts"] if c["id"] == "countries-entries")
+    assert [s["name"] for s in chart["series"]] == ["Belmark", "Corvia"]
+    corvia = chart["series"][1]
+    assert corvia["values"] == list(range(1, 20, 2))
+    assert corvia["lo"] == [v - 1 for v in corvia["values"]] and corvia["hi"] == [v + 1 for v in corvia["values"]]
+    assert not any(c["id"].startswith("countries-entries_") for c in data["charts"])
+
+
+def test_location_quantiles_draw_camp_bands(tmp_path: Path) -> None:
+    run = demo_run(tmp_path, days=10)
+    t = pq.read_table(run / "locations.parquet")
+    n = t.column("n_present").to_numpy()
+    t = t.append_column("n_present_q05", pa.array(n // 2)).append_column("n_present_q95", pa.array(n * 2))
+    pq.write_table(t, run / "locations.parquet")
+    data = rdata.collect(run)
+    camp = next(c for c in data["charts"] if c["title"] == "Camp_South")
+    sim = camp["series"][0]
+    assert sim["lo"] == [v // 2 for v in sim["values"]] and sim["hi"] == [v * 2 for v in sim["values"]]
+
+
+def test_cli_writes_the_report_and_rejects_a_non_run(run: Path, tmp_path: Path, capsys) -> None:
+    parser = argparse.ArgumentParser(prog="crossings")
+    add_parser(parser.add_subparsers(dest="command"))
+    out = tmp_path / "page.html"
+    assert report_cli(parser.parse_args(["report", str(run), "--out", str(out)])) == 0
+    assert out.stat().st_size > 10_000 and f"wrote {out}" in capsys.readouterr().err
+    with pytest.raises(InputError, match="no summary.json"):
+        report_cli(parser.parse_args(["report", str(tmp_path / "nothing")]))
+
+
+def test_after_run_never_fails_the_run(run: Path, tmp_path: Path, capsys) -> None:
+    after_run(run, quiet=True)
+    assert (run / "report.html").is_file()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "summary.json").write_text("{not json")
+    after_run(broken)
+    assert "notice: no report.html" in capsys.readouterr().err
+
+
+def test_big_run_stays_under_5_mb(flee_data, tmp_path: Path) -> None:
+    """Results shaped like a long run of the largest benchmark conflict (5,000 days, stocks up to millions):
+    the page thins the animated days and stays under 5 MB."""
+    from crossings.results import Results
+
+    sc = cx.load_scenario(flee_data("car2013"))
+    days = 5000
+    res = Results.allocate(sc, days, 1, "flee31")
+    rng = np.random.default_rng(1)
+    for k, a in res.series.items():
+        a[:] = rng.integers(0, 3_000_000 if k.startswith("n_") else 50_000, size=a.shape)
+    res.n_agents[:] = res.series["n_present"].sum(axis=1)
+    write_run(res, tmp_path)
+    size = write_report(tmp_path).stat().st_size
+    data = page_data((tmp_path / "report.html").read_text())
+    assert size < 5_000_000, f"report is {size / 1e6:.1f} MB"
+    assert data["step"] > 1 and data["kept"][-1] == days - 1
+
+
+def test_emigration_run_report(tmp_path: Path) -> None:
+    """An emigration run (native ``model: emigration``): its own kinds, route modes, policy timeline, and its
+    per-country and per-crossing tables as charts."""
+    demo = pytest.importorskip("crossings.scenarios.emigration_demo")
+    sc = cx.load_scenario(demo.write_emigration_demo(tmp_path / "scenario"))
+    write_run(cx.run(sc, seed=0), tmp_path / "run")
+    data = page_data(write_report(tmp_path / "run").read_text())
+    assert len(data["locations"]) == len(sc.locations) and data["map"] is not None
+    assert {"origin", "destination"} <= set(data["kinds"])
+    assert len({r["mode"] for r in data["routes"]}) >= 2, "expected the scenario's route modes, not only roads"
+    assert data["events"], "expected the policy timeline"
+    extra = {p.stem for p in (tmp_path / "run").glob("*.parquet")} - {"locations", "links"}
+    for table in extra:
+        assert any(c["group"] == "tables" and c["id"].startswith(table + "-") for c in data["charts"]), table
+
+
+def test_native_notes_sources_and_names_are_data_not_markup(tmp_path: Path) -> None:
+    """A native scenario's free-text ``note`` and ``source`` columns reach the page as strings only."""
+    import csv
+
+    from crossings.api import convert
+
+    native = convert(write_demo(tmp_path / "flee"), tmp_path / "native")
+    note, source = '<img src=x onerror="alert(2)">', "UNHCR </script><script>alert(3)</script>"
+    for name, col, value in (("locations.csv", "note", note), ("events.csv", "source", source)):
+        path = native / name
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+        rows[0].append(col)
+        for r in rows[1:]:
+            r.append(value)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows)
+    write_run(cx.run(cx.load_scenario(native), seed=0, days=30), tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary["scenario"] = INJECTION
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    html = write_report(tmp_path / "run").read_text()
+    assert note not in html and source not in html and INJECTION not in html
+    assert html.count("<script") == 2 and "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the <title>
+    data = page_data(html)
+    assert {loc["note"] for loc in data["locations"]} == {note}
+    assert data["events"] and all(e.get("source") == source for e in data["events"])
+    assert data["meta"]["scenario"] == INJECTION
