@@ -48,6 +48,24 @@ EMIGRATION_SERIES = {
     "new_boarded": ("agents/day", "flow", "link"),  # got a seat (== new_link_entries of a flight)
     "new_missed_seat": ("agents/day", "flow", "link"),  # waited today and got no seat
     "new_seat_gave_up": ("agents/day", "flow", "link"),  # stopped waiting to re-plan
+    # entry policy, stays, permits, money, onward moves and returns (the observation model, second part)
+    "new_border_crossings": ("agents/day", "flow", "link"),  # changed country over the link (visa runs too)
+    "new_turned_back": ("agents/day", "flow", "gate"),  # refused entry as the crossing let them through
+    "new_refused": ("agents/day", "flow", "country"),  # refused entry (at crossings and on landing)
+    "new_overstays": ("agents/day", "flow", "country"),  # allowed stays that ran out
+    "new_visa_runs": ("agents/day", "flow", "country"),  # each is also an exit and an entry of the country
+    "new_permit_applications": ("agents/day", "flow", "country"),
+    "new_permits_granted": ("agents/day", "flow", "country"),
+    "new_permits_refused": ("agents/day", "flow", "country"),
+    "new_permits_ended": ("agents/day", "flow", "country"),  # expired, or the holder left the country
+    "n_permits": ("agents", "stock", "country"),  # residence permit holders present
+    "new_registrations": ("agents/day", "flow", "country"),  # stays reaching the registration threshold
+    "n_registered": ("agents", "stock", "country"),  # present in a stay at least that long
+    "new_broke": ("agents/day", "flow", "country"),  # savings ran out there
+    "new_onward": ("agents/day", "flow", "country"),  # started an onward move from a transit place
+    "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from
+    "new_returned_home": ("agents/day", "flow", "location"),  # went home, by origin
+    "n_returned": ("agents", "stock", "location"),  # returned agents at each origin
 }
 
 
@@ -263,6 +281,16 @@ class Results:
         passed = self.series["new_passages"]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(passed > 0, self.series["sum_wait_days"] / passed, np.nan)
+
+    def observations(self, start: Any = None, end: Any = None) -> list[tuple[str, str, str, str, str, int]]:
+        """Emigration runs: the observation model aggregated over days start..end (dates or day numbers, both
+        included; default the whole run), as rows shaped like shared/data/russia2022/observations.csv
+        (``crossings.engine.emigration.observe.OBSERVATION_COLUMNS``)."""
+        from crossings.engine.emigration.observe import observations
+
+        if self.scenario.emigration is None:
+            raise ValueError("observations are recorded by emigration runs only")
+        return observations(self, start, end)
 
     def link_table(self) -> dict[str, np.ndarray | Labels]:
         """Long table (one row per day and directed link) of link stocks and flows, as columns."""

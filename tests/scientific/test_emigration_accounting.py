@@ -1,7 +1,8 @@
 """Double-entry accounting of the emigration model with every mechanism on (departure events, mode bars,
-crossing closures, seat-limited flights that close, queue and seat patience): the engine's daily census
-(``check=True``) holds, and the observation model's counts agree with each other — entries into a country are
-the passages of the crossings leading into it plus the flights landing there."""
+crossing closures, seat-limited flights that close, queue and seat patience; entry policies, visa runs,
+permits, money, onward moves and returns): the engine's daily census (``check=True``) holds, and the
+observation model's counts agree with each other — entries into a country are the border crossings into it
+(passages, landings, visa runs) plus returns home."""
 
 from __future__ import annotations
 
@@ -53,9 +54,18 @@ def test_census_and_flows_balance_every_day(demo, impatient, variant, seed):
     home = em.countries.index("Russia")
     assert s["new_left_home"].sum() == res.n_agents[-1] > 0
     assert (s["n_in_country"].sum(axis=1) == res.n_agents).all(), "every agent is counted in exactly one country"
-    assert (s["new_entries"] == entries_from_passages_and_flights(sc, res)).all(), \
-        "entries into each country must equal its crossings' passages plus flights landing there"
-    assert (s["new_exits"][:, home] == s["new_entries"].sum(axis=1)).all(), "every entry abroad is an exit home"
+    # every entry is a border crossing on a link (a passage, a landing, a road into a country, a leg of a visa
+    # run) or a return home; passages and landings are among them
+    country = np.array([em.countries.index(c) for c in sc.locations.country])
+    border = s["new_border_crossings"]
+    by_link = np.stack([np.bincount(country[sc.links.dst], weights=b, minlength=len(em.countries)) for b in border])
+    home_in = np.stack([np.bincount(country, weights=r, minlength=len(em.countries)) for r in s["new_returned_home"]])
+    assert (s["new_entries"] == by_link + home_in).all(), "entries = border crossings into the country + returns"
+    assert (s["new_entries"] >= entries_from_passages_and_flights(sc, res)).all(), \
+        "every passage of a crossing and every landing abroad is an entry"
+    assert (s["new_exits"].sum(axis=1) == s["new_entries"].sum(axis=1)).all(), "every entry is an exit elsewhere"
+    assert (s["new_exits"][:, home] >= s["new_passages"].sum(axis=1)).all()
+    assert s["new_visa_runs"].sum() > 0 and s["new_returns"].sum() > 0 and s["new_onward"].sum() > 0
     assert (s["n_at_home"].sum(axis=1) + res.n_agents == sc.locations.population.sum()).all()
     if variant == "impatient":
         assert s["new_seat_gave_up"].sum() > 0 and s["new_queue_gave_up"].sum() > 0, \
@@ -76,3 +86,30 @@ def test_same_seed_same_run_and_mechanisms_are_visible(demo):
                              & (demo.links.dst == demo.locations.index("Istanbul")))[0])
     assert (a.series["new_boarded"][11:18, ist] == 0).all(), "no flight to Istanbul 26 Sep – 2 Oct"
     assert a.series["new_boarded"][:, ist].max() <= 60
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    from crossings.scenarios.emigration_demo import write_emigration_synthetic
+
+    return cx.load_scenario(write_emigration_synthetic(tmp_path_factory.mktemp("synthetic") / "s", 6000, 90))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_census_and_flows_balance_with_every_mechanism_on(synthetic, seed):
+    """Entry policies, visa runs, permits, bans, visas, money, onward moves and returns on top of the first
+    slice's mechanisms: check=True asserts every day that each stock equals a census of the agents and changed
+    by exactly its flows, that entries and exits per country are the border crossings plus returns, and that
+    permit holders and returned agents are where they should be."""
+    res = cx.Simulation(synthetic, seed=seed, check=True).run()
+    s = res.series
+    for name in ("new_visa_runs", "new_permit_applications", "new_permits_granted", "new_refused",
+                 "new_turned_back", "new_onward", "new_returns", "new_broke", "new_registrations", "new_overstays",
+                 "new_boarded", "new_queue_gave_up", "new_seat_gave_up"):
+        assert s[name].sum() > 0, f"test setup: {name} must happen in the synthetic scenario"
+    assert (s["n_in_country"].sum(axis=1) == res.n_agents).all()
+    assert (s["n_at_home"].sum(axis=1) + res.n_agents == synthetic.locations.population.sum()).all()
+    assert s["new_returns"].sum() == s["n_returned"][-1].sum() == s["new_returned_home"].sum()
+    rows = res.observations()
+    entries = {r[2]: r[5] for r in rows if r[3] == "country" and r[4] == "entries"}
+    assert entries == {c: int(s["new_entries"][:, i].sum()) for i, c in enumerate(synthetic.emigration.countries)}

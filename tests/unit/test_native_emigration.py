@@ -27,14 +27,15 @@ def test_example_is_read_into_typed_arrays(demo):
     sc = cx.load_scenario(demo)
     em = sc.emigration
     assert sc.model == "emigration" and sc.format == "native"
-    assert em.countries == ("Armenia", "Georgia", "Kazakhstan", "Russia", "Turkey")
+    assert em.countries == ("Armenia", "Georgia", "Kazakhstan", "Russia", "Serbia", "Turkey")
     names = sc.locations.name
     assert [names[x] for x in em.crossings] == ["Upper_Lars", "Syrym"]
     lars = names.index("Upper_Lars")
     assert em.capacity[lars].tolist() == [60, 30] and em.capacity[names.index("Moscow")].tolist() == [-1, -1]
-    assert len(sc.links) == 20, "each routes.csv row gives two directed links"
+    assert len(sc.links) == 24, "each routes.csv row gives two directed links"
     air = np.flatnonzero(em.link_mode == 2)
-    assert sorted(em.link_seats[air].tolist()) == [40, 40, 60, 60] and (em.link_duration[air] == 1).all()
+    assert sorted(em.link_seats[air].tolist()) == [20, 20, 30, 30, 40, 40, 60, 60]
+    assert (em.link_duration[air] == 1).all()
     assert (em.link_seats[em.link_mode != 2] == 0).all() and np.isnan(em.link_duration[em.link_mode != 2]).all()
     assert em.hazard[names.index("Samara")].tolist() == [0.0004] * 3
     assert em.category.names == ("dissident", "war_objector", "staying_out")
@@ -42,6 +43,16 @@ def test_example_is_read_into_typed_arrays(demo):
     assert em.settings.car_speed_km_per_day == 600 and em.settings.queue_patience_days == 0
     assert [e.kind for e in em.events].count("bar_mode") == 2
     assert em.attractiveness[names.index("Tbilisi")] == 3 and em.attractiveness[names.index("Moscow")] == 0
+    ist = np.flatnonzero((sc.links.src == names.index("Moscow_SVO")) & (sc.links.dst == names.index("Istanbul")))
+    assert em.link_cost[ist].tolist() == [1200] and em.link_cost[:2].tolist() == [0, 0]
+    assert em.cost_of_living[names.index("Tbilisi")] == 25 and em.cost_of_living[names.index("Moscow")] == 0
+    assert em.transit[names.index("Uralsk")] == 0.02 and em.transit[names.index("Istanbul")] == 0
+    kinds = [(em.countries[p.country], p.kind) for p in em.policies]
+    assert ("Kazakhstan", "stay_limit") in kinds and len(kinds) == 11
+    permit = next(p for p in em.policies if p.kind == "residence_permit" and em.countries[p.country] == "Turkey")
+    assert (permit.probability, permit.waiting_days, permit.cost, permit.days) == (0.8, 30, 150, 365)
+    assert [em.countries[c] for c in em.home_countries] == ["Russia"]
+    assert em.settings.return_hazard == 0.0005 and em.settings.visa_run_weight == 2
 
 
 def test_docs_show_the_example_file_for_file():
@@ -58,9 +69,9 @@ def test_agent_columns_are_typed_and_their_bytes_documented():
     from crossings.engine.state import AgentTable
 
     t = AgentTable(columns=COLUMNS)
-    assert t.bytes_per_agent == 46
+    assert t.bytes_per_agent == 68
     doc = (REPO / "docs" / "engine.md").read_text()
-    assert "46 bytes per agent" in doc
+    assert "68 bytes per agent" in doc
     for name in COLUMNS:
         assert f"`{name}`" in doc, f"docs/engine.md must describe the emigration column {name!r}"
 
@@ -113,6 +124,25 @@ def _error(root: Path) -> cx.InputError:
     ("scenario.yml", "  max_hops: 4", "  max_hop: 4", "emigration.max_hop", "max_hops"),
     ("scenario.yml", "  max_hops: 4", "  max_hops: -4", "emigration.max_hops", "outside"),
     ("scenario.yml", "model: emigration", "model: migration", "model", "not one of"),
+    ("scenario.yml", "  return_hazard: 0.0005", "  return_hazard: 2", "emigration.return_hazard", "outside"),
+    ("routes.csv", "Moscow_SVO,Istanbul,air,,1,60,1200", "Moscow_SVO,Istanbul,air,,1,60,-5", "cost", "non-negative"),
+    ("locations.csv", "0,2,35,", "0,2,-35,", "cost_of_living", "non-negative"),
+    ("locations.csv", "0,1,12,0.02", "0,1,12,2", "transit", "probability"),
+    ("locations.csv", "Vladikavkaz,town,Russia,North Ossetia,43.02,44.68,0,,,",
+     "Vladikavkaz,town,Russia,North Ossetia,43.02,44.68,0,,,0.1", "transit", "only destinations"),
+    ("events.csv", "return_hazard,*,*,3,male,18-29", "return_hazard,*,*,,male,18-29", "value", "multiplier"),
+    ("policies.csv", "Georgia,visa_free,365", "Georgie,visa_free,365", "country", "unknown country"),
+    ("policies.csv", "Georgia,visa_free,365", "Russia,visa_free,365", "country", "holds origins"),
+    ("policies.csv", "Georgia,visa_free,365", "Georgia,visa_for_free,365", "policy", "unknown policy"),
+    ("policies.csv", "Georgia,visa_free,365", "Georgia,visa_free,", "days", "needs days"),
+    ("policies.csv", "Georgia,visa_free,365", "Georgia,visa_free,0", "days", "number of days"),
+    ("policies.csv", "Turkey,stay_limit,90,180", "Turkey,stay_limit,90,", "window_days", "needs window_days"),
+    ("policies.csv", "Turkey,stay_limit,90,180", "Turkey,stay_limit,190,180", "days", "do not fit"),
+    ("policies.csv", "Serbia,residence_permit,365,,0.5", "Serbia,residence_permit,365,,1.5", "probability",
+     "not a probability"),
+    ("policies.csv", "Serbia,visa_free,30,,", "Serbia,visa_free,30,,0.5", "probability", "takes no probability"),
+    ("policies.csv", "2022-09-15,,Georgia", "2022-09-01,,Georgia", "date", "before the start"),
+    ("policies.csv", "2022-09-15,,Georgia", "2022-09-15,2022-09-15,Georgia", "until", "not after"),
 ])
 def test_validation_names_file_line_and_field(demo, file, old, new, field, words):
     _replace(demo / file, old, new)
@@ -145,6 +175,9 @@ def test_flee_model_rejects_emigration_features(demo_dir, tmp_path):
     native = convert(demo_dir, tmp_path / "flee-native3")
     (native / "crossings.csv").write_text("crossing,mode,capacity_per_day\n")
     assert Path(_error(native).file).name == "crossings.csv"
+    (native / "crossings.csv").unlink()
+    (native / "policies.csv").write_text("date,until,country,policy\n")
+    assert Path(_error(native).file).name == "policies.csv"
 
 
 def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
@@ -162,7 +195,7 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     countries = pq.read_table(out / "countries.parquet").to_pandas()
     assert set(countries.columns) >= {"day", "date", "country", "n_in_country", "new_entries", "new_exits",
                                       "new_left_home"}
-    assert len(countries) == 20 * 5
+    assert len(countries) == 20 * 6
     crossings = pq.read_table(out / "crossings.parquet").to_pandas()
     assert set(crossings.columns) >= {"crossing", "country", "mode", "n_queue", "new_passages", "mean_wait_days"}
     assert len(crossings) == 20 * 2 * 2
@@ -170,10 +203,22 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     locations = pq.read_table(out / "locations.parquet").to_pandas()
     assert "n_at_home" in locations.columns
     assert (out / "summary.json").is_file() and not (out / "out.csv").exists()
+    import csv
+
+    with open(out / "observations.csv", newline="") as fh:
+        obs = list(csv.DictReader(fh))
+    assert list(obs[0]) == ["date_or_period_start", "period_end", "destination_country", "crossing_or_city",
+                            "measure", "value"]
+    assert {r["date_or_period_start"] for r in obs} == {"2022-09-15"} and {r["period_end"] for r in obs} == \
+        {"2022-10-04"}
+    entries = {r["destination_country"]: int(r["value"]) for r in obs
+               if r["crossing_or_city"] == "country" and r["measure"] == "entries"}
+    assert entries == {r.country: r.new_entries for r in countries.groupby("country", observed=True)
+                       .new_entries.sum().reset_index().itertuples()}
     import json
 
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 46
+    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 68
 
 
 def test_flee_results_keep_their_tables(demo_dir):
@@ -197,7 +242,8 @@ def test_cli_bad_emigration_input_exits_2_with_one_line(demo, tmp_path):
 
 def test_the_scenario_chooses_the_plan(demo, demo_dir):
     names = [r.name for r in cx.Simulation(cx.load_scenario(demo)).plan]
-    assert names == ["timeline", "departures", "route_choice", "travel", "border_queues", "flights"]
+    assert names == ["timeline", "entry_policies", "departures", "returns", "stay_limits", "onward", "route_choice",
+                     "travel", "border_queues", "flights", "money"]
     flee = [r.name for r in cx.Simulation(cx.load_scenario(demo_dir)).plan]
     assert flee == ["conflicts", "spawn", "closures", "scores", "move", "travel"], "the Flee plan stays the default"
 
@@ -209,7 +255,7 @@ def test_memory_estimate_counts_the_expected_leavers(demo):
     n = expected_agents(sc, sc.length)
     actual = len(_run_agents(sc))
     assert abs(actual - n) <= 5 * np.sqrt(n) + 1, f"estimate {n} for {actual} actual leavers"
-    assert estimate_bytes(sc, sc.length) >= n * 46
+    assert estimate_bytes(sc, sc.length) >= n * 68
 
 
 def _run_agents(sc):

@@ -72,8 +72,8 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
 
 
 def write_run(results: Any, out: Path) -> None:
-    """Write a run's out.csv, locations.parquet, links.parquet (emigration runs: also countries.parquet and
-    crossings.parquet) and, last, summary.json into ``out``."""
+    """Write a run's out.csv, locations.parquet, links.parquet (emigration runs: also countries.parquet,
+    crossings.parquet and observations.csv over the whole run) and, last, summary.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.json"
     if summary_path.exists():
@@ -87,4 +87,9 @@ def write_run(results: Any, out: Path) -> None:
     if results.scenario.emigration is not None:
         write_parquet(out / "countries.parquet", results.country_table(), meta)
         write_parquet(out / "crossings.parquet", results.crossing_table(), meta)
+        from crossings.engine.emigration.observe import OBSERVATION_COLUMNS
+
+        lines = [",".join(OBSERVATION_COLUMNS)]
+        lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in results.observations()]
+        write_text(out / "observations.csv", "\n".join(lines) + "\n")
     write_json(summary_path, results.summary())

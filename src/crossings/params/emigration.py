@@ -30,6 +30,28 @@ class EmigrationSettings:
     # days in a crossing queue before an agent re-plans; 0 = waits as long as it takes.
     # Assumption: queues of 3–4 days at Upper Lars were sat out (russia2022.md §5, [S Meduza, Babel]).
     queue_patience_days: int = 0
+    # When an agent's allowed stay runs out (policies.csv) it picks one of: a visa run, a residence permit,
+    # moving on, going home, with probability ∝ these weights over the options open to it (docs/engine.md).
+    # Assumption: equal weights; RANEPA 2024 found 64% still in their first country and 10% back home
+    # (russia2022.md §6), which these weights are meant to be calibrated against.
+    visa_run_weight: float = 1.0
+    permit_weight: float = 1.0
+    move_on_weight: float = 1.0
+    go_home_weight: float = 1.0
+    # USD a visa run costs beyond the fares of the two crossings (a taxi to the border and back). Assumption.
+    visa_run_cost_usd: float = 0.0
+    # Daily probability that an agent settled abroad goes home; 0 = nobody returns unless forced. Assumption:
+    # 10–20% returned by mid-2023 (russia2022.md §6) ≈ 0.0004–0.0008 a day over ~9 months.
+    return_hazard: float = 0.0
+    # The return hazard is multiplied by this while an agent's savings last fewer than low_money_days at its
+    # current net daily cost. Assumption ("money ran out" is the reason given most often, russia2022.md §6).
+    low_money_return_multiplier: float = 3.0
+    low_money_days: int = 30
+    # An agent whose savings reach zero tries a cheaper place with this probability, else goes home. Assumption.
+    broke_cheaper_share: float = 0.5
+    # Route draws an agent makes per day to find a path it can pay (rejection sampling over the route weights).
+    # Assumption; with few affordable paths an agent may need several days.
+    route_tries: int = 8
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -39,6 +61,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "time_power": (0.0, 10.0),
     "seat_patience_days": (1, 10_000),
     "queue_patience_days": (0, 10_000),
+    "visa_run_weight": (0.0, 1e6),
+    "permit_weight": (0.0, 1e6),
+    "move_on_weight": (0.0, 1e6),
+    "go_home_weight": (0.0, 1e6),
+    "visa_run_cost_usd": (0.0, 1e9),
+    "return_hazard": (0.0, 1.0),
+    "low_money_return_multiplier": (0.0, 1e6),
+    "low_money_days": (0, 100_000),
+    "broke_cheaper_share": (0.0, 1.0),
+    "route_tries": (1, 1000),
 }
 FIELDS = tuple(f.name for f in dataclasses.fields(EmigrationSettings))
 

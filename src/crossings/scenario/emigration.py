@@ -4,6 +4,7 @@ typed arrays (see docs/native-format.md, "The emigration model"). ``read_native`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,22 @@ ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
 CAR, ON_FOOT = 0, 1
 TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
-EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing")
-ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day")
+EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard")
+HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
+ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
+LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit")  # beyond the Flee model's columns
+POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
+POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "probability", "cost_usd",
+                  "waiting_days")
+# which columns each policy takes (required ones first; the rest optional)
+POLICY_FIELDS = {
+    "visa_free": (("days",), ()),
+    "stay_limit": (("days", "window_days"), ()),
+    "tourist_ban": ((), ()),
+    "visa": (("probability",), ("cost_usd", "days")),
+    "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days")),
+    "registration": (("days",), ()),
+}
 ANY = "*"
 
 
@@ -77,6 +92,24 @@ class EmigrationEvent:
 
 
 @dataclass(frozen=True)
+class EntryPolicy:
+    """One row of policies.csv: a destination country's entry rule from ``start`` up to ``end`` (−1: never
+    ends). Unused numbers are −1 (days) or 0 (probability, cost)."""
+
+    kind: str  # one of POLICIES
+    start: int
+    end: int
+    country: int  # index into EmigrationSpec.countries
+    days: int  # visa_free: days per entry; stay_limit: most days in the window; visa: days per entry (−1: no
+    #            limit); residence_permit: validity (−1: unlimited); registration: days before a stay is registered
+    window_days: int  # stay_limit: length of the window
+    probability: float  # visa, residence_permit: approval probability
+    cost: float  # visa, residence_permit: USD per application
+    waiting_days: int  # residence_permit: days from application to decision
+    line: int
+
+
+@dataclass(frozen=True)
 class EmigrationSpec:
     """Everything the emigration rules need beyond the locations and links, validated and read-only."""
 
@@ -96,9 +129,15 @@ class EmigrationSpec:
     events: tuple[EmigrationEvent, ...]
     countries: tuple[str, ...]  # sorted country names (the "country" dimension of results)
     crossings: np.ndarray  # int32 location indices of crossings, file order (the "gate" dimension / 2)
+    link_cost: np.ndarray  # float64 (K,) USD per person to travel the link (fare, smugglers' fee); 0 = free
+    cost_of_living: np.ndarray  # float64 (L,) USD per person and day at the place
+    transit: np.ndarray  # float64 (L,) daily probability that an agent settled at a transit place moves on
+    policies: tuple[EntryPolicy, ...]  # policies.csv (empty: no entry rules)
+    home_countries: np.ndarray  # int32 country codes holding origins (entry there is never refused)
 
     def __post_init__(self) -> None:
-        for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings"):
+        for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings",
+                  "link_cost", "cost_of_living", "transit", "home_countries"):
             object.__setattr__(self, f, _frozen(getattr(self, f)))
 
 
@@ -173,9 +212,9 @@ def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
 # ---- routes.csv -----------------------------------------------------------------------------------------
 
 def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int],
-                locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray]:
-    """Links (both directions of every row) and, per link, its mode, flight duration and daily seats."""
-    src, dst, dist, lines, mode, dur, seats = [], [], [], [], [], [], []
+                locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Links (both directions of every row) and, per link, its mode, flight duration, daily seats and cost."""
+    src, dst, dist, lines, mode, dur, seats, cost = [], [], [], [], [], [], [], []
     for ln, r in rows:
         a, b = route_ends(rpath, ln, r, index)
         m = r.get("mode") or ""
@@ -207,6 +246,9 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict
             if locs.country[a] != locs.country[b] and CROSSING not in (locs.kind[a], locs.kind[b]):
                 raise InputError(rpath, ln, "to", f"a {m} route between {locs.country[a]} and {locs.country[b]} "
                                  "must start or end at a crossing")
+        usd = parse_float(rpath, ln, "cost", r["cost"]) if r.get("cost") else 0.0
+        if not 0 <= usd < math.inf:
+            raise InputError(rpath, ln, "cost", f"{usd} is not a non-negative amount")
         for s_, e_ in ((a, b), (b, a)):
             src.append(s_)
             dst.append(e_)
@@ -215,10 +257,12 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict
             mode.append(code)
             dur.append(days)
             seats.append(n_seats)
+            cost.append(usd)
     n = len(src)
     links = Links(src=np.array(src, dtype=np.int32), dst=np.array(dst, dtype=np.int32), distance=np.array(dist),
                   speed=np.full(n, np.nan), walk_probability=np.zeros(n), line=np.array(lines, dtype=np.int32))
-    return links, np.array(mode, dtype=np.int8), np.array(dur, dtype=np.float64), np.array(seats, dtype=np.int64)
+    return (links, np.array(mode, dtype=np.int8), np.array(dur, dtype=np.float64), np.array(seats, dtype=np.int64),
+            np.array(cost, dtype=np.float64))
 
 
 # ---- crossings.csv and departures.csv -------------------------------------------------------------------
@@ -316,18 +360,19 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
             if end <= day:
                 raise InputError(epath, ln, "until", f"{r['until']} is not after the event's date ({r['date']})")
         target, other, value, s_, a_ = -1, -1, 1.0, -1, -1
-        if ev != "departure_hazard":
+        if ev not in HAZARD_EVENTS:
             for field in ("sex", "age_band"):
                 if r.get(field):
-                    raise InputError(epath, ln, field, f"only departure_hazard events take a {field} filter")
+                    raise InputError(epath, ln, field, f"only {' and '.join(HAZARD_EVENTS)} events take a {field} "
+                                     "filter")
             if r.get("value"):
                 raise InputError(epath, ln, "value", f"{ev} takes no value")
-        if ev == "departure_hazard":
+        if ev in HAZARD_EVENTS:
             if r["target"] != ANY:
                 target = place(ln, "target", r["target"], ORIGIN, "origin")
             other = pick(ln, "other", r.get("other", ""), category, "category")
             if not r.get("value"):
-                raise InputError(epath, ln, "value", "a departure_hazard needs a multiplier")
+                raise InputError(epath, ln, "value", f"a {ev} needs a multiplier")
             value = parse_float(epath, ln, "value", r["value"])
             if value < 0:
                 raise InputError(epath, ln, "value", f"{value} is a negative multiplier")
@@ -363,3 +408,74 @@ def check_locations(lpath: Path, locs: Locations, lines: list[int], attractivene
         if attractiveness[i] and locs.kind[i] != DESTINATION:
             raise InputError(lpath, lines[i], "attractiveness", "only destinations have an attractiveness")
 
+
+
+def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], locs: Locations
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """``cost_of_living`` (USD per person and day, any place, default 0) and ``transit`` (daily probability of
+    moving on, destinations only, default 0: not a transit place) of locations.csv."""
+    col = np.zeros(len(locs))
+    transit = np.zeros(len(locs))
+    for i, (ln, r) in enumerate(rows):
+        if r.get("cost_of_living"):
+            col[i] = parse_float(lpath, ln, "cost_of_living", r["cost_of_living"])
+            if not 0 <= col[i] < math.inf:
+                raise InputError(lpath, ln, "cost_of_living", f"{col[i]} is not a non-negative amount")
+        if r.get("transit"):
+            transit[i] = parse_float(lpath, ln, "transit", r["transit"])
+            if not 0 <= transit[i] <= 1:
+                raise InputError(lpath, ln, "transit", f"{transit[i]} is not a daily probability")
+            if transit[i] and locs.kind[i] != DESTINATION:
+                raise InputError(lpath, ln, "transit", "only destinations can be transit places")
+    return col, transit
+
+
+def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, countries: tuple[str, ...],
+                  home: set[str]) -> tuple[EntryPolicy, ...]:
+    """policies.csv: per destination country, entry rules on a timeline (docs/native-format.md)."""
+    out = []
+    for ln, r in rows:
+        day = (parse_date(ppath, ln, "date", r["date"]) - start).days
+        if day < 0:
+            raise InputError(ppath, ln, "date", f"{r['date']} is before the start date {start}")
+        end = -1
+        if r.get("until"):
+            end = (parse_date(ppath, ln, "until", r["until"]) - start).days
+            if end <= day:
+                raise InputError(ppath, ln, "until", f"{r['until']} is not after the policy's date ({r['date']})")
+        c = r["country"]
+        if c not in countries:
+            raise InputError(ppath, ln, "country", f"unknown country {c!r} (no location in locations.csv has it)")
+        if c in home:
+            raise InputError(ppath, ln, "country", f"{c!r} holds origins; entry policies apply to destinations "
+                             "abroad")
+        kind = r["policy"]
+        if kind not in POLICIES:
+            raise InputError(ppath, ln, "policy", f"unknown policy {kind!r} (expected {', '.join(POLICIES)})")
+        required, optional = POLICY_FIELDS[kind]
+        for field in POLICY_COLUMNS[4:]:
+            if field in required and not r.get(field):
+                raise InputError(ppath, ln, field, f"a {kind} policy needs {field}")
+            if r.get(field) and field not in required and field not in optional:
+                raise InputError(ppath, ln, field, f"a {kind} policy takes no {field}")
+        vals: dict[str, Any] = {"days": -1, "window_days": -1, "waiting_days": 0, "probability": 0.0, "cost_usd": 0.0}
+        for field in ("days", "window_days", "waiting_days"):
+            if r.get(field):
+                vals[field] = parse_int(ppath, ln, field, r[field])
+                lo = 1 if field != "waiting_days" else 0
+                if vals[field] < lo:
+                    raise InputError(ppath, ln, field, f"{vals[field]} is not a number of days ≥ {lo}")
+        if r.get("probability"):
+            vals["probability"] = parse_float(ppath, ln, "probability", r["probability"])
+            if not 0 <= vals["probability"] <= 1:
+                raise InputError(ppath, ln, "probability", f"{vals['probability']} is not a probability")
+        if r.get("cost_usd"):
+            vals["cost_usd"] = parse_float(ppath, ln, "cost_usd", r["cost_usd"])
+            if not 0 <= vals["cost_usd"] < math.inf:
+                raise InputError(ppath, ln, "cost_usd", f"{vals['cost_usd']} is not a non-negative amount")
+        if kind == "stay_limit" and vals["days"] > vals["window_days"]:
+            raise InputError(ppath, ln, "days", f"{vals['days']} days do not fit in a window of "
+                             f"{vals['window_days']}")
+        out.append(EntryPolicy(kind, day, end, countries.index(c), vals["days"], vals["window_days"],
+                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln))
+    return tuple(out)

@@ -257,7 +257,9 @@ def read_native(path: str | Path) -> Scenario:
 
     lpath = root / "locations.csv"
     optional = ("region", "lat", "lon", "population", "capacity", "conflict_intensity")
-    rows = _table(lpath, ("name", "kind", "country"), optional + (("attractiveness",) if emigration else ()))
+    from crossings.scenario.emigration import LOCATION_COLUMNS as EM_LOCATION_COLUMNS
+
+    rows = _table(lpath, ("name", "kind", "country"), optional + (EM_LOCATION_COLUMNS if emigration else ()))
     kinds_ok = EMIGRATION_KINDS if emigration else FLEE_KINDS
     attract: list[float] = []
     loc_lines: list[int] = []
@@ -324,8 +326,9 @@ def read_native(path: str | Path) -> Scenario:
     rpath = root / "routes.csv"
     if emigration:
         return _read_emigration(root, meta, lines, name=str(meta.get("name") or root.resolve().name), start=start,
-                                days=days, locs=locs, index=index, attract=np.array(attract), loc_lines=loc_lines)
-    for extra in ("crossings.csv", "departures.csv"):
+                                days=days, locs=locs, index=index, attract=np.array(attract), loc_lines=loc_lines,
+                                loc_rows=rows)
+    for extra in ("crossings.csv", "departures.csv", "policies.csv"):
         if (root / extra).is_file():
             raise InputError(root / extra, None, "file", "read only by scenarios with model: emigration")
     src, dst, dist, speed, walk, rlines = [], [], [], [], [], []
@@ -443,7 +446,8 @@ def read_native(path: str | Path) -> Scenario:
 
 
 def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *, name: str, start: Any, days: int,
-                     locs: Locations, index: dict[str, int], attract: np.ndarray, loc_lines: list[int]) -> Scenario:
+                     locs: Locations, index: dict[str, int], attract: np.ndarray, loc_lines: list[int],
+                     loc_rows: list[tuple[int, dict[str, str]]]) -> Scenario:
     """The rest of a ``model: emigration`` scenario: routes by mode, crossings.csv, departures.csv, the
     policy timeline and the agents' attribute distributions (docs/native-format.md, "The emigration model")."""
     from crossings.params.emigration import read_settings
@@ -455,7 +459,8 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
     settings = read_settings(ypath, meta.get("emigration"), lines)
     agents = em.read_agents(ypath, meta.get("agents"), lines)
     rpath = root / "routes.csv"
-    links, mode, duration, seats = em.read_routes(
+    cost_of_living, transit = em.read_location_extras(lpath, loc_rows, locs)
+    links, mode, duration, seats, link_cost = em.read_routes(
         rpath, _table(rpath, ("from", "to", "mode"), em.ROUTE_COLUMNS[3:]), index, locs)
     cpath = root / "crossings.csv"
     capacity = em.read_crossings(cpath, _table(cpath, ("crossing", "mode", "capacity_per_day")), index, locs) \
@@ -473,12 +478,21 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
     if (root / "observed.csv").is_file():
         raise InputError(root / "observed.csv", None, "file", "not read by model emigration (observed entries and "
                          "stocks come with the calibration slice)")
+    countries = tuple(sorted(set(locs.country)))
+    home = {locs.country[i] for i in np.flatnonzero(locs.kind == em.ORIGIN)}
+    ppath = root / "policies.csv"
+    policies: tuple[em.EntryPolicy, ...] = ()
+    if ppath.is_file():
+        policies = em.read_policies(ppath, _table(ppath, em.POLICY_COLUMNS[:4], em.POLICY_COLUMNS[4:]), start,
+                                    countries, home)
     spec = em.EmigrationSpec(
         settings=settings, category=agents["category"], sex=agents["sex"], age_band=agents["age_band"],
         travel_mode=agents["travel_mode"], savings=agents["savings"], remote_income=agents["remote_income"],
         link_mode=mode, link_duration=duration, link_seats=seats, attractiveness=attract, capacity=capacity,
-        hazard=hazard, events=events, countries=tuple(sorted(set(locs.country))),
-        crossings=np.flatnonzero(locs.kind == em.CROSSING).astype(np.int32),
+        hazard=hazard, events=events, countries=countries,
+        crossings=np.flatnonzero(locs.kind == em.CROSSING).astype(np.int32), link_cost=link_cost,
+        cost_of_living=cost_of_living, transit=transit, policies=policies,
+        home_countries=np.array(sorted(countries.index(c) for c in home), dtype=np.int32),
     )
     return Scenario(
         name=name, path=root, format="native", start_date=start, length=days, locations=locs, links=links,

@@ -10,8 +10,12 @@ from typing import TYPE_CHECKING
 from crossings.engine.emigration.border_queues import BorderQueues
 from crossings.engine.emigration.departures import Departures
 from crossings.engine.emigration.flights import Flights
+from crossings.engine.emigration.money import Money
+from crossings.engine.emigration.onward import Onward
+from crossings.engine.emigration.returns import Returns
 from crossings.engine.emigration.route_choice import RouteChoice
 from crossings.engine.emigration.state import COLUMNS
+from crossings.engine.emigration.stays import EntryPolicies, StayLimits
 from crossings.engine.emigration.timeline import Timeline
 from crossings.engine.emigration.travel import Travel
 from crossings.engine.emigration.world import EmigrationFlows, EmigrationWorld
@@ -21,12 +25,14 @@ if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
     from crossings.results import Results
 
-STREAMS = ("departures", "attributes", "route")
+STREAMS = ("departures", "attributes", "route", "entry", "stays", "returns", "onward", "money")
 
 
 def emigration_plan() -> list[Rule]:
-    """The day's order: the timeline, departures, route choice, travel, border queues, flights."""
-    return [Timeline(), Departures(), RouteChoice(), Travel(), BorderQueues(), Flights()]
+    """The day's order: the event and policy timelines, departures, returns, stays that run out, onward moves,
+    route choice, travel, border queues, flights, and at the end of the day the cost of living."""
+    return [Timeline(), EntryPolicies(), Departures(), Returns(), StayLimits(), Onward(), RouteChoice(), Travel(),
+            BorderQueues(), Flights(), Money()]
 
 
 def known_state() -> set[str]:
@@ -54,10 +60,13 @@ class EmigrationModel:
         sim.world = EmigrationWorld.initial(sc)
         sim.agents = AgentTable(capacity=1024, columns=COLUMNS)
         sim.rng = {name: stream(sim.seed, f"emigration.{name}") for name in STREAMS}
-        sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links))
+        sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links),
+                                           len(sc.locations))
+        sim.today = 0
 
     def begin_day(self, day: int) -> None:
         self.sim.eflows.clear()
+        self.sim.today = day
 
     def census(self, day: int) -> None:
         from crossings.engine.emigration.observe import census
@@ -70,5 +79,5 @@ class EmigrationModel:
         record(res, self.sim, day)
 
 
-__all__ = ["BorderQueues", "Departures", "EmigrationModel", "Flights", "RouteChoice", "Timeline", "Travel",
-           "emigration_plan", "known_state"]
+__all__ = ["BorderQueues", "Departures", "EmigrationModel", "EntryPolicies", "Flights", "Money", "Onward",
+           "Returns", "RouteChoice", "StayLimits", "Timeline", "Travel", "emigration_plan", "known_state"]

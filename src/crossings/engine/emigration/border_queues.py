@@ -9,6 +9,7 @@ import numpy as np
 
 from crossings.engine.emigration.movement import next_link, step_onto
 from crossings.engine.emigration.state import PLAN, QUEUED
+from crossings.engine.emigration.stays import admit, refuse
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ class BorderQueues(Rule):
     writes = ("agents.state", "agents.wait_days", "agents.route", "agents.link", "agents.hop", "agents.progress",
               "world.queue", "world.present", "world.on_link", "world.in_country", "flows.departures",
               "flows.link_entries", "eflows.passages", "eflows.wait_sum", "eflows.gave_up", "eflows.entries",
-              "eflows.exits")
+              "eflows.exits", "eflows.turned_back", "eflows.refused", "eflows.border", "agents.avoid",
+              "agents.savings", "agents.stay_country", "agents.entry_day", "agents.allowed_until")
 
     def step(self, sim: Simulation, day: int) -> None:
         a, w, f = sim.agents, sim.world, sim.eflows
@@ -59,11 +61,22 @@ class BorderQueues(Rule):
             p, pg = q[passing], gid[passing]
             wait = day - a.since[p].astype(np.int64)
             a.wait_days[p] = np.minimum(a.wait_days[p] + wait, np.iinfo(np.int16).max)
+            lk = next_link(sim, p)
+            if spec.policies:  # the entry check of the country beyond; the refused are turned back here
+                c = w.link_country[lk].astype(np.int64)
+                ok = admit(sim, p, c)
+                if not ok.all():
+                    r = ~ok
+                    n = np.bincount(pg[r], minlength=n_gate)
+                    w.queue -= n
+                    f.turned_back += n
+                    refuse(sim, p[r], c[r])
+                    p, pg, wait, lk = p[ok], pg[ok], wait[ok], lk[ok]
             n = np.bincount(pg, minlength=n_gate)
             w.queue -= n
             f.passages += n
             f.wait_sum += np.bincount(pg, weights=wait, minlength=n_gate).astype(np.int64)
-            step_onto(sim, p, next_link(sim, p))
+            step_onto(sim, p, lk)
         patience = spec.settings.queue_patience_days
         if patience > 0:
             waited = day - a.since[q].astype(np.int64) + 1

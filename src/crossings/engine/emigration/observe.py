@@ -1,16 +1,19 @@
-"""The observation model, first part: what a run of the emigration model records each day (entries, exits
-and people present per country; queues, passages and waits per crossing and mode; seats per flight; people
-still at home), and the check mode's double-entry tests of those stocks and flows."""
+"""The observation model: what a run of the emigration model records each day (entries, exits and people
+present per country; queues, passages and waits per crossing and mode; seats per flight; people still at
+home; refusals, visa runs, permits, registered stays, onward moves and returns), the check mode's
+double-entry tests of those stocks and flows, and their aggregation over a period into rows shaped like
+shared/data/russia2022/observations.csv."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crossings.engine.emigration.movement import next_link
-from crossings.engine.emigration.state import QUEUED, SEAT_WAIT
+from crossings.engine.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
 from crossings.scenario.emigration import AIR
+from crossings.scenario.model import CROSSING, DESTINATION
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -37,6 +40,24 @@ def record(res: Results, sim: Simulation, day: int) -> None:
     s["new_boarded"][day] = f.boarded
     s["new_missed_seat"][day] = f.missed_seat
     s["new_seat_gave_up"][day] = f.seat_gave_up
+    a = sim.agents
+    reg = w.registration_days
+    if (reg >= 0).any():  # a stay is registered once it has lasted the country's registration_days
+        abroad = np.flatnonzero(a.stay_country >= 0)
+        c = a.stay_country[abroad].astype(np.int64)
+        lasted = day - a.entry_day[abroad].astype(np.int64)
+        on = reg[c] >= 0
+        n_c = len(w.in_country)
+        f.registrations += np.bincount(c[on & (lasted == reg[c])], minlength=n_c)
+        s["n_registered"][day] = np.bincount(c[on & (lasted >= reg[c])], minlength=n_c)
+    for name, value in (("new_border_crossings", f.border), ("new_turned_back", f.turned_back),
+                        ("new_refused", f.refused), ("new_overstays", f.overstays), ("new_visa_runs", f.visa_runs),
+                        ("new_permit_applications", f.applications), ("new_permits_granted", f.granted),
+                        ("new_permits_refused", f.permits_refused), ("new_permits_ended", f.permits_ended),
+                        ("n_permits", w.permits), ("new_registrations", f.registrations), ("new_broke", f.broke),
+                        ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home)):
+        s[name][day] = value
+    s["n_returned"][day] = (s["n_returned"][day - 1] if day > 0 else 0) + f.returned_home
     if sim.check:
         balance(res, sim, day)
 
@@ -57,6 +78,16 @@ def census(sim: Simulation, day: int) -> None:
     if (sim.scenario.emigration.link_mode[lk] != AIR).any():
         raise AssertionError(f"day {day}: agents wait for a seat on a route that is not a flight")
     _same(day, "agents waiting for seats per flight", np.bincount(lk, minlength=len(w.seat_wait)), w.seat_wait)
+    held = a.permit == PERMIT
+    if (a.stay_country[held] < 0).any():
+        raise AssertionError(f"day {day}: permit holders outside any stay")
+    _same(day, "permit holders per country", np.bincount(a.stay_country[held], minlength=len(w.permits)), w.permits)
+    here = np.flatnonzero((a.stay_country >= 0) & (a.link < 0))
+    if (w.country[a.loc[here]] != a.stay_country[here]).any():
+        raise AssertionError(f"day {day}: agents at a place outside the country of their stay")
+    back = a.state == RETURNED
+    if (a.loc[back] != a.home[back]).any():
+        raise AssertionError(f"day {day}: returned agents away from home")
     population = int(sim.scenario.locations.population[w.origins].sum())
     if int(w.at_home.sum()) + len(a) != population or (w.at_home < 0).any():
         raise AssertionError(f"day {day}: {int(w.at_home.sum())} at home + {len(a)} agents != population "
@@ -81,7 +112,10 @@ def balance(res: Results, sim: Simulation, day: int) -> None:
         ("agents per country", delta("n_in_country"),
          s["new_left_home"][day] + s["new_entries"][day] - s["new_exits"][day]),
         ("queue per crossing and mode", delta("n_queue"),
-         s["new_queue_joins"][day] - s["new_passages"][day] - s["new_queue_gave_up"][day]),
+         s["new_queue_joins"][day] - s["new_passages"][day] - s["new_queue_gave_up"][day]
+         - s["new_turned_back"][day]),
+        ("permit holders per country", delta("n_permits"), s["new_permits_granted"][day] - s["new_permits_ended"][day]),
+        ("returned agents per origin", delta("n_returned"), s["new_returned_home"][day]),
         ("seat waits per flight", delta("n_seat_wait"),
          s["new_seat_joins"][day] - s["new_boarded"][day] - s["new_seat_gave_up"][day]),
     ]
@@ -89,6 +123,17 @@ def balance(res: Results, sim: Simulation, day: int) -> None:
     checks.append(("boardings", s["new_boarded"][day], np.where(air, s["new_link_entries"][day], 0)))
     checks.append(("entries and exits overall", np.array([s["new_entries"][day].sum()]),
                    np.array([s["new_exits"][day].sum()])))
+    sc = sim.scenario
+    n_c = len(sc.emigration.countries)
+    w = sim.world
+    border = s["new_border_crossings"][day]
+    home_in = np.bincount(w.country, weights=s["new_returned_home"][day], minlength=n_c).astype(np.int64)
+    checks.append(("entries per country = border crossings into it + returns home",
+                   s["new_entries"][day],
+                   np.bincount(w.country[sc.links.dst], weights=border, minlength=n_c).astype(np.int64) + home_in))
+    checks.append(("exits per country = border crossings out of it + returns from it", s["new_exits"][day],
+                   np.bincount(w.country[sc.links.src], weights=border, minlength=n_c).astype(np.int64)
+                   + s["new_returns"][day]))
     for what, got, want in checks:
         _same(day, f"change of {what}", got, want)
 
@@ -98,3 +143,79 @@ def _same(day: int, what: str, got: np.ndarray, want: np.ndarray) -> None:
         bad = np.flatnonzero(np.asarray(got) != np.asarray(want))[:3]
         raise AssertionError(f"day {day}: {what}: got {np.asarray(got)[bad]}, expected {np.asarray(want)[bad]} "
                              f"at positions {bad}")
+
+
+# ---- aggregation over a period, in the shape of shared/data/russia2022/observations.csv ---------------------
+
+OBSERVATION_COLUMNS = ("date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure",
+                       "value")
+# country-level measures: (measure, series, how) with how "sum" over the period's days or "end" (its last day)
+COUNTRY_MEASURES = (
+    ("entries", "new_entries", "sum"), ("exits", "new_exits", "sum"), ("net", None, "net"),
+    ("stock", "n_in_country", "end"), ("visa_runs", "new_visa_runs", "sum"), ("refused", "new_refused", "sum"),
+    ("registrations", "new_registrations", "sum"), ("registered", "n_registered", "end"),
+    ("permit_applications", "new_permit_applications", "sum"), ("permits_granted", "new_permits_granted", "sum"),
+    ("permits", "n_permits", "end"), ("returns", "new_returns", "sum"), ("onward_moves", "new_onward", "sum"),
+)
+
+
+def border_points(sc: Any) -> list[tuple[int, int, str, str]]:
+    """(link, country code, point name, "entries" or "exits") for each way a link changes country: entries of
+    the country at its end and exits of the country at its start, at the crossing the link touches, or for a
+    flight at the airport on that country's side."""
+    locs, links, em = sc.locations, sc.links, sc.emigration
+    code = {c: i for i, c in enumerate(em.countries)}
+    country = [code[c] for c in locs.country]
+    out = []
+    for k in range(len(links)):
+        s, d = int(links.src[k]), int(links.dst[k])
+        if country[s] == country[d]:
+            continue
+        cross = s if locs.kind[s] == CROSSING else d if locs.kind[d] == CROSSING else -1
+        out.append((k, country[d], locs.name[cross if cross >= 0 else d], "entries"))
+        out.append((k, country[s], locs.name[cross if cross >= 0 else s], "exits"))
+    return out
+
+
+def observations(res: Results, start: Any = None, end: Any = None) -> list[tuple[str, str, str, str, str, int]]:
+    """Rows (period start, period end, country, crossing or city, measure, value) for the days start..end
+    (both included; dates or day numbers; default the whole run). Per country ("country"): the sums of the
+    period's flows (entries — visa runs included —, exits, net = entries − exits, visa runs, refusals,
+    registrations, permit applications and grants, returns from it, onward moves) and the stocks on its last
+    day (stock present, registered stays, permit holders). Per crossing or airport: entries and exits over it.
+    Per destination city: the stock on the last day."""
+    sc = res.scenario
+
+    def day_of(x: Any, default: int) -> int:
+        if x is None:
+            return default
+        return int(x) if isinstance(x, int | np.integer) else (x - sc.start_date).days
+
+    d0, d1 = day_of(start, 0), day_of(end, res.days - 1)
+    if not 0 <= d0 <= d1 < res.days:
+        raise ValueError(f"period days {d0}..{d1} are not within the run's 0..{res.days - 1}")
+    p0, p1 = sc.date_of(d0).isoformat(), sc.date_of(d1).isoformat()
+    s = res.series
+    em = sc.emigration
+    rows: list[tuple[str, str, str, str, str, int]] = []
+    span = slice(d0, d1 + 1)
+    for c, name in enumerate(em.countries):
+        vals: dict[str, int] = {}
+        for measure, series, how in COUNTRY_MEASURES:
+            if how == "sum":
+                vals[measure] = int(s[series][span, c].sum())
+            elif how == "end":
+                vals[measure] = int(s[series][d1, c])
+            else:
+                vals[measure] = vals["entries"] - vals["exits"]
+            rows.append((p0, p1, name, "country", measure, vals[measure]))
+    totals: dict[tuple[int, str, str], int] = {}
+    border = s["new_border_crossings"][span].sum(axis=0)
+    for k, c, point, measure in border_points(sc):
+        key = (c, point, measure)
+        totals[key] = totals.get(key, 0) + int(border[k])
+    for (c, point, measure), v in sorted(totals.items()):
+        rows.append((p0, p1, em.countries[c], point, measure, v))
+    for x in np.flatnonzero(sc.locations.kind == DESTINATION):
+        rows.append((p0, p1, sc.locations.country[x], sc.locations.name[x], "stock", int(s["n_present"][d1, x])))
+    return rows

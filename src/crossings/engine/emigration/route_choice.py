@@ -1,5 +1,6 @@
 """Route choice: an agent needing a route picks one of the candidate paths from where it is to a destination,
-with probability ∝ attractiveness(destination) / (1 + travel days)^time_power over the paths usable today."""
+with probability ∝ attractiveness(destination) / (1 + travel days)^time_power over the paths usable today
+and among them those it can pay."""
 
 from __future__ import annotations
 
@@ -19,31 +20,83 @@ if TYPE_CHECKING:
 
 class RouteChoice(Rule):
     """A path is usable by an agent if none of its flights is closed and none of its crossings is closed, bars
-    the agent's travel mode or has no capacity for it; agents that gave up waiting for seats do not take a path
-    starting with a flight. An agent with no usable path stays and tries again the next day. Weights are
-    recomputed only on days the timeline changed something."""
+    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, and (from
+    abroad) it does not pass through a home country; agents that gave up waiting for seats do not take a path
+    starting with a flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering or
+    ending in that country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
+    (path cost ≤ savings; broke agents also need a destination with a lower cost of living than where they
+    are), up to ``route_tries`` draws a day — the same as drawing from the paths it can pay. An agent with no
+    path stays and tries again the next day; one abroad that must leave (its stay has run out, or it is broke)
+    goes home instead. Weights are recomputed only on days the timeline changed something."""
 
     name = "route_choice"
-    reads = ("agents.state", "agents.loc", "agents.travel_mode", "world.air_closures", "world.crossing_closures",
-             "world.mode_bars", "world.routes_dirty")
-    writes = ("agents.route", "agents.hop", "agents.state", "world.routes_dirty")
+    reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings", "agents.broke",
+             "agents.allowed_until", "world.air_closures", "world.crossing_closures", "world.mode_bars",
+             "world.banned", "world.routes_dirty")
+    writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as returns.go_home:
+              "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
+              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
+              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
+              "eflows.returns", "eflows.returned_home", "eflows.permits_ended")
 
     def init(self, sim: Simulation) -> None:
-        self.cdf: dict[tuple[int, bool], np.ndarray] = {}
+        self.cdf: dict[tuple[int, bool, int], np.ndarray] = {}
+        self.usable: dict[int, np.ndarray] = {}
+        spec = sim.scenario.emigration
+        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
 
     def refresh(self, sim: Simulation) -> None:
-        """Route weights for each travel mode, with and without paths that start with a flight."""
+        """Usable paths for each travel mode today; weights are then built per group on first use."""
         w = sim.world
         spec = sim.scenario.emigration
         src = sim.scenario.links.src
         air_closed = (spec.link_mode == AIR) & (w.air_closures > 0)
+        banned = w.routes.touches[w.banned].any(axis=0) if w.banned.any() else np.zeros(len(w.routes.days), bool)
         for m in range(len(TRAVEL_MODES)):
             shut = w.gated & ((w.crossing_closures[src] > 0) | (w.mode_bars[src, m] > 0) | (spec.capacity[src, m] == 0))
-            usable = ~blocked_paths(w.routes, air_closed | shut)
-            for no_air in (False, True):
-                ok = usable & ~w.routes.first_air if no_air else usable
-                self.cdf[(m, no_air)] = route_cdf(w.routes, ok, spec.attractiveness, spec.settings.time_power)
+            self.usable[m] = ~blocked_paths(w.routes, air_closed | shut) & ~banned & ~w.routes.via_home
+        self.cdf.clear()
         w.routes_dirty = False
+
+    def group_cdf(self, sim: Simulation, key: tuple[int, bool, int]) -> np.ndarray:
+        cdf = self.cdf.get(key)
+        if cdf is None:
+            w = sim.world
+            m, no_air, avoid = key
+            ok = self.usable[m]
+            if no_air:
+                ok = ok & ~w.routes.first_air
+            if avoid >= 0:
+                ok = ok & ~w.routes.touches[avoid]
+            spec = sim.scenario.emigration
+            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness, spec.settings.time_power)
+        return cdf
+
+    def draw(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
+        """One path per agent (−1: none usable), by group."""
+        a, w = sim.agents, sim.world
+        u = sim.rng["route"].random(idx.size)
+        pid = np.full(idx.size, -1, dtype=np.int32)
+        mode = a.travel_mode[idx].astype(np.int64)
+        no_air = (a.state[idx] == PLAN_NO_AIR).astype(np.int64)
+        avoid = a.avoid[idx].astype(np.int64)
+        n_c = len(w.abroad) + 1
+        code = (mode * 2 + no_air) * n_c + avoid + 1
+        for g in np.unique(code):
+            sel = code == g
+            key = (int(g // n_c // 2), bool(g // n_c % 2), int(g % n_c) - 1)
+            pid[sel] = sample_paths(self.group_cdf(sim, key), w.routes.paths.by_origin, a.loc[idx[sel]], u[sel])
+        return pid
+
+    def affordable(self, sim: Simulation, idx: np.ndarray, pid: np.ndarray) -> np.ndarray:
+        a, w = sim.agents, sim.world
+        p = np.maximum(pid, 0)
+        ok = w.routes.cost[p] <= a.savings[idx]
+        broke = a.broke[idx] > 0
+        if broke.any():
+            col = sim.scenario.emigration.cost_of_living
+            ok &= ~broke | (col[w.routes.paths.end[p]] < col[a.loc[idx]])
+        return ok & (pid >= 0)
 
     def step(self, sim: Simulation, day: int) -> None:
         a = sim.agents
@@ -51,18 +104,27 @@ class RouteChoice(Rule):
         if idx.size == 0:
             return
         w = sim.world
-        if w.routes_dirty or not self.cdf:
+        if w.routes_dirty or not self.usable:
             self.refresh(sim)
-        u = sim.rng["route"].random(idx.size)
-        pid = np.full(idx.size, -1, dtype=np.int32)
-        mode = a.travel_mode[idx]
-        no_air = a.state[idx] == PLAN_NO_AIR
-        for (m, na), cdf in self.cdf.items():
-            sel = (mode == m) & (no_air == na)
-            if sel.any():
-                pid[sel] = sample_paths(cdf, w.routes.paths.by_origin, a.loc[idx[sel]], u[sel])
-        ok = pid >= 0
-        g = idx[ok]
-        a.route[g] = pid[ok]
+        pid = self.draw(sim, idx)
+        if self.priced:
+            ok = self.affordable(sim, idx, pid)
+            for _ in range(sim.scenario.emigration.settings.route_tries - 1):
+                redo = np.flatnonzero(~ok & (pid >= 0))
+                if redo.size == 0:
+                    break
+                pid[redo] = self.draw(sim, idx[redo])
+                ok[redo] = self.affordable(sim, idx[redo], pid[redo])
+            pid = np.where(ok, pid, -1)
+        got = pid >= 0
+        g = idx[got]
+        a.route[g] = pid[got]
         a.hop[g] = 0
         a.state[g] = MOVING
+        stuck = idx[~got]
+        if stuck.size:
+            must = w.abroad[w.country[a.loc[stuck]]] & ((a.allowed_until[stuck] <= day) | (a.broke[stuck] > 0))
+            if must.any():
+                from crossings.engine.emigration.returns import go_home
+
+                go_home(sim, stuck[must])

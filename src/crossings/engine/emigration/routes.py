@@ -1,9 +1,9 @@
 """Route candidates of the emigration model and their weights (pure functions over arrays).
 
 A candidate is a loop-free path of at most ``max_hops`` links from a place to a destination; it stops at the
-first destination it reaches (people at a destination stay, in this slice). Paths are CSR arrays grouped by
-their first place, the same layout as Flee's candidates (``crossings.scenario.graph.Paths``), so the engine's
-route sampler serves both models.
+first destination it reaches. Destinations have paths too (to other destinations), for onward moves. Paths
+are CSR arrays grouped by their first place, the same layout as Flee's candidates
+(``crossings.scenario.graph.Paths``), so the engine's route sampler serves both models.
 """
 
 from __future__ import annotations
@@ -19,15 +19,19 @@ from crossings.scenario.model import DESTINATION, Scenario
 
 @dataclass(frozen=True)
 class Routes:
-    """All candidate paths and, per path, its travel time and whether it starts with a flight."""
+    """All candidate paths and, per path, its travel time, cost, whether it starts with a flight, and which
+    countries it enters or ends in."""
 
     paths: Paths
     days: np.ndarray  # float64 (P,) travel days, queues and seat waits not counted
     first_air: np.ndarray  # bool (P,)
+    cost: np.ndarray  # float64 (P,) USD: sum of the links' costs
+    touches: np.ndarray  # bool (countries, P) the path crosses into the country or ends there
+    via_home: np.ndarray  # bool (P,) starts abroad and crosses into a home country (never offered)
 
 
 def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max_hops: int) -> Routes:
-    """Every loop-free path of 1..max_hops links from each non-destination place to a destination."""
+    """Every loop-free path of 1..max_hops links from each place to another place that is a destination."""
     locs, links = sc.locations, sc.links
     n_loc = len(locs)
     adj = out_links(links, n_loc)
@@ -43,9 +47,6 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
     flat: list[int] = []
     by_origin = [0]
     for o in range(n_loc):
-        if is_dest[o]:
-            by_origin.append(len(origin))
-            continue
         stack: list[tuple[int, tuple[int, ...], tuple[int, ...], float, float]] = [
             (k, (o,), (), 0.0, 0.0) for k in reversed(adj[o])]
         while stack:
@@ -78,9 +79,26 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
         length_km=np.array(length, dtype=np.float64), start=start_a, links=flat_a,
         by_origin=np.array(by_origin, dtype=np.int64), n_links=np.diff(start_a).astype(np.int32),
     )
-    mode = sc.emigration.link_mode
-    first_air = mode[flat_a[start_a[:-1]]] == AIR if len(origin) else np.zeros(0, dtype=bool)
-    return Routes(paths=paths, days=np.array(days, dtype=np.float64), first_air=first_air)
+    em = sc.emigration
+    n_path = len(origin)
+    first_air = em.link_mode[flat_a[start_a[:-1]]] == AIR if n_path else np.zeros(0, dtype=bool)
+    code = {c: i for i, c in enumerate(em.countries)}
+    country = np.array([code[c] for c in locs.country], dtype=np.int64)
+    cost = np.add.reduceat(em.link_cost[flat_a], start_a[:-1]) if n_path else np.zeros(0)
+    touches = np.zeros((len(em.countries), n_path), dtype=bool)
+    via_home = np.zeros(n_path, dtype=bool)
+    if n_path:
+        pid = np.repeat(np.arange(n_path), paths.n_links)
+        a, b = country[links.src[flat_a]], country[links.dst[flat_a]]
+        cross = a != b
+        touches[b[cross], pid[cross]] = True
+        touches[country[paths.end], np.arange(n_path)] = True
+        home = np.zeros(len(em.countries), dtype=bool)
+        home[em.home_countries] = True
+        start_abroad = ~home[country[paths.origin]]
+        via_home = start_abroad & (np.bincount(pid[cross & home[b]], minlength=n_path) > 0)
+    return Routes(paths=paths, days=np.array(days, dtype=np.float64), first_air=first_air, cost=cost,
+                  touches=touches, via_home=via_home)
 
 
 def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Agent columns of the emigration model and the states an emigrant passes through.
 
 One row per person (or group of ``people_per_agent``) who has left home; people still at home are a stock per
-origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 46 bytes per agent.
+origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 68 bytes per agent.
 """
 
 from __future__ import annotations
@@ -14,8 +14,13 @@ PLAN_NO_AIR = 1  # at a place, needs a route that does not start with a flight (
 MOVING = 2  # holds a route: on a link, or at a place about to take the route's next link
 QUEUED = 3  # in the queue of a land crossing (``loc``), by its travel mode
 SEAT_WAIT = 4  # at a place waiting for a seat on the route's next link (a flight)
-SETTLED = 5  # reached the route's destination and stays there (onward moves: next slice)
-STATE_NAMES = ("plan", "plan_no_air", "moving", "queued", "seat_wait", "settled")
+SETTLED = 5  # reached the route's destination and stays there (until its stay runs out, it moves on or returns)
+RETURNED = 6  # went home (at its origin, counted there; never leaves again)
+STATE_NAMES = ("plan", "plan_no_air", "moving", "queued", "seat_wait", "settled", "returned")
+
+# Residence permit status (int8 codes of the ``permit`` column), for the country of the current stay.
+NO_PERMIT, PENDING_YES, PENDING_NO, PERMIT, PERMIT_REFUSED = range(5)
+NEVER = np.iinfo(np.int32).max  # allowed_until of a stay without a limit
 
 # name -> (dtype, initial value); bytes per agent in brackets.
 COLUMNS: dict[str, tuple[type, float]] = {
@@ -34,6 +39,15 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "sex": (np.int8, 0),  # [1] code into scenario.emigration.sex
     "age_band": (np.int8, 0),  # [1] code into scenario.emigration.age_band
     "travel_mode": (np.int8, 0),  # [1] how it passes land crossings: 0 car, 1 foot
-    "savings": (np.float32, 0.0),  # [4] USD at departure (spent by the money rules of the next slice)
+    "savings": (np.float32, 0.0),  # [4] USD left: drawn at departure, spent on fares, fees and living (money.py)
     "remote_income": (np.float32, 0.0),  # [4] USD per month earned remotely (0 for most)
+    "stay_country": (np.int8, -1),  # [1] country of the current stay abroad (−1: none)
+    "entry_day": (np.int32, -1),  # [4] day of the last entry into stay_country (a visa run re-enters)
+    "window_start": (np.int32, -1),  # [4] first day of the stay_limit window in stay_country
+    "window_used": (np.int16, 0),  # [2] days spent in stay_country in that window before the last entry
+    "allowed_until": (np.int32, NEVER),  # [4] first day the agent may no longer stay (NEVER: no limit)
+    "permit": (np.int8, NO_PERMIT),  # [1] residence permit status in stay_country (codes above)
+    "permit_day": (np.int32, -1),  # [4] day a pending permit is decided
+    "avoid": (np.int8, -1),  # [1] country its next route must not enter or end in (refused, moving on)
+    "broke": (np.int8, 0),  # [1] 1 while it looks for a cheaper place because its savings ran out
 }

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.rule import Rule
-from crossings.scenario.emigration import AIR, EmigrationEvent
+from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -18,13 +18,14 @@ class Timeline(Rule):
     """On an event's first day (and again, undone, on its ``until`` day): ``close_air_route`` closes the flights
     between two places both ways; ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops
     every mode; ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
-    (origin × category × sex × age band, ``*`` = all), and overlapping multipliers multiply. Closures and bars
+    (origin × category × sex × age band, ``*`` = all), ``return_hazard`` likewise the daily return probability
+    of the agents abroad from that subgroup; overlapping multipliers multiply. Closures and bars
     are counted, so a place reopens when the last one covering it ends."""
 
     name = "timeline"
     reads = ()
     writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.hazard_mult",
-              "world.routes_dirty")
+              "world.return_mult", "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
         sc = sim.scenario
@@ -34,7 +35,7 @@ class Timeline(Rule):
             self._changes.setdefault(ev.start, []).append((ev, +1))
             if ev.end >= 0:
                 self._changes.setdefault(ev.end, []).append((ev, -1))
-        self._hazard_events = [ev for ev in spec.events if ev.kind == "departure_hazard"]
+        self._hazard_events = [ev for ev in spec.events if ev.kind in HAZARD_EVENTS]
         self._origin_pos = {int(x): i for i, x in enumerate(sim.world.origins)}
         src, dst = sc.links.src, sc.links.dst
         self._air = {}
@@ -62,15 +63,18 @@ class Timeline(Rule):
             w.routes_dirty = True
         if hazard:
             w.hazard_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.hazard_mult.shape, day)
+            w.return_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.return_mult.shape, day,
+                                               kind="return_hazard")
 
 
 def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int], shape: tuple[int, ...],
-                       day: int) -> np.ndarray:
-    """Product of the ``departure_hazard`` multipliers active on ``day``, per origin × category × sex × age band
-    (``origin_pos`` maps an origin's location index to its position on the first axis)."""
+                       day: int, kind: str = "departure_hazard") -> np.ndarray:
+    """Product of the ``kind`` multipliers (departure_hazard or return_hazard) active on ``day``, per origin ×
+    category × sex × age band (``origin_pos`` maps an origin's location index to its position on the first
+    axis; for returns, the agent's home)."""
     mult = np.ones(shape)
     for ev in events:
-        if ev.kind == "departure_hazard" and ev.start <= day and (ev.end < 0 or day < ev.end):
+        if ev.kind == kind and ev.start <= day and (ev.end < 0 or day < ev.end):
             sel = tuple(slice(None) if i < 0 else i
                         for i in (origin_pos[ev.target] if ev.target >= 0 else -1, ev.other, ev.sex, ev.age_band))
             mult[sel] *= ev.value

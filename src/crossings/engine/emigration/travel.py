@@ -30,7 +30,9 @@ class Travel(Rule):
     writes = ("agents.loc", "agents.link", "agents.progress", "agents.hop", "agents.state", "agents.since",
               "agents.tries", "world.present", "world.on_link", "world.in_country", "world.queue",
               "world.seat_wait", "flows.arrivals", "flows.departures", "flows.link_entries", "flows.link_exits",
-              "eflows.entries", "eflows.exits", "eflows.joins", "eflows.seat_joins")
+              "eflows.entries", "eflows.exits", "eflows.joins", "eflows.seat_joins", "eflows.border", "eflows.refused",
+              "agents.savings", "agents.avoid", "agents.broke", "agents.stay_country", "agents.entry_day",
+              "agents.allowed_until")
 
     def step(self, sim: Simulation, day: int) -> None:
         a, w = sim.agents, sim.world
@@ -48,7 +50,9 @@ class Travel(Rule):
                 break
             ag = act[arr]
             left = budget[arr] - np.maximum(need[arr], 0.0)
-            arrive(sim, ag)
+            back = arrive(sim, ag)
+            if back.any():  # refused entry: turned back, they re-plan tomorrow
+                ag, left = ag[~back], left[~back]
             went = dispatch(sim, ag, day)
             keep = went & (left > EPS)
             act = ag[keep]

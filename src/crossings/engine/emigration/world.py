@@ -35,12 +35,28 @@ class EmigrationWorld:
     origins: np.ndarray  # int32 (O,) location of each origin (the first axis of at_home)
     gates: np.ndarray  # int64 (L, 2) gate id of each crossing and mode (-1 elsewhere)
     routes: Routes
+    abroad: np.ndarray  # bool (countries,) a country without origins (entry policies apply there)
+    visa_run_link: np.ndarray  # int64 (L,) link out of the place's country a visa run takes (−1: none)
     # changed by the timeline
     air_closures: np.ndarray  # int32 (K,) active closures of each air link
     crossing_closures: np.ndarray  # int32 (L,) active closures of each crossing
     mode_bars: np.ndarray  # int32 (L, 2) active bars of each mode at each crossing
     hazard_mult: np.ndarray  # float64 (O, C, S, A) product of the active departure_hazard multipliers
     routes_dirty: bool
+    # changed by the entry policy timeline (policies.csv), per country; −1 / NaN = no such rule
+    per_entry: np.ndarray  # int64 days allowed per entry
+    window_max: np.ndarray  # int64 most days in a window
+    window_len: np.ndarray  # int64 days of the window
+    banned: np.ndarray  # bool tourist ban: nobody enters
+    visa_p: np.ndarray  # float64 approval probability of a visa needed to enter (NaN: no visa needed)
+    visa_cost: np.ndarray  # float64 USD
+    visa_days: np.ndarray  # int64 days a visa allows per entry
+    permit_p: np.ndarray  # float64 approval probability of a residence permit (NaN: none offered)
+    permit_wait: np.ndarray  # int64 days from application to decision
+    permit_cost: np.ndarray  # float64 USD
+    permit_days: np.ndarray  # int64 validity of a permit
+    registration_days: np.ndarray  # int64 days after which a stay is registered
+    return_mult: np.ndarray  # float64 (O, C, S, A) product of the active return_hazard multipliers
     # stocks
     at_home: np.ndarray  # int64 (O, C, S, A) people at risk still at home
     present: np.ndarray  # int64 (L,) agents at each location
@@ -48,6 +64,7 @@ class EmigrationWorld:
     in_country: np.ndarray  # int64 (countries,) agents counted in each country
     queue: np.ndarray  # int64 (gates,) agents queued at each crossing by mode
     seat_wait: np.ndarray  # int64 (K,) agents waiting for a seat on each air link
+    permits: np.ndarray  # int64 (countries,) residence permit holders present in each country
 
     @classmethod
     def initial(cls, sc: Scenario) -> EmigrationWorld:
@@ -69,9 +86,21 @@ class EmigrationWorld:
         at_home = np.stack([apportion(int(locs.population[o]), cells) for o in origins]) if origins.size else \
             np.zeros((0, *cells.shape), dtype=np.int64)
         routes = enumerate_routes(sc, link_days, gated, s.max_hops)
+        n_c = len(spec.countries)
+        abroad = np.ones(n_c, dtype=bool)
+        abroad[spec.home_countries] = False
+
+        def none(dtype: type = np.int64) -> np.ndarray:
+            return np.full(n_c, -1 if dtype is np.int64 else np.nan, dtype=dtype)
+
         return cls(
             country=country, link_country=link_country, link_days=link_days, gated=gated, origins=origins,
-            gates=gates, routes=routes, air_closures=np.zeros(len(links), dtype=np.int32),
+            gates=gates, routes=routes, abroad=abroad, visa_run_link=visa_run_links(sc, country, link_days),
+            per_entry=none(), window_max=none(), window_len=none(), banned=np.zeros(n_c, dtype=bool),
+            visa_p=none(np.float64), visa_cost=np.zeros(n_c), visa_days=none(), permit_p=none(np.float64),
+            permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c), permit_days=none(),
+            registration_days=none(), return_mult=np.ones(at_home.shape), permits=np.zeros(n_c, dtype=np.int64),
+            air_closures=np.zeros(len(links), dtype=np.int32),
             crossing_closures=np.zeros(len(locs), dtype=np.int32),
             mode_bars=np.zeros((len(locs), len(TRAVEL_MODES)), dtype=np.int32),
             hazard_mult=np.ones(at_home.shape), routes_dirty=True, at_home=at_home,
@@ -88,6 +117,41 @@ class EmigrationWorld:
         return np.where(shut, 0, cap).ravel()
 
 
+def visa_run_links(sc: Scenario, country: np.ndarray, link_days: np.ndarray) -> np.ndarray:
+    """For each place, the link out of its country at the nearest foreign border point: the first link of a
+    fastest trip that stays in the country until that link (Dijkstra on travel days; ties: lower link id).
+    A visa run goes out on it and back on its reverse (links come in pairs 2i, 2i + 1)."""
+    import heapq
+
+    links = sc.links
+    n = len(sc.locations)
+    out: list[list[int]] = [[] for _ in range(n)]
+    for k in range(len(links)):
+        out[int(links.src[k])].append(k)
+    best = np.full(n, -1, dtype=np.int64)
+    for o in range(n):
+        c = country[o]
+        dist = {o: 0.0}
+        heap = [(0.0, o)]
+        found: tuple[float, int] | None = None
+        while heap:
+            d, x = heapq.heappop(heap)
+            if d > dist.get(x, np.inf) or (found is not None and d > found[0]):
+                continue
+            for k in out[x]:
+                y = int(links.dst[k])
+                dk = d + float(link_days[k])
+                if country[y] != c:
+                    if found is None or (dk, k) < found:
+                        found = (dk, k)
+                elif dk < dist.get(y, np.inf):
+                    dist[y] = dk
+                    heapq.heappush(heap, (dk, y))
+        if found is not None:
+            best[o] = found[1]
+    return best
+
+
 @dataclass
 class EmigrationFlows:
     """The day's flows of the emigration model, zeroed at the start of each day."""
@@ -99,15 +163,33 @@ class EmigrationFlows:
     passages: np.ndarray  # (gates,) agents let through a crossing
     wait_sum: np.ndarray  # (gates,) days waited by today's passers, summed
     gave_up: np.ndarray  # (gates,) agents leaving a queue to re-plan
+    turned_back: np.ndarray  # (gates,) agents refused entry as the crossing let them through
     seat_joins: np.ndarray  # (K,) agents starting to wait for a seat
     boarded: np.ndarray  # (K,) agents who got a seat (== link entries of air links)
     missed_seat: np.ndarray  # (K,) agents waiting who got no seat today
     seat_gave_up: np.ndarray  # (K,) agents who stopped waiting for a seat to re-plan
+    border: np.ndarray  # (K,) agents changing country over the link (visa runs: both of its links)
+    refused: np.ndarray  # (countries,) agents refused entry
+    overstays: np.ndarray  # (countries,) stays that ran out (each then makes one of the four choices)
+    visa_runs: np.ndarray  # (countries,) visa runs (each also one exit and one entry of the country)
+    applications: np.ndarray  # (countries,) residence permit applications
+    granted: np.ndarray  # (countries,) residence permits granted
+    permits_refused: np.ndarray  # (countries,) applications refused
+    permits_ended: np.ndarray  # (countries,) permits ended (expired, or the holder left the country)
+    registrations: np.ndarray  # (countries,) stays reaching the registration threshold
+    broke: np.ndarray  # (countries,) agents whose savings ran out there
+    onward: np.ndarray  # (countries,) agents starting an onward move from a transit place
+    returns: np.ndarray  # (countries,) agents going home, by the country they returned from
+    returned_home: np.ndarray  # (L,) agents going home, by their origin
 
     @classmethod
-    def zeros(cls, n_country: int, n_gate: int, n_link: int) -> EmigrationFlows:
+    def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int) -> EmigrationFlows:
         sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
-                 "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate}
+                 "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate, "turned_back": n_gate,
+                 "returned_home": n_loc}
+        sizes.update({k: n_country for k in ("refused", "overstays", "visa_runs", "applications", "granted",
+                                             "permits_refused", "permits_ended", "registrations", "broke",
+                                             "onward", "returns")})
         return cls(**{f.name: np.zeros(sizes.get(f.name, n_link), dtype=np.int64) for f in fields(cls)})
 
     def clear(self) -> None:

@@ -1,0 +1,59 @@
+"""Money: every day an agent who has left home and not returned pays the cost of living of the place where it
+spends the night and earns its remote income; fares are paid link by link (``movement.step_onto``). An agent
+settled abroad whose savings reach zero while it spends more than it earns goes home or looks for a cheaper
+place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.emigration.returns import DAYS_PER_MONTH, go_home
+from crossings.engine.emigration.state import PLAN, RETURNED, SETTLED
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+
+class Money(Rule):
+    """At the end of each day savings fall by cost_of_living(place) − remote_income / (365.25 / 12), and never
+    below 0 (no debts). A settled agent abroad at 0 with a positive net cost is broke (counted once per
+    place): with probability ``broke_cheaper_share`` it re-plans towards a destination with a lower cost of
+    living on a route it can pay (``broke`` = 1; if it finds none it goes home), else it goes home."""
+
+    name = "money"
+    reads = ("agents.state", "agents.loc", "agents.savings", "agents.remote_income")
+    writes = ("agents.savings",  # and, for the broke, as returns.go_home:
+              "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
+              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
+              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
+              "eflows.returns", "eflows.returned_home", "eflows.permits_ended")
+
+    def init(self, sim: Simulation) -> None:
+        spec = sim.scenario.emigration
+        self.on = bool(spec.cost_of_living.any()) or spec.remote_income.share > 0 and spec.remote_income.median > 0
+
+    def step(self, sim: Simulation, day: int) -> None:
+        if not self.on:
+            return
+        a, w = sim.agents, sim.world
+        if len(a) == 0:
+            return
+        spec = sim.scenario.emigration
+        live = a.state != RETURNED
+        net = spec.cost_of_living.astype(np.float32)[a.loc] - a.remote_income * np.float32(1 / DAYS_PER_MONTH)
+        net[~live] = 0
+        np.maximum(a.savings - net, 0, out=a.savings)
+        broke = np.flatnonzero((a.savings <= 0) & (net > 0) & (a.state == SETTLED))
+        if broke.size == 0:
+            return
+        g = broke[w.abroad[w.country[a.loc[broke]]]]
+        sim.eflows.broke += np.bincount(w.country[a.loc[g]], minlength=len(sim.eflows.broke))
+        cheaper = sim.rng["money"].random(g.size) < sim.scenario.emigration.settings.broke_cheaper_share
+        c = g[cheaper]
+        a.state[c] = PLAN
+        a.route[c] = -1
+        a.broke[c] = 1
+        go_home(sim, g[~cheaper])

@@ -1,0 +1,313 @@
+"""Entry policy and stays abroad: the policy timeline (policies.csv), the check at the moment of entry, the
+bookkeeping of each agent's stay (entry day, days used in the window, the day its stay runs out), and what an
+agent does when its stay runs out: a visa run, a residence permit, moving on, or going home."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossings.engine.emigration.state import (
+    NEVER,
+    NO_PERMIT,
+    PENDING_NO,
+    PENDING_YES,
+    PERMIT,
+    PERMIT_REFUSED,
+    PLAN,
+    SETTLED,
+)
+from crossings.engine.rule import Rule
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+_I16 = np.iinfo(np.int16).max
+
+
+# ---- the stay of each agent ------------------------------------------------------------------------------
+
+def window_used(sim: Simulation, idx: np.ndarray, c: np.ndarray, day: int) -> np.ndarray:
+    """Days agents ``idx`` already spent in country ``c`` within the current stay_limit window (0 if their
+    window there is over or they have none). The window starts at the first entry and lasts window_days."""
+    a, w = sim.agents, sim.world
+    wl = w.window_len[c]
+    same = (a.stay_country[idx] == c) & ((wl < 0) | (day < a.window_start[idx].astype(np.int64) + wl))
+    return np.where(same, a.window_used[idx], 0).astype(np.int64)
+
+
+def stay_end(sim: Simulation, c: np.ndarray, used: np.ndarray, day: int) -> np.ndarray:
+    """First day an agent entering country ``c`` today, having used ``used`` days of its window, may no longer
+    stay: the earliest of the per-entry limit (visa_free, or a visa's days) and the window's remaining days."""
+    w = sim.world
+    out = np.full(c.shape, NEVER, dtype=np.int64)
+    pe = w.per_entry[c]
+    out = np.where(pe >= 0, np.minimum(out, day + pe), out)
+    vd = w.visa_days[c]
+    out = np.where(~np.isnan(w.visa_p[c]) & (vd >= 0), np.minimum(out, day + vd), out)
+    wm = w.window_max[c]
+    return np.where(wm >= 0, np.minimum(out, day + wm - used), out)
+
+
+def on_exit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
+    """Agents ``idx`` leave country ``c`` today: the days of this stay count in their window; a permit there
+    ends (permits are not kept while abroad), a pending application lapses."""
+    a, w, f = sim.agents, sim.world, sim.eflows
+    day = sim.today
+    mine = a.stay_country[idx] == c
+    g = idx[mine]
+    if g.size == 0:
+        return
+    a.window_used[g] = np.minimum(a.window_used[g] + (day - a.entry_day[g]), _I16)
+    held = g[a.permit[g] == PERMIT]
+    if held.size:
+        n = np.bincount(a.stay_country[held], minlength=len(w.permits))
+        w.permits -= n
+        f.permits_ended += n
+    a.permit[g] = NO_PERMIT
+
+
+def on_entry(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
+    """Agents ``idx`` enter country ``c`` today: abroad, a new stay starts (a new window if the last one there
+    is over); at home, the stay bookkeeping is cleared."""
+    a, w = sim.agents, sim.world
+    day = sim.today
+    out = ~w.abroad[c]
+    if out.any():
+        h = idx[out]
+        a.stay_country[h] = -1
+        a.allowed_until[h] = NEVER
+    g, cg = idx[~out], c[~out]
+    if g.size == 0:
+        return
+    wl = w.window_len[cg]
+    fresh = (a.stay_country[g] != cg) | ((wl >= 0) & (day >= a.window_start[g].astype(np.int64) + wl))
+    used = np.where(fresh, 0, a.window_used[g]).astype(np.int64)
+    a.window_start[g] = np.where(fresh, day, a.window_start[g])
+    a.window_used[g] = used
+    a.stay_country[g] = cg
+    a.entry_day[g] = day
+    a.allowed_until[g] = np.minimum(stay_end(sim, cg, used, day), NEVER)
+
+
+def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The entry check of agents ``idx`` arriving at the border of country ``c`` (a crossing letting them
+    through, a flight landing, a road into the country): True for those let in. Home countries let everyone
+    in. Abroad: nobody under a tourist ban; nobody whose stay_limit window is used up; where a visa is needed,
+    the agent pays its cost (refused if it cannot) and is approved with its probability."""
+    a, w = sim.agents, sim.world
+    day = sim.today
+    abroad = w.abroad[c]
+    ok = ~(abroad & w.banned[c])
+    wm = w.window_max[c]
+    lim = abroad & (wm >= 0)
+    if lim.any():
+        ok[lim] &= window_used(sim, idx[lim], c[lim], day) < wm[lim]
+    vp = w.visa_p[c]
+    need = ok & abroad & ~np.isnan(vp)
+    if need.any():
+        j = np.flatnonzero(need)
+        cost = w.visa_cost[c[j]]
+        pay = a.savings[idx[j]] >= cost
+        a.savings[idx[j[pay]]] -= cost[pay].astype(np.float32)
+        u = sim.rng["entry"].random(j.size)
+        ok[j] = pay & (u < vp[j])
+    return ok
+
+
+def refuse(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
+    """Agents ``idx`` refused entry to ``c`` re-plan from where they are, on routes avoiding ``c``."""
+    a = sim.agents
+    a.state[idx] = PLAN
+    a.route[idx] = -1
+    a.avoid[idx] = c
+    sim.eflows.refused += np.bincount(c, minlength=len(sim.eflows.refused))
+
+
+# ---- the policy timeline ---------------------------------------------------------------------------------
+
+class EntryPolicies(Rule):
+    """On each day a policy of policies.csv starts or ends, every country's entry rules are set from the
+    policies in force: per country and policy kind the one that started last (then the later line) applies.
+    A tourist ban starting or ending changes which routes are offered."""
+
+    name = "entry_policies"
+    reads = ()
+    writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
+              "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
+              "world.permit_days", "world.registration_days", "world.routes_dirty")
+
+    def init(self, sim: Simulation) -> None:
+        self.policies = sim.scenario.emigration.policies
+        self.days = {p.start for p in self.policies} | {p.end for p in self.policies if p.end >= 0}
+
+    def step(self, sim: Simulation, day: int) -> None:
+        if day not in self.days:
+            return
+        w = sim.world
+        banned = w.banned.copy()
+        for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
+                           (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
+                           (w.permit_cost, 0.0), (w.permit_days, -1), (w.registration_days, -1)):
+            arr[:] = value
+        w.banned[:] = False
+        active = sorted((p for p in self.policies if p.start <= day and (p.end < 0 or day < p.end)),
+                        key=lambda p: (p.start, p.line))
+        for p in active:  # later ones overwrite earlier ones of the same kind and country
+            c = p.country
+            if p.kind == "visa_free":
+                w.per_entry[c] = p.days
+            elif p.kind == "stay_limit":
+                w.window_max[c], w.window_len[c] = p.days, p.window_days
+            elif p.kind == "tourist_ban":
+                w.banned[c] = True
+            elif p.kind == "visa":
+                w.visa_p[c], w.visa_cost[c], w.visa_days[c] = p.probability, p.cost, p.days
+            elif p.kind == "residence_permit":
+                w.permit_p[c], w.permit_wait[c], w.permit_cost[c] = p.probability, p.waiting_days, p.cost
+                w.permit_days[c] = p.days
+            else:  # registration
+                w.registration_days[c] = p.days
+        if not np.array_equal(banned, w.banned):
+            w.routes_dirty = True
+
+
+# ---- when the stay runs out ------------------------------------------------------------------------------
+
+VISA_RUN, APPLY, MOVE_ON, GO_HOME = range(4)
+
+
+class StayLimits(Rule):
+    """Pending residence permits are decided on their day (granted: the holder may stay for the permit's days;
+    refused: its stay ends). Then each settled agent whose stay has run out (today ≥ allowed_until) picks one
+    of four options with probability ∝ the settings' weights over the options open to it:
+
+    * visa run — open if the place has a border link out of the country, re-entry would be allowed (no tourist
+      ban or visa requirement, days left in the window) and the agent can pay the fares there and back plus
+      ``visa_run_cost_usd``. It exits and re-enters the same day: one exit and one entry of the country, one
+      entry and one exit of the neighbour, both counted on their links; a new stay starts.
+    * residence permit — open if the country grants permits, the agent was not refused one in this stay and
+      can pay the fee. It pays, applies, and may stay until the decision ``waiting_days`` later.
+    * move on — open if some route leaves the place; it re-plans on routes avoiding this country.
+    * go home — always open (the fallback when no other is).
+    """
+
+    name = "stay_limits"
+    reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
+             "world.per_entry", "world.window_max", "world.permit_p", "world.visa_run_link")
+    writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
+              "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
+              "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
+              "world.in_country", "eflows.overstays", "eflows.visa_runs", "eflows.applications", "eflows.granted",
+              "eflows.permits_refused", "eflows.permits_ended", "eflows.entries", "eflows.exits", "eflows.border",
+              "eflows.returns", "eflows.returned_home")
+
+    def init(self, sim: Simulation) -> None:
+        spec = sim.scenario.emigration
+        s = spec.settings
+        self.weights = np.array([s.visa_run_weight, s.permit_weight, s.move_on_weight, s.go_home_weight])
+        self.on = bool(spec.policies)
+        self.permits = any(p.kind == "residence_permit" for p in spec.policies)
+
+    def step(self, sim: Simulation, day: int) -> None:
+        if not self.on:
+            return
+        a = sim.agents
+        if self.permits:
+            self.decide(sim, day)
+        over = np.flatnonzero((a.allowed_until <= day) & (a.state == SETTLED))
+        if over.size:
+            self.choose(sim, over, day)
+
+    def decide(self, sim: Simulation, day: int) -> None:
+        """Permits whose waiting time is over: granted or refused as drawn at application."""
+        a, w, f = sim.agents, sim.world, sim.eflows
+        due = np.flatnonzero((a.permit >= PENDING_YES) & (a.permit <= PENDING_NO) & (a.permit_day <= day))
+        if due.size == 0:
+            return
+        c = a.stay_country[due].astype(np.int64)
+        yes = a.permit[due] == PENDING_YES
+        n_c = len(w.permits)
+        g = due[yes]
+        a.permit[g] = PERMIT
+        days = w.permit_days[c[yes]]
+        a.allowed_until[g] = np.where(days >= 0, np.minimum(day + days, NEVER), NEVER)
+        n = np.bincount(c[yes], minlength=n_c)
+        w.permits += n
+        f.granted += n
+        r = due[~yes]
+        a.permit[r] = PERMIT_REFUSED
+        a.allowed_until[r] = day
+        f.permits_refused += np.bincount(c[~yes], minlength=n_c)
+
+    def choose(self, sim: Simulation, idx: np.ndarray, day: int) -> None:
+        from crossings.engine.emigration.returns import go_home
+
+        a, w, f = sim.agents, sim.world, sim.eflows
+        spec = sim.scenario.emigration
+        links = sim.scenario.links
+        loc = a.loc[idx]
+        c = w.country[loc].astype(np.int64)
+        n_c = len(w.permits)
+        f.overstays += np.bincount(c, minlength=n_c)
+        held = a.permit[idx] == PERMIT  # an expired permit ends
+        if held.any():
+            n = np.bincount(c[held], minlength=n_c)
+            w.permits -= n
+            f.permits_ended += n
+            a.permit[idx[held]] = NO_PERMIT
+        savings = a.savings[idx].astype(np.float64)
+        open_ = np.zeros((idx.size, 4), dtype=bool)
+        k = w.visa_run_link[loc]
+        kk = np.maximum(k, 0)
+        nb = w.country[links.dst[kk]]
+        run_cost = spec.link_cost[kk] + spec.link_cost[kk ^ 1] + spec.settings.visa_run_cost_usd
+        used_after = window_used(sim, idx, c, day) + (day - a.entry_day[idx])
+        # the window restarts on re-entry if it is over by then
+        restart = (w.window_len[c] >= 0) & (day >= a.window_start[idx].astype(np.int64) + w.window_len[c])
+        used_after = np.where(restart, 0, used_after)
+        room = (w.window_max[c] < 0) | (used_after < w.window_max[c])
+        open_[:, VISA_RUN] = ((k >= 0) & ~w.banned[c] & np.isnan(w.visa_p[c]) & ~(w.banned[nb] & w.abroad[nb])
+                              & room & (savings >= run_cost))
+        open_[:, APPLY] = (~np.isnan(w.permit_p[c]) & (a.permit[idx] != PERMIT_REFUSED)
+                           & (savings >= w.permit_cost[c]))
+        bo = w.routes.paths.by_origin
+        open_[:, MOVE_ON] = bo[loc + 1] > bo[loc]
+        open_[:, GO_HOME] = True
+        wt = np.where(open_, self.weights, 0.0)
+        wt[wt.sum(axis=1) == 0, GO_HOME] = 1.0
+        cum = np.cumsum(wt, axis=1)
+        u = sim.rng["stays"].random(idx.size) * cum[:, -1]
+        pick = np.minimum((u[:, None] >= cum).sum(axis=1), 3)
+        # visa runs
+        v = pick == VISA_RUN
+        if v.any():
+            g, cg, kg, ng = idx[v], c[v], k[v], nb[v].astype(np.int64)
+            a.savings[g] = np.maximum(a.savings[g] - run_cost[v].astype(np.float32), 0)
+            for x in (cg, ng):
+                n = np.bincount(x, minlength=n_c)
+                f.entries += n
+                f.exits += n
+            f.border += np.bincount(kg, minlength=len(f.border)) + np.bincount(kg ^ 1, minlength=len(f.border))
+            f.visa_runs += np.bincount(cg, minlength=n_c)
+            on_exit(sim, g, cg)
+            on_entry(sim, g, cg)
+        ap = pick == APPLY
+        if ap.any():
+            g, cg = idx[ap], c[ap]
+            a.savings[g] = np.maximum(a.savings[g] - w.permit_cost[cg].astype(np.float32), 0)
+            f.applications += np.bincount(cg, minlength=n_c)
+            yes = sim.rng["stays"].random(g.size) < w.permit_p[cg]
+            a.permit[g] = np.where(yes, PENDING_YES, PENDING_NO)
+            a.permit_day[g] = day + w.permit_wait[cg]
+            a.allowed_until[g] = day + w.permit_wait[cg]
+        mv = pick == MOVE_ON
+        if mv.any():
+            g = idx[mv]
+            a.state[g] = PLAN
+            a.route[g] = -1
+            a.avoid[g] = c[mv]
+        go_home(sim, idx[pick == GO_HOME])
+        if self.permits:
+            self.decide(sim, day)  # applications with no waiting time are decided today

@@ -1,0 +1,227 @@
+"""Entry policy and stays abroad (policies.csv): visa-free stays that run out, visa runs counted as an exit and
+an entry at both borders, the 90-in-180 window, tourist bans at crossings and on landing, residence permits.
+Small synthetic scenarios whose answers are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+import crossings as cx
+
+# Town --10 km--> Post (a crossing of Home) --50 km--> City (Abroad). At 500 km/day everyone leaving on day 0
+# passes Post (no capacity limit) and reaches City on day 0: it enters Abroad on day 0.
+LOCS = [("Town", "origin", "Home", 100), ("Post", "crossing", "Home", 0), ("City", "destination", "Abroad", 0)]
+ROUTES = [("Town", "Post", "road", 10), ("Post", "City", "road", 50)]
+ONLY = {"visa_run_weight": 0, "permit_weight": 0, "move_on_weight": 0, "go_home_weight": 0}
+
+
+START = dt.date(2020, 1, 1)
+
+
+def scenario(root: Path, locations=LOCS, routes=ROUTES, departures=(("Town", "*", 1.0),), *, crossings=(),
+             events=(), policies=(), cost_of_living=None, transit=None, route_cost=None, agents=None, emigration=None,
+             days=10):
+    """Write and load a native emigration scenario. ``locations``: (name, kind, country, population[,
+    attractiveness]); ``routes``: (from, to, mode, distance_km[, duration_days, seats_per_day]);
+    ``departures``: (origin, category, hazard); ``crossings``: (crossing, mode, capacity); ``events``: (day,
+    until day or "", event, target, other, value[, sex, age_band]); ``policies``: (day, until day or "",
+    country, policy, days, window_days, probability, cost_usd, waiting_days); ``cost_of_living`` and
+    ``transit``: {location: value}; ``route_cost``: {(from, to): USD}; ``agents``/``emigration``: the
+    scenario.yml mappings (default agents: cars only)."""
+    root.mkdir(parents=True, exist_ok=True)
+
+    def date(d):
+        return "" if d == "" else (START + dt.timedelta(days=int(d))).isoformat()
+
+    def table(name, head, rows):
+        (root / name).write_text(head + "\n" + "".join(",".join(str(c) for c in r) + "\n" for r in rows))
+
+    meta = {"format": "crossings-native/1", "model": "emigration", "name": root.name, "start_date": str(START),
+            "days": days, "home_country": locations[0][2],
+            "agents": agents if agents is not None else {"travel_mode": {"car": 1.0}}}
+    if emigration:
+        meta["emigration"] = emigration
+    (root / "scenario.yml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    col, tr, cost = cost_of_living or {}, transit or {}, route_cost or {}
+    table("locations.csv", "name,kind,country,population,attractiveness,cost_of_living,transit",
+          [(*r[:4], r[4] if len(r) > 4 else "", col.get(r[0], ""), tr.get(r[0], "")) for r in locations])
+    table("routes.csv", "from,to,mode,distance_km,duration_days,seats_per_day,cost",
+          [(*r, *[""] * (6 - len(r)), cost.get((r[0], r[1]), "")) for r in routes])
+    table("departures.csv", "origin,category,daily_hazard", departures)
+    if crossings:
+        table("crossings.csv", "crossing,mode,capacity_per_day", crossings)
+    if events:
+        table("events.csv", "date,until,event,target,other,value,sex,age_band",
+              [(date(r[0]), date(r[1]), *r[2:], *[""] * (8 - len(r))) for r in events])
+    if policies:
+        table("policies.csv", "date,until,country,policy,days,window_days,probability,cost_usd,waiting_days",
+              [(date(r[0]), date(r[1]), *r[2:], *[""] * (9 - len(r))) for r in policies])
+    return cx.load_scenario(root)
+
+
+def test_30_day_stay_ends_in_a_visa_run_counted_at_both_borders(tmp_path):
+    sc = scenario(tmp_path / "s", policies=[(0, "", "Abroad", "visa_free", 30)],
+                  emigration={**ONLY, "visa_run_weight": 1}, days=70)
+    res = cx.Simulation(sc, seed=1, check=True).run()
+    s = res.series
+    home, abroad = sc.emigration.countries.index("Home"), sc.emigration.countries.index("Abroad")
+    # entry on day 0 allows days 0..29; on day 30 (and again on day 60) all 100 do a visa run
+    runs = s["new_visa_runs"][:, abroad]
+    assert runs.tolist() == [100 if d in (30, 60) else 0 for d in range(70)]
+    assert s["new_entries"][:, abroad].tolist() == [100 if d in (0, 30, 60) else 0 for d in range(70)]
+    assert s["new_exits"][:, abroad].tolist() == [100 if d in (30, 60) else 0 for d in range(70)]
+    assert s["new_entries"][:, home].tolist() == [100 if d in (30, 60) else 0 for d in range(70)]
+    assert (s["n_in_country"][:, abroad] == 100).all(), "a visa run leaves and re-enters the same day"
+    # both crossings of each run are counted on their links: City→Post out, Post→City back in
+    links, names = sc.links, sc.locations.name
+    k_in = int(np.flatnonzero((links.src == names.index("Post")) & (links.dst == names.index("City")))[0])
+    k_out = int(np.flatnonzero((links.src == names.index("City")) & (links.dst == names.index("Post")))[0])
+    assert s["new_border_crossings"][:, k_in].sum() == 300 and s["new_border_crossings"][:, k_out].sum() == 200
+    assert (s["new_overstays"][:, abroad] == runs).all()
+
+
+def test_a_stay_ends_by_day_30_in_a_visa_run_or_a_departure(tmp_path):
+    sc = scenario(tmp_path / "s", locations=[("Town", "origin", "Home", 1000), *LOCS[1:]],
+                  policies=[(0, "", "Abroad", "visa_free", 30)],
+                  emigration={**ONLY, "visa_run_weight": 1, "go_home_weight": 1}, days=32)
+    res = cx.Simulation(sc, seed=2, check=True).run()
+    s = res.series
+    abroad = sc.emigration.countries.index("Abroad")
+    runs, back = s["new_visa_runs"][:, abroad], s["new_returns"][:, abroad]
+    assert runs[:30].sum() == back[:30].sum() == 0, "nobody's stay runs out before day 30"
+    assert runs[30] + back[30] == 1000, "on day 30 every stay ends in a visa run or a departure"
+    assert abs(runs[30] - 500) <= 4 * math.sqrt(1000 * 0.25), "equal weights: half and half within 4 sd"
+    assert s["n_in_country"][30, abroad] == runs[30] and s["n_returned"][30].sum() == back[30]
+
+
+def test_90_in_180_stops_the_second_visa_run(tmp_path):
+    # 60 days per entry, at most 90 in any 180 (Turkey): enter day 0, visa run on day 60 (60 used), the new
+    # entry allows min(60, 90 − 60) = 30 days, so on day 90 the window is used up: no second run, they go home
+    sc = scenario(tmp_path / "s",
+                  policies=[(0, "", "Abroad", "visa_free", 60), (0, "", "Abroad", "stay_limit", 90, 180)],
+                  emigration={**ONLY, "visa_run_weight": 1}, days=120)
+    res = cx.Simulation(sc, seed=1, check=True).run()
+    s = res.series
+    abroad = sc.emigration.countries.index("Abroad")
+    assert np.flatnonzero(s["new_visa_runs"][:, abroad]).tolist() == [60]
+    assert np.flatnonzero(s["new_returns"][:, abroad]).tolist() == [90] and s["new_returns"][90, abroad] == 100
+    assert s["n_in_country"][89, abroad] == 100 and s["n_in_country"][90, abroad] == 0
+
+
+def test_window_restarts_after_it_ends(tmp_path):
+    # 30 per entry, 60 in 70: runs on day 30 (30 used, 30 left); on day 60 the window (days 0–69) is used up.
+    # With a 60-day window instead, it ends on day 60: the run on day 60 starts a fresh window.
+    for window, want in ((70, [30]), (60, [30, 60, 90])):
+        sc = scenario(tmp_path / f"w{window}", policies=[(0, "", "Abroad", "visa_free", 30),
+                                                         (0, "", "Abroad", "stay_limit", 60, window)],
+                      emigration={**ONLY, "visa_run_weight": 1}, days=100)
+        res = cx.Simulation(sc, seed=1, check=True).run()
+        abroad = sc.emigration.countries.index("Abroad")
+        assert np.flatnonzero(res.series["new_visa_runs"][:, abroad]).tolist() == want, f"window {window}"
+
+
+def test_tourist_ban_refuses_everyone_from_its_date_and_they_go_elsewhere(tmp_path):
+    # 200 leave on day 0; those choosing City queue at Post (20 a day). From day 5 (the ban) nobody enters
+    # Abroad: those still queued are turned back as Post lets them through (20 a day), and re-plan via Far
+    # into Other; new plans avoid Abroad.
+    locs = [("Town", "origin", "Home", 200), ("Post", "crossing", "Home", 0), ("Far", "crossing", "Home", 0),
+            ("City", "destination", "Abroad", 0, 5), ("Else", "destination", "Other", 0, 1)]
+    routes = [*ROUTES, ("Town", "Far", "road", 100), ("Far", "Else", "road", 100)]
+    sc = scenario(tmp_path / "s", locs, routes, crossings=[("Post", "car", 20)],
+                  policies=[(5, "", "Abroad", "tourist_ban")], days=20)
+    res = cx.Simulation(sc, seed=4, check=True).run()
+    s = res.series
+    c = sc.emigration.countries
+    abroad, other = c.index("Abroad"), c.index("Other")
+    queued = int(s["n_queue"][4, 0])
+    assert queued > 20, "test setup: a queue at Post when the ban starts"
+    assert s["new_entries"][:5, abroad].sum() == 100 and s["new_entries"][5:, abroad].sum() == 0
+    back = s["new_turned_back"][:, 0]
+    assert back[:5].sum() == 0 and back.sum() == queued and (back <= 20).all(), \
+        "everyone Post lets through from the ban's date is turned back, at its capacity"
+    assert s["new_refused"][:, abroad].sum() == queued
+    assert s["n_in_country"][-1, abroad] == 100 and s["n_in_country"][-1, other] == 100
+
+
+def test_a_ban_while_in_the_air_turns_the_flight_back_on_landing(tmp_path):
+    # 30 board a 2-day flight on day 0; the ban starts on day 1; they land on day 2 and are flown back
+    locs = [("Town", "origin", "Home", 30), ("Port", "airport", "Home", 0), ("City", "destination", "Abroad", 0),
+            ("Else", "destination", "Other", 0)]
+    routes = [("Town", "Port", "road", 10), ("Port", "City", "air", "", 2, ""), ("Port", "Else", "air", "", 5, "")]
+    sc = scenario(tmp_path / "s", locs, routes, policies=[(1, "", "Abroad", "tourist_ban")],
+                  emigration={"time_power": 10}, days=4)
+    res = cx.Simulation(sc, seed=1, check=True).run()
+    s = res.series
+    abroad = sc.emigration.countries.index("Abroad")
+    k = int(np.flatnonzero((sc.links.src == 1) & (sc.links.dst == 2))[0])
+    n = int(s["new_boarded"][0, k])
+    assert n > 20, "test setup: most take the short flight on day 0"
+    assert s["new_entries"][:, abroad].sum() == 0 and s["new_refused"][2, abroad] == n
+    assert s["new_arrivals"][2, 1] == n and s["new_link_exits"][2, k] == n, "they are back at Port on day 2"
+
+
+def test_permits_granted_are_applications_times_approval_after_the_wait(tmp_path):
+    # a 10-day visa-free stay; on day 10 all 2000 apply (the only option besides going home); decisions come
+    # 20 days later, on day 30: Binomial(2000, 0.3) granted; the refused must leave at once (home)
+    n, p = 2000, 0.3
+    sc = scenario(tmp_path / "s", [("Town", "origin", "Home", n), *LOCS[1:]],
+                  policies=[(0, "", "Abroad", "visa_free", 10), (0, "", "Abroad", "residence_permit", "", "", p, "",
+                                                                20)],
+                  emigration={**ONLY, "permit_weight": 1}, days=40)
+    res = cx.Simulation(sc, seed=3, check=True).run()
+    s = res.series
+    abroad = sc.emigration.countries.index("Abroad")
+    assert np.flatnonzero(s["new_permit_applications"][:, abroad]).tolist() == [10]
+    assert s["new_permit_applications"][10, abroad] == n
+    granted = s["new_permits_granted"][:, abroad]
+    assert np.flatnonzero(granted).tolist() == [30], "decisions come after the waiting time"
+    assert abs(granted[30] - n * p) <= 4 * math.sqrt(n * p * (1 - p))
+    assert s["new_permits_refused"][30, abroad] == n - granted[30]
+    assert (s["n_permits"][30:, abroad] == granted[30]).all() and (s["n_permits"][:30, abroad] == 0).all()
+    assert s["new_returns"][30, abroad] == n - granted[30], "refused applicants leave on the decision day"
+    assert s["n_in_country"][-1, abroad] == granted[30]
+
+
+def test_visa_requirement_approves_with_its_probability_and_charges_its_cost(tmp_path):
+    n, p = 3000, 0.6
+    sc = scenario(tmp_path / "s", [("Town", "origin", "Home", n), *LOCS[1:]],
+                  policies=[(0, "", "Abroad", "visa", "", "", p, 80)],
+                  agents={"travel_mode": {"car": 1.0}, "savings_usd": {"median": 100, "sigma": 0}}, days=2)
+    sim = cx.Simulation(sc, seed=5, check=True)
+    res = sim.run()
+    s = res.series
+    abroad = sc.emigration.countries.index("Abroad")
+    entered = int(s["new_entries"][0, abroad])
+    assert abs(entered - n * p) <= 4 * math.sqrt(n * p * (1 - p))
+    assert s["new_turned_back"][0, 0] == n - entered
+    assert np.allclose(sim.agents.savings, 20), "each applicant paid 80 of its 100"
+
+
+def test_a_visa_run_needs_the_money_for_it_and_moving_on_avoids_the_country(tmp_path):
+    # visa runs cost 50 here: with 40 in savings nobody can do one, so on day 30 the only option left with a
+    # weight is closed and everyone goes home (the fallback); with 60 everyone runs and pays 50
+    for savings, runs in ((40, 0), (60, 100)):
+        sc = scenario(tmp_path / f"s{savings}", policies=[(0, "", "Abroad", "visa_free", 30)],
+                      agents={"travel_mode": {"car": 1.0}, "savings_usd": {"median": savings, "sigma": 0}},
+                      emigration={**ONLY, "visa_run_weight": 1, "visa_run_cost_usd": 50}, days=31)
+        sim = cx.Simulation(sc, seed=1, check=True)
+        res = sim.run()
+        abroad = sc.emigration.countries.index("Abroad")
+        assert res.series["new_visa_runs"][30, abroad] == runs
+        assert res.series["new_returns"][30, abroad] == 100 - runs
+        assert np.allclose(sim.agents.savings, savings - 50 if runs else savings)
+    # moving on: from City (10-day stays) via Gate, a crossing of Abroad, to Final in Third
+    locs = [*LOCS, ("Gate", "crossing", "Abroad", 0), ("Final", "destination", "Third", 0, 0.5)]
+    routes = [*ROUTES, ("City", "Gate", "road", 20), ("Gate", "Final", "road", 20)]
+    sc = scenario(tmp_path / "move", locs, routes, policies=[(0, "", "Abroad", "visa_free", 10)],
+                  emigration={**ONLY, "move_on_weight": 1}, days=13)
+    res = cx.Simulation(sc, seed=1, check=True).run()
+    s = res.series
+    c = sc.emigration.countries
+    assert s["new_overstays"][10, c.index("Abroad")] == 100 and s["new_entries"][10, c.index("Third")] == 100
+    assert s["n_in_country"][-1, c.index("Third")] == 100 and s["new_returns"].sum() == 0
