@@ -66,3 +66,18 @@ def available_bytes() -> int | None:
     except OSError:
         return None
     return None
+
+
+def check_fits(sc: Scenario, days: int, where: object = None, available: int | None = None) -> int:
+    """Raise :class:`~crossings.errors.InputError` (naming ``where``, default the scenario's path) if a run of
+    ``days`` days would need more memory than is ``available`` (default: what the system has now); returns the
+    estimate in bytes."""
+    from crossings.errors import InputError
+
+    need = estimate_bytes(sc, days)
+    have = available_bytes() if available is None else available
+    if have is not None and need > have:
+        raise InputError(where if where is not None else sc.path, None, "memory",
+                         f"the run needs about {need / 2**30:.1f} GiB but only {have / 2**30:.1f} GiB is "
+                         "available; shorten it (--days) or use a larger machine")
+    return need

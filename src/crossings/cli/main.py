@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from crossings.errors import InputError
 
@@ -38,22 +39,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario once and write out.csv, summary.json and Parquet tables")
     r.add_argument("scenario", nargs="?", help="scenario directory (Flee format); default: the demo scenario")
-    r.add_argument("--out", default="out", help="output directory (default: ./out)")
-    r.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    r.add_argument("--out", default=None, help="output directory (default: ./out)")
+    r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
     r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: flee31 for Flee-format scenarios)")
-    r.add_argument("--kernel", choices=("compiled", "numpy"), default="compiled",
+    r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
+    r.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="every N days save the run's state into OUT/checkpoint/ (removed when the run completes)")
+    r.add_argument("--resume", default=None, metavar="OUT",
+                   help="continue the run whose output directory is OUT from its last checkpoint, to the same "
+                        "results as an uninterrupted run")
     c = sub.add_parser("convert", help="write a scenario (e.g. a Flee scenario) in crossings' native format")
     c.add_argument("source", help="scenario directory to read")
     c.add_argument("target", help="directory to write the native scenario into (must not exist or be empty)")
     from crossings.report.cli import add_parser as add_report_parser
 
     add_report_parser(sub)
+    from crossings.ensemble.cli import add_parsers as add_ensemble_parsers
+
+    add_ensemble_parsers(sub)
     return p
 
 
@@ -68,41 +77,86 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
+    """For ``--resume OUT``: the output directory, the scenario path and the checkpoint; options that would
+    change the run (scenario, --seed, --days, --rules, --kernel, --out) must be absent or equal the stored ones."""
+    from crossings.engine.checkpoint import find
+
+    out = Path(args.resume)
+    if args.out is not None and Path(args.out).resolve() != out.resolve():
+        raise InputError("--out", None, "out", f"--resume continues in {out}; --out {args.out} differs")
+    ck = find(out)
+    ck.check_version()
+    p = ck.params
+    given = Path(p["scenario"])
+    path = given if given.resolve() == Path(p["scenario_abs"]) else Path(p["scenario_abs"])
+    if args.scenario is not None and Path(args.scenario).resolve() != path.resolve():
+        raise InputError(args.scenario, None, "scenario", f"the checkpoint in {out} is of {path}")
+    for opt in ("seed", "days", "rules", "kernel"):
+        value = getattr(args, opt)
+        if value is not None and value != p[opt]:
+            raise InputError(f"--{opt}", None, opt, f"{value} differs from the checkpoint's {p[opt]}; "
+                             "a resumed run keeps its parameters")
+        setattr(args, opt, p[opt])
+    if args.checkpoint_every is None:
+        args.checkpoint_every = p.get("checkpoint_every")
+    if not path.is_dir():
+        raise InputError(path, None, "scenario", "the checkpoint's scenario directory is gone")
+    ck.check_scenario(path, out)
+    return out, path, ck
+
+
 def _run(args: argparse.Namespace) -> int:
     from crossings.api import load_scenario
+    from crossings.engine import checkpoint
     from crossings.engine.simulation import Simulation
     from crossings.io.write import write_run
 
-    out = Path(args.out)
+    resume = None
+    if args.resume is not None:
+        out, path, resume = _resume_params(args)
+    else:
+        out = Path(args.out if args.out is not None else "out")
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")
-    if args.scenario is None:
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise InputError("--checkpoint-every", None, "checkpoint_every",
+                         f"{args.checkpoint_every} is not a positive number of days")
+    if resume is None and args.scenario is None:
         from crossings.scenarios.demo import write_demo
 
         path = write_demo(out / "demo")
         if not args.quiet:
             print(f"no scenario given: running the demo scenario written to {path}", file=sys.stderr)
-    else:
+    elif resume is None:
         path = Path(args.scenario)
     scenario = load_scenario(path)
     if not args.quiet:
         for note in scenario.notices:
             print(f"notice: {note}", file=sys.stderr)
+    if args.seed is None:
+        args.seed = 0
+    if args.kernel is None:
+        args.kernel = "compiled"
     if args.days is not None and args.days < 1:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.seed < 0:
         raise InputError("--seed", None, "seed", f"{args.seed} is negative")
-    from crossings.resources import available_bytes, estimate_bytes
+    from crossings.resources import check_fits
 
-    need = estimate_bytes(scenario, args.days or scenario.length)
-    have = available_bytes()
-    if have is not None and need > have:
-        raise InputError(path, None, "memory", f"the run needs about {need / 2**30:.1f} GiB but only "
-                         f"{have / 2**30:.1f} GiB is available; shorten it (--days) or use a larger machine")
+    check_fits(scenario, args.days or scenario.length, path)
     sim = Simulation(scenario, seed=args.seed, rules=args.rules, days=args.days, check=args.check,
                      kernel=args.kernel)
-    results = sim.run(progress=Progress(not args.quiet))
+    saver = None
+    if resume is None:
+        checkpoint.remove(out)  # a checkpoint of an earlier run here would resume the wrong run
+    if args.checkpoint_every is not None:
+        digest = resume.params["scenario_digest"] if resume is not None else None
+        params = checkpoint.run_params(sim, path, out, args.checkpoint_every, digest)
+        saver = checkpoint.Checkpointer(out, args.checkpoint_every, params)
+    results = sim.run(progress=Progress(not args.quiet), checkpoint=saver, resume=resume)
     write_run(results, out)
+    checkpoint.remove(out)
     if not args.quiet:
         s = results.summary()
         ard = f", ARD rescaled {s['ard_rescaled']:.4f} (normal {s['ard_normal']:.4f})" if "ard_rescaled" in s else ""
@@ -131,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "convert":
             return _convert(args)
+        if args.command in ("ensemble", "sensitivity", "calibrate"):
+            from crossings.ensemble.cli import run as ensemble
+
+            return ensemble(args)
         if args.command == "report":
             from crossings.report.cli import run as report
 

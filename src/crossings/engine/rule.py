@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -25,3 +25,13 @@ class Rule:
     def step(self, sim: Simulation, day: int) -> None:
         """Advance this behaviour by one day."""
         raise NotImplementedError
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """State this rule carries from one day to the next that ``init`` does not rebuild from the scenario
+        (JSON values or NumPy arrays; default: none). Saved in checkpoints, given back to ``restore_state``."""
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Take back what ``checkpoint_state`` returned (called after ``init`` when a run resumes)."""
+        for k, v in state.items():
+            setattr(self, k, v)

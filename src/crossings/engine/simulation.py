@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from crossings.engine.world import World
 from crossings.errors import InputError
 from crossings.results import Results
 from crossings.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from crossings.engine.checkpoint import Checkpoint
 
 RULE_SETS = ("flee31", "crossings")
 KERNELS = ("compiled", "numpy")
@@ -168,14 +172,20 @@ class Simulation:
         if self.extension is not None:
             self.extension.census(day)
 
-    def run(self, progress: Callable[[int, int], None] | None = None) -> Results:
-        """Run all days and return the recorded results."""
+    def run(self, progress: Callable[[int, int], None] | None = None,
+            checkpoint: Callable[[Simulation, Results, int, int], None] | None = None,
+            resume: Checkpoint | None = None) -> Results:
+        """Run all days and return the recorded results. ``checkpoint(sim, results, days_done, agent_steps)``
+        is called after each day (see :class:`crossings.engine.checkpoint.Checkpointer`); with ``resume`` (a
+        :class:`crossings.engine.checkpoint.Checkpoint` of this run) the run continues from its state."""
         t0 = time.perf_counter()
         self._setup()
         sc = self.scenario
         res = Results.allocate(sc, self.days, self.seed, self.rules)
-        agent_steps = 0
-        for day in range(self.days):
+        first, agent_steps = 0, 0
+        if resume is not None:
+            first, agent_steps = resume.restore(self, res)
+        for day in range(first, self.days):
             self.flows.clear()
             if self.extension is not None:
                 self.extension.begin_day(day)
@@ -189,6 +199,8 @@ class Simulation:
             if self.extension is not None:
                 self.extension.record(res, day)
             agent_steps += len(self.agents)
+            if checkpoint is not None:
+                checkpoint(self, res, day + 1, agent_steps)
             if progress is not None:
                 progress(day + 1, self.days)
         res.wall_seconds = time.perf_counter() - t0

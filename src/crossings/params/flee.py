@@ -183,6 +183,8 @@ def _value(path: Path, node: yaml.Node) -> Any:
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(path, node.start_mark.line + 1, "yaml", str(problem)) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date like 2022-13-45, which YAML reads as a timestamp
+        raise InputError(path, node.start_mark.line + 1, "yaml", str(exc).splitlines()[0]) from None
 
 
 def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
@@ -206,7 +208,8 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
             return value.strip().lower() == "true"
         raise InputError(path, line, key, f"{value!r} is not true or false")
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not (math.isfinite(value) and value.is_integer())):
             raise InputError(path, line, key, f"{value!r} is not a whole number")
         return int(value)
     if isinstance(default, float):
@@ -215,7 +218,10 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
                 value = float(str(value).strip())
             except ValueError:
                 raise InputError(path, line, key, f"{value!r} is not a number") from None
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond the range of floats
+            raise InputError(path, line, key, f"{value!r} is too large") from None
         if not math.isfinite(value):
             raise InputError(path, line, key, f"{value!r} is not a finite number")
         return value
@@ -266,7 +272,7 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         line = key_node.start_mark.line + 1
         raw_key = str(key_node.value)
         key = _norm(raw_key)
-        where = f"{section}.{raw_key}" if section else raw_key
+        where = (f"{section}.{raw_key}" if section else raw_key) or "key"
         value = _value(path, value_node)
         if (section, key) in _IMPLEMENTED:
             attr = _IMPLEMENTED[(section, key)]

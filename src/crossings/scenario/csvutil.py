@@ -27,8 +27,11 @@ def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str
         raise InputError(path, line, "encoding", "not valid UTF-8") from None
     rows: list[tuple[int, list[str]]] = []
     lines = text.splitlines()
+    reader = csv.reader(lines, skipinitialspace=True)
+    end = 0  # last line of the previous record (a quoted field may span lines)
     try:
-        for lineno, cells in zip(range(1, len(lines) + 1), csv.reader(lines, skipinitialspace=True), strict=False):
+        for cells in reader:
+            lineno, end = end + 1, reader.line_num
             cells = [c.strip() for c in cells]
             if not any(cells):
                 continue
@@ -36,7 +39,7 @@ def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str
                 continue
             rows.append((lineno, cells))
     except csv.Error as exc:
-        raise InputError(path, None, "csv", str(exc)) from None
+        raise InputError(path, reader.line_num or None, "csv", str(exc)) from None
     return rows
 
 

@@ -79,7 +79,7 @@ def _read_period(input_dir: Path) -> tuple[dt.date, int]:
             if length < 1:
                 raise InputError(path, line, "Length", f"{length} is not a positive number of days")
         else:
-            raise InputError(path, line, cells[0], "unknown key (expected StartDate or Length)")
+            raise InputError(path, line, cells[0] or "key", "unknown key (expected StartDate or Length)")
     if start is None:
         raise InputError(path, None, "StartDate", "missing")
     if length is None:
@@ -336,7 +336,12 @@ def _add_series(a: tuple[list[int], list[float]], b: tuple[list[int], list[float
 
 
 def _inside(base: Path, name: str, path: Path, line: int, field: str) -> Path:
-    target = (base / name).resolve()
+    if "\x00" in name:
+        raise InputError(path, line, field, f"{name!r} contains a NUL character")
+    try:
+        target = (base / name).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise InputError(path, line, field, f"{name!r} is not a usable file name ({exc.__class__.__name__})") from None
     if base.resolve() not in target.parents:
         raise InputError(path, line, field, f"{name!r} points outside {base}")
     return target

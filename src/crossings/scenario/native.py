@@ -164,9 +164,10 @@ def _table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
     for col in required:
         if col not in head:
             raise InputError(path, line, col, f"missing column (the header must name {', '.join(required)})")
-    for col in head:
+    for i, col in enumerate(head):
         if col not in required and col not in optional and col not in ("note", "source"):
-            raise InputError(path, line, col, f"unknown column (known: {', '.join(required + optional)}, note, source)")
+            raise InputError(path, line, col or f"column {i + 1}",
+                             f"unknown column (known: {', '.join(required + optional)}, note, source)")
     out = []
     for ln, cells in rows[1:]:
         if len(cells) > len(head):
@@ -185,7 +186,8 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(path, mark.line + 1 if mark else None, "yaml", str(getattr(exc, "problem", exc))) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, mark.line + 1 if mark else None, "yaml", str(problem)) from None
     if not isinstance(node, yaml.MappingNode):
         raise InputError(path, node.start_mark.line + 1 if node else None, "yaml", "the file must be a mapping")
     from crossings.params.flee import _reject_foreign_tags
@@ -195,7 +197,27 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     for k, v in node.value:
         if str(k.value) in ("settings", "agents", "emigration") and isinstance(v, yaml.MappingNode):
             lines.update({f"{k.value}.{kk.value}": kk.start_mark.line + 1 for kk, _ in v.value})
-    return yaml.SafeLoader("").construct_document(node), lines
+    try:
+        return yaml.SafeLoader("").construct_document(node), lines
+    except yaml.YAMLError as exc:  # e.g. a key that is a list or a mapping
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, mark.line + 1 if mark else None, "yaml", str(problem)) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date like 2022-13-45, which YAML reads as a timestamp
+        raise InputError(path, _bad_value_line(node), "yaml", str(exc).splitlines()[0]) from None
+
+
+def _bad_value_line(node: yaml.Node) -> int | None:
+    """The line of the first mapping value YAML's constructor cannot build (it reports no position itself)."""
+    for k, v in getattr(node, "value", ()):
+        if not isinstance(v, yaml.Node):
+            continue
+        try:
+            yaml.SafeLoader("").construct_document(v)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            return _bad_value_line(v) if isinstance(v, yaml.MappingNode) and _bad_value_line(v) else \
+                k.start_mark.line + 1
+    return None
 
 
 def _settings(path: Path, raw: Any, lines: dict[str, int]) -> FleeSettings:

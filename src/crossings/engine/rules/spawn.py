@@ -38,6 +38,9 @@ class DataDrivenSpawning(Rule):
         n = sim.days
         self.total = obs.total_by_day(n) if obs is not None else np.zeros(n, dtype=np.int64)
 
+    def checkpoint_state(self) -> dict[str, int]:
+        return {"debt": int(self.debt)}
+
     def weights(self, sim: Simulation, time: int) -> np.ndarray:
         """Spawn weight of each location at Flee's ``e.time`` = ``time``."""
         w = sim.world
