@@ -333,3 +333,9 @@ def test_reference_flee_scenarios_load(flee_data, name):
 def test_simsetting_rejects_values_that_break_a_run(scenario_dir, text):
     err = load_error(write_valid(scenario_dir, simsetting_text=text))
     assert (Path(err.file).name, err.line) == ("simsetting.yml", 2), f"expected simsetting.yml:2, got {err}"
+
+
+def test_movechance_population_exponent_is_bounded(scenario_dir):
+    err = load_error(write_valid(scenario_dir, simsetting_text="move_rules:\n  movechance_pop_scale_factor: 400\n"))
+    assert (Path(err.file).name, err.line) == ("simsetting.yml", 2), f"expected simsetting.yml:2, got {err}"
+    assert "range" in err.problem

@@ -246,6 +246,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "hasten": (1, float("inf")),
     "conflict_spawn_decay_interval": (1, float("inf")),
     "movechance_pop_base": (1e-12, float("inf")),
+    # an exponent on (population / base); beyond ±5 the move chance overflows to inf or 0 (fuzzing found it)
+    "movechance_pop_scale_factor": (-5.0, 5.0),
 }
 
 
