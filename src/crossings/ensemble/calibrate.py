@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from crossings.ensemble.cluster import map_members, open_client
-from crossings.ensemble.member import ParamSpec, as_scenario, check_unique, member_seeds, run_seed
+from crossings.ensemble.member import ParamSpec, as_scenario, member_seeds, ranged_params, run_seed
 from crossings.ensemble.reduce import distribution, masked_ard
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
@@ -198,13 +198,7 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     """Fit the settings ``params`` (ranges) to the scenario's observed data with ``budget`` parameter sets."""
     import optuna
 
-    params = list(params)
-    if not params:
-        raise InputError("--param", None, "param", "give at least one NAME=LOW:HIGH")
-    check_unique(params)
-    for p in params:
-        if p.fixed:
-            raise InputError("--param", None, p.name, "needs a range LOW:HIGH")
+    params = ranged_params(params)
     for name, v in (("--budget", budget), ("--replicates", replicates), ("--batch", batch),
                     ("--check-runs", check_runs)):
         if v < 1:

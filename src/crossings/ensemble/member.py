@@ -113,6 +113,18 @@ def check_unique(specs: Sequence[ParamSpec]) -> None:
         seen.add(s.name)
 
 
+def ranged_params(specs: Sequence[ParamSpec]) -> list[ParamSpec]:
+    """The settings to vary (sensitivity, calibration): at least one, each once, each with a range."""
+    params = list(specs)
+    if not params:
+        raise InputError("--param", None, "param", "give at least one NAME=LOW:HIGH")
+    check_unique(params)
+    for p in params:
+        if p.fixed:
+            raise InputError("--param", None, p.name, "needs a range LOW:HIGH")
+    return params
+
+
 def member_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
     """The SeedSequences of ``n`` members, spawned from one ensemble seed (member i always gets the same)."""
     if seed < 0:

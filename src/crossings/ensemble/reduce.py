@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from crossings.observed.metrics import ard_series
+
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("q05", "q25", "q50", "q75", "q95")
 # Above this many bytes the members' series are kept in a memory-mapped file instead of in memory.
@@ -78,22 +80,13 @@ def distribution(values: np.ndarray) -> dict[str, Any]:
 def masked_ard(sim: np.ndarray, data: np.ndarray, mask: np.ndarray, rescaled: bool = True) -> float:
     """Flee's ARD (crossings.observed.metrics) over the (day, camp) cells where ``mask`` is true: each day's
     error is taken over that day's cells (totals too), and averaged over the days with at least one cell."""
-    sim = np.asarray(sim, dtype=np.float64)
-    data = np.asarray(data, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
-    s_m = np.where(mask, sim, 0.0)
-    d_m = np.where(mask, data, 0.0)
-    u = d_m.sum(axis=1)
-    if rescaled:
-        s = s_m.sum(axis=1)
-        scale = np.divide(u, s, out=np.zeros_like(u), where=s > 0)
-        diff = np.abs(s_m * scale[:, None] - d_m)
-    else:
-        diff = np.abs(s_m - d_m)
     days = mask.any(axis=1)
     if not days.any():
         return float("nan")
-    return float((diff.sum(axis=1)[days] / np.maximum(u[days], 1.0)).mean())
+    s_m = np.where(mask, np.asarray(sim, dtype=np.float64), 0.0)
+    d_m = np.where(mask, np.asarray(data, dtype=np.float64), 0.0)
+    return float(ard_series(s_m, d_m, rescaled=rescaled)[days].mean())
 
 
 def coverage(scenario: Any, q_present: np.ndarray, days: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from crossings.ensemble.cluster import map_members, open_client
-from crossings.ensemble.member import ParamSpec, as_scenario, check_output, check_unique, member_seeds, run_seed
+from crossings.ensemble.member import ParamSpec, as_scenario, check_output, member_seeds, ranged_params, run_seed
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
@@ -89,13 +89,7 @@ def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    params = list(params)
-    if not params:
-        raise InputError("--param", None, "param", "give at least one NAME=LOW:HIGH")
-    check_unique(params)
-    for p in params:
-        if p.fixed:
-            raise InputError("--param", None, p.name, "needs a range LOW:HIGH")
+    params = ranged_params(params)
     if samples < 2 or samples & (samples - 1):
         raise InputError("--samples", None, "samples", f"{samples} is not a power of two (Sobol' sequences need "
                          "one, e.g. 64)")
