@@ -324,3 +324,57 @@ def emigration_scenario(tmp_path: Path) -> Callable[..., Any]:
                                                           routes, departures, **kw))
 
     return make
+
+
+# ---- editing scenario files and reading their errors ------------------------------------------------------
+
+
+def _replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"test setup: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _scenario_error(root: Path) -> Any:
+    with pytest.raises(cx.InputError) as info:
+        cx.load_scenario(root)
+    return info.value
+
+
+@pytest.fixture
+def replace_once() -> Callable[[Path, str, str], None]:
+    """``replace_once(path, old, new)``: replace the first ``old`` in a file (asserting it is there)."""
+    return _replace_once
+
+
+@pytest.fixture
+def scenario_error() -> Callable[[Path], Any]:
+    """``scenario_error(root)``: the InputError that loading the scenario at ``root`` must raise."""
+    return _scenario_error
+
+
+@pytest.fixture
+def native_run_with_text(tmp_path: Path) -> Callable[[str, str], Path]:
+    """``native_run_with_text(note, source)``: the demo converted to the native format, every location given
+    ``note`` and every event ``source``, run for 30 days; returns the run directory."""
+    import csv
+
+    from crossings.api import convert
+    from crossings.io.write import write_run
+    from crossings.scenarios.demo import write_demo
+
+    def make(note: str, source: str) -> Path:
+        native = convert(write_demo(tmp_path / "flee"), tmp_path / "native")
+        for name, col, value in (("locations.csv", "note", note), ("events.csv", "source", source)):
+            path = native / name
+            with open(path, newline="", encoding="utf-8") as fh:
+                rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+            rows[0].append(col)
+            for r in rows[1:]:
+                r.append(value)
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerows(rows)
+        write_run(cx.run(cx.load_scenario(native), seed=0, days=30), tmp_path / "run")
+        return tmp_path / "run"
+
+    return make

@@ -159,29 +159,12 @@ def test_flee_conflict_report(browser, tmp_path: Path) -> None:
         page.close()
 
 
-def test_native_note_and_source_show_as_text(browser, tmp_path: Path) -> None:
+def test_native_note_and_source_show_as_text(browser, native_run_with_text) -> None:
     """Free text of a native scenario (a place's note, an event's source) is shown as typed, markup and all."""
-    import csv
-
-    import crossings as cx
-    from crossings.api import convert
-    from crossings.io.write import write_run
     from crossings.report import write_report
-    from crossings.scenarios.demo import write_demo
 
-    native = convert(write_demo(tmp_path / "flee"), tmp_path / "native")
     note, source = '<img src=x onerror="alert(2)">', "<b>UNHCR</b>"
-    for name, col, value in (("locations.csv", "note", note), ("events.csv", "source", source)):
-        path = native / name
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
-        rows[0].append(col)
-        for r in rows[1:]:
-            r.append(value)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows(rows)
-    write_run(cx.run(cx.load_scenario(native), seed=0, days=30), tmp_path / "run")
-    page = Page(browser, write_report(tmp_path / "run"))
+    page = Page(browser, write_report(native_run_with_text(note, source)))
     try:
         page.page.locator("#map .loc").nth(0).click()
         assert page.page.locator("#focus .note").inner_text() == note

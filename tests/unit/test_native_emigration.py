@@ -76,16 +76,6 @@ def test_agent_columns_are_typed_and_their_bytes_documented():
         assert f"`{name}`" in doc, f"docs/engine.md must describe the emigration column {name!r}"
 
 
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"test setup: {old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _error(root: Path) -> cx.InputError:
-    with pytest.raises(cx.InputError) as info:
-        cx.load_scenario(root)
-    return info.value
 
 
 @pytest.mark.parametrize(("file", "old", "new", "field", "words"), [
@@ -144,40 +134,40 @@ def _error(root: Path) -> cx.InputError:
     ("policies.csv", "2022-09-15,,Georgia", "2022-09-01,,Georgia", "date", "before the start"),
     ("policies.csv", "2022-09-15,,Georgia", "2022-09-15,2022-09-15,Georgia", "until", "not after"),
 ])
-def test_validation_names_file_line_and_field(demo, file, old, new, field, words):
-    _replace(demo / file, old, new)
-    err = _error(demo)
+def test_validation_names_file_line_and_field(demo, file, old, new, field, words, replace_once, scenario_error):
+    replace_once(demo / file, old, new)
+    err = scenario_error(demo)
     assert Path(err.file).name == file, f"expected an error in {file}, got {err}"
     assert err.line is not None and err.line >= 1, f"expected a line number, got {err}"
     assert err.field == field, f"expected field {field!r}, got {err}"
     assert words in err.problem, f"expected {words!r} in {err.problem!r}"
 
 
-def test_missing_departures_and_stray_flee_files_are_errors(demo):
+def test_missing_departures_and_stray_flee_files_are_errors(demo, scenario_error):
     (demo / "departures.csv").unlink()
-    assert "missing" in _error(demo).problem
+    assert "missing" in scenario_error(demo).problem
     write_emigration_demo(demo)
     (demo / "observed.csv").write_text("series,date,value\ntotal,2022-09-15,1\n")
-    assert Path(_error(demo).file).name == "observed.csv"
+    assert Path(scenario_error(demo).file).name == "observed.csv"
 
 
-def test_flee_model_rejects_emigration_features(demo_dir, tmp_path):
+def test_flee_model_rejects_emigration_features(demo_dir, tmp_path, replace_once, scenario_error):
     from crossings.api import convert
 
     native = convert(demo_dir, tmp_path / "flee-native")
-    _replace(native / "routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,air,120")
-    err = _error(native)
+    replace_once(native / "routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,air,120")
+    err = scenario_error(native)
     assert err.field == "mode" and "model: emigration" in err.problem
     native = convert(demo_dir, tmp_path / "flee-native2")
-    _replace(native / "locations.csv", "Hilltown,town", "Hilltown,airport")
-    err = _error(native)
+    replace_once(native / "locations.csv", "Hilltown,town", "Hilltown,airport")
+    err = scenario_error(native)
     assert err.field == "kind" and "model: emigration" in err.problem
     native = convert(demo_dir, tmp_path / "flee-native3")
     (native / "crossings.csv").write_text("crossing,mode,capacity_per_day\n")
-    assert Path(_error(native).file).name == "crossings.csv"
+    assert Path(scenario_error(native).file).name == "crossings.csv"
     (native / "crossings.csv").unlink()
     (native / "policies.csv").write_text("date,until,country,policy\n")
-    assert Path(_error(native).file).name == "policies.csv"
+    assert Path(scenario_error(native).file).name == "policies.csv"
 
 
 def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
@@ -230,8 +220,8 @@ def test_flee_results_keep_their_tables(demo_dir):
         res.to_frame("countries")
 
 
-def test_cli_bad_emigration_input_exits_2_with_one_line(demo, tmp_path):
-    _replace(demo / "crossings.csv", "Syrym,car,40", "Syrym,car,-1")
+def test_cli_bad_emigration_input_exits_2_with_one_line(demo, tmp_path, replace_once):
+    replace_once(demo / "crossings.csv", "Syrym,car,40", "Syrym,car,-1")
     proc = subprocess.run([sys.executable, "-m", "crossings", "run", str(demo), "--out", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr

@@ -53,16 +53,6 @@ def native(demo_dir, tmp_path) -> Path:
     return convert(demo_dir, tmp_path / "native")
 
 
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"test setup: {old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _error(root: Path) -> cx.InputError:
-    with pytest.raises(cx.InputError) as info:
-        cx.load_scenario(root)
-    return info.value
 
 
 @pytest.mark.parametrize(("file", "old", "new", "field", "words"), [
@@ -80,9 +70,10 @@ def _error(root: Path) -> cx.InputError:
     ("scenario.yml", "  camp_weight: 2.0", "  camp_wieght: 2.0", "settings.camp_wieght", "camp_weight"),
     ("scenario.yml", "days: 120", "days: -3", "days", "positive"),
 ])
-def test_native_validation_names_file_line_and_field(native, file, old, new, field, words):
-    _replace(native / file, old, new)
-    err = _error(native)
+def test_native_validation_names_file_line_and_field(native, file, old, new, field, words, replace_once,
+                                                     scenario_error):
+    replace_once(native / file, old, new)
+    err = scenario_error(native)
     assert Path(err.file).name == file, f"expected an error in {file}, got {err}"
     assert err.line is not None and err.line >= 1, f"expected a line number, got {err}"
     assert err.field == field, f"expected field {field!r}, got {err}"

@@ -242,24 +242,10 @@ def test_emigration_run_report(tmp_path: Path) -> None:
         assert any(c["group"] == "tables" and c["id"].startswith(table + "-") for c in data["charts"]), table
 
 
-def test_native_notes_sources_and_names_are_data_not_markup(tmp_path: Path) -> None:
+def test_native_notes_sources_and_names_are_data_not_markup(tmp_path: Path, native_run_with_text) -> None:
     """A native scenario's free-text ``note`` and ``source`` columns reach the page as strings only."""
-    import csv
-
-    from crossings.api import convert
-
-    native = convert(write_demo(tmp_path / "flee"), tmp_path / "native")
     note, source = '<img src=x onerror="alert(2)">', "UNHCR </script><script>alert(3)</script>"
-    for name, col, value in (("locations.csv", "note", note), ("events.csv", "source", source)):
-        path = native / name
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
-        rows[0].append(col)
-        for r in rows[1:]:
-            r.append(value)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows(rows)
-    write_run(cx.run(cx.load_scenario(native), seed=0, days=30), tmp_path / "run")
+    native_run_with_text(note, source)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     summary["scenario"] = INJECTION
     (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
