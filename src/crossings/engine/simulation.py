@@ -23,6 +23,7 @@ from crossings.engine.rules import (
 from crossings.engine.state import AgentTable
 from crossings.engine.world import World
 from crossings.errors import InputError
+from crossings.resources import expected_agents
 from crossings.results import Results
 from crossings.scenario.model import Scenario
 
@@ -141,20 +142,13 @@ class Simulation:
                 r.init(self)
             return
         self.world = World.initial(sc, self.settings)
-        self.agents = AgentTable(capacity=self._expected_agents())
+        self.agents = AgentTable(capacity=expected_agents(sc, self.days) + 1024)
         self.rng = {name: stream(self.seed, name) for name in STREAMS}
         self.onset_today = False
         self.debt = 0
         self.route_cdf = np.zeros(0)
         for r in self.plan:
             r.init(self)
-
-    def _expected_agents(self) -> int:
-        obs = self.scenario.observed
-        if obs is None:
-            return 1024
-        total = obs.total_by_day(self.days)
-        return int(max(total.max(), 0) + obs.camps_by_day(1).sum() + 1024)
 
     def census_check(self, day: int) -> None:
         """Assert that stocks equal the agent census (nobody created or lost)."""
