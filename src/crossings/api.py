@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from crossings.errors import InputError
@@ -11,11 +12,21 @@ from crossings.scenario.model import Scenario
 from crossings.scenario.native import is_native_dir, read_native, write_native
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario directory (native or Flee format) into a frozen :class:`Scenario`."""
-    p = Path(path)
+def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
+                  sets: Sequence[str] | None = None) -> Scenario:
+    """Read and validate a scenario directory (native or Flee format) into a frozen :class:`Scenario`;
+    ``parameters`` override named parameters of a native scenario (scenario.yml ``parameters:``); ``sets``
+    are what-if changes of an emigration scenario, e.g. ``["event: close Upper Lars from 2022-09-22"]``
+    (docs/whatif.md)."""
+    p = resolve_bundled(path)
+    if sets:
+        from crossings.scenario.whatif import apply
+
+        return apply(p, sets, parameters)
     if is_native_dir(p):
-        return read_native(p)
+        return read_native(p, parameters)
+    if parameters:
+        raise InputError(p, None, "parameters", "only native scenarios define named parameters")
     if is_flee_dir(p):
         return read_flee(p)
     if not p.exists():
@@ -24,16 +35,31 @@ def load_scenario(path: str | Path) -> Scenario:
                      "input_csv/locations.csv)")
 
 
+BUNDLED = ("russia2022",)  # scenarios shipped inside the package, run by name
+
+
+def resolve_bundled(path: str | Path) -> Path:
+    """``path`` itself, or for the name of a bundled scenario (e.g. ``russia2022``) that is not a directory here,
+    its directory inside the installed package."""
+    p = Path(path)
+    if str(path) in BUNDLED and not p.exists():
+        return Path(__file__).resolve().parent / "scenarios" / str(path)
+    return p
+
+
 def convert(source: str | Path, target: str | Path) -> Path:
     """Write the scenario at ``source`` (any format) in the native format into ``target``."""
     return write_native(load_scenario(source), target)
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "compiled") -> Results:
+        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None) -> Results:
     """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
-    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin)."""
+    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
+    what-if changes (docs/whatif.md) and need a path, since they edit the scenario's files."""
     from crossings.engine.simulation import Simulation
 
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if sets and isinstance(scenario, Scenario):
+        raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
     return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

@@ -66,6 +66,10 @@ EMIGRATION_SERIES = {
     "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from
     "new_returned_home": ("agents/day", "flow", "location"),  # went home, by origin
     "n_returned": ("agents", "stock", "location"),  # returned agents at each origin
+    # by category of leaver (Scenario.emigration.category): who left, who came back, who is away
+    "cat_left_home": ("agents/day", "flow", "category"),
+    "cat_returned": ("agents/day", "flow", "category"),  # went home that day
+    "cat_away": ("agents", "stock", "category"),  # left and not returned (abroad or on the way)
 }
 
 
@@ -120,7 +124,8 @@ class Results:
         series.update({k: np.zeros((days, n_link), dtype=np.int64) for k in LINK_SERIES})
         if sc.emigration is not None:
             size = {"location": n_loc, "link": n_link, "country": len(sc.emigration.countries),
-                    "gate": 2 * len(sc.emigration.crossings)}
+                    "gate": 2 * len(sc.emigration.crossings),
+                    "category": len(sc.emigration.category.names)}
             series.update({k: np.zeros((days, size[dim]), dtype=np.int64)
                            for k, (_, _, dim) in EMIGRATION_SERIES.items()})
         return cls(sc, days, seed, rules, series, np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64))
@@ -214,6 +219,8 @@ class Results:
             "crossings_version": __version__,
         }
         out.update({k: round(v, 6) for k, v in self.ard().items()})
+        out.update({"what_if": list(self.scenario.what_if)} if self.scenario.what_if else {})
+        out.update({"parameters": dict(self.scenario.parameters)} if self.scenario.parameters else {})
         out.update(self.meta)
         return out
 
@@ -271,6 +278,19 @@ class Results:
         for k in self._names("gate"):
             cols[k] = self.series[k].reshape(-1)
         cols["mean_wait_days"] = self.mean_wait_days().reshape(-1)
+        return cols
+
+    def category_table(self) -> dict[str, np.ndarray | Labels]:
+        """Emigration runs: one row per day and category of leaver (left home, returned, away)."""
+        names = self.scenario.emigration.category.names
+        n = len(names)
+        cols: dict[str, np.ndarray | Labels] = {
+            "day": np.repeat(np.arange(self.days, dtype=np.int32), n),
+            "date": Labels(np.repeat(np.arange(self.days, dtype=np.int32), n), self._date_labels()),
+            "category": Labels(np.tile(np.arange(n, dtype=np.int32), self.days), names),
+        }
+        for k in self._names("category"):
+            cols[k] = self.series[k].reshape(-1)
         return cols
 
     def _date_labels(self) -> tuple[str, ...]:

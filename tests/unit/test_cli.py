@@ -89,10 +89,13 @@ def test_run_writes_outputs_and_is_reproducible(scenario_dir, tmp_path):
     assert len(locs) == 10 * 3, f"expected one row per day and location, got {len(locs)}"
 
 
-def test_default_scenario_is_the_demo(tmp_path):
-    proc = crossings("run", "--out", str(tmp_path / "out"), "--days", "3", "--quiet", cwd=tmp_path)
-    assert proc.returncode == 0, f"expected the demo to run, got {proc.returncode}:\n{proc.stderr}"
-    assert (tmp_path / "out" / "out.csv").is_file(), "expected the demo's out.csv"
+def test_default_scenario_is_russia2022(tmp_path):
+    proc = crossings("run", "--out", str(tmp_path / "out"), "--days", "3", "--quiet", "--no-report", cwd=tmp_path)
+    assert proc.returncode == 0, f"expected the default scenario to run, got {proc.returncode}:\n{proc.stderr}"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["scenario"] == "russia2022", f"expected the default scenario, got {summary['scenario']}"
+    assert (tmp_path / "out" / "countries.parquet").is_file(), "expected the emigration model's country table"
+    assert "fit" in summary, "expected the fit table of the scenario's observations in summary.json"
 
 
 def test_out_path_that_is_a_file_exits_2_with_one_line(scenario_dir, tmp_path):

@@ -1,4 +1,4 @@
-"""``crossings`` command: ``run`` a scenario (default: the bundled demo) and write its results."""
+"""``crossings`` command: ``run`` a scenario (default: the bundled russia2022 scenario) and write its results."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crossings", description="Simulate people fleeing war and conscription.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario once and write out.csv, summary.json and Parquet tables")
-    r.add_argument("scenario", nargs="?", help="scenario directory (Flee format); default: the demo scenario")
+    r.add_argument("scenario", nargs="?", help="scenario directory (native or Flee format) or a bundled "
+                   "scenario's name; default: russia2022")
     r.add_argument("--out", default=None, help="output directory (default: ./out)")
     r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", default=None, metavar="OUT",
                    help="continue the run whose output directory is OUT from its last checkpoint, to the same "
                         "results as an uninterrupted run")
+    r.add_argument("--set", action="append", default=None, dest="sets", metavar="WHAT",
+                   help="a what-if change of an emigration scenario, e.g. 'event: close Upper Lars from 2022-09-22' "
+                        "(repeatable; the syntax is in docs/whatif.md)")
     c = sub.add_parser("convert", help="write a scenario (e.g. a Flee scenario) in crossings' native format")
     c.add_argument("source", help="scenario directory to read")
     c.add_argument("target", help="directory to write the native scenario into (must not exist or be empty)")
@@ -63,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     from crossings.ensemble.cli import add_parsers as add_ensemble_parsers
 
     add_ensemble_parsers(sub)
+    from crossings.fit.cli import add_parser as add_fit_parser
+
+    add_fit_parser(sub)
     return p
 
 
@@ -100,6 +107,12 @@ def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
         setattr(args, opt, p[opt])
     if args.checkpoint_every is None:
         args.checkpoint_every = p.get("checkpoint_every")
+    stored = list(p.get("what_if") or [])
+    if args.sets is not None and list(args.sets) != stored:
+        was = "with --set " + " --set ".join(f"'{t}'" for t in stored) if stored else "without --set"
+        raise InputError("--set", None, "set", f"the run in {out} was started {was}; a resumed run keeps its "
+                         "what-if changes (leave --set out)")
+    args.sets = stored or None
     if not path.is_dir():
         raise InputError(path, None, "scenario", "the checkpoint's scenario directory is gone")
     ck.check_scenario(path, out)
@@ -123,14 +136,15 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--checkpoint-every", None, "checkpoint_every",
                          f"{args.checkpoint_every} is not a positive number of days")
     if resume is None and args.scenario is None:
-        from crossings.scenarios.demo import write_demo
+        from crossings.api import resolve_bundled
 
-        path = write_demo(out / "demo")
+        path = resolve_bundled("russia2022")
         if not args.quiet:
-            print(f"no scenario given: running the demo scenario written to {path}", file=sys.stderr)
+            print("no scenario given: running the default scenario russia2022 (the 2022 emigration from Russia)",
+                  file=sys.stderr)
     elif resume is None:
         path = Path(args.scenario)
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, sets=args.sets)
     if not args.quiet:
         for note in scenario.notices:
             print(f"notice: {note}", file=sys.stderr)
@@ -153,9 +167,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.checkpoint_every is not None:
         digest = resume.params["scenario_digest"] if resume is not None else None
         params = checkpoint.run_params(sim, path, out, args.checkpoint_every, digest)
+        params.update({"what_if": list(args.sets)} if args.sets else {})
         saver = checkpoint.Checkpointer(out, args.checkpoint_every, params)
     results = sim.run(progress=Progress(not args.quiet), checkpoint=saver, resume=resume)
     write_run(results, out)
+    if not args.quiet:
+        from crossings.fit.cli import fit_line
+
+        line = fit_line(out)
+        if line:
+            print(line, file=sys.stderr)
     checkpoint.remove(out)
     if not args.quiet:
         s = results.summary()
@@ -189,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
             from crossings.ensemble.cli import run as ensemble
 
             return ensemble(args)
+        if args.command == "fit":
+            from crossings.fit.cli import run as fit
+
+            return fit(args)
         if args.command == "report":
             from crossings.report.cli import run as report
 

@@ -73,7 +73,8 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
 
 def write_run(results: Any, out: Path) -> None:
     """Write a run's out.csv, locations.parquet, links.parquet (emigration runs: also countries.parquet,
-    crossings.parquet and observations.csv over the whole run) and, last, summary.json into ``out``."""
+    crossings.parquet, categories.parquet, observations.csv over the whole run and, when the scenario has an
+    observed.csv, fit.csv) and, last, summary.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.json"
     if summary_path.exists():
@@ -84,12 +85,21 @@ def write_run(results: Any, out: Path) -> None:
                                      "rules": results.rules})}
     write_parquet(out / "locations.parquet", results.location_table(), meta)
     write_parquet(out / "links.parquet", results.link_table(), meta)
+    extras: dict[str, Any] = {}
     if results.scenario.emigration is not None:
         write_parquet(out / "countries.parquet", results.country_table(), meta)
         write_parquet(out / "crossings.parquet", results.crossing_table(), meta)
+        write_parquet(out / "categories.parquet", results.category_table(), meta)
         from crossings.engine.emigration.observe import OBSERVATION_COLUMNS
 
         lines = [",".join(OBSERVATION_COLUMNS)]
         lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in results.observations()]
         write_text(out / "observations.csv", "\n".join(lines) + "\n")
-    write_json(summary_path, results.summary())
+        from crossings.fit.table import run_extras
+
+        extras, fit_csv = run_extras(results)  # people_per_agent, home_countries, the fit table (docs/fit.md)
+        if fit_csv is not None:
+            write_text(out / "fit.csv", fit_csv)
+        elif (out / "fit.csv").exists():
+            (out / "fit.csv").unlink()  # of an earlier run here, against observations this scenario no longer has
+    write_json(summary_path, {**results.summary(), **extras})

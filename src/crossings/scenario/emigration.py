@@ -134,16 +134,27 @@ class EmigrationSpec:
     transit: np.ndarray  # float64 (L,) daily probability that an agent settled at a transit place moves on
     policies: tuple[EntryPolicy, ...]  # policies.csv (empty: no entry rules)
     home_countries: np.ndarray  # int32 country codes holding origins (entry there is never refused)
+    preference: np.ndarray | None = None  # float64 (categories, L) weight multiplying attractiveness; None = 1
+    round_trip: np.ndarray | None = None  # bool (categories,) those back home rejoin the people at risk (travellers)
 
     def __post_init__(self) -> None:
         for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings",
                   "link_cost", "cost_of_living", "transit", "home_countries"):
             object.__setattr__(self, f, _frozen(getattr(self, f)))
+        if self.preference is not None:
+            object.__setattr__(self, "preference", _frozen(self.preference))
+
+    def attractiveness_of(self, category: int) -> np.ndarray:
+        """Weights of destinations for leavers of one category (attractiveness × that category's preference)."""
+        if self.preference is None:
+            return self.attractiveness
+        return self.attractiveness * self.preference[category]
 
 
 # ---- scenario.yml: attribute distributions ---------------------------------------------------------------
 
-AGENT_KEYS = ("category", "sex", "age_band", "travel_mode", "savings_usd", "remote_income_usd_per_month")
+AGENT_KEYS = ("category", "sex", "age_band", "travel_mode", "savings_usd", "remote_income_usd_per_month",
+              "round_trip")
 _DEFAULT_SHARES = {"category": {"all": 1.0}, "sex": {"female": 0.5, "male": 0.5}, "age_band": {"all": 1.0},
                    "travel_mode": {"car": 1.0}}
 
@@ -206,6 +217,11 @@ def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
     out["remote_income"] = _amount(path, lines.get("agents.remote_income_usd_per_month"),
                                    "remote_income_usd_per_month",
                                    raw.get("remote_income_usd_per_month", {"share": 0.0}), True)
+    rt = raw.get("round_trip", [])
+    if not isinstance(rt, list) or any(c not in out["category"].names for c in rt):
+        raise InputError(path, lines.get("agents.round_trip"), "agents.round_trip",
+                         f"must be a list of categories (of {', '.join(out['category'].names)})")
+    out["round_trip"] = np.array([c in rt for c in out["category"].names], dtype=bool)
     return out
 
 
@@ -408,6 +424,41 @@ def check_locations(lpath: Path, locs: Locations, lines: list[int], attractivene
         if attractiveness[i] and locs.kind[i] != DESTINATION:
             raise InputError(lpath, lines[i], "attractiveness", "only destinations have an attractiveness")
 
+
+
+def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int], locs: Locations,
+                     category: Distribution) -> np.ndarray:
+    """preferences.csv ``category,destination,weight``: a category's weight for a destination (or for every
+    destination of a country), multiplying its attractiveness; pairs not given weigh 1."""
+    pref = np.ones((len(category.names), len(locs)))
+    seen: dict[tuple[int, int], int] = {}
+    countries = set(locs.country)
+    for ln, r in rows:
+        cat = r["category"]
+        if cat != ANY and cat not in category.names:
+            raise InputError(path, ln, "category", f"unknown category {cat!r} (expected {', '.join(category.names)} "
+                             "or *)")
+        cats = range(len(category.names)) if cat == ANY else [category.index(cat)]
+        target = r["destination"]
+        if target in index:
+            places = [index[target]]
+            if locs.kind[places[0]] != DESTINATION:
+                raise InputError(path, ln, "destination", f"{target!r} is not a destination")
+        elif target in countries:
+            places = [i for i in range(len(locs)) if locs.country[i] == target and locs.kind[i] == DESTINATION]
+        else:
+            raise InputError(path, ln, "destination", f"{target!r} is neither a destination nor a country")
+        weight = parse_float(path, ln, "weight", r["weight"])
+        if not 0 <= weight < math.inf:
+            raise InputError(path, ln, "weight", f"{weight} is not a non-negative weight")
+        for c in cats:
+            for i in places:
+                if (c, i) in seen:
+                    raise InputError(path, ln, "destination", f"{category.names[c]!r}, {locs.name[i]!r} already "
+                                     f"weighed on line {seen[c, i]}")
+                seen[c, i] = ln
+                pref[c, i] = weight
+    return pref
 
 
 def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], locs: Locations

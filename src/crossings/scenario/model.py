@@ -156,6 +156,8 @@ class Scenario:
     notices: tuple[str, ...] = field(default=(), compare=False)
     model: str = "flee"  # "flee" (Flee's rules) or "emigration" (crossings.engine.emigration)
     emigration: EmigrationSpec | None = field(default=None, compare=False)  # set when model == "emigration"
+    parameters: tuple[tuple[str, float], ...] = ()  # named scenario parameters ($name in files) and their values
+    what_if: tuple[str, ...] = ()  # the --set texts applied to the files (crossings.scenario.whatif)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conflict_locations", _frozen(self.conflict_locations))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -168,12 +169,20 @@ def _table(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
         if col not in required and col not in optional and col not in ("note", "source"):
             raise InputError(path, line, col or f"column {i + 1}",
                              f"unknown column (known: {', '.join(required + optional)}, note, source)")
+    from crossings.scenario.parameters import current, resolve
+
+    params = current()
     out = []
     for ln, cells in rows[1:]:
         if len(cells) > len(head):
             raise InputError(path, ln, "row", f"{len(cells)} cells but the header has {len(head)} columns")
         cells = cells + [""] * (len(head) - len(cells))
-        out.append((ln, dict(zip(head, cells, strict=True))))
+        row = dict(zip(head, cells, strict=True))
+        if params is not None:
+            for k, v in row.items():
+                if "$" in v and k not in ("note", "source"):
+                    row[k] = resolve(path, ln, k, v, params)
+        out.append((ln, row))
     return out
 
 
@@ -195,7 +204,7 @@ def _read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     _reject_foreign_tags(path, node)
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
     for k, v in node.value:
-        if str(k.value) in ("settings", "agents", "emigration") and isinstance(v, yaml.MappingNode):
+        if str(k.value) in ("settings", "agents", "emigration", "parameters") and isinstance(v, yaml.MappingNode):
             lines.update({f"{k.value}.{kk.value}": kk.start_mark.line + 1 for kk, _ in v.value})
     try:
         return yaml.SafeLoader("").construct_document(node), lines
@@ -244,16 +253,31 @@ def _settings(path: Path, raw: Any, lines: dict[str, int]) -> FleeSettings:
     return dataclasses.replace(default, **changes)
 
 
-def read_native(path: str | Path) -> Scenario:
-    """Read a native scenario directory into a validated :class:`Scenario`."""
+def read_native(path: str | Path, parameters: Mapping[str, float] | None = None) -> Scenario:
+    """Read a native scenario directory into a validated :class:`Scenario`; ``parameters`` override the values
+    of scenario.yml's named parameters (``$name`` in the files)."""
+    from crossings.scenario.parameters import active, read_parameters, resolve_tree
+
     root = Path(path)
     ypath = root / "scenario.yml"
     meta, lines = _read_meta(ypath)
     known = {"format", "name", "start_date", "days", "rules", "home_country", "people_per_agent", "converted_from",
-             "settings", "description", "model", "agents", "emigration"}
+             "settings", "description", "model", "agents", "emigration", "parameters"}
     for key in meta:
         if key not in known:
             raise InputError(ypath, lines.get(str(key)), str(key), f"unknown key (known: {', '.join(sorted(known))})")
+    params = read_parameters(ypath, meta.get("parameters"), lines, parameters)
+    for key in ("agents", "emigration"):
+        if key in meta and params:
+            meta[key] = resolve_tree(ypath, meta[key], params, key, lines)
+    with active(params):
+        sc = _read_native(root, ypath, meta, lines)
+    if params:
+        sc = dataclasses.replace(sc, parameters=tuple((k, p.value) for k, p in params.items()))
+    return sc
+
+
+def _read_native(root: Path, ypath: Path, meta: dict[str, Any], lines: dict[str, int]) -> Scenario:
     if meta.get("format") != FORMAT:
         raise InputError(ypath, lines.get("format"), "format", f"expected {FORMAT!r}, got {meta.get('format')!r}")
     for key in ("start_date", "days"):
@@ -350,7 +374,7 @@ def read_native(path: str | Path) -> Scenario:
         return _read_emigration(root, meta, lines, name=str(meta.get("name") or root.resolve().name), start=start,
                                 days=days, locs=locs, index=index, attract=np.array(attract), loc_lines=loc_lines,
                                 loc_rows=rows)
-    for extra in ("crossings.csv", "departures.csv", "policies.csv"):
+    for extra in ("crossings.csv", "departures.csv", "policies.csv", "preferences.csv"):
         if (root / extra).is_file():
             raise InputError(root / extra, None, "file", "read only by scenarios with model: emigration")
     src, dst, dist, speed, walk, rlines = [], [], [], [], [], []
@@ -497,9 +521,13 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
     if epath.is_file():
         rows = _table(epath, ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
         events = em.read_events(epath, rows, start, index, locs, links, mode, agents)
-    if (root / "observed.csv").is_file():
-        raise InputError(root / "observed.csv", None, "file", "not read by model emigration (observed entries and "
-                         "stocks come with the calibration slice)")
+    if (root / "observed.csv").is_file():  # observations to score runs against (docs/fit.md); checked here
+        from crossings.fit.observed import check_scenario_observed
+
+        check_scenario_observed(root / "observed.csv", locs, agents["category"].names)
+    prefpath = root / "preferences.csv"
+    preference = em.read_preferences(prefpath, _table(prefpath, ("category", "destination", "weight")), index, locs,
+                                     agents["category"]) if prefpath.is_file() else None
     countries = tuple(sorted(set(locs.country)))
     home = {locs.country[i] for i in np.flatnonzero(locs.kind == em.ORIGIN)}
     ppath = root / "policies.csv"
@@ -514,7 +542,8 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
         hazard=hazard, events=events, countries=countries,
         crossings=np.flatnonzero(locs.kind == em.CROSSING).astype(np.int32), link_cost=link_cost,
         cost_of_living=cost_of_living, transit=transit, policies=policies,
-        home_countries=np.array(sorted(countries.index(c) for c in home), dtype=np.int32),
+        home_countries=np.array(sorted(countries.index(c) for c in home), dtype=np.int32), preference=preference,
+        round_trip=agents["round_trip"] if agents["round_trip"].any() else None,
     )
     return Scenario(
         name=name, path=root, format="native", start_date=start, length=days, locations=locs, links=links,

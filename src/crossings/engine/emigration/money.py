@@ -29,7 +29,8 @@ class Money(Rule):
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended")
+              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
+              "eflows.travellers_back", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration

@@ -58,6 +58,15 @@ def record(res: Results, sim: Simulation, day: int) -> None:
                         ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home)):
         s[name][day] = value
     s["n_returned"][day] = (s["n_returned"][day - 1] if day > 0 else 0) + f.returned_home
+    n_cat = s["cat_away"].shape[1]
+    n = len(a)
+    left = np.bincount(a.category[:n], minlength=n_cat)
+    back = np.bincount(a.category[:n][a.state[:n] == RETURNED], minlength=n_cat)
+    before_left = s["cat_left_home"][:day].sum(axis=0) if day > 0 else 0
+    before_back = s["cat_returned"][:day].sum(axis=0) if day > 0 else 0
+    s["cat_left_home"][day] = left - before_left
+    s["cat_returned"][day] = back - before_back
+    s["cat_away"][day] = left - back
     if sim.check:
         balance(res, sim, day)
 
@@ -89,6 +98,9 @@ def census(sim: Simulation, day: int) -> None:
     if (a.loc[back] != a.home[back]).any():
         raise AssertionError(f"day {day}: returned agents away from home")
     population = int(sim.scenario.locations.population[w.origins].sum())
+    rt = sim.scenario.emigration.round_trip
+    if rt is not None:  # returned travellers are at home again and still have their (returned) row
+        population += int((back & rt[a.category]).sum())
     if int(w.at_home.sum()) + len(a) != population or (w.at_home < 0).any():
         raise AssertionError(f"day {day}: {int(w.at_home.sum())} at home + {len(a)} agents != population "
                              f"at risk {population}")
@@ -105,7 +117,7 @@ def balance(res: Results, sim: Simulation, day: int) -> None:
     home0[sim.world.origins] = sim.scenario.locations.population[sim.world.origins]
     d_home = s["n_at_home"][day] - (s["n_at_home"][day - 1] if day > 0 else home0)
     checks = [
-        ("people at home", d_home, -s["new_spawned"][day]),
+        ("people at home", d_home, -s["new_spawned"][day] + sim.eflows.travellers_back),
         ("agents per location", delta("n_present"),
          s["new_spawned"][day] + s["new_arrivals"][day] - s["new_departures"][day]),
         ("agents per link", delta("n_on_link"), s["new_link_entries"][day] - s["new_link_exits"][day]),

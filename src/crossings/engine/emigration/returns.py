@@ -44,6 +44,13 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     change_country(sim, c_from, w.country[home], idx)
     f.returns += np.bincount(c_from, minlength=len(f.returns))
     f.returned_home += arr
+    rt = sim.scenario.emigration.round_trip
+    if rt is not None:  # travellers back home are again among the people who may leave (a new row if they do)
+        back = idx[rt[a.category[idx]]]
+        if back.size:
+            pos = np.searchsorted(w.origins, a.home[back])  # origins are in location order
+            np.add.at(w.at_home, (pos, a.category[back], a.sex[back], a.age_band[back]), 1)
+            f.travellers_back += np.bincount(a.home[back], minlength=n_loc)
     a.loc[idx] = home
     a.state[idx] = RETURNED
     a.route[idx] = -1
@@ -65,7 +72,8 @@ class Returns(Rule):
     writes = ("agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended")
+              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
+              "eflows.travellers_back", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration

@@ -31,16 +31,18 @@ class RouteChoice(Rule):
 
     name = "route_choice"
     reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings", "agents.broke",
+             "agents.category",
              "agents.allowed_until", "world.air_closures", "world.crossing_closures", "world.mode_bars",
              "world.banned", "world.routes_dirty")
     writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as returns.go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended")
+              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
+              "eflows.travellers_back", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
-        self.cdf: dict[tuple[int, bool, int], np.ndarray] = {}
+        self.cdf: dict[tuple[int, bool, int, int], np.ndarray] = {}
         self.usable: dict[int, np.ndarray] = {}
         spec = sim.scenario.emigration
         self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
@@ -58,18 +60,18 @@ class RouteChoice(Rule):
         self.cdf.clear()
         w.routes_dirty = False
 
-    def group_cdf(self, sim: Simulation, key: tuple[int, bool, int]) -> np.ndarray:
+    def group_cdf(self, sim: Simulation, key: tuple[int, bool, int, int]) -> np.ndarray:
         cdf = self.cdf.get(key)
         if cdf is None:
             w = sim.world
-            m, no_air, avoid = key
+            m, no_air, avoid, cat = key
             ok = self.usable[m]
             if no_air:
                 ok = ok & ~w.routes.first_air
             if avoid >= 0:
                 ok = ok & ~w.routes.touches[avoid]
             spec = sim.scenario.emigration
-            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness, spec.settings.time_power)
+            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power)
         return cdf
 
     def draw(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
@@ -82,9 +84,13 @@ class RouteChoice(Rule):
         avoid = a.avoid[idx].astype(np.int64)
         n_c = len(w.abroad) + 1
         code = (mode * 2 + no_air) * n_c + avoid + 1
+        by_cat = sim.scenario.emigration.preference is not None
+        if by_cat:  # categories weigh destinations differently (preferences.csv)
+            code = code + a.category[idx].astype(np.int64) * (2 * len(TRAVEL_MODES) * n_c)
         for g in np.unique(code):
             sel = code == g
-            key = (int(g // n_c // 2), bool(g // n_c % 2), int(g % n_c) - 1)
+            cat, rest = divmod(int(g), 2 * len(TRAVEL_MODES) * n_c)
+            key = (rest // n_c // 2, bool(rest // n_c % 2), rest % n_c - 1, cat)
             pid[sel] = sample_paths(self.group_cdf(sim, key), w.routes.paths.by_origin, a.loc[idx[sel]], u[sel])
         return pid
 

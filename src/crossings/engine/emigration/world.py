@@ -181,12 +181,13 @@ class EmigrationFlows:
     onward: np.ndarray  # (countries,) agents starting an onward move from a transit place
     returns: np.ndarray  # (countries,) agents going home, by the country they returned from
     returned_home: np.ndarray  # (L,) agents going home, by their origin
+    travellers_back: np.ndarray  # (L,) of those, round-trip travellers (again among the people at home)
 
     @classmethod
     def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int) -> EmigrationFlows:
         sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
                  "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate, "turned_back": n_gate,
-                 "returned_home": n_loc}
+                 "returned_home": n_loc, "travellers_back": n_loc}
         sizes.update({k: n_country for k in ("refused", "overstays", "visa_runs", "applications", "granted",
                                              "permits_refused", "permits_ended", "registrations", "broke",
                                              "onward", "returns")})

@@ -1,0 +1,104 @@
+"""Named scenario parameters ($name in the files), per-category destination preferences (preferences.csv),
+round-trip travellers (agents.round_trip) and the per-category table (categories.parquet)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import crossings as cx
+from crossings.api import load_scenario
+from crossings.errors import InputError
+from crossings.scenarios.emigration_demo import write_emigration_demo
+
+
+def _demo(tmp_path, yml_extra: str = "", **replace: tuple[str, str]):
+    root = write_emigration_demo(tmp_path / "demo")
+    if yml_extra:
+        p = root / "scenario.yml"
+        p.write_text(p.read_text() + yml_extra)
+    for name, (old, new) in replace.items():
+        p = root / name
+        text = p.read_text()
+        assert old in text, f"{old!r} not in {name}"
+        p.write_text(text.replace(old, new))
+    return root
+
+
+def test_a_parameter_replaces_its_references_and_an_override_changes_them(tmp_path):
+    root = _demo(tmp_path, "parameters:\n  h_moscow: {value: 0.004, low: 0.001, high: 0.01, source: test}\n",
+                 **{"departures.csv": ("Moscow,dissident,0.002", "Moscow,dissident,0.5*$h_moscow")})
+    sc = load_scenario(root)
+    moscow = sc.locations.name.index("Moscow")
+    d = sc.emigration.category.index("dissident")
+    assert sc.emigration.hazard[moscow, d] == pytest.approx(0.002), "0.5*$h_moscow should give 0.002"
+    assert dict(sc.parameters) == {"h_moscow": 0.004}
+    sc2 = load_scenario(root, {"h_moscow": 0.008})
+    assert sc2.emigration.hazard[moscow, d] == pytest.approx(0.004), "the override should double the hazard"
+
+
+def test_parameters_reach_the_emigration_settings(tmp_path):
+    root = _demo(tmp_path, "parameters:\n  back: 0.002\n",
+                 **{"scenario.yml": ("return_hazard: 0.0005", "return_hazard: $back")})
+    assert load_scenario(root).emigration.settings.return_hazard == pytest.approx(0.002)
+
+
+@pytest.mark.parametrize("cell, words", [("$nope", ["unknown parameter $nope"]),
+                                         ("2*$h*3*", ["expected $name"])])
+def test_a_bad_reference_names_file_line_and_field(tmp_path, cell, words):
+    root = _demo(tmp_path, "parameters:\n  h: 0.001\n",
+                 **{"departures.csv": ("Moscow,dissident,0.002", f"Moscow,dissident,{cell}")})
+    with pytest.raises(InputError) as e:
+        load_scenario(root)
+    msg = str(e.value)
+    assert "departures.csv:" in msg and "daily_hazard" in msg and all(w in msg for w in words), msg
+
+
+def test_an_unknown_override_and_an_out_of_range_value_are_errors(tmp_path):
+    root = _demo(tmp_path, "parameters:\n  h: {value: 0.5, low: 0.6, high: 0.9}\n")
+    with pytest.raises(InputError, match="outside"):
+        load_scenario(root)
+    root2 = _demo(tmp_path / "b", "parameters:\n  h: 0.5\n")
+    with pytest.raises(InputError, match="defines no parameter 'hh'"):
+        load_scenario(root2, {"hh": 1.0})
+
+
+def test_a_zero_preference_keeps_a_category_out_of_a_destination(tmp_path):
+    root = _demo(tmp_path)
+    (root / "preferences.csv").write_text("category,destination,weight\ndissident,Tbilisi,0\n*,Serbia,0\n")
+    sc = load_scenario(root)
+    res = cx.run(sc, seed=3)
+    names = sc.emigration.countries
+    entries = res.series["new_entries"].sum(axis=0)
+    assert entries[names.index("Serbia")] == 0, "weight 0 for every category: nobody should choose Serbia"
+    # dissidents never end a route in Tbilisi; others still do
+    base = cx.run(load_scenario(_demo(tmp_path / "base")), seed=3)
+    assert base.series["new_entries"].sum(axis=0)[names.index("Serbia")] > 0, "control run should reach Serbia"
+
+
+def test_round_trip_travellers_come_back_into_the_pool_and_the_census_holds(tmp_path):
+    root = _demo(tmp_path, **{"scenario.yml": (
+        "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}",
+        "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}\n  round_trip: [staying_out]")})
+    sc = load_scenario(root)
+    assert sc.emigration.round_trip.tolist() == [False, False, True]
+    res = cx.run(sc, seed=5, check=True)  # --check asserts the census (at home + agents) every day
+    cat = sc.emigration.category.names
+    back = res.series["cat_returned"].sum(axis=0)
+    assert back[cat.index("staying_out")] > 0, "some travellers should have come home"
+    population = int(sc.locations.population[list(res.scenario.emigration.hazard.any(axis=1))].sum())
+    left = int(res.series["cat_left_home"].sum())
+    travellers_back = int(back[cat.index("staying_out")])
+    assert res.series["n_at_home"][-1].sum() == population - left + travellers_back, (
+        "people at home = population − all who left + travellers who came back")
+
+
+def test_the_category_table_adds_up(tmp_path):
+    sc = load_scenario(write_emigration_demo(tmp_path / "d"))
+    res = cx.run(sc, seed=1)
+    s = res.series
+    away = np.cumsum(s["cat_left_home"] - s["cat_returned"], axis=0)
+    assert np.array_equal(away, s["cat_away"]), "away = cumulative left − cumulative returned, per category"
+    assert s["cat_left_home"].sum() == s["new_left_home"].sum(), "left home by category = left home by country"
+    table = res.category_table()
+    assert len(table["day"]) == res.days * len(sc.emigration.category.names)
