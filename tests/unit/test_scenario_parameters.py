@@ -102,3 +102,26 @@ def test_the_category_table_adds_up(tmp_path):
     assert s["cat_left_home"].sum() == s["new_left_home"].sum(), "left home by category = left home by country"
     table = res.category_table()
     assert len(table["day"]) == res.days * len(sc.emigration.category.names)
+
+
+def test_parquet_with_repeated_labels_is_byte_identical_and_reads_back(tmp_path):
+    """A dictionary column whose labels repeat (e.g. the country of each crossing) once gave Parquet pages
+    with stray bytes, so two writes of one table differed."""
+    import pyarrow.parquet as pq
+
+    from crossings.io.write import write_parquet
+    from crossings.results import Labels
+
+    codes = np.array([0, 1, 2, 3, 1, 0] * 50, dtype=np.int32)
+    labels = ("Russia", "Russia", "Georgia", "Russia")
+    cols = {"n": np.arange(len(codes), dtype=np.int64), "country": Labels(codes, labels)}
+    blobs = []
+    for i in range(6):
+        np.empty(1 << 16, dtype=np.uint8).fill(i + 7)  # dirty the allocator between writes
+        write_parquet(tmp_path / f"t{i}.parquet", cols)
+        blobs.append((tmp_path / f"t{i}.parquet").read_bytes())
+    assert len(set(blobs)) == 1, "the same table written twice must give the same bytes"
+    back = pq.read_table(tmp_path / "t0.parquet").column("country").to_pylist()
+    assert back == [labels[c] for c in codes], "labels must read back in order"
+    stored = pq.read_table(tmp_path / "t0.parquet", read_dictionary=["country"]).column("country").chunk(0)
+    assert sorted(stored.dictionary.to_pylist()) == ["Georgia", "Russia"], "the stored dictionary repeats a value"

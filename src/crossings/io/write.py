@@ -49,12 +49,18 @@ def _arrow(col: Any) -> Any:
     import pyarrow as pa
 
     if hasattr(col, "labels"):
-        data = [label.encode() for label in col.labels]
+        codes = np.asarray(col.codes, dtype=np.int32)
+        labels = list(col.labels)
+        if len(set(labels)) < len(labels):  # repeated dictionary values make Parquet pages carry stray bytes
+            unique = sorted(set(labels), key=labels.index)
+            remap = np.array([unique.index(label) for label in labels], dtype=np.int32)
+            codes, labels = remap[codes], unique
+        data = [label.encode() for label in labels]
         offsets = np.zeros(len(data) + 1, dtype=np.int32)
         offsets[1:] = np.cumsum([len(b) for b in data])
         dictionary = pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(offsets),
                                                                      pa.py_buffer(b"".join(data))])
-        return pa.DictionaryArray.from_arrays(_arrow(np.asarray(col.codes, dtype=np.int32)), dictionary)
+        return pa.DictionaryArray.from_arrays(_arrow(codes), dictionary)
     arr = np.ascontiguousarray(col)
     types = {np.dtype(np.int32): pa.int32(), np.dtype(np.int64): pa.int64(), np.dtype(np.float64): pa.float64()}
     return pa.Array.from_buffers(types[arr.dtype], len(arr), [None, pa.py_buffer(arr)])
