@@ -56,10 +56,14 @@ def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None
         check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None) -> Results:
     """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
     ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
-    what-if changes (docs/whatif.md) and need a path, since they edit the scenario's files."""
+    what-if changes (docs/whatif.md) and need a path, since they edit the scenario's files. Raises
+    :class:`InputError` if the run would not fit in the memory available."""
     from crossings.engine.simulation import Simulation
 
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
+    from crossings.resources import check_fits
+
+    check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
     return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

@@ -5,7 +5,7 @@ that exists in it (or None) and a field, in one line. Harmless variants (BOM, CR
 commas) must load. A handful of cases run through the command line: exit code 2, one stderr line, no traceback.
 
 ``CROSSINGS_FUZZ_EXAMPLES=20000`` raises the number of cases per target (the benchmark run); CI runs the
-defaults below (2,100 cases in all)."""
+defaults below (2,180 cases in all)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fuzz_mutations import Target, apply, mutation  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-# Cases per target in CI (sum 2,100); the slower a target loads, the fewer.
+# Cases per target in CI (sum 2,180); the slower a target loads, the fewer.
 EXAMPLES = {"mali2012": 300, "burundi2015": 200, "car2013": 80, "ssudan2014": 120, "demo": 600, "native": 450,
-            "emigration": 350}
+            "emigration": 350, "russia2022": 80}
 BUDGET = 2**30  # a mutated number may ask for billions of agents: the memory check refuses them like the CLI
 OUTCOMES: Counter[str] = Counter()
 
@@ -43,7 +43,7 @@ def shared_flee(name: str) -> Path | None:
 
 def examples(name: str) -> int:
     """Cases for ``name``: CROSSINGS_FUZZ_EXAMPLES if set, else the CI count (the demo also takes the cases of
-    shared conflicts that are absent, so CI always runs 2,100)."""
+    shared conflicts that are absent, so CI always runs 2,180)."""
     n = int(os.environ.get("CROSSINGS_FUZZ_EXAMPLES", "0"))
     if n:
         return n
@@ -62,6 +62,12 @@ def make_source(name: str, scratch: Path) -> Path:
         from crossings.scenarios.emigration_demo import write_emigration_demo
 
         return write_emigration_demo(scratch / "emigration-src")
+    if name == "russia2022":  # the default scenario: named parameters, preferences, observations with mappings
+        import shutil
+
+        from crossings.api import resolve_bundled
+
+        return Path(shutil.copytree(resolve_bundled("russia2022"), scratch / "russia2022-src", dirs_exist_ok=True))
     if name == "native":
         from crossings.api import convert
 

@@ -136,3 +136,20 @@ def test_empty_key_in_simsetting_names_a_field(tmp_path):
     with pytest.raises(InputError) as e:
         cx.load_scenario(root)
     assert e.value.line == 1 and e.value.field == "key", str(e.value)
+
+
+def test_huge_seats_or_capacity_are_input_errors(tmp_path):
+    """Found by the fuzz tier on russia2022: 10^40 seats a day overflowed the int64 seat counts."""
+    from crossings.scenarios.emigration_demo import write_emigration_demo
+
+    root = write_emigration_demo(tmp_path / "em")
+    routes = root / "routes.csv"
+    huge = "1" + "0" * 40
+    routes.write_text(routes.read_text().replace("Moscow_SVO,Yerevan,air,,1,40,1400", f"Moscow_SVO,Yerevan,air,,1,{huge},1400"))
+    with pytest.raises(InputError, match="seats_per_day"):
+        cx.load_scenario(root)
+    root2 = write_emigration_demo(tmp_path / "em2")
+    cross = root2 / "crossings.csv"
+    cross.write_text(cross.read_text().replace("Upper_Lars,car,60", "Upper_Lars,car," + "9" * 30))
+    with pytest.raises(InputError, match="capacity_per_day"):
+        cx.load_scenario(root2)

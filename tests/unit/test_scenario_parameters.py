@@ -125,3 +125,22 @@ def test_parquet_with_repeated_labels_is_byte_identical_and_reads_back(tmp_path)
     assert back == [labels[c] for c in codes], "labels must read back in order"
     stored = pq.read_table(tmp_path / "t0.parquet", read_dictionary=["country"]).column("country").chunk(0)
     assert sorted(stored.dictionary.to_pylist()) == ["Georgia", "Russia"], "the stored dictionary repeats a value"
+
+
+def test_an_origin_with_no_route_to_any_destination_is_an_error(tmp_path):
+    root = _demo(tmp_path)
+    locs = root / "locations.csv"
+    locs.write_text(locs.read_text() + "Lonely,origin,Russia,Nowhere,60,100,500,,,\n")
+    with pytest.raises(InputError) as e:
+        load_scenario(root)
+    msg = str(e.value)
+    assert "locations.csv:" in msg and "'Lonely'" in msg and "no route" in msg, msg
+
+
+def test_the_python_api_refuses_a_run_too_big_for_memory(tmp_path, monkeypatch):
+    import crossings.resources as resources
+
+    sc = load_scenario(write_emigration_demo(tmp_path / "d"))
+    monkeypatch.setattr(resources, "available_bytes", lambda: 1024)
+    with pytest.raises(InputError, match="memory"):
+        cx.run(sc, seed=1)

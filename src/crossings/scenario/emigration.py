@@ -33,6 +33,7 @@ CAR, ON_FOOT = 0, 1
 TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
 EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard")
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
+MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
 LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit")  # beyond the Flee model's columns
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
@@ -252,6 +253,9 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict
             n_seats = parse_int(rpath, ln, "seats_per_day", r.get("seats_per_day", ""), allow_empty=-1)
             if n_seats < -1 or (n_seats < 0 and r.get("seats_per_day")):
                 raise InputError(rpath, ln, "seats_per_day", f"{n_seats} is negative")
+            if n_seats > MAX_COUNT:
+                raise InputError(rpath, ln, "seats_per_day", f"{n_seats} is more than {MAX_COUNT:,} (leave it empty "
+                                 "for unlimited seats)")
             for field, x in (("from", a), ("to", b)):
                 if locs.kind[x] == CROSSING:
                     raise InputError(rpath, ln, field, f"{locs.name[x]!r} is a land crossing; flights cannot end there")
@@ -304,6 +308,9 @@ def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: d
         c = parse_int(cpath, ln, "capacity_per_day", r["capacity_per_day"])
         if c < 0:
             raise InputError(cpath, ln, "capacity_per_day", f"{c} is negative")
+        if c > MAX_COUNT:
+            raise InputError(cpath, ln, "capacity_per_day", f"{c} is more than {MAX_COUNT:,} (leave the crossing "
+                             "out for no limit)")
         cap[x, m] = c
     return cap
 
@@ -424,6 +431,23 @@ def check_locations(lpath: Path, locs: Locations, lines: list[int], attractivene
         if attractiveness[i] and locs.kind[i] != DESTINATION:
             raise InputError(lpath, lines[i], "attractiveness", "only destinations have an attractiveness")
 
+
+def check_reachable(lpath: Path, locs: Locations, lines: list[int], links: Links) -> None:
+    """Every origin must reach some destination over routes.csv (ignoring closures): people at an origin with
+    no way out would silently never leave, which is a mistake in the files, not a finding."""
+    adj: list[list[int]] = [[] for _ in range(len(locs))]
+    for a, b in zip(links.src.tolist(), links.dst.tolist(), strict=True):
+        adj[a].append(b)
+    for o in np.flatnonzero(locs.kind == ORIGIN).tolist():
+        seen, todo = {o}, [o]
+        while todo:
+            for nxt in adj[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        if not any(locs.kind[i] == DESTINATION for i in seen):
+            raise InputError(lpath, lines[o], "name", f"origin {locs.name[o]!r} has no route to any destination "
+                             "(routes.csv)")
 
 
 def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int], locs: Locations,

@@ -508,6 +508,7 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
     cost_of_living, transit = em.read_location_extras(lpath, loc_rows, locs)
     links, mode, duration, seats, link_cost = em.read_routes(
         rpath, _table(rpath, ("from", "to", "mode"), em.ROUTE_COLUMNS[3:]), index, locs)
+    em.check_reachable(lpath, locs, loc_lines, links)
     cpath = root / "crossings.csv"
     capacity = em.read_crossings(cpath, _table(cpath, ("crossing", "mode", "capacity_per_day")), index, locs) \
         if cpath.is_file() else np.full((len(locs), len(em.TRAVEL_MODES)), -1, dtype=np.int64)
