@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_pages import INJECTION, Page, make_run
+from report_pages import INJECTION, Page, make_run, make_russia_run, russia_days
 
 CHROMIUM = os.environ.get("CROSSINGS_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -59,5 +59,20 @@ def injection_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_page(browser: Any, demo_run: Path) -> Iterator[Page]:
     p = Page(browser, demo_run / "report.html")
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def russia_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One run of the default scenario russia2022 (500 days unless CROSSINGS_RUSSIA_DAYS says otherwise), shared
+    by the emigration report's tests."""
+    return make_russia_run(tmp_path_factory.mktemp("russia2022"), russia_days())
+
+
+@pytest.fixture(scope="module")
+def russia_page(browser: Any, russia_run: Path) -> Iterator[Page]:
+    """The russia2022 report loaded once per test module (tests that change the day put it back)."""
+    p = Page(browser, russia_run / "report.html")
     yield p
     p.close()

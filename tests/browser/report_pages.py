@@ -62,3 +62,47 @@ def make_run(root: Path, rename: dict[str, str] | None = None, days: int | None 
     return run
 
 
+
+
+def russia_scenario() -> Path:
+    """The bundled default scenario russia2022."""
+    import crossings.scenarios
+
+    return Path(crossings.scenarios.__file__).resolve().parent / "russia2022"
+
+
+def russia_days() -> int | None:
+    """Days of the shared russia2022 run: 500 (covers Serbia's April 2023 rows) unless CROSSINGS_RUSSIA_DAYS says
+    otherwise (0 = the scenario's whole period, e.g. to refresh the screenshots in docs/)."""
+    days = int(os.environ.get("CROSSINGS_RUSSIA_DAYS", "500"))
+    return days if days > 0 else None
+
+
+def make_russia_run(root: Path, days: int | None) -> Path:
+    """russia2022 run with seed 0 for ``days`` days (None: all), its results and report in ``root/run``."""
+    import crossings as cx
+    from crossings.io.write import write_run
+    from crossings.report import write_report
+
+    run = root / "run"
+    write_run(cx.run(cx.load_scenario(russia_scenario()), seed=0, days=days), run)
+    write_report(run)
+    return run
+
+
+def copy_run(run: Path, target: Path, **summary_changes: Any) -> Path:
+    """A copy of the run directory ``run`` in ``target`` with keys of summary.json replaced, and its report."""
+    import json
+    import shutil
+
+    from crossings.report import write_report
+
+    target.mkdir(parents=True, exist_ok=True)
+    for f in run.iterdir():
+        if f.suffix in (".parquet", ".json", ".csv"):
+            shutil.copyfile(f, target / f.name)
+    summary = json.loads((target / "summary.json").read_text())
+    summary.update(summary_changes)
+    (target / "summary.json").write_text(json.dumps(summary))
+    write_report(target)
+    return target

@@ -145,7 +145,8 @@ def test_huge_seats_or_capacity_are_input_errors(tmp_path):
     root = write_emigration_demo(tmp_path / "em")
     routes = root / "routes.csv"
     huge = "1" + "0" * 40
-    routes.write_text(routes.read_text().replace("Moscow_SVO,Yerevan,air,,1,40,1400", f"Moscow_SVO,Yerevan,air,,1,{huge},1400"))
+    routes.write_text(routes.read_text().replace("Moscow_SVO,Yerevan,air,,1,40,1400",
+                                                 f"Moscow_SVO,Yerevan,air,,1,{huge},1400"))
     with pytest.raises(InputError, match="seats_per_day"):
         cx.load_scenario(root)
     root2 = write_emigration_demo(tmp_path / "em2")

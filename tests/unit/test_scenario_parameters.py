@@ -144,3 +144,23 @@ def test_the_python_api_refuses_a_run_too_big_for_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(resources, "available_bytes", lambda: 1024)
     with pytest.raises(InputError, match="memory"):
         cx.run(sc, seed=1)
+
+
+def test_dropping_returned_rows_changes_no_result_and_keeps_the_census(tmp_path, monkeypatch):
+    """Returned agents never act again; dropping their rows (world.retired keeps their counts) must give the
+    same series, day by day, with the census checks on."""
+    import crossings.engine.emigration as em
+
+    root = _demo(tmp_path, **{"scenario.yml": (
+        "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}",
+        "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}\n  round_trip: [staying_out]")})
+    sc = load_scenario(root)
+    original = em.EmigrationModel.retire_returned
+    monkeypatch.setattr(em.EmigrationModel, "retire_returned", lambda self, least=20_000: original(self, least=1))
+    dropped = cx.run(sc, seed=9, check=True)
+    monkeypatch.setattr(em.EmigrationModel, "retire_returned", lambda self, least=20_000: None)
+    kept = cx.run(sc, seed=9, check=True)
+    assert dropped.series["cat_returned"].sum() > 0, "the test needs some returns"
+    for name, arr in kept.series.items():
+        assert np.array_equal(arr, dropped.series[name]), f"{name} differs when returned rows are dropped"
+    assert np.array_equal(kept.n_agents, dropped.n_agents), "agents ever created should count dropped rows"

@@ -155,13 +155,16 @@ class Simulation:
         a, w = self.agents, self.world
         at = a.link < 0
         present = np.bincount(a.loc[at], minlength=len(w.present))
+        retired = getattr(w, "retired", None)  # emigration model: returned agents dropped from the table
+        if retired is not None:
+            present = present + retired
         on_link = np.bincount(a.link[~at], minlength=len(w.on_link))
         if not np.array_equal(present, w.present):
             bad = np.flatnonzero(present != w.present)[:3]
             raise AssertionError(f"day {day}: location stocks {w.present[bad]} != census {present[bad]} at {bad}")
         if not np.array_equal(on_link, w.on_link):
             raise AssertionError(f"day {day}: link stocks differ from the census")
-        if present.sum() + on_link.sum() != len(a):
+        if present.sum() + on_link.sum() != len(a) + (int(retired.sum()) if retired is not None else 0):
             raise AssertionError(f"day {day}: {len(a)} agents but {present.sum() + on_link.sum()} counted")
         if self.extension is not None:
             self.extension.census(day)
@@ -189,7 +192,8 @@ class Simulation:
                 self.timings[r.name] += time.perf_counter() - t
             if self.check:
                 self.census_check(day)
-            res.record(day, self.world, self.flows, len(self.agents), self.debt)
+            rows = len(self.agents) + (self.extension.rows_retired() if self.extension is not None else 0)
+            res.record(day, self.world, self.flows, rows, self.debt)
             if self.extension is not None:
                 self.extension.record(res, day)
             agent_steps += len(self.agents)

@@ -21,7 +21,8 @@ COLUMNS: dict[str, tuple[type, float]] = {
 
 
 class AgentTable:
-    """Structure-of-arrays agent store with a capacity and an active count; rows are never deleted."""
+    """Structure-of-arrays agent store with a capacity and an active count; rows are deleted only by
+    :meth:`keep` (the emigration model drops returned agents, who never act again)."""
 
     def __init__(self, capacity: int = 1024, columns: dict[str, tuple[type, float]] | None = None) -> None:
         self.n = 0
@@ -49,6 +50,15 @@ class AgentTable:
     def bytes_per_agent(self) -> int:
         """Bytes of state held per agent row."""
         return sum(np.dtype(dt).itemsize for dt, _ in self.columns.values())
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the rows where ``mask`` is true, in their order (the others are removed for good)."""
+        idx = np.flatnonzero(mask)
+        for name, (_, init) in self.columns.items():
+            col = self.cols[name]
+            col[: idx.size] = col[idx]
+            col[idx.size: self.n] = init
+        self.n = int(idx.size)
 
     def add(self, n: int) -> slice:
         """Append ``n`` rows with initial values; returns their slice."""

@@ -7,6 +7,10 @@ fit table.
 
 Ensembles: a numeric column ``X`` of a table may come with ``X_lo`` and ``X_hi`` (or ``X_q05`` and ``X_q95``)
 columns; the charts then draw them as a band around ``X``.
+
+Emigration runs (``model: emigration`` with ``countries.parquet``) get more: counts in people (agents ×
+``people_per_agent``) and the part built by :mod:`crossings.report.emigration` (totals of who left, charts per
+destination country, crossing and category of leavers, and the fit to observations) under ``"emigration"``.
 """
 
 from __future__ import annotations
@@ -302,20 +306,33 @@ def collect(run_dir: str | Path) -> dict:
     ``MAX_DATA_BYTES`` as JSON."""
     from crossings.report.page import json_for_html
 
-    payload = _collect(Path(run_dir), None)
+    cache: dict[str, Any] = {}  # what does not depend on the thinning: read once
+    payload = _collect(Path(run_dir), None, cache)
     for _ in range(6):
         size = len(json_for_html(payload).encode("utf-8"))
         if size <= MAX_DATA_BYTES or payload["step"] >= len(payload["dates"]):
             break
-        payload = _collect(Path(run_dir), math.ceil(payload["step"] * size / MAX_DATA_BYTES * 1.05))
+        payload = _collect(Path(run_dir), math.ceil(payload["step"] * size / MAX_DATA_BYTES * 1.05), cache)
     return payload
 
 
-def _collect(run_dir: Path, step: int | None) -> dict:
+def _is_count(column: str) -> bool:
+    """Columns that count agents (stocks ``n_*``, flows ``new_*``, categories ``cat_*``, and their bands)."""
+    return column.startswith(("n_", "new_", "cat_"))
+
+
+def _collect(run_dir: Path, step: int | None, cache: dict[str, Any] | None = None) -> dict:
+    from crossings.report import emigration
+
     run = Path(run_dir)
+    cache = {} if cache is None else cache
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     n_days = int(summary.get("days", 0))
-    sc = _load_scenario(summary)
+    if "scenario" not in cache:
+        cache["scenario"] = _load_scenario(summary)
+        cache["view"] = emigration.load_view(run, summary)
+    sc, view = cache["scenario"], cache["view"]
+    ppa = float(view.people_per_agent) if view is not None else 1.0  # emigration runs: counts in people
     tables = {p.stem: read_table(p) for p in sorted(run.glob("*.parquet"))}
     if n_days <= 0:
         n_days = max((int(t.columns["day"].max()) + 1 for t in tables.values() if "day" in t.columns
@@ -357,6 +374,8 @@ def _collect(run_dir: Path, step: int | None) -> dict:
             if col == "day":
                 continue
             loc_series[col] = pivot(loc_table, "location", col, n_days, names)[1]
+            if ppa != 1.0 and _is_count(col):
+                loc_series[col] = loc_series[col] * ppa
         if "n_present" in loc_series:
             stocks = np.nan_to_num(loc_series["n_present"])
 
@@ -395,9 +414,10 @@ def _collect(run_dir: Path, step: int | None) -> dict:
         if link_table is not None and "link" in link_table.columns:
             if "n_on_link" in link_table.columns:
                 on_roads = np.nan_to_num(pivot(link_table, "link", "n_on_link", n_days, link_keys)[1]).sum(axis=1)
+                on_roads = on_roads * ppa
             flow_measure = next((c for c in ("new_link_entries", "n_on_link") if c in link_table.columns), "")
         if flow_measure:
-            per_link = np.nan_to_num(pivot(link_table, "link", flow_measure, n_days, link_keys)[1])
+            per_link = np.nan_to_num(pivot(link_table, "link", flow_measure, n_days, link_keys)[1]) * ppa
             for i, (r, sign) in enumerate(link_route):
                 (route_ab if sign > 0 else route_ba)[:, r] += per_link[:, i]
 
@@ -470,8 +490,12 @@ def _collect(run_dir: Path, step: int | None) -> dict:
             return lo[:, idx].sum(axis=1), hi[:, idx].sum(axis=1)
         return lo[:, idx], hi[:, idx]
 
+    em = emigration.build(view, summary, sc, kept, step) if view is not None else None
     # totals
-    if n_loc:
+    if em is not None:
+        charts.append(em.pop("totals_chart"))
+        em["origins"] = emigration.origins(loc_kind, loc_series, kept)
+    elif n_loc:
         tot: list[dict] = []
         tot.append(series("displaced (simulated, all places and roads)", "sim", stocks.sum(axis=1) + on_roads))
         if camp_idx:
@@ -508,15 +532,16 @@ def _collect(run_dir: Path, step: int | None) -> dict:
             if col == "day" or any(col.endswith(a) or col.endswith(b) for a, b in BAND_SUFFIXES):
                 continue
             labels, mat = pivot(t, key, col, n_days)
-            mat = np.nan_to_num(mat)
+            scale = ppa if _is_count(col) else 1.0
+            mat = np.nan_to_num(mat) * scale
             top = np.argsort(-np.abs(mat).sum(axis=0))[:8]
             band = _band(t, col)
             ss = []
             for j in sorted(top.tolist()):
                 b = None
                 if band is not None:
-                    b = (np.nan_to_num(pivot(t, key, band[0], n_days, labels)[1][:, j]),
-                         np.nan_to_num(pivot(t, key, band[1], n_days, labels)[1][:, j]))
+                    b = (np.nan_to_num(pivot(t, key, band[0], n_days, labels)[1][:, j]) * scale,
+                         np.nan_to_num(pivot(t, key, band[1], n_days, labels)[1][:, j]) * scale)
                 ss.append(series(labels[j], "line", mat[:, j], b))
             if ss:
                 charts.append({"id": f"{tname}-{col}", "group": "tables", "title": f"{tname}: {col}",
@@ -530,8 +555,12 @@ def _collect(run_dir: Path, step: int | None) -> dict:
 
     meta = {k: summary.get(k) for k in ("scenario", "format", "rules", "seed", "days", "start_date",
                                           "agents_final", "wall_seconds", "crossings_version", "kernel",
-                                          "ard_rescaled", "ard_normal", "members") if k in summary}
+                                          "ard_rescaled", "ard_normal", "members", "model") if k in summary}
     meta = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in meta.items()}
+    shown_stocks = stocks
+    if em is not None:  # an origin's n_present counts the people who came back: it gets no circle on the map
+        shown_stocks = stocks.copy()
+        shown_stocks[:, [i for i, k in enumerate(loc_kind) if k == "origin"]] = 0
     legend_kinds = sorted({k for k in loc_kind}, key=lambda k: kinds.index(k) if k in kinds else 99)
     return {
         "meta": meta,
@@ -542,16 +571,32 @@ def _collect(run_dir: Path, step: int | None) -> dict:
         "kinds": legend_kinds,
         "routes": routes,
         "map": map_data,
-        "stocks": np.nan_to_num(stocks[kept_a]).astype(np.int64).tolist() if n_loc else [[] for _ in kept],
-        "flow_ab": route_ab[kept_a].astype(np.int64).tolist(),
-        "flow_ba": route_ba[kept_a].astype(np.int64).tolist(),
+        "stocks": np.round(np.nan_to_num(shown_stocks[kept_a])).astype(np.int64).tolist() if n_loc
+        else [[] for _ in kept],
+        "flow_ab": np.round(route_ab[kept_a]).astype(np.int64).tolist(),
+        "flow_ba": np.round(route_ba[kept_a]).astype(np.int64).tolist(),
         "flow_measure": flow_measure,
-        "on_road": on_roads[kept_a].astype(np.int64).tolist(),
+        "on_road": np.round(on_roads[kept_a]).astype(np.int64).tolist(),
         "charts": charts,
         "fit": fit_table(out_csv, summary),
         "events": ev,
         "outline_source": geo.outlines()["source"] if map_data else "",
+        "what_if": [str(x) for x in summary.get("what_if") or [] if x is not None]
+        if isinstance(summary.get("what_if"), list) else [],
+        "parameters": _parameters(summary.get("parameters")),
+        "emigration": em,
     }
+
+
+def _parameters(raw: Any) -> list[list]:
+    """summary.json's named parameters as [name, value] pairs sorted by name (values as given, else as text)."""
+    if not isinstance(raw, dict):
+        return []
+    out = []
+    for k, v in sorted(raw.items(), key=lambda kv: str(kv[0])):
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        out.append([str(k), v if ok else str(v)])
+    return out
 
 
 def _num(v: float) -> int | float:

@@ -80,7 +80,8 @@ def _short(v: float, _pos: Any = None) -> str:
 
 
 def totals_figure(run: str | Path | dict, width: float = 7.0, height: float = 3.2) -> Any:
-    """People displaced over time: simulated (all, in camps) and observed totals, with the timeline of events.
+    """People displaced over time: simulated (all, in camps) and observed totals, with the timeline of events (an
+    emigration run: people abroad, on the way, and emigrants and travellers away).
 
     ``run`` is a run directory or the data from :func:`crossings.report.data.collect`."""
     data = _data(run)
@@ -89,7 +90,8 @@ def totals_figure(run: str | Path | dict, width: float = 7.0, height: float = 3.
     chart = next((c for c in data["charts"] if c["group"] == "totals"), None)
     if chart is not None:
         _draw(ax, data, chart)
-    ax.set_title(f"{data['meta'].get('scenario', '')}: people displaced", fontsize=10, loc="left")
+    what = chart["title"].lower() if chart is not None and data.get("emigration") else "people displaced"
+    ax.set_title(f"{data['meta'].get('scenario', '')}: {what}", fontsize=10, loc="left")
     ax.set_ylabel("people", fontsize=8)
     ax.tick_params(labelsize=7)
     return fig

@@ -30,6 +30,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <header>
 <h1>{heading}</h1>
 <p class="meta" id="meta"></p>
+<div class="whatif" id="whatif" hidden></div>
+<details id="params" hidden><summary></summary><div class="params" id="params-list"></div></details>
 </header>
 <main>
 <section class="card" id="map-section">
@@ -46,11 +48,17 @@ no map; the charts below come from the results alone.</p>
 </section>
 <aside class="card" id="side">
 <h2>On <span id="side-date"></span></h2>
-<dl class="totals">
+<dl class="totals" id="totals">
 <dt>displaced (simulated)</dt><dd id="tot-all"></dd>
 <dt>in camps and destinations</dt><dd id="tot-camps"></dd>
 <dt>on the road</dt><dd id="tot-roads"></dd>
 </dl>
+<div id="countries-now" hidden>
+<h3>Countries abroad</h3>
+<table id="countries-table"><thead><tr><th>country</th><th class="num">people</th><th class="num">permit holders</th>
+</tr></thead><tbody></tbody></table>
+<h3 class="next">Places abroad and on the way</h3>
+</div>
 <table id="stocks"><thead><tr><th>place</th><th>country</th><th class="num">people</th></tr></thead>
 <tbody></tbody></table>
 <p class="muted" id="stocks-more"></p>
@@ -58,10 +66,52 @@ no map; the charts below come from the results alone.</p>
 </aside>
 </main>
 <section class="wide card" id="totals-section">
-<h2>People displaced over time</h2>
+<h2 id="totals-title">People displaced over time</h2>
 <div id="totals-chart"></div>
-<p class="muted">Dashed lines are observed counts, solid lines the simulation; marks along the top are the
-scenario's events (listed below). Click a chart to move the day.</p>
+<p class="muted" id="totals-note">Dashed lines are observed counts, solid lines the simulation; marks along the top are
+the scenario's events (listed below). Click a chart to move the day.</p>
+</section>
+<section class="wide card" id="countries-section" hidden>
+<h2>Countries: what border statistics count, and who stays</h2>
+<p class="muted">For each destination country: the entries counted at its borders so far (a visa run leaves and
+comes back, so each re-entry counts again), the people present, the residence permit holders and the permits
+granted so far. Dots and bars are the observations of the fit table, drawn where the simulated line they are
+compared with should pass: a count over a period starts from the simulated total on the day before it, a stock is
+drawn on its date, a range as a bar. Hover a mark for its row.</p>
+<div class="jump" id="country-index"></div>
+<div class="grid" id="country-charts"></div>
+<p class="muted" id="no-entries"></p>
+</section>
+<section class="wide card" id="crossings-section" hidden>
+<h2>Crossings: queues and waits</h2>
+<p class="muted">Each land crossing where a queue formed, over the days around it: the people in the queue at the
+end of the day and those let through that day; and the mean wait of that day's passers. Observations (queue
+length in km or vehicles, waiting hours) are converted to people and days with their row's scale.</p>
+<div class="grid pairs" id="crossing-charts"></div>
+</section>
+<section class="wide card" id="who-section" hidden>
+<h2>Who left</h2>
+<p class="muted">Per group of leavers: people leaving home per week (bars), those away (left and not back) and
+those back home so far. Travellers make ordinary round trips that border statistics count along with
+emigrants; they are shown apart.</p>
+<div class="grid" id="emigrant-charts"></div>
+<h3 class="sub" id="traveller-title" hidden>Travellers (round trips)</h3>
+<div class="grid" id="traveller-charts"></div>
+</section>
+<section class="wide card" id="obsfit-section" hidden>
+<h2>Fit to observations</h2>
+<p id="obsfit-summary"></p>
+<div class="filters" id="obsfit-roles"></div>
+<div class="scroll tall">
+<table id="obsfit"><thead><tr><th class="num" data-sort="line">line</th><th data-sort="period">period</th>
+<th data-sort="country">country</th><th data-sort="place">place</th><th data-sort="measure">measure</th>
+<th class="num" data-sort="observed">observed</th><th class="num" data-sort="simulated">simulated</th>
+<th class="num" data-sort="ratio">ratio</th><th data-sort="inside">inside</th><th data-sort="role">role</th>
+</tr></thead><tbody></tbody></table>
+</div>
+<p class="muted">One row per observation of the scenario's observed.csv (docs/fit.md). A row is inside (✓) when
+the simulated value lies in its range, or within ±25 % of a single value; — marks rows that are not scored
+(the simulated cell says why). Click a column to sort by it.</p>
 </section>
 <section class="wide card" id="camps-section">
 <h2>Camps, destinations and crossings: simulated and observed</h2>
@@ -129,7 +179,8 @@ def render(payload: dict) -> str:
     return _TEMPLATE.format(
         csp=csp.replace('"', "&quot;"),
         title=html.escape(f"{name} · crossings report"),
-        heading=html.escape(f"{name}: where people went"),
+        heading=html.escape(f"{name}: who left, and where they went" if payload.get("emigration")
+                            else f"{name}: where people went"),
         css=_asset("report.css"),
         version=html.escape(str(meta.get("crossings_version", ""))),
         map_source=html.escape(map_source),

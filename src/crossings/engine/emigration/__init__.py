@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from crossings.engine.emigration.border_queues import BorderQueues
 from crossings.engine.emigration.departures import Departures
 from crossings.engine.emigration.flights import Flights
@@ -61,12 +63,35 @@ class EmigrationModel:
         sim.agents = AgentTable(capacity=1024, columns=COLUMNS)
         sim.rng = {name: stream(sim.seed, f"emigration.{name}") for name in STREAMS}
         sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links),
-                                           len(sc.locations))
+                                           len(sc.locations), len(sc.emigration.category.names))
         sim.today = 0
 
     def begin_day(self, day: int) -> None:
         self.sim.eflows.clear()
         self.sim.today = day
+        self.retire_returned()
+
+    def retire_returned(self, least: int = 20_000) -> None:
+        """Drop the rows of returned agents once they are at least ``least`` and a quarter of the table: they
+        never act again, and every rule scans the table daily. Their counts stay in ``world.retired`` (stocks
+        at their origin); the order of the other rows is kept, so results do not depend on when this runs."""
+        from crossings.engine.emigration.state import RETURNED
+
+        sim = self.sim
+        a, w = sim.agents, sim.world
+        back = a.state == RETURNED
+        n_back = int(np.count_nonzero(back))
+        if n_back < least or 4 * n_back < len(a):
+            return
+        w.retired += np.bincount(a.loc[back], minlength=len(w.retired))
+        rt = sim.scenario.emigration.round_trip
+        if rt is not None:
+            w.retired_travellers += int(np.count_nonzero(rt[a.category[back]]))
+        a.keep(~back)
+
+    def rows_retired(self) -> int:
+        """Agents no longer in the table (returned and dropped), for counts of all agents ever created."""
+        return int(self.sim.world.retired.sum())
 
     def census(self, day: int) -> None:
         from crossings.engine.emigration.observe import census

@@ -33,7 +33,8 @@ class Departures(Rule):
     reads = ("world.at_home", "world.hazard_mult")
     writes = ("world.at_home", "world.present", "world.in_country", "flows.spawned", "agents.loc", "agents.home",
               "agents.state", "agents.left_day", "agents.category", "agents.sex", "agents.age_band",
-              "agents.travel_mode", "agents.savings", "agents.remote_income", "eflows.left_home")
+              "agents.travel_mode", "agents.savings", "agents.remote_income", "eflows.left_home",
+              "eflows.cat_left")
 
     def init(self, sim: Simulation) -> None:
         self.base = sim.scenario.emigration.hazard[sim.world.origins]  # (O, C)
@@ -72,3 +73,4 @@ class Departures(Rule):
         by_country = np.bincount(w.country[where], minlength=len(w.in_country))
         w.in_country += by_country
         sim.eflows.left_home += by_country
+        sim.eflows.cat_left += np.bincount(c, minlength=len(sim.eflows.cat_left))

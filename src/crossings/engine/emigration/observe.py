@@ -58,15 +58,9 @@ def record(res: Results, sim: Simulation, day: int) -> None:
                         ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home)):
         s[name][day] = value
     s["n_returned"][day] = (s["n_returned"][day - 1] if day > 0 else 0) + f.returned_home
-    n_cat = s["cat_away"].shape[1]
-    n = len(a)
-    left = np.bincount(a.category[:n], minlength=n_cat)
-    back = np.bincount(a.category[:n][a.state[:n] == RETURNED], minlength=n_cat)
-    before_left = s["cat_left_home"][:day].sum(axis=0) if day > 0 else 0
-    before_back = s["cat_returned"][:day].sum(axis=0) if day > 0 else 0
-    s["cat_left_home"][day] = left - before_left
-    s["cat_returned"][day] = back - before_back
-    s["cat_away"][day] = left - back
+    s["cat_left_home"][day] = f.cat_left
+    s["cat_returned"][day] = f.cat_returned
+    s["cat_away"][day] = (s["cat_away"][day - 1] if day > 0 else 0) + f.cat_left - f.cat_returned
     if sim.check:
         balance(res, sim, day)
 
@@ -76,7 +70,9 @@ def census(sim: Simulation, day: int) -> None:
     a, w = sim.agents, sim.world
     on = a.link >= 0
     where = np.where(on, w.link_country[np.maximum(a.link, 0)], w.country[np.maximum(a.loc, 0)])
-    _same(day, "agents per country", np.bincount(where, minlength=len(w.in_country)), w.in_country)
+    counted = np.bincount(where, minlength=len(w.in_country))
+    counted += np.bincount(w.country, weights=w.retired, minlength=len(counted)).astype(np.int64)  # dropped rows
+    _same(day, "agents per country", counted, w.in_country)
     q = np.flatnonzero(a.state == QUEUED)
     gid = w.gates[a.loc[q], a.travel_mode[q]]
     if (gid < 0).any():
@@ -99,10 +95,11 @@ def census(sim: Simulation, day: int) -> None:
         raise AssertionError(f"day {day}: returned agents away from home")
     population = int(sim.scenario.locations.population[w.origins].sum())
     rt = sim.scenario.emigration.round_trip
-    if rt is not None:  # returned travellers are at home again and still have their (returned) row
-        population += int((back & rt[a.category]).sum())
-    if int(w.at_home.sum()) + len(a) != population or (w.at_home < 0).any():
-        raise AssertionError(f"day {day}: {int(w.at_home.sum())} at home + {len(a)} agents != population "
+    if rt is not None:  # returned travellers are at home again and still have their (returned or dropped) row
+        population += int((back & rt[a.category]).sum()) + w.retired_travellers
+    rows = len(a) + int(w.retired.sum())
+    if int(w.at_home.sum()) + rows != population or (w.at_home < 0).any():
+        raise AssertionError(f"day {day}: {int(w.at_home.sum())} at home + {rows} agents != population "
                              f"at risk {population}")
 
 

@@ -44,6 +44,7 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     change_country(sim, c_from, w.country[home], idx)
     f.returns += np.bincount(c_from, minlength=len(f.returns))
     f.returned_home += arr
+    f.cat_returned += np.bincount(a.category[idx], minlength=len(f.cat_returned))
     rt = sim.scenario.emigration.round_trip
     if rt is not None:  # travellers back home are again among the people who may leave (a new row if they do)
         back = idx[rt[a.category[idx]]]
@@ -73,7 +74,7 @@ class Returns(Rule):
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
               "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "world.at_home")
+              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration

@@ -39,7 +39,7 @@ class RouteChoice(Rule):
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
               "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "world.at_home")
+              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
         self.cdf: dict[tuple[int, bool, int, int], np.ndarray] = {}

@@ -201,7 +201,8 @@ class StayLimits(Rule):
               "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
               "world.in_country", "eflows.overstays", "eflows.visa_runs", "eflows.applications", "eflows.granted",
               "eflows.permits_refused", "eflows.permits_ended", "eflows.entries", "eflows.exits", "eflows.border",
-              "eflows.returns", "eflows.returned_home", "eflows.travellers_back", "world.at_home")
+              "eflows.returns", "eflows.returned_home", "eflows.travellers_back", "eflows.cat_returned",
+              "world.at_home")
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration

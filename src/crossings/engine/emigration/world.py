@@ -65,6 +65,9 @@ class EmigrationWorld:
     queue: np.ndarray  # int64 (gates,) agents queued at each crossing by mode
     seat_wait: np.ndarray  # int64 (K,) agents waiting for a seat on each air link
     permits: np.ndarray  # int64 (countries,) residence permit holders present in each country
+    # rows of returned agents dropped from the agent table (they never act again), counted where they are
+    retired: np.ndarray  # int64 (L,) returned agents no longer in the table, at their origin
+    retired_travellers: int  # of those, round-trip travellers (whose people are back among those at home)
 
     @classmethod
     def initial(cls, sc: Scenario) -> EmigrationWorld:
@@ -106,6 +109,7 @@ class EmigrationWorld:
             hazard_mult=np.ones(at_home.shape), routes_dirty=True, at_home=at_home,
             present=np.zeros(len(locs), dtype=np.int64), on_link=np.zeros(len(links), dtype=np.int64),
             in_country=np.zeros(len(spec.countries), dtype=np.int64),
+            retired=np.zeros(len(locs), dtype=np.int64), retired_travellers=0,
             queue=np.zeros(2 * len(spec.crossings), dtype=np.int64), seat_wait=np.zeros(len(links), dtype=np.int64),
         )
 
@@ -182,12 +186,14 @@ class EmigrationFlows:
     returns: np.ndarray  # (countries,) agents going home, by the country they returned from
     returned_home: np.ndarray  # (L,) agents going home, by their origin
     travellers_back: np.ndarray  # (L,) of those, round-trip travellers (again among the people at home)
+    cat_left: np.ndarray  # (categories,) people who left home, by category
+    cat_returned: np.ndarray  # (categories,) people who went home, by category
 
     @classmethod
-    def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int) -> EmigrationFlows:
+    def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int, n_cat: int = 1) -> EmigrationFlows:
         sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
                  "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate, "turned_back": n_gate,
-                 "returned_home": n_loc, "travellers_back": n_loc}
+                 "returned_home": n_loc, "travellers_back": n_loc, "cat_left": n_cat, "cat_returned": n_cat}
         sizes.update({k: n_country for k in ("refused", "overstays", "visa_runs", "applications", "granted",
                                              "permits_refused", "permits_ended", "registrations", "broke",
                                              "onward", "returns")})

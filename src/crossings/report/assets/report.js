@@ -14,6 +14,13 @@
   var nDays = D.dates.length;
   var cur = nKept - 1, focus = -1, timer = null;
   var cursors = [];
+  var E = D.emigration || null;  // the emigration model's part (crossings.report.emigration), or null
+  var KEY_COLOR = {abroad: '#1f5fbf', on_way: '#e07b00', away_emig: '#c62828', away_rt: '#6b7280',
+    entries: '#e07b00', present: '#1f5fbf', permits: '#0f8a80', granted: '#7b3fa0',
+    queue: '#1f5fbf', passed: '#e07b00', wait: '#c62828',
+    left: '#7b3fa0', left_week: '#b9a3d0', away: '#1f5fbf', back: '#15803d'};
+  var KEY_DASH = {granted: '5 3', left: '5 3'};
+  var chartWraps = {};
 
   function $(id) { return document.getElementById(id); }
   function svg(tag, attrs, parent) {
@@ -82,7 +89,36 @@
     if (typeof m.ard_rescaled === 'number') item('ARD rescaled', m.ard_rescaled.toFixed(3));
     if (typeof m.ard_normal === 'number') item('ARD normal', m.ard_normal.toFixed(3));
     if (typeof m.members === 'number') item('ensemble members', m.members);
+    if (E) {
+      item('model', m.model);
+      item('1 agent =', fmt(E.people_per_agent) + ' people');
+      var fs = E.fit && E.fit.summary;
+      if (fs && typeof fs.scored === 'number') item('fit', fs.inside + ' of ' + fs.scored + ' scored rows inside');
+    }
     item('crossings', m.crossings_version);
+    whatIf();
+    parameters();
+  }
+  function whatIf() {
+    var w = D.what_if || [];
+    if (!w.length) return;
+    var box = $('whatif');
+    box.hidden = false;
+    html('span', {'class': 'label'}, w.length > 1 ? 'What if (' + w.length + ' changes):' : 'What if:', box);
+    w.forEach(function (t) { html('code', {}, t, box); });
+  }
+  function parameters() {
+    var p = D.parameters || [];
+    if (!p.length) return;
+    var det = $('params');
+    det.hidden = false;
+    det.querySelector('summary').textContent = p.length + ' named parameters (the values of this run)';
+    var box = $('params-list');
+    p.forEach(function (kv) {
+      var s = html('span', {}, null, box);
+      html('b', {}, kv[0], s);
+      s.appendChild(document.createTextNode(' = ' + String(kv[1])));
+    });
   }
 
   // ---- map ------------------------------------------------------------------------------------------
@@ -158,7 +194,11 @@
     markers.forEach(function (g, i) {
       var n = row[i] || 0, loc = D.locations[i];
       g.setAttribute('data-n', n);
-      g.firstChild.textContent = loc.name + ' (' + (KIND_LABEL[loc.kind] || loc.kind) + ', ' + loc.country +
+      var o = E && E.origins ? E.origins[i] : null;
+      g.firstChild.textContent = o ? loc.name + ' (origin, ' + loc.country + '): ' +
+        fmt(o.left ? o.left[cur] : null) + ' left from here so far (each trip counted), ' +
+        fmt(o.back ? o.back[cur] : null) + ' back home here, on ' + dateText(D.dates[day]) :
+        loc.name + ' (' + (KIND_LABEL[loc.kind] || loc.kind) + ', ' + loc.country +
         '): ' + fmt(n) + ' people on ' + dateText(D.dates[day]);
       g.childNodes[1].setAttribute('r', radius(n).toFixed(1));
       var war = inConflict(loc, day);
@@ -269,7 +309,7 @@
     it = html('span', {'class': 'item'}, null, box);
     s = svg('svg', {width: 14, height: 14}, it);
     svg('circle', {cx: 7, cy: 7, r: 6, fill: 'rgba(31,95,191,0.22)', stroke: 'rgba(31,95,191,0.75)'}, s);
-    it.appendChild(document.createTextNode('people present (area)'));
+    it.appendChild(document.createTextNode(E ? 'people present (area; none drawn at origins)' : 'people present (area)'));
   }
 
   // ---- side panel -----------------------------------------------------------------------------------
@@ -277,6 +317,7 @@
     var day = kept[cur], row = D.stocks[cur];
     $('day-label').textContent = 'day ' + day + ' · ' + dateText(D.dates[day]);
     $('side-date').textContent = dateText(D.dates[day]);
+    if (E) { updateSideEmigration(row, day); return; }
     var total = 0, camps = 0, roads = 0;
     row.forEach(function (v, i) {
       total += v;
@@ -287,9 +328,14 @@
     $('tot-all').textContent = fmt(total + roads);
     $('tot-camps').textContent = fmt(camps);
     $('tot-roads').textContent = fmt(roads);
+    placeTable(row, day, false);
+  }
+  function placeTable(row, day, skipOrigins) {
     var tb = $('stocks').tBodies[0];
     while (tb.firstChild) tb.removeChild(tb.firstChild);
-    var order = row.map(function (v, i) { return i; }).filter(function (i) { return row[i] > 0; });
+    var order = row.map(function (v, i) { return i; }).filter(function (i) {
+      return row[i] > 0 && !(skipOrigins && D.locations[i].kind === 'origin');
+    });
     order.sort(function (a, b) { return row[b] - row[a] || a - b; });
     order.slice(0, 10).forEach(function (i) {
       var loc = D.locations[i];
@@ -311,7 +357,7 @@
     updateMap();
     updateSide();
     var day = kept[cur];
-    cursors.forEach(function (c) { var x = c.sx(day); c.line.setAttribute('x1', x); c.line.setAttribute('x2', x); });
+    cursors.forEach(function (c) { placeCursor(c, day); });
   }
 
   function setFocus(i) {
@@ -325,6 +371,14 @@
     if (loc.note) html('p', {'class': 'note'}, loc.note, box);
     var chart = null;
     D.charts.forEach(function (c) { if (c.location === i) chart = c; });
+    var o = E && E.origins ? E.origins[i] : null;
+    if (!chart && o) {
+      html('p', {'class': 'note'}, 'An origin: people leave from here. Its circle is not drawn, since the people ' +
+        'present here are those who came back.', box);
+      chart = {id: 'focus-' + i, title: '', unit: 'people', series: [
+        {name: 'left from here so far (each trip counted)', role: 'line', key: 'left', values: o.left || []},
+        {name: 'back home here so far', role: 'line', key: 'back', values: o.back || []}]};
+    }
     if (!chart) {
       chart = {id: 'focus-' + i, title: '', unit: 'people',
         series: [{name: 'people present (simulated)', role: 'sim', values: D.stocks.map(function (r) { return r[i]; })}]};
@@ -359,22 +413,31 @@
   }
 
   function lineChart(container, chart, opt) {
+    // chart: {id, title, series: [{name, role, values, key?, days?, style?, lo?, hi?, points?}], window?, marks?}
+    // A series is drawn at the kept days unless it carries its own ``days``; ``window`` = [first, last] day shown.
     opt = opt || {};
-    var wrap = html('div', {'class': 'chart', 'data-chart': chart.id}, null, container);
+    var wrap = html('div', {'class': 'chart' + (opt.cls ? ' ' + opt.cls : ''), 'data-chart': chart.id}, null, container);
+    chartWraps[chart.id] = wrap;
     // drawn at the size it is shown, so that its text has the page's size
     var W = Math.max(240, Math.round(wrap.clientWidth || opt.width || 560)), H = opt.height || 220;
     var M = {l: 52, r: 12, t: 10, b: 24};
     if (opt.title !== false) html('h3', {}, chart.title, wrap);
     var lg = html('div', {'class': 'legend'}, null, wrap);
     var palette = ['#1f5fbf', '#e07b00', '#0f8a80', '#c62828', '#7b3fa0', '#6b7280', '#b45309', '#15803d'];
+    var d0 = chart.window ? chart.window[0] : 0;
+    var d1 = chart.window ? Math.max(chart.window[1], d0 + 1) : Math.max(nDays - 1, 1);
+    var marks = (chart.marks || []).filter(function (m) { return m.d1 >= d0 && m.d0 <= d1; });
+    function xOf(se) { return se.days || kept; }
     var ymax = 0;
     chart.series.forEach(function (s) {
       (s.hi || s.values).forEach(function (v) { if (v !== null && v > ymax) ymax = v; });
       (s.points || []).forEach(function (p) { if (p[1] > ymax) ymax = p[1]; });
     });
+    marks.forEach(function (m) {
+      [m.v, m.lo, m.hi].forEach(function (v) { if (v !== null && v !== undefined && v > ymax) ymax = v; });
+    });
     if (ymax <= 0) ymax = 1;
     var step = niceStep(ymax, 4), top = Math.ceil(ymax / step) * step;
-    var d0 = 0, d1 = Math.max(nDays - 1, 1);
     var sx = function (d) { return M.l + (W - M.l - M.r) * (d - d0) / (d1 - d0); };
     var sy = function (v) { return H - M.b - (H - M.t - M.b) * v / top; };
     var s = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, role: 'img'}, wrap);
@@ -393,6 +456,7 @@
     });
     if (opt.events !== false) {
       D.events.forEach(function (e) {
+        if (e.day < d0 || e.day > d1) return;
         var g = svg('g', {'class': 'ev-' + e.kind}, s);
         svg('line', {'class': 'event-mark', x1: sx(e.day), x2: sx(e.day), y1: M.t,
           y2: opt.eventLines ? H - M.b : M.t + 10}, g);
@@ -401,36 +465,65 @@
       });
     }
     chart.series.forEach(function (se, k) {
-      var color = se.role === 'line' ? palette[k % palette.length] : null;
+      var X = xOf(se);
+      var color = se.key && KEY_COLOR[se.key] ? KEY_COLOR[se.key] : se.role === 'line' ? palette[k % palette.length] : null;
+      var inside = function (i) { return X[i] >= d0 && X[i] <= d1; };
       if (se.lo && se.hi) {
         var up = [], dn = [];
-        se.hi.forEach(function (v, i) { if (v !== null) up.push(sx(kept[i]).toFixed(1) + ',' + sy(v).toFixed(1)); });
+        se.hi.forEach(function (v, i) { if (v !== null && inside(i)) up.push(sx(X[i]).toFixed(1) + ',' + sy(v).toFixed(1)); });
         for (var i = se.lo.length - 1; i >= 0; i--) {
-          if (se.lo[i] !== null) dn.push(sx(kept[i]).toFixed(1) + ',' + sy(se.lo[i]).toFixed(1));
+          if (se.lo[i] !== null && inside(i)) dn.push(sx(X[i]).toFixed(1) + ',' + sy(se.lo[i]).toFixed(1));
         }
         var band = svg('polygon', {'class': 'band role-' + se.role, points: up.concat(dn).join(' ')}, s);
         band.style.fill = color || getComputedStyle(document.documentElement).getPropertyValue(
           se.role.indexOf('obs') === 0 ? '--obs' : '--sim').trim();
       }
-      var pts = [];
-      se.values.forEach(function (v, i) { if (v !== null) pts.push(sx(kept[i]).toFixed(1) + ',' + sy(v).toFixed(1)); });
-      var line = svg('polyline', {'class': 'series role-' + se.role, points: pts.join(' '), 'data-name': se.name}, s);
-      if (color) line.style.stroke = color;
+      if (se.style === 'bars') {  // a flow per period (e.g. per week): one bar per entry of ``days``
+        var gb = svg('g', {'class': 'bars', 'data-name': se.name}, s);
+        gb.style.fill = color;
+        var wd = se.width || 1;
+        se.values.forEach(function (v, i) {
+          if (v === null || v <= 0 || !inside(i)) return;
+          var xa = sx(X[i]), xb = sx(Math.min(X[i] + wd, d1));
+          svg('rect', {x: xa.toFixed(1), y: sy(v).toFixed(1), width: Math.max(0.8, xb - xa - 0.5).toFixed(1),
+            height: (sy(0) - sy(v)).toFixed(1)}, gb);
+        });
+      } else {
+        var pts = [];
+        se.values.forEach(function (v, i) {
+          if (v !== null && inside(i)) pts.push(sx(X[i]).toFixed(1) + ',' + sy(v).toFixed(1));
+        });
+        var line = svg('polyline', {'class': 'series role-' + se.role, points: pts.join(' '), 'data-name': se.name,
+          'data-key': se.key}, s);
+        if (color) line.style.stroke = color;
+        if (se.key && KEY_DASH[se.key]) line.style.strokeDasharray = KEY_DASH[se.key];
+      }
       if (se.points) {
         se.points.forEach(function (p) {
-          if (p[0] < 0 || p[0] > d1) return;
+          if (p[0] < d0 || p[0] > d1) return;
           var c = svg('circle', {'class': 'obs-point', cx: sx(p[0]).toFixed(1), cy: sy(p[1]).toFixed(1), r: 2.6}, s);
           svg('title', {}, c).textContent = 'observed ' + fmt(p[1]) + (D.dates[p[0]] ? ' on ' + dateText(D.dates[p[0]]) : '');
         });
       }
       var it = html('span', {'class': 'item'}, null, lg);
-      var sw = html('span', {'class': 'swatch role-' + se.role}, null, it);
+      var sw = html('span', {'class': 'swatch role-' + se.role + (se.style === 'bars' ? ' bar' : '') +
+        (se.key && KEY_DASH[se.key] ? ' dashed' : '')}, null, it);
       sw.style.borderTopColor = color || getComputedStyle(document.documentElement).getPropertyValue(
         '--' + (se.role === 'line' ? 'sim' : se.role)).trim();
+      if (se.style === 'bars') sw.style.background = color;
       it.appendChild(document.createTextNode(se.name + (se.lo ? ' (band: ensemble range)' : '')));
     });
+    if (marks.length) {
+      drawMarks(s, marks, sx, sy, d0, d1);
+      var mi = html('span', {'class': 'item'}, null, lg);
+      var ms = svg('svg', {width: 12, height: 12, viewBox: '-6 -6 12 12'}, mi);
+      svg('circle', {'class': 'obs-dot', cx: 0, cy: 0, r: 3.6, fill: '#fff'}, ms);
+      mi.appendChild(document.createTextNode('observed (' + marks.length + ' rows; hover for each)'));
+    }
     var cl = svg('line', {'class': 'cursor', y1: M.t, y2: H - M.b, x1: sx(kept[cur]), x2: sx(kept[cur])}, s);
-    cursors.push({line: cl, sx: sx});
+    var cursor = {line: cl, sx: sx, d0: d0, d1: d1};
+    cursors.push(cursor);
+    placeCursor(cursor, kept[cur]);
     s.addEventListener('click', function (ev) {
       var r = s.getBoundingClientRect(), x = (ev.clientX - r.left) * W / r.width;
       var day = Math.round(d0 + (x - M.l) / (W - M.l - M.r) * (d1 - d0));
@@ -438,22 +531,330 @@
     });
     return wrap;
   }
+  function placeCursor(c, day) {
+    var x = c.sx(day);
+    c.line.setAttribute('x1', x);
+    c.line.setAttribute('x2', x);
+    c.line.style.display = day < c.d0 || day > c.d1 ? 'none' : '';
+  }
+
+  // Observations of the fit table on a chart, each drawn where the simulated line it is compared with should
+  // pass (crossings.report.emigration): "sum" at the period's end from the simulated total before it, "end" on
+  // its date, "level" over the period; a range as a bar (or a band over the period).
+  function drawMarks(s, marks, sx, sy, d0, d1) {
+    var g = svg('g', {'class': 'marks'}, s);
+    marks.forEach(function (m) {
+      var color = KEY_COLOR[m.key] || '#222';
+      var mg = svg('g', {'class': 'obs-mark kind-' + m.kind + ' role-' + m.role, 'data-line': m.line,
+        'data-key': m.key}, g);
+      svg('title', {}, mg).textContent = m.text;
+      var a = Math.max(m.d0, d0), b = Math.min(m.d1, d1), xa = sx(a), xb = sx(b);
+      var range = m.lo !== null && m.lo !== undefined && m.hi !== null && m.hi !== undefined;
+      var v = m.v !== null && m.v !== undefined ? m.v : range ? null : m.lo !== null && m.lo !== undefined ? m.lo : m.hi;
+      if (m.kind === 'level' && b > a) {
+        if (range) {
+          var r = svg('rect', {'class': 'obs-band', x: xa.toFixed(1), width: (xb - xa).toFixed(1), y: sy(m.hi).toFixed(1),
+            height: Math.max(1, sy(m.lo) - sy(m.hi)).toFixed(1)}, mg);
+          r.style.fill = color;
+        }
+        if (v !== null) svg('line', {'class': 'obs-seg', x1: xa.toFixed(1), x2: xb.toFixed(1), y1: sy(v).toFixed(1),
+          y2: sy(v).toFixed(1)}, mg);
+        return;
+      }
+      if (m.kind === 'sum' && m.d0 > d0 && v !== null) {
+        svg('line', {'class': 'obs-rise', x1: sx(m.d0).toFixed(1), y1: sy(m.base || 0).toFixed(1), x2: xb.toFixed(1),
+          y2: sy(v).toFixed(1)}, mg);
+      }
+      if (range) {
+        var bar = svg('rect', {'class': 'obs-bar', x: (xb - 3).toFixed(1), width: 6, y: sy(m.hi).toFixed(1),
+          height: Math.max(1.5, sy(m.lo) - sy(m.hi)).toFixed(1)}, mg);
+        bar.style.fill = color;
+      }
+      if (v !== null) {
+        var c = svg('circle', {'class': 'obs-dot', cx: xb.toFixed(1), cy: sy(v).toFixed(1), r: 3.6}, mg);
+        c.style.fill = color;
+      }
+    });
+  }
 
   function charts() {
     var tot = $('totals-chart'), camps = $('camp-charts'), other = $('table-charts');
-    var nCamps = 0, nOther = 0;
+    var nCamps = 0, nOther = 0, later = {camps: [], tables: []};
     D.charts.forEach(function (c) {
       if (c.group === 'totals') lineChart(tot, c, {width: 1200, height: 260, title: false, eventLines: true});
+      else if (E) later[c.group === 'camps' ? 'camps' : 'tables'].push(c);  // drawn when opened
       else if (c.group === 'camps') { lineChart(camps, c, {width: 420, height: 190}); nCamps++; }
       else { lineChart(other, c, {width: 420, height: 190}); nOther++; }
     });
+    if (E) {
+      $('totals-title').textContent = 'Left home and not back, day by day';
+      $('totals-note').textContent = 'Everyone who has left home and not come back is abroad or on the way. ' +
+        'Marks along the top are the scenario\'s events (listed below). Click a chart to move the day.';
+      $('camps-section').querySelector('h2').textContent = 'Places: people present day by day';
+      $('tables-section').querySelector('h2').textContent = 'Every recorded series';
+      nCamps = lazyCharts(camps, later.camps);
+      nOther = lazyCharts(other, later.tables);
+      emigrationCharts();
+    }
     if (!nCamps) $('camps-section').hidden = true;
     if (!nOther) $('tables-section').hidden = true;
+  }
+  function lazyCharts(grid, list) {  // many small charts behind a "Show" switch, drawn the first time it opens
+    if (!list.length) return 0;
+    var det = html('details', {'class': 'more'}, null);
+    grid.parentNode.insertBefore(det, grid);
+    html('summary', {}, 'Show ' + list.length + ' charts', det);
+    det.appendChild(grid);
+    var done = false;
+    det.addEventListener('toggle', function () {
+      if (!det.open || done) return;
+      done = true;
+      list.forEach(function (c) { lineChart(grid, c, {width: 420, height: 190}); });
+    });
+    return list.length;
+  }
+
+  // ---- the emigration model: countries, crossings, who left, fit to observations -----------------------
+  function emigrationCharts() {
+    if (E.countries.length) {
+      $('countries-section').hidden = false;
+      var box = $('country-charts'), idx = $('country-index');
+      html('span', {'class': 'muted'}, 'Go to:', idx);
+      E.countries.forEach(function (c, k) {
+        var wrap = lineChart(box, c, {height: k === 0 ? 290 : 210, cls: k === 0 ? 'featured' : '', events: false});
+        if (c.note) html('p', {'class': 'chart-note'}, c.note, wrap);
+        if (k === 0 && c.snapshot) snapshotChart(box, c);
+        var b = html('button', {type: 'button'}, c.title, idx);
+        b.addEventListener('click', function () { wrap.scrollIntoView({block: 'start'}); });
+      });
+      if (E.no_entries.length) $('no-entries').textContent = 'Nobody entered ' + E.no_entries.join(', ') + '.';
+    }
+    if (E.crossings.length) {
+      $('crossings-section').hidden = false;
+      E.crossings.forEach(function (c) { lineChart($('crossing-charts'), c, {height: 200, events: false}); });
+    }
+    if (E.categories.length) {
+      $('who-section').hidden = false;
+      var nTrav = 0;
+      E.categories.forEach(function (c) {
+        var trav = c.group === 'travellers';
+        if (trav) nTrav++;
+        lineChart(trav ? $('traveller-charts') : $('emigrant-charts'), c,
+          {height: 210, cls: c.aggregate && !trav ? 'featured' : '', events: false});
+      });
+      if (nTrav) {
+        $('traveller-title').hidden = false;
+        $('traveller-title').textContent = 'Travellers (' + E.round_trip.join(', ') + '): round trips, which ' +
+          'border statistics count along with emigrants';
+      }
+    }
+    obsFit();
+  }
+
+  // The featured country on one day: entries, people present, permits granted and holders as bars, each with
+  // the observation of it nearest that day (a tick, a range as a band), so that the gap between what border
+  // statistics count and who stays shows at a glance.
+  function snapshotChart(container, c) {
+    var sn = c.snapshot;
+    var wrap = html('div', {'class': 'chart snapshot', 'data-chart': c.id + '-snapshot'}, null, container);
+    html('h3', {}, c.title + ' on ' + dateText(D.dates[sn.day]), wrap);
+    var W = Math.max(240, Math.round(wrap.clientWidth || 380)), rowH = 56, H = sn.bars.length * rowH + 4;
+    var L = 4, R = W - 6, max = 1;
+    sn.bars.forEach(function (b) {
+      max = Math.max(max, b.value || 0);
+      if (b.obs) [b.obs.v, b.obs.lo, b.obs.hi].forEach(function (v) { if (v !== null && v > max) max = v; });
+    });
+    var sx = function (v) { return L + (R - L) * v / max; };
+    var s = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, role: 'img'}, wrap);
+    sn.bars.forEach(function (b, k) {
+      var y = k * rowH + 4, g = svg('g', {'class': 'snap-bar', 'data-key': b.key}, s);
+      svg('text', {'class': 'snap-label', x: L, y: y + 12}, g).textContent = b.label;
+      var val = svg('text', {'class': 'snap-value', x: L, y: y + 47}, g);
+      val.textContent = fmt(b.value);
+      var r = svg('rect', {x: L, y: y + 17, width: Math.max(1, sx(b.value || 0) - L).toFixed(1), height: 16}, g);
+      r.style.fill = KEY_COLOR[b.key] || '#1f5fbf';
+      if (!b.obs) return;
+      var o = b.obs, mg = svg('g', {'class': 'obs-mark', 'data-line': o.line, 'data-key': b.key}, g);
+      svg('title', {}, mg).textContent = o.text;
+      if (o.lo !== null && o.hi !== null) {
+        svg('rect', {'class': 'obs-bar', x: sx(o.lo).toFixed(1), width: Math.max(2, sx(o.hi) - sx(o.lo)).toFixed(1),
+          y: y + 15, height: 20}, mg).style.fill = '#fff';
+      }
+      var ov = o.v !== null ? o.v : o.lo !== null && o.hi !== null ? (o.lo + o.hi) / 2 : o.lo !== null ? o.lo : o.hi;
+      svg('line', {'class': 'snap-obs', x1: sx(ov).toFixed(1), x2: sx(ov).toFixed(1), y1: y + 13, y2: y + 37}, mg);
+      val.textContent = fmt(b.value) + ' simulated · observed ' + (o.v !== null ? fmt(o.v) : fmt(o.lo) + '–' + fmt(o.hi)) +
+        (o.d1 !== sn.day ? ' (' + dateText(D.dates[o.d1]) + ')' : '');
+    });
+    html('p', {'class': 'chart-note'}, 'Bars: simulated on that day; black ticks: observations of the fit table ' +
+      '(hover for the row).', wrap);
+  }
+
+  function sideEmigration() {
+    var dl = $('totals');
+    while (dl.firstChild) dl.removeChild(dl.firstChild);
+    [['left home, so far', 'tot-left', 'every departure from home so far (each of a traveller\'s trips counts)'],
+      ['abroad', 'tot-abroad', 'in a country other than home'],
+      ['on the way', 'tot-onway', 'left home, not yet abroad: on a road, in a queue, waiting for a seat'],
+      ['back home, so far', 'tot-back', 'went home so far']].forEach(function (r) {
+      html('dt', {title: r[2]}, r[0], dl);
+      html('dd', {id: r[1]}, '', dl);
+      if ((r[1] === 'tot-left' || r[1] === 'tot-back') && E.totals.left_emig) html('dd', {'class': 'sub', id: r[1] + '-sub'}, '', dl);
+    });
+    $('countries-now').hidden = false;
+  }
+  function seriesOf(chart, key) {
+    for (var i = 0; i < chart.series.length; i++) { if (chart.series[i].key === key) return chart.series[i]; }
+    return null;
+  }
+  function updateSideEmigration(row, day) {
+    var T = E.totals;
+    $('tot-left').textContent = fmt(T.left[cur]);
+    $('tot-abroad').textContent = fmt(T.abroad[cur]);
+    $('tot-onway').textContent = fmt(T.on_way[cur]);
+    $('tot-back').textContent = fmt(T.back[cur]);
+    if (T.left_emig) {
+      $('tot-left-sub').textContent = 'emigrants ' + fmt(T.left_emig[cur]) + ' · travellers\' trips ' + fmt(T.left_rt[cur]);
+      $('tot-back-sub').textContent = 'emigrants ' + fmt(T.back_emig[cur]) + ' · travellers ' + fmt(T.back_rt[cur]);
+    }
+    var tb = $('countries-table').tBodies[0];
+    while (tb.firstChild) tb.removeChild(tb.firstChild);
+    var list = E.countries.map(function (c) {
+      var pr = seriesOf(c, 'present'), pe = seriesOf(c, 'permits');
+      return {c: c, present: pr ? pr.values[cur] || 0 : 0, permits: pe ? pe.values[cur] || 0 : 0};
+    }).filter(function (x) { return x.present > 0; });
+    list.sort(function (a, b) { return b.present - a.present; });
+    list.slice(0, 8).forEach(function (x) {
+      var tr = html('tr', {'data-country': x.c.country}, null, tb);
+      html('td', {'class': 'name'}, x.c.title, tr);
+      html('td', {'class': 'num'}, fmt(x.present), tr);
+      html('td', {'class': 'num'}, fmt(x.permits), tr);
+      tr.addEventListener('click', function () {
+        var w = chartWraps[x.c.id];
+        if (w) w.scrollIntoView({block: 'start'});
+      });
+    });
+    placeTable(row, day, true);
+  }
+
+  var ROLE_ORDER = {all: -1, calibration: 0, validation: 1, input: 2, not_modelled: 3};
+  function roleRank(role) { return ROLE_ORDER[role] !== undefined ? ROLE_ORDER[role] : 9; }
+  function numText(x) {
+    if (x === null || x === undefined) return '–';
+    if (Math.abs(x) >= 100 || x === Math.round(x)) return fmt(x);
+    return String(+x.toPrecision(3));
+  }
+  function observedText(r) {
+    var range = r.low !== null && r.high !== null;
+    if (range) {
+      var band = numText(r.low) + '–' + numText(r.high);
+      return r.observed !== null ? numText(r.observed) + ' (' + band + ')' : band;
+    }
+    if (r.observed !== null) return numText(r.observed);
+    if (r.low !== null) return '≥ ' + numText(r.low);
+    return r.high !== null ? '≤ ' + numText(r.high) : '–';
+  }
+  function obsFit() {
+    var f = E.fit;
+    if (!f || !f.rows || !f.rows.length) return;
+    $('obsfit-section').hidden = false;
+    var sm = f.summary || {}, box = $('obsfit-summary'), by = sm.by_role || {};
+    if (typeof sm.scored === 'number') {
+      var head = html('span', {'class': 'line'}, null, box);
+      html('b', {}, sm.inside + ' of ' + sm.scored, head);
+      head.appendChild(document.createTextNode(' scored rows inside' + (sm.scored ? ' (' +
+        Math.round(100 * sm.inside / sm.scored) + ' %)' : '') + ' of ' + sm.rows + ' rows' +
+        (typeof sm.loss_calibration === 'number' ? '; calibration loss ' + sm.loss_calibration.toFixed(3) : '')));
+    }
+    Object.keys(by).sort(function (a, b) { return roleRank(a) - roleRank(b); }).forEach(function (k) {
+      if (!by[k].scored) return;
+      var l = html('span', {'class': 'line', 'data-role': k}, null, box);
+      html('b', {}, k, l);
+      l.appendChild(document.createTextNode(': ' + by[k].inside + ' of ' + by[k].scored + ' inside'));
+    });
+    var ns = sm.not_scored || {}, nsKeys = Object.keys(ns);
+    if (nsKeys.length) {
+      var l2 = html('span', {'class': 'line'}, null, box);
+      html('b', {}, 'not scored', l2);
+      l2.appendChild(document.createTextNode(': ' + nsKeys.map(function (k) { return ns[k] + ' ' + k; }).join(', ')));
+    }
+    var tb = $('obsfit').tBodies[0];
+    var rows = f.rows.map(function (r) {
+      var tr = html('tr', {'data-role': r.role, 'data-status': r.status, 'data-line': r.line,
+        title: [r.sim ? 'compared with ' + r.sim + (r.scale && r.scale !== 1 ? ' × ' + r.scale : '') : '', r.note]
+          .filter(function (x) { return x; }).join('; ')}, null, null);
+      html('td', {'class': 'num'}, r.line, tr);
+      var p0 = r.period_start, p1 = r.period_end || r.period_start;
+      html('td', {'class': 'period'}, p0 === p1 ? dateText(p0) : dateText(p0) + ' – ' + dateText(p1), tr);
+      html('td', {}, r.country, tr);
+      html('td', {}, r.place, tr);
+      html('td', {'class': 'measure'}, r.measure, tr);
+      html('td', {'class': 'num'}, observedText(r), tr);
+      var simText = typeof r.simulated === 'number' ? numText(r.simulated) : r.status;
+      if (typeof r.simulated === 'number' && r.status !== 'scored') simText += ' (' + r.status + ')';
+      html('td', {'class': 'num'}, simText, tr);
+      html('td', {'class': 'num'}, typeof r.ratio === 'number' ? r.ratio.toFixed(2) : '—', tr);
+      var ok = r.status === 'scored' ? (r.inside ? '✓' : '✗') : '—';
+      html('td', {'class': 'inside ' + (ok === '✓' ? 'yes' : ok === '✗' ? 'no' : '')}, ok, tr);
+      html('td', {}, String(r.role || '').replace('_', ' '), tr);
+      return {r: r, tr: tr, ok: ok};
+    });
+    var key = 'role', dir = 1;
+    var value = {
+      line: function (x) { return x.r.line; },
+      period: function (x) { return x.r.period_start + (x.r.period_end || ''); },
+      country: function (x) { return x.r.country || ''; },
+      place: function (x) { return x.r.place || ''; },
+      measure: function (x) { return x.r.measure || ''; },
+      observed: function (x) { return x.r.observed !== null ? x.r.observed : x.r.low !== null ? x.r.low : x.r.high; },
+      simulated: function (x) { return typeof x.r.simulated === 'number' ? x.r.simulated : null; },
+      ratio: function (x) { return typeof x.r.ratio === 'number' ? x.r.ratio : null; },
+      inside: function (x) { return {'✓': 0, '✗': 1}[x.ok] !== undefined ? {'✓': 0, '✗': 1}[x.ok] : 2; },
+      role: function (x) { return roleRank(x.r.role); }
+    };
+    function compare(a, b) {
+      var va = value[key](a), vb = value[key](b);
+      if (va === null || va === undefined) return vb === null || vb === undefined ? a.r.line - b.r.line : 1;
+      if (vb === null || vb === undefined) return -1;
+      var c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+      return c * dir || a.r.line - b.r.line;
+    }
+    function show() {
+      rows.slice().sort(compare).forEach(function (x) { tb.appendChild(x.tr); });
+      Array.prototype.forEach.call($('obsfit').tHead.rows[0].cells, function (th) {
+        th.setAttribute('aria-sort', th.getAttribute('data-sort') === key ? (dir > 0 ? 'ascending' : 'descending') : 'none');
+      });
+    }
+    Array.prototype.forEach.call($('obsfit').tHead.rows[0].cells, function (th) {
+      th.addEventListener('click', function () {
+        var k = th.getAttribute('data-sort');
+        dir = k === key ? -dir : 1;
+        key = k;
+        show();
+      });
+    });
+    show();
+    // filter by role
+    var fbox = $('obsfit-roles'), roles = ['all'];
+    rows.forEach(function (x) { if (roles.indexOf(x.r.role) < 0) roles.push(x.r.role); });
+    roles.sort(function (a, b) { return roleRank(a) - roleRank(b); });
+    roles.forEach(function (role) {
+      var n = role === 'all' ? rows.length : rows.filter(function (x) { return x.r.role === role; }).length;
+      var b = html('button', {type: 'button', 'data-role': role, 'aria-pressed': role === 'all' ? 'true' : 'false'},
+        role.replace('_', ' ') + ' (' + n + ')', fbox);
+      b.addEventListener('click', function () {
+        rows.forEach(function (x) { x.tr.hidden = role !== 'all' && x.r.role !== role; });
+        Array.prototype.forEach.call(fbox.children, function (c) { c.setAttribute('aria-pressed', c === b ? 'true' : 'false'); });
+      });
+    });
   }
 
   function fitTable() {
     var f = D.fit;
-    if (!f) { $('fit-section').hidden = true; return; }
+    if (!f) {
+      $('fit-section').hidden = true;
+      $('events-section').classList.add('full');
+      return;
+    }
     var tb = $('fit').tBodies[0];
     f.rows.forEach(function (r) {
       var tr = html('tr', {}, null, tb);
@@ -500,6 +901,7 @@
   }
 
   header();
+  if (E) sideEmigration();
   buildMap();
   legend();
   var slider = $('day');
