@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from crossings.ensemble.member import ParamSpec, as_scenario, member_seeds, rang
 from crossings.ensemble.reduce import distribution, masked_ard
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from crossings.ensemble.emigration_calibrate import EmigrationCalibration
 
 LOSSES = ("ard_rescaled", "ard_normal")
 
@@ -194,10 +197,24 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
                     batch: int = 8, check_runs: int = 10, workers: int | None = None, scheduler: str | None = None,
                     client: Any = None, days: int | None = None, rules: str | None = None,
                     kernel: str = "compiled", progress: Callable[[int, int], None] | None = None
-                    ) -> CalibrationResult:
-    """Fit the settings ``params`` (ranges) to the scenario's observed data with ``budget`` parameter sets."""
+                    ) -> CalibrationResult | EmigrationCalibration:
+    """Fit the settings ``params`` (ranges) to the scenario's observed data with ``budget`` parameter sets. An
+    emigration scenario's named parameters are fitted to its observed.csv instead
+    (:func:`crossings.ensemble.emigration_calibrate.run_emigration_calibration`; ``holdout`` and ``loss`` do not
+    apply: its validation rows are the held-out part, the loss is the fit loss)."""
     import optuna
 
+    first = as_scenario(scenario)
+    if first.model == "emigration":
+        from crossings.ensemble.emigration_calibrate import run_emigration_calibration
+
+        if holdout:
+            raise InputError("--holdout", None, holdout[0], "an emigration scenario holds out the rows of its "
+                             "observed.csv whose role is validation")
+        return run_emigration_calibration(first, params, budget, seed=seed, replicates=replicates,
+                                          batch=batch, check_runs=check_runs, workers=workers, scheduler=scheduler,
+                                          client=client, days=days, rules=rules, kernel=kernel, progress=progress)
+    scenario = first
     params = ranged_params(params)
     for name, v in (("--budget", budget), ("--replicates", replicates), ("--batch", batch),
                     ("--check-runs", check_runs)):

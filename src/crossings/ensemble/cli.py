@@ -35,11 +35,13 @@ def add_parsers(sub: Any) -> None:
     e = sub.add_parser("ensemble", help="run many members of a scenario on Dask: quantile bands, ARD "
                        "distribution, coverage of observed data")
     _common(e, "from which every member's seed is spawned")
-    e.add_argument("--runs", type=int, required=True, help="number of members")
+    e.add_argument("--runs", "--members", dest="runs", type=int, required=True, help="number of members")
     e.add_argument("--param", action="append", default=[], metavar="NAME=VALUE|NAME=LOW:HIGH",
-                   help="set a setting for every member, or draw it uniformly per member (repeatable)")
+                   help="set a setting (an emigration scenario: a parameter of its scenario.yml) for every "
+                        "member, or draw it per member (repeatable)")
     e.add_argument("--params-file", default=None, metavar="FILE",
                    help="settings to apply, e.g. the fitted.yml written by `crossings calibrate`")
+    e.add_argument("--set", action="append", dest="sets", metavar="WHAT", help="what-if change (docs/whatif.md)")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -47,8 +49,10 @@ def add_parsers(sub: Any) -> None:
                    help="a setting and its range (repeat for each setting)")
     s.add_argument("--samples", type=int, required=True, help="base samples N, a power of two: runs "
                    "N x (settings + 2) x replicates")
-    s.add_argument("--output", default="ard_rescaled", help="ard_rescaled (default), ard_normal, agents_final "
-                   "or SERIES@LOCATION (a stock on the last day or a flow summed, e.g. new_arrivals@Nyarugusu)")
+    s.add_argument("--output", default=None, help="ard_rescaled (default), ard_normal, agents_final "
+                   "or SERIES@LOCATION (a stock on the last day or a flow summed, e.g. new_arrivals@Nyarugusu); "
+                   "emigration scenarios: loss_calibration (default), loss_validation, share_inside, "
+                   "agents_final, row@LINE or SERIES@NAME (e.g. new_entries@Georgia)")
     s.add_argument("--replicates", type=int, default=1, help="runs per point, averaged (same seeds for every "
                    "point; default 1)")
 
@@ -60,17 +64,22 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--budget", type=int, required=True, help="parameter sets to try")
     c.add_argument("--holdout", action="append", default=[], metavar="RULE",
                    help="data kept out of the fit: camps=NAME[,NAME] or after=YYYY-MM-DD (repeatable)")
-    c.add_argument("--loss", choices=("ard_rescaled", "ard_normal"), default="ard_rescaled",
-                   help="what is minimised on the training data (default ard_rescaled)")
+    c.add_argument("--loss", choices=("ard_rescaled", "ard_normal"), default=None,
+                   help="what is minimised on the training data (default ard_rescaled; emigration scenarios: "
+                        "always the fit loss of the calibration rows of observed.csv)")
     c.add_argument("--replicates", type=int, default=1, help="runs per parameter set, averaged (default 1)")
     c.add_argument("--batch", type=int, default=8, help="parameter sets proposed and run at once (default 8; "
                    "the fit depends on it, not on the number of workers)")
     c.add_argument("--check-runs", type=int, default=10, help="runs of the best set with fresh seeds for the "
                    "reported fit (default 10)")
+    c.add_argument("--write-parameters", default=None, metavar="SCENARIO_DIR",
+                   help="emigration scenarios: write the best values into SCENARIO_DIR/scenario.yml (only the "
+                        "value: numbers change) and copy calibration.json next to it")
 
 
-def load_params_file(path: str | Path) -> list[Any]:
-    """Fixed settings from a YAML file: fitted.yml (its ``parameters``) or a plain mapping NAME: VALUE."""
+def load_params_file(path: str | Path, scenario: Any = None) -> list[Any]:
+    """Fixed settings from a YAML file: fitted.yml (its ``parameters``) or a plain mapping NAME: VALUE (for an
+    emigration ``scenario``: its named parameters)."""
     import yaml
 
     from crossings.ensemble.member import ParamSpec, check_parameter
@@ -90,6 +99,11 @@ def load_params_file(path: str | Path) -> list[Any]:
     for k, v in doc.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise InputError(p, None, str(k), f"{v!r} is not a number")
+        if scenario is not None and scenario.model == "emigration":
+            from crossings.ensemble.emigration import fixed_scenario_param
+
+            out.append(fixed_scenario_param(str(k), float(v), scenario, str(p)))
+            continue
         val = float(check_parameter(str(k), float(v), where=str(p)))
         out.append(ParamSpec(str(k), val, val))
     return out
@@ -115,12 +129,18 @@ def run(args: argparse.Namespace) -> int:
 
     _check(args)
     need_range = args.command != "ensemble"
-    specs = [parse_param(t, need_range=need_range) for t in args.param]
+    need_dask()
+    scenario = load_scenario(args.scenario, sets=getattr(args, "sets", None))
+    emigration = scenario.model == "emigration"
+    if emigration:
+        from crossings.ensemble.emigration import parse_scenario_param
+
+        specs = [parse_scenario_param(t, scenario, need_range=need_range) for t in args.param]
+    else:
+        specs = [parse_param(t, need_range=need_range) for t in args.param]
     if args.command == "ensemble" and args.params_file:
         given = {s.name for s in specs}
-        specs = [s for s in load_params_file(args.params_file) if s.name not in given] + specs
-    need_dask()
-    scenario = load_scenario(args.scenario)
+        specs = [s for s in load_params_file(args.params_file, scenario) if s.name not in given] + specs
     say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     for note in scenario.notices:
         say(f"notice: {note}")
@@ -139,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
         if s["coverage"].get("points"):
             cv = s["coverage"]
             line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
+        if res.fit is not None:
+            from crossings.ensemble.emigration_reduce import fit_line
+
+            line += "; " + fit_line(res.fit)
         say(line + f"; results in {args.out}/")
         return 0
     if args.command == "sensitivity":
@@ -153,10 +177,15 @@ def run(args: argparse.Namespace) -> int:
             say(f"  {name:28s} S1 {ix['S1']:7.3f} ± {ix['S1_conf']:.3f}   ST {ix['ST']:7.3f} ± {ix['ST_conf']:.3f}")
         say(f"results in {args.out}/sensitivity.json")
         return 0
+    if args.command == "calibrate" and emigration:
+        return _calibrate_emigration(args, scenario, specs, common, say)
+    if args.command == "calibrate" and args.write_parameters:
+        raise InputError("--write-parameters", None, "write-parameters", "applies to emigration scenarios (Flee "
+                         "scenarios: fitted.yml holds the settings as simsetting.yml sections)")
     if args.command == "calibrate":
         from crossings.ensemble.calibrate import run_calibration
 
-        res = run_calibration(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
+        res = run_calibration(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss or "ard_rescaled",
                               replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
                               progress=Progress(not args.quiet, "runs"), **common)
         res.write(args.out)
@@ -170,3 +199,36 @@ def run(args: argparse.Namespace) -> int:
         say(f"fitted settings in {args.out}/fitted.yml")
         return 0
     raise ValueError(f"not an ensemble command: {args.command}")
+
+
+def _calibrate_emigration(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+                          say: Any) -> int:
+    """``crossings calibrate`` of an emigration scenario: fit its named parameters to the calibration rows of
+    observed.csv, report calibration and validation rows apart, optionally write the values back."""
+    from crossings.ensemble.cluster import Progress
+    from crossings.ensemble.emigration_calibrate import (
+        check_parameters_target,
+        command_line,
+        run_emigration_calibration,
+        write_parameters,
+    )
+
+    if args.holdout:
+        raise InputError("--holdout", None, args.holdout[0], "an emigration scenario holds out the rows of its "
+                         "observed.csv whose role is validation")
+    if args.loss is not None:
+        raise InputError("--loss", None, args.loss, "an emigration scenario is fitted on the fit loss of its "
+                         "calibration rows")
+    if args.write_parameters:
+        check_parameters_target(args.write_parameters, [s.name for s in specs])
+    res = run_emigration_calibration(scenario, specs, args.budget, replicates=args.replicates, batch=args.batch,
+                                     check_runs=args.check_runs, progress=Progress(not args.quiet, "runs"),
+                                     command=command_line(args), **common)
+    out = res.write(args.out)
+    for line in res.lines():
+        say(line)
+    say(f"fitted parameters in {out}/fitted.yml, provenance in {out}/calibration.json")
+    if args.write_parameters:
+        path = write_parameters(args.write_parameters, res.best, out / "calibration.json")
+        say(f"wrote the best values into {path} and calibration.json beside it")
+    return 0

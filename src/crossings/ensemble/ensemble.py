@@ -44,6 +44,8 @@ def _labels(sc: Scenario, dim: str, n: int) -> tuple[str, ...]:
         return tuple(sc.emigration.countries)
     if dim == "gate" and sc.emigration is not None:
         return tuple(f"{names[x]}/{m}" for x in sc.emigration.crossings for m in ("car", "foot"))
+    if dim == "category" and sc.emigration is not None:
+        return tuple(sc.emigration.category.names)
     return tuple(str(i) for i in range(n))
 
 
@@ -79,13 +81,14 @@ class EnsembleResult:
     wall_seconds: float = 0.0
     where: str = ""
     member_seconds: np.ndarray | None = None  # (runs, 2): each member's wall and CPU time on its worker
+    fit: Any = None  # emigration: the fit per observed row (crossings.ensemble.emigration_reduce.EnsembleFit)
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
         from crossings import __version__
 
         sc = self.scenario
-        return {
+        out = {
             "scenario": sc.name,
             "scenario_path": str(sc.path),
             "format": sc.format,
@@ -112,6 +115,11 @@ class EnsembleResult:
             "crossings_version": __version__,
             "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        if sc.model == "emigration":
+            out.update({"model": sc.model, "parameters": dict(sc.parameters), "what_if": list(sc.what_if)})
+            if self.fit is not None:
+                out["fit"] = self.fit.summary
+        return out
 
     def quantile_table(self) -> Any:
         """One row per series, day and place: series, dimension, day, date, place, index, q05..q95, mean."""
@@ -150,16 +158,21 @@ class EnsembleResult:
         })
 
     def members_csv(self) -> str:
-        head = ["member", "seed", *[p.name for p in self.params], "agents_final", *self.ard]
+        from crossings.ensemble.emigration_reduce import members_columns
+
+        extra = members_columns(self.fit)
+        head = ["member", "seed", *[p.name for p in self.params], "agents_final", *self.ard, *[k for k, _ in extra]]
         lines = [",".join(head)]
         for i in range(self.runs):
             row = [str(i), str(self.seeds[i]), *[repr(self.member_params[i][p.name]) for p in self.params],
-                   str(int(self.agents_final[i])), *[repr(float(v[i])) for v in self.ard.values()]]
+                   str(int(self.agents_final[i])), *[repr(float(v[i])) for v in self.ard.values()],
+                   *[repr(v[i].item()) for _, v in extra]]
             lines.append(",".join(row))
         return "\n".join(lines) + "\n"
 
     def write(self, out: str | Path) -> Path:
-        """Write quantiles.parquet, members.csv and (last, marking a complete ensemble) ensemble.json."""
+        """Write quantiles.parquet, members.csv, for an emigration scenario fit.csv, bands/ and report.html, and
+        (last, marking a complete ensemble) ensemble.json."""
         import pyarrow.parquet as pq
 
         out = Path(out)
@@ -170,6 +183,10 @@ class EnsembleResult:
         _atomic(out / QUANTILE_FILE, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
         text = self.members_csv()
         _atomic(out / "members.csv", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        if self.scenario.model == "emigration":  # fit.csv, daily bands for the report, report.html
+            from crossings.ensemble.emigration_reduce import write_emigration_outputs
+
+            write_emigration_outputs(self, out, _atomic)
         js = json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"
         _atomic(out / "ensemble.json", lambda tmp: Path(tmp).write_text(js, encoding="utf-8"))
         return out
@@ -211,6 +228,11 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     agents_final = np.zeros(runs, dtype=np.int64)
     member_seconds = np.zeros((runs, 2))
     ard: dict[str, np.ndarray] = {}
+    fits = None
+    if sc.model == "emigration":
+        from crossings.ensemble.emigration_reduce import FitStack
+
+        fits = FitStack(runs)
     kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": True}
     try:
         with open_client(workers, scheduler, client) as c:
@@ -224,6 +246,8 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
                 member_seconds[i] = res.wall_seconds, res.cpu_seconds
                 for k, v in res.ard.items():
                     ard[k][i] = v
+                if fits is not None and res.fit is not None:
+                    fits.put(i, res.fit)
         assert stack is not None
         quantiles: dict[str, np.ndarray] = {}
         mean: dict[str, np.ndarray] = {}
@@ -240,5 +264,11 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
         med = quantiles["n_present"][2][:, list(sc.observed.camps)]
         data = sc.observed.camps_by_day(n_days)
         aom = {"ard_normal": mean_ard(med, data, rescaled=False), "ard_rescaled": mean_ard(med, data, rescaled=True)}
+    efit = None
+    if fits is not None and fits.first is not None:
+        from crossings.ensemble.emigration import observed_file
+        from crossings.ensemble.emigration_reduce import reduce_fit
+
+        efit = reduce_fit(fits, observed_file(sc))
     return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, agents_final, ard,
-                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, member_seconds)
+                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, member_seconds, efit)

@@ -1,8 +1,9 @@
 """One ensemble member: a pure function of (scenario, parameters, seed), and the helpers around it.
 
 Nothing here reads global state: a member gets the scenario (a path or the frozen :class:`Scenario`), a
-mapping of :class:`~crossings.params.flee.FleeSettings` fields to values and an integer seed, runs one
-simulation and returns only what the reductions need.
+mapping of :class:`~crossings.params.flee.FleeSettings` fields to values (for an emigration scenario: of its
+named parameters, :mod:`crossings.ensemble.emigration`) and an integer seed, runs one simulation and returns
+only what the reductions need.
 """
 
 from __future__ import annotations
@@ -138,9 +139,14 @@ def run_seed(ss: np.random.SeedSequence) -> int:
 
 
 def with_params(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
-    """The scenario with some settings changed (names checked; the original is not touched)."""
+    """The scenario with some settings changed (names checked; the original is not touched). For an emigration
+    scenario ``params`` are its named parameters, applied by reading its files again."""
     if not params:
         return scenario
+    if scenario.model == "emigration":
+        from crossings.ensemble.emigration import with_scenario_parameters
+
+        return with_scenario_parameters(scenario, params)
     clean = {k: check_parameter(k, float(v)) for k, v in params.items()}
     return dataclasses.replace(scenario, settings=scenario.settings.replace(**clean))
 
@@ -168,6 +174,7 @@ class MemberResult:
     outputs: dict[str, float] = field(default_factory=dict)
     wall_seconds: float = 0.0  # the member's own time (not part of any reduction: it varies run to run)
     cpu_seconds: float = 0.0
+    fit: Any = None  # emigration runs: the fit against observed.csv (crossings.ensemble.emigration.MemberFit)
 
 
 def output_value(results: Any, spec: str) -> float:
@@ -190,6 +197,10 @@ def output_value(results: Any, spec: str) -> float:
 
 def check_output(scenario: Scenario, spec: str) -> str:
     """``spec`` if :func:`output_value` can compute it for this scenario; :class:`InputError` otherwise."""
+    if scenario.model == "emigration":
+        from crossings.ensemble.emigration import check_emigration_output
+
+        return check_emigration_output(scenario, spec)
     if spec in ("ard_rescaled", "ard_normal"):
         if scenario.observed is None or not scenario.observed.camps:
             raise InputError("--output", None, spec, "the scenario has no observed camp data to compute it from")
@@ -213,7 +224,9 @@ def run_member(scenario: Scenario | str | Path, params: Mapping[str, Any] | None
     """Run one member: the scenario with ``params`` applied, simulated once with ``seed``.
 
     A pure function of its arguments (the same arguments give the same result on any machine). With
-    ``keep_series`` the result carries every daily series; ``outputs`` names scalar outputs to compute."""
+    ``keep_series`` the result carries every daily series (an emigration run: those of
+    :data:`~crossings.ensemble.emigration.BAND_SERIES`, and always its fit); ``outputs`` names scalar outputs
+    to compute."""
     import time
 
     from crossings.engine.simulation import Simulation
@@ -222,6 +235,11 @@ def run_member(scenario: Scenario | str | Path, params: Mapping[str, Any] | None
     params = dict(params or {})
     sc = with_params(as_scenario(scenario), params)
     res = Simulation(sc, seed=seed, rules=rules, days=days, kernel=kernel).run()
+    if sc.model == "emigration":  # its fit against observed.csv and a few series for bands
+        from crossings.ensemble.emigration import emigration_member
+
+        return emigration_member(res, params, seed, keep_series, outputs, time.perf_counter() - t0,
+                                 time.process_time() - c0)
     camps = res.camps
     return MemberResult(
         seed=int(seed),

@@ -78,12 +78,14 @@ class SensitivityResult:
 
 
 def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int, *,
-                    output: str = "ard_rescaled", seed: int = 0, replicates: int = 1, workers: int | None = None,
+                    output: str | None = None, seed: int = 0, replicates: int = 1, workers: int | None = None,
                     scheduler: str | None = None, client: Any = None, days: int | None = None,
                     rules: str | None = None, kernel: str = "compiled",
                     progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Sobol' indices of ``output`` for the settings ``params`` (ranges), from ``samples`` (a power of two)
-    base points, each run with the same ``replicates`` seeds spawned from ``seed``."""
+    base points, each run with the same ``replicates`` seeds spawned from ``seed``. ``output`` defaults to
+    ``ard_rescaled``, for an emigration scenario to ``loss_calibration`` (the fit loss of its calibration
+    rows)."""
     import warnings
 
     from SALib.analyze import sobol as sobol_analyze
@@ -96,6 +98,8 @@ def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     if replicates < 1:
         raise InputError("--replicates", None, "replicates", f"{replicates} is not positive")
     sc = as_scenario(scenario)
+    if output is None:
+        output = "loss_calibration" if sc.model == "emigration" else "ard_rescaled"
     output = check_output(sc, output)
     problem = {"num_vars": len(params), "names": [p.name for p in params],
                "bounds": [[p.low, p.high] for p in params]}

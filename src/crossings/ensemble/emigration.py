@@ -1,0 +1,386 @@
+"""Ensembles, sensitivity and calibration of ``model: emigration`` scenarios: what differs from Flee scenarios.
+
+* ``--param NAME=...`` names a scenario parameter (scenario.yml ``parameters:``, ``$name`` in the files), not a
+  FleeSettings field; a member applies it by reading the scenario again with
+  ``load_scenario(path, parameters=...)`` (cached per parameter set in each process, so members that share a
+  set read the files once);
+* a member returns the fit of its run against the scenario's observed.csv (per observed row: the simulated
+  value, inside the accepted band or not, the loss; :class:`MemberFit`) and a few daily series for bands
+  (:data:`BAND_SERIES`) instead of every stock and flow;
+* scalar outputs (sensitivity) are the fit losses, the share of rows inside, or a series at a named place.
+
+The reductions of these member results are in :mod:`crossings.ensemble.emigration_reduce`, the calibration in
+:mod:`crossings.ensemble.emigration_calibrate`.
+"""
+
+from __future__ import annotations
+
+import collections
+import difflib
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossings.ensemble.member import MemberResult, ParamSpec
+from crossings.errors import InputError
+from crossings.scenario.model import Scenario
+
+# The daily series an emigration member keeps for bands (agents): people at each place, in and into each
+# country, and by category who left home and who is away. About 0.9 MB a member for russia2022 (1,093 days).
+BAND_SERIES = ("n_present", "n_in_country", "new_entries", "new_exits", "cat_left_home", "cat_away")
+FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
+# Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
+LOG_RATIO = 10.0
+OUTPUT_NAMES = ("loss_calibration", "loss_validation", "share_inside", "agents_final")
+
+
+def is_emigration(scenario: Any) -> bool:
+    """True for a loaded scenario of ``model: emigration``."""
+    return isinstance(scenario, Scenario) and scenario.model == "emigration" and scenario.emigration is not None
+
+
+# ---- named parameters ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScenarioParam(ParamSpec):
+    """A ``--param`` of an emigration scenario: a named parameter of scenario.yml, a fixed value (low == high)
+    or a range, drawn and searched uniformly, or uniformly in log(value) when ``log``."""
+
+    log: bool = False
+
+    @property
+    def kind(self) -> str:
+        """Named parameters are real numbers."""
+        return "float"
+
+    def value(self, u: float) -> float:
+        """The parameter at position ``u`` in [0, 1] of the range (in log(value) for a log-scale range)."""
+        if self.fixed:
+            return float(self.low)
+        if self.log:
+            return float(math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low))))
+        return float(self.low + u * (self.high - self.low))
+
+
+def declared_parameters(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's named parameters as declared in its scenario.yml (value, low, high, source), each with the
+    value the loaded scenario uses (overrides and ``--set 'param: ...'`` included)."""
+    import yaml
+
+    from crossings.scenario.parameters import Parameter, read_parameters
+
+    ypath = Path(scenario.path) / "scenario.yml"
+    try:
+        meta = yaml.safe_load(ypath.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        meta = {}
+    declared = read_parameters(ypath, meta.get("parameters") if isinstance(meta, dict) else None, {})
+    out: dict[str, Parameter] = {}
+    for name, value in scenario.parameters:
+        p = declared.get(name)
+        out[name] = Parameter(name, float(value), p.low, p.high, p.source) if p else Parameter(name, float(value))
+    return out
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise InputError("--param", None, name, f"{text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise InputError("--param", None, name, f"{text!r} is not a finite number")
+    return v
+
+
+def _known(name: str, declared: Mapping[str, Any], where: str = "--param") -> None:
+    """:class:`InputError` (suggesting the closest name) unless the scenario defines the parameter ``name``."""
+    if name not in declared:
+        close = difflib.get_close_matches(name, list(declared), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else \
+            f" (it defines: {', '.join(sorted(declared)) or 'none'})"
+        raise InputError(where, None, name, f"the scenario defines no parameter {name!r}{hint}")
+
+
+def check_value(name: str, value: float, declared: Mapping[str, Any], where: str = "--param") -> float:
+    """``value`` for the named parameter ``name``; :class:`InputError` for a name the scenario does not define or
+    a value outside the parameter's low/high in scenario.yml."""
+    _known(name, declared, where)
+    if not math.isfinite(value):
+        raise InputError(where, None, name, f"{value!r} is not a finite number")
+    p = declared[name]
+    lo = -math.inf if p.low is None else p.low
+    hi = math.inf if p.high is None else p.high
+    if not lo <= value <= hi:
+        raise InputError(where, None, name, f"{value:g} is outside [{lo:g}, {hi:g}], the parameter's range in "
+                         "scenario.yml")
+    return float(value)
+
+
+def parse_scenario_param(text: str, scenario: Scenario, need_range: bool = False) -> ScenarioParam:
+    """Parse a ``--param`` of an emigration scenario: ``NAME=VALUE``, ``NAME=LOW:HIGH`` or ``NAME`` alone (the
+    range low:high the parameter has in scenario.yml), optionally followed by ``:log`` or ``:lin`` to choose the
+    scale a range is drawn on (default: log when 0 < LOW and HIGH >= 10 LOW, else linear)."""
+    declared = declared_parameters(scenario)
+    name, eq, rhs = text.partition("=")
+    name, rhs = name.strip(), rhs.strip()
+    if not name:
+        raise InputError("--param", None, text, "expected NAME, NAME=VALUE or NAME=LOW:HIGH")
+    _known(name, declared)
+    parts = [x.strip() for x in rhs.split(":")] if eq else []
+    scale = None
+    if parts and parts[-1].lower() in ("log", "lin"):
+        scale = parts.pop().lower()
+    p = declared[name]
+    if not parts or parts == [""]:
+        if p.low is None or p.high is None:
+            raise InputError("--param", None, name, "scenario.yml gives it no low and high: write "
+                             f"{name}=LOW:HIGH")
+        low, high = float(p.low), float(p.high)
+    elif len(parts) == 1:
+        if need_range:
+            raise InputError("--param", None, name, f"{rhs!r} is not a range LOW:HIGH")
+        low = high = _number(parts[0], name)
+    elif len(parts) == 2:
+        low, high = _number(parts[0], name), _number(parts[1], name)
+    else:
+        raise InputError("--param", None, name, f"{rhs!r}: expected VALUE, LOW:HIGH or LOW:HIGH:log")
+    check_value(name, low, declared)
+    check_value(name, high, declared)
+    if low > high or (need_range and low == high):
+        raise InputError("--param", None, name, f"the range {low:g}:{high:g} is empty (LOW must be below HIGH)")
+    if scale == "log" and low <= 0:
+        raise InputError("--param", None, name, f"a log-scale range needs LOW > 0 (got {low:g})")
+    log = scale == "log" or (scale is None and low > 0 and high >= LOG_RATIO * low)
+    return ScenarioParam(name, low, high, log and low != high)
+
+
+def as_scenario_param(spec: ParamSpec, scenario: Scenario) -> ScenarioParam:
+    """``spec`` as a named parameter of the emigration scenario (a plain :class:`ParamSpec`, e.g. built by hand
+    for the Python API, is checked against scenario.yml and gets the default scale)."""
+    if isinstance(spec, ScenarioParam):
+        return spec
+    declared = declared_parameters(scenario)
+    low, high = check_value(spec.name, spec.low, declared), check_value(spec.name, spec.high, declared)
+    return ScenarioParam(spec.name, low, high, 0 < low < high and high >= LOG_RATIO * low)
+
+
+def fixed_scenario_param(name: str, value: float, scenario: Scenario, where: str) -> ScenarioParam:
+    """A fixed value for a named parameter (e.g. from a fitted.yml), checked against scenario.yml."""
+    v = check_value(name, float(value), declared_parameters(scenario), where)
+    return ScenarioParam(name, v, v)
+
+
+# ---- the scenario with parameters applied -------------------------------------------------------------------
+
+_CACHE: collections.OrderedDict[tuple[Any, ...], Scenario] = collections.OrderedDict()
+_CACHE_SIZE = 4  # a loaded russia2022 is about 30 kB; re-reading it takes about 15 ms
+_LOCK = threading.Lock()
+
+
+def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of each file of a scenario directory (a cache key part)."""
+    out = []
+    try:
+        for f in sorted(root.iterdir()):
+            if f.is_file():
+                st = f.stat()
+                out.append((f.name, st.st_size, st.st_mtime_ns))
+    except OSError:
+        pass
+    return tuple(out)
+
+
+def with_scenario_parameters(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
+    """The emigration scenario read again from its directory with the named parameters ``params`` changed (the
+    scenario's other values, what-if changes included, kept); names and ranges are checked. A pure function of
+    its arguments and the scenario's files; the last few results are cached in the process."""
+    from crossings.api import load_scenario
+
+    declared = declared_parameters(scenario)
+    clean = {str(k): check_value(str(k), float(v), declared) for k, v in params.items()}
+    merged = dict(scenario.parameters)
+    merged.update(clean)
+    root = Path(scenario.path).resolve()
+    key = (str(root), tuple(scenario.what_if), tuple(sorted(merged.items())), _signature(root))
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    sc = load_scenario(scenario.path, parameters=merged, sets=list(scenario.what_if) or None)
+    with _LOCK:
+        _CACHE[key] = sc
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return sc
+
+
+# ---- a member's fit ------------------------------------------------------------------------------------------
+
+_OBS_CACHE: dict[str, tuple[tuple[int, int], list[Any]]] = {}
+
+
+def observed_file(scenario: Scenario) -> Path | None:
+    """The scenario's observed.csv (what its runs are scored against), or None."""
+    from crossings.fit.table import scenario_observed
+
+    return scenario_observed(scenario.path)
+
+
+def _observations(path: Path) -> list[Any]:
+    """The rows of an observations file, read once per process (again when the file changes)."""
+    from crossings.fit.observed import read_observed
+
+    st = path.stat()
+    sig = (st.st_size, st.st_mtime_ns)
+    key = str(path.resolve())
+    with _LOCK:
+        hit = _OBS_CACHE.get(key)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+    rows = read_observed(path)
+    with _LOCK:
+        _OBS_CACHE[key] = (sig, rows)
+    return rows
+
+
+@dataclass
+class MemberFit:
+    """A run's fit table in arrays, one entry per row of observed.csv (file order): what the ensemble and the
+    calibration reduce. ``status`` indexes :data:`crossings.fit.table.STATUSES` (0 = scored); ``simulated`` and
+    ``loss`` are NaN and ``inside`` is -1 where a row is not scored."""
+
+    lines: tuple[int, ...]
+    roles: tuple[str, ...]
+    sims: tuple[str, ...]
+    status: np.ndarray  # int8
+    simulated: np.ndarray  # float64
+    inside: np.ndarray  # int8: 1 inside, 0 outside, -1 not scored
+    loss: np.ndarray  # float64
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as the mappings :func:`crossings.fit.table.fit_loss` reads (status, role, loss)."""
+        from crossings.fit.table import STATUSES
+
+        return [{"status": STATUSES[int(s)], "role": r, "loss": None if math.isnan(x) else float(x)}
+                for s, r, x in zip(self.status.tolist(), self.roles, self.loss.tolist(), strict=True)]
+
+    def loss_of(self, role: str) -> float:
+        """The fit loss (:func:`crossings.fit.table.fit_loss`) over the scored rows of one role (NaN: none)."""
+        from crossings.fit.table import fit_loss
+
+        return float(fit_loss(self.rows(), roles=(role,)))
+
+    def counts(self, role: str) -> tuple[int, int]:
+        """(rows of the role scored, of which inside their band)."""
+        mask = (self.status == 0) & (np.asarray(self.roles, dtype=object) == role)
+        return int(mask.sum()), int((self.inside[mask] == 1).sum())
+
+
+def member_fit(results: Any) -> MemberFit | None:
+    """The fit of an emigration run against its scenario's observed.csv (None when it has none)."""
+    from crossings.fit.measures import RunTables
+    from crossings.fit.table import STATUSES, fit_rows
+
+    path = observed_file(results.scenario)
+    if path is None:
+        return None
+    rows = fit_rows(RunTables.from_results(results), _observations(path))
+    code = {s: i for i, s in enumerate(STATUSES)}
+    return MemberFit(
+        lines=tuple(r.line for r in rows), roles=tuple(r.role for r in rows), sims=tuple(r.sim for r in rows),
+        status=np.array([code.get(r.status, len(STATUSES) - 1) for r in rows], dtype=np.int8),
+        simulated=np.array([np.nan if r.simulated is None else r.simulated for r in rows], dtype=np.float64),
+        inside=np.array([-1 if r.inside is None else int(r.inside) for r in rows], dtype=np.int8),
+        loss=np.array([np.nan if r.loss is None else r.loss for r in rows], dtype=np.float64))
+
+
+# ---- scalar outputs (sensitivity) ----------------------------------------------------------------------------
+
+def check_emigration_output(scenario: Scenario, spec: str) -> str:
+    """``spec`` if it names an output of an emigration run, else :class:`InputError`: ``loss_calibration``,
+    ``loss_validation``, ``share_inside`` (of the scored rows), ``agents_final``, ``row@LINE`` (the simulated
+    value of observed.csv's row on line LINE) or ``SERIES@NAME`` (a location, country or category series: a
+    stock on the last day, a flow summed over the run)."""
+    from crossings.results import EMIGRATION_SERIES, LOCATION_SERIES, series_info
+
+    if spec in OUTPUT_NAMES:
+        if spec != "agents_final" and observed_file(scenario) is None:
+            raise InputError("--output", None, spec, "the scenario has no observed.csv to compute it from")
+        return spec
+    name, at, where = spec.partition("@")
+    if at and name == "row":
+        path = observed_file(scenario)
+        if path is None:
+            raise InputError("--output", None, spec, "the scenario has no observed.csv")
+        lines = [o.line for o in _observations(path)]
+        if not where.isdigit() or int(where) not in lines:
+            raise InputError("--output", None, spec, f"{where!r} is not a line of a row of {path}")
+        return spec
+    kinds = {k: series_info(k)[2] for k in (*LOCATION_SERIES, *EMIGRATION_SERIES)}
+    if not at or kinds.get(name) not in ("location", "country", "category"):
+        known = ", ".join(k for k, d in kinds.items() if d in ("location", "country", "category"))
+        raise InputError("--output", None, spec, f"expected one of {', '.join(OUTPUT_NAMES)}, row@LINE or "
+                         f"SERIES@NAME with SERIES one of {known}")
+    pool = _names(scenario, kinds[name])
+    if where not in pool:
+        close = difflib.get_close_matches(where, pool, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError("--output", None, spec, f"no {kinds[name]} named {where!r}{hint}")
+    return spec
+
+
+def _names(scenario: Scenario, dim: str) -> list[str]:
+    em = scenario.emigration
+    if dim == "country" and em is not None:
+        return list(em.countries)
+    if dim == "category" and em is not None:
+        return list(em.category.names)
+    return list(scenario.locations.name)
+
+
+def emigration_output(results: Any, fit: MemberFit | None, spec: str) -> float:
+    """The scalar output ``spec`` (see :func:`check_emigration_output`) of a finished emigration run."""
+    from crossings.results import series_info
+
+    if spec == "agents_final":
+        return float(results.n_agents[-1]) if results.days else 0.0
+    if spec in ("loss_calibration", "loss_validation"):
+        return fit.loss_of(spec.split("_", 1)[1]) if fit is not None else math.nan
+    if spec == "share_inside":
+        if fit is None:
+            return math.nan
+        scored = fit.status == 0
+        return float((fit.inside[scored] == 1).mean()) if scored.any() else math.nan
+    name, _, where = spec.partition("@")
+    if name == "row":
+        if fit is None or int(where) not in fit.lines:
+            return math.nan
+        return float(fit.simulated[fit.lines.index(int(where))])
+    _, kind, dim = series_info(name)
+    col = results.series[name][:, _names(results.scenario, dim).index(where)]
+    if not len(col):
+        return 0.0
+    return float(col[-1]) if kind == "stock" else float(col.sum())
+
+
+# ---- the member ------------------------------------------------------------------------------------------------
+
+def emigration_member(results: Any, params: Mapping[str, Any], seed: int, keep_series: bool,
+                      outputs: Sequence[str], wall_seconds: float, cpu_seconds: float) -> MemberResult:
+    """What an emigration member hands back: its fit against observed.csv, the outputs asked for and (with
+    ``keep_series``) the :data:`BAND_SERIES`; no ARD and no camp series (the model has no camps)."""
+    fit = member_fit(results)
+    series = {k: np.ascontiguousarray(results.series[k]) for k in BAND_SERIES if k in results.series} \
+        if keep_series else None
+    return MemberResult(
+        seed=int(seed), params=dict(params), days=results.days,
+        agents_final=int(results.n_agents[-1]) if results.days else 0, ard={},
+        camp_sim=np.zeros((results.days, 0), dtype=np.int64), series=series,
+        outputs={o: emigration_output(results, fit, o) for o in outputs},
+        wall_seconds=wall_seconds, cpu_seconds=cpu_seconds, fit=fit)
+
