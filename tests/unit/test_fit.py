@@ -243,7 +243,7 @@ def test_rows_roles_and_the_calibration_loss():
     assert by[6].status == "not modelled" and by[6].role == "not_modelled" and by[6].inside is None
     assert by[7].status == "outside run" and by[7].simulated is None
     assert by[8].status == "not modelled" and by[8].simulated == 80, "shown, not scored"
-    assert fit_loss(rows) == pytest.approx(math.log(80 / 50) ** 2 / 2)
+    assert fit_loss(rows) == pytest.approx((1 + math.log(80 / 50)) / 2), "one row outside by ln(80/50), one inside"
     assert fit_loss(rows, roles=("validation",)) == 0
     assert math.isnan(fit_loss(rows[4:]))
     assert fit_loss([r.to_dict() for r in rows]) == fit_loss(rows), "the rows of summary.json work too"

@@ -263,11 +263,12 @@ class MemberFit:
     loss: np.ndarray  # float64
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows as the mappings :func:`crossings.fit.table.fit_loss` reads (status, role, loss)."""
+        """The rows as the mappings :func:`crossings.fit.table.fit_loss` reads (status, role, inside, loss)."""
         from crossings.fit.table import STATUSES
 
-        return [{"status": STATUSES[int(s)], "role": r, "loss": None if math.isnan(x) else float(x)}
-                for s, r, x in zip(self.status.tolist(), self.roles, self.loss.tolist(), strict=True)]
+        return [{"status": STATUSES[int(s)], "role": r, "inside": i == 1, "loss": None if math.isnan(x) else float(x)}
+                for s, r, i, x in zip(self.status.tolist(), self.roles, self.inside.tolist(), self.loss.tolist(),
+                                      strict=True)]
 
     def loss_of(self, role: str) -> float:
         """The fit loss (:func:`crossings.fit.table.fit_loss`) over the scored rows of one role (NaN: none)."""

@@ -151,7 +151,7 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
                          "band_overlaps": sum(1 for r in mine if r["band_overlaps"]),
                          "mean_share_inside": round(float(np.mean(share)), 6) if share else None}
     median_rows = [{"status": "scored" if r["members_scored"] else r["status"], "role": r["role"],
-                    "loss": r["loss_of_median"]} for r in rows]
+                    "inside": bool(r["median_inside"]), "loss": r["loss_of_median"]} for r in rows]
     summary = {
         "observed_file": str(Path(observed).resolve()),
         "rows": len(rows),

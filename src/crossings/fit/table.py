@@ -137,10 +137,13 @@ def _fit_row(view: RunTables, obs: Observation) -> FitRow:
 
 
 def fit_loss(rows: Sequence[FitRow | dict[str, Any]], roles: Sequence[str] = ("calibration",)) -> float:
-    """Mean loss of the scored rows with one of ``roles`` (NaN when there are none): what a calibration
-    minimises."""
-    losses = [_get(r, "loss") for r in rows if _get(r, "status") == "scored" and _get(r, "role") in roles]
-    return math.fsum(losses) / len(losses) if losses else math.nan
+    """What a calibration minimises over the scored rows with one of ``roles`` (NaN when there are none): the
+    mean of 0 for a row inside its band, else 1 + √loss (one for being outside, plus its distance: |ln| of the
+    ratio to the nearest edge). Counting rows outside keeps a few far-off rows from outweighing many near ones;
+    the distance term tells the optimiser which way is better."""
+    terms = [0.0 if _get(r, "inside") else 1.0 + math.sqrt(_get(r, "loss")) for r in rows
+             if _get(r, "status") == "scored" and _get(r, "role") in roles]
+    return math.fsum(terms) / len(terms) if terms else math.nan
 
 
 def _get(row: FitRow | dict[str, Any], key: str) -> Any:
