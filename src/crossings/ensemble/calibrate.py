@@ -165,20 +165,7 @@ class CalibrationResult:
 
     def write(self, out: str | Path) -> Path:
         """Write fitted.yml and calibration_trials.csv into ``out``."""
-        import yaml
-
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "--out", "exists and is not a directory")
-        out.mkdir(parents=True, exist_ok=True)
-        lines = [",".join(["trial", *[p.name for p in self.params], "loss"])]
-        for i, (pt, loss) in enumerate(self.trials):
-            lines.append(",".join([str(i), *[repr(pt[p.name]) for p in self.params], repr(loss)]))
-        (out / "calibration_trials.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        text = yaml.safe_dump(json.loads(json.dumps(self.fitted())), sort_keys=False)
-        (out / "fitted.yml").write_text("# crossings calibrate: fitted settings and how they were fitted\n" + text,
-                                        encoding="utf-8")
-        return out
+        return write_trials(out, [p.name for p in self.params], self.trials, self.fitted(), "settings")
 
 
 def _fit_report(sims: list[np.ndarray], data: np.ndarray, train: np.ndarray) -> dict[str, Any]:
@@ -239,14 +226,9 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
             dists[p.name] = optuna.distributions.IntDistribution(int(round(p.low)), int(round(p.high)))
         else:
             dists[p.name] = optuna.distributions.FloatDistribution(p.low, p.high)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = new_study(seed, budget)
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant_liar and multivariate are marked experimental
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
-                                             multivariate=True, constant_liar=True)
-        study = optuna.create_study(direction="minimize", sampler=sampler)
     trials: list[tuple[dict[str, Any], float]] = []
     total_runs = budget * replicates + 2 * check_runs
     done_runs = 0
@@ -286,3 +268,39 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     return CalibrationResult(sc, params, budget, loss, seed, replicates, batch, holdouts, trials, dict(best),
                              best_loss, fit, {"parameters": {p.name: getattr(sc.settings, p.name) for p in params},
                                               **base}, time.perf_counter() - t0)
+
+
+def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[dict[str, Any], float]],
+                 fitted: dict[str, Any], what: str) -> Path:
+    """Write ``out``/calibration_trials.csv (one row per parameter set tried) and ``out``/fitted.yml (the best
+    ``what`` and how they were fitted), atomically; shared by the Flee and emigration calibrations."""
+    import yaml
+
+    from crossings.io.write import write_text
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out", "exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(["trial", *names, "loss"])]
+    for i, (pt, loss) in enumerate(trials):
+        lines.append(",".join([str(i), *[repr(pt[n]) for n in names], repr(loss)]))
+    write_text(out / "calibration_trials.csv", "\n".join(lines) + "\n")
+    text = yaml.safe_dump(json.loads(json.dumps(fitted)), sort_keys=False)
+    write_text(out / "fitted.yml", f"# crossings calibrate: fitted {what} and how they were fitted\n" + text)
+    return out
+
+
+def new_study(seed: int, budget: int) -> Any:
+    """A seeded Optuna study (multivariate TPE, constant liar so batches can run in parallel) that minimises;
+    the same seed proposes the same parameter sets."""
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant_liar and multivariate are marked experimental
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
+                                             multivariate=True, constant_liar=True)
+        return optuna.create_study(direction="minimize", sampler=sampler)

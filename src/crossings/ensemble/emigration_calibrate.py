@@ -125,22 +125,13 @@ class EmigrationCalibration:
 
     def write(self, out: str | Path) -> Path:
         """Write fitted.yml, calibration.json, calibration_trials.csv and calibration_fit.csv into ``out``."""
-        import yaml
+        from crossings.ensemble.calibrate import write_trials
+        from crossings.io.write import write_text
 
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "--out", "exists and is not a directory")
-        out.mkdir(parents=True, exist_ok=True)
-        lines = [",".join(["trial", *[p.name for p in self.params], "loss"])]
-        for i, (pt, loss) in enumerate(self.trials):
-            lines.append(",".join([str(i), *[repr(pt[p.name]) for p in self.params], repr(loss)]))
-        (out / "calibration_trials.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        text = yaml.safe_dump(json.loads(json.dumps(self.fitted())), sort_keys=False)
-        (out / "fitted.yml").write_text("# crossings calibrate: fitted parameters and how they were fitted\n" + text,
-                                        encoding="utf-8")
-        (out / "calibration.json").write_text(json.dumps(self.provenance(), indent=2) + "\n", encoding="utf-8")
+        out = write_trials(out, [p.name for p in self.params], self.trials, self.fitted(), "parameters")
+        write_text(out / "calibration.json", json.dumps(self.provenance(), indent=2) + "\n")
         if self.best_rows is not None:
-            (out / "calibration_fit.csv").write_text(self.best_rows.csv(), encoding="utf-8")
+            write_text(out / "calibration_fit.csv", self.best_rows.csv())
         return out
 
     def lines(self) -> list[str]:
@@ -199,12 +190,9 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     rep_seeds = [run_seed(ss) for ss in member_seeds(seed, replicates)]
     check_seeds = [run_seed(ss) for ss in np.random.SeedSequence(seed, spawn_key=(1,)).spawn(check_runs)]
     dists = {p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log) for p in params}
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant_liar and multivariate are marked experimental
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
-                                             multivariate=True, constant_liar=True)
-        study = optuna.create_study(direction="minimize", sampler=sampler)
+    from crossings.ensemble.calibrate import new_study
+
+    study = new_study(seed, budget)
     trials: list[tuple[dict[str, Any], float]] = []
     total_runs = budget * replicates + 2 * check_runs
     done_runs = 0
