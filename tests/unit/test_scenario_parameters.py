@@ -164,3 +164,11 @@ def test_dropping_returned_rows_changes_no_result_and_keeps_the_census(tmp_path,
     for name, arr in kept.series.items():
         assert np.array_equal(arr, dropped.series[name]), f"{name} differs when returned rows are dropped"
     assert np.array_equal(kept.n_agents, dropped.n_agents), "agents ever created should count dropped rows"
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "many", ".inf"])
+def test_people_per_agent_must_be_a_positive_number(tmp_path, value):
+    root = _demo(tmp_path, **{"scenario.yml": ("people_per_agent: 100", f"people_per_agent: {value}")})
+    with pytest.raises(InputError) as e:
+        load_scenario(root)
+    assert "scenario.yml:" in str(e.value) and "people_per_agent" in str(e.value), str(e.value)

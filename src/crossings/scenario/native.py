@@ -266,6 +266,10 @@ def read_native(path: str | Path, parameters: Mapping[str, float] | None = None)
     for key in meta:
         if key not in known:
             raise InputError(ypath, lines.get(str(key)), str(key), f"unknown key (known: {', '.join(sorted(known))})")
+    ppa = meta.get("people_per_agent", 1)
+    if isinstance(ppa, bool) or not isinstance(ppa, int | float) or not 0 < ppa < math.inf:
+        raise InputError(ypath, lines.get("people_per_agent"), "people_per_agent",
+                         f"{ppa!r} is not a positive number of people")
     params = read_parameters(ypath, meta.get("parameters"), lines, parameters)
     for key in ("agents", "emigration"):
         if key in meta and params:
