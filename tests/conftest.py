@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -378,3 +378,20 @@ def native_run_with_text(tmp_path: Path) -> Callable[[str, str], Path]:
         return tmp_path / "run"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def local_client() -> Iterator[object]:
+    """A Dask client on a LocalCluster of two single-threaded worker processes (loopback only)."""
+    import logging
+
+    import distributed
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
+    client = distributed.Client(cluster)
+    yield client
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    client.close()
+    cluster.close()

@@ -14,23 +14,6 @@ pytest.importorskip("SALib", reason="the ensemble tier needs SALib: pip install 
 pytest.importorskip("optuna", reason="the ensemble tier needs Optuna: pip install -e '.[ensemble]'")
 
 
-@pytest.fixture(scope="session")
-def local_client() -> Iterator[object]:
-    """A Dask client on a LocalCluster of two single-threaded worker processes (loopback only)."""
-    import logging
-
-    import distributed
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
-    client = distributed.Client(cluster)
-    yield client
-    for name in ("distributed", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    client.close()
-    cluster.close()
-
-
 @pytest.fixture(scope="module")
 def remote_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskProcesses]:
     """A scheduler and two workers in their own processes, shared by a test module."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -90,23 +89,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert all(r.status == "scored" and r.simulated for r in rows)
     (root / "observed.csv").write_text(_observed([float(r.simulated) for r in rows]))
     return root
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    """A Dask client on a LocalCluster of two single-threaded worker processes."""
-    import logging
-
-    import distributed
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
-    c = distributed.Client(cluster)
-    yield c
-    for name in ("distributed", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    c.close()
-    cluster.close()
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -194,11 +176,11 @@ def test_ensemble_is_byte_identical_on_one_and_two_workers(tmp_path: Path) -> No
     assert fit[0].startswith("line,period_start") and "simulated_q50" in fit[0] and len(fit) > 10
 
 
-def test_ensemble_draws_parameters_per_member(tiny: Path, client: object, tmp_path: Path) -> None:
+def test_ensemble_draws_parameters_per_member(tiny: Path, local_client: object, tmp_path: Path) -> None:
     from crossings.ensemble import run_ensemble
 
     sc = cx.load_scenario(tiny)
-    res = run_ensemble(sc, 6, seed=1, params=[parse_scenario_param("hazard", sc)], client=client)
+    res = run_ensemble(sc, 6, seed=1, params=[parse_scenario_param("hazard", sc)], client=local_client)
     hz = [p["hazard"] for p in res.member_params]
     assert len(set(hz)) == 6 and all(0.0005 <= h <= 0.02 for h in hz)
     left = res.fit.per_member  # members with a higher hazard have more leavers (the loss differs)
@@ -241,13 +223,13 @@ def test_calibration_recovers_the_hazard_and_writes_it_back(tiny: Path, tmp_path
     assert "validation" in err and "calibration" in err
 
 
-def test_calibration_is_the_same_for_the_same_seed(tiny: Path, client: object) -> None:
+def test_calibration_is_the_same_for_the_same_seed(tiny: Path, local_client: object) -> None:
     from crossings.ensemble import run_calibration
 
     sc = cx.load_scenario(tiny)
     spec = [parse_scenario_param("hazard", sc, True), parse_scenario_param("stay", sc, True)]
-    a = run_calibration(sc, spec, 6, batch=3, check_runs=2, seed=9, client=client, days=20)
-    b = run_calibration(sc, spec, 6, batch=3, check_runs=2, seed=9, client=client, days=20)
+    a = run_calibration(sc, spec, 6, batch=3, check_runs=2, seed=9, client=local_client, days=20)
+    b = run_calibration(sc, spec, 6, batch=3, check_runs=2, seed=9, client=local_client, days=20)
     assert a.trials == b.trials and a.best == b.best and a.fit == b.fit
 
 
