@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shlex
 import shutil
 import subprocess
@@ -107,17 +106,12 @@ def bench_ensemble(members: int, workers: int, seed: int, tmp: Path) -> dict[str
 
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on."""
+    """What the figures were measured on (the host facts of bench/vs_flee.py, plus the version and commit)."""
+    from vs_flee import machine_info  # bench/ is on sys.path when this script runs
+
     import crossings
 
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    info = machine_info()
     try:
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=10).stdout.strip()
@@ -125,7 +119,7 @@ def machine() -> dict[str, Any]:
                                     text=True, timeout=10).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "", False
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"cpu": info["cpu"], "cores": info["cpus"], "python": info["python"],
             "crossings_version": crossings.__version__, "commit": commit, "working_tree_modified": dirty}
 
 

@@ -227,8 +227,6 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
         else:
             dists[p.name] = optuna.distributions.FloatDistribution(p.low, p.high)
     study = new_study(seed, budget)
-    import warnings
-
     trials: list[tuple[dict[str, Any], float]] = []
     total_runs = budget * replicates + 2 * check_runs
     done_runs = 0
@@ -242,9 +240,7 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     with open_client(workers, scheduler, client) as c:
         while len(trials) < budget:
             k = min(batch, budget - len(trials))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                asked = [study.ask(dists) for _ in range(k)]
+            asked = ask(study, dists, k)
             points = [dict(t.params) for t in asked]
             sims: dict[int, np.ndarray] = {}
             for i, res in map_members(c, sc, [pt for pt in points for _ in rep_seeds],
@@ -304,3 +300,12 @@ def new_study(seed: int, budget: int) -> Any:
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
                                              multivariate=True, constant_liar=True)
         return optuna.create_study(direction="minimize", sampler=sampler)
+
+
+def ask(study: Any, dists: dict[str, Any], k: int) -> list[Any]:
+    """The next ``k`` parameter sets of ``study`` (Optuna's experimental-feature warnings silenced)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [study.ask(dists) for _ in range(k)]

@@ -166,7 +166,6 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
                                command: str = "") -> EmigrationCalibration:
     """Fit the named parameters ``params`` (ranges) of an emigration scenario to the calibration rows of its
     observed.csv with ``budget`` parameter sets; check the best set and the scenario's values on fresh seeds."""
-    import warnings
 
     import optuna
     from optuna.trial import TrialState
@@ -190,7 +189,7 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     rep_seeds = [run_seed(ss) for ss in member_seeds(seed, replicates)]
     check_seeds = [run_seed(ss) for ss in np.random.SeedSequence(seed, spawn_key=(1,)).spawn(check_runs)]
     dists = {p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log) for p in params}
-    from crossings.ensemble.calibrate import new_study
+    from crossings.ensemble.calibrate import ask, new_study
 
     study = new_study(seed, budget)
     trials: list[tuple[dict[str, Any], float]] = []
@@ -207,9 +206,7 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     with open_client(workers, scheduler, client) as c:
         while len(trials) < budget:
             k = min(batch, budget - len(trials))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                asked = [study.ask(dists) for _ in range(k)]
+            asked = ask(study, dists, k)
             points = [{p.name: float(t.params[p.name]) for p in params} for t in asked]
             losses = np.full(k * replicates, np.nan)
             for i, res in map_members(c, scenario, [pt for pt in points for _ in rep_seeds],
