@@ -61,6 +61,7 @@ EMIGRATION_SERIES = {
     "n_permits": ("agents", "stock", "country"),  # residence permit holders present
     "new_registrations": ("agents/day", "flow", "country"),  # stays reaching the registration threshold
     "n_registered": ("agents", "stock", "country"),  # present in a stay at least that long
+    "new_long_stays": ("agents/day", "flow", "country"),  # stays reaching LONG_STAY_DAYS (183): immigrants
     "new_broke": ("agents/day", "flow", "country"),  # savings ran out there
     "new_onward": ("agents/day", "flow", "country"),  # started an onward move from a transit place
     "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from

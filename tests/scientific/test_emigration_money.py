@@ -85,3 +85,34 @@ def test_an_agent_who_cannot_pay_a_fare_does_not_take_that_route(tmp_path):
         else:
             assert boarded == 0 and res.series["new_seat_joins"][:, k].sum() == 0
             assert res.series["n_in_country"][-1, sc.emigration.countries.index("Abroad")] == 100
+
+
+def test_a_fare_event_scales_the_fare_while_it_lasts(tmp_path):
+    # the flight costs 1000, ×10 on days 0-2 (a fare event until day 3): with 5000 of savings nobody who leaves
+    # then can fly; from day 3 the fare is 1000 again and those who fly pay exactly that
+    locs = [*LOCS, ("Port", "airport", "Home", 0), ("Fly", "destination", "Sky", 0, 10)]
+    routes = [*ROUTES, ("Town", "Port", "road", 10), ("Port", "Fly", "air", "", 1, "")]
+    sc = scenario(tmp_path / "s", locs, routes, departures=(("Town", "*", 0.3),), route_cost={("Port", "Fly"): 1000},
+                  agents=rich(5000), events=[(0, 3, "fare", "Port", "Fly", 10)], days=8)
+    assert [ev.kind for ev in sc.emigration.events] == ["fare"] and sc.emigration.events[0].value == 10
+    sim = cx.Simulation(sc, seed=2, check=True)
+    res = sim.run()
+    port, fly = sc.locations.name.index("Port"), sc.locations.name.index("Fly")
+    k = int(np.flatnonzero((sc.links.src == port) & (sc.links.dst == fly))[0])
+    boarded = res.series["new_boarded"][:, k]
+    assert boarded[:3].sum() == 0 and res.series["new_seat_joins"][:3, k].sum() == 0
+    assert boarded[3:].sum() > 10
+    assert np.isclose(sim.world.link_cost[k], 1000) and sim.world.path_cost.max() <= 1000
+    flew = sim.agents.loc == fly
+    assert np.isclose(sim.agents.savings[flew], 4000).all()
+
+
+def test_a_fare_event_needs_an_air_route_and_a_multiplier(tmp_path):
+    locs = [*LOCS, ("Port", "airport", "Home", 0), ("Fly", "destination", "Sky", 0, 10)]
+    routes = [*ROUTES, ("Town", "Port", "road", 10), ("Port", "Fly", "air", "", 1, "")]
+    for i, (event, field) in enumerate((((0, "", "fare", "Port", "Fly", ""), "value"),
+                                        ((0, "", "fare", "Town", "Port", 2), "other"),
+                                        ((0, "", "fare", "Port", "Fly", -1), "value"))):
+        with pytest.raises(cx.InputError) as e:
+            scenario(tmp_path / f"s{i}", locs, routes, events=[event])
+        assert e.value.field == field and e.value.line == 2, str(e.value)

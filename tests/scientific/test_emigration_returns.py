@@ -52,15 +52,20 @@ def test_low_savings_raise_the_return_hazard(tmp_path):
     assert within(got, n, 1 - (1 - 3 * h) ** (days - 2)), got
 
 
-def test_onward_moves_from_a_transit_place_follow_its_hazard(tmp_path):
-    # Hub (Abroad) is a transit place (0.05 a day); from it a road leads via Gate (a crossing of Abroad) to
-    # Final in Third. Everyone settles in Hub on day 1 and moves on with probability 0.05 on days 2..D−1.
-    n, h, days = 3000, 0.05, 20
+def hub(root, n, h, days, emigration=None):
+    """Hub (Abroad) is a transit place (``h`` a day); from it a road leads via Gate (a crossing of Abroad) to
+    Final in Third. ``n`` leave Town on day 0."""
     locs = [("Town", "origin", "Home", n), ("Post", "crossing", "Home", 0), ("Hub", "destination", "Abroad", 0),
             ("Gate", "crossing", "Abroad", 0), ("Final", "destination", "Third", 0)]
     routes = [("Town", "Post", "road", 10), ("Post", "Hub", "road", 50), ("Hub", "Gate", "road", 20),
               ("Gate", "Final", "road", 20)]
-    sc = scenario(tmp_path / "s", locs, routes, transit={"Hub": h}, days=days)
+    return scenario(root, locs, routes, transit={"Hub": h}, days=days, emigration=emigration)
+
+
+def test_onward_moves_from_a_transit_place_follow_its_hazard(tmp_path):
+    # Everyone settles in Hub on day 1 and moves on with probability 0.05 on days 2..D−1.
+    n, h, days = 3000, 0.05, 20
+    sc = hub(tmp_path / "s", n, h, days)
     res = cx.Simulation(sc, seed=11, check=True).run()
     s = res.series
     c = sc.emigration.countries
@@ -71,3 +76,14 @@ def test_onward_moves_from_a_transit_place_follow_its_hazard(tmp_path):
     final = sc.locations.name.index("Final")
     # through Gate's queue the same day, the night on the road beyond it, in Final the next day
     assert (s["new_onward"][:-1, c.index("Abroad")] == s["new_arrivals"][1:, final]).all()
+
+
+def test_transit_days_limit_onward_moves_to_the_first_days_in_the_country(tmp_path):
+    # as above, with transit_days 5: they entered Abroad on day 0, so only on days 2, 3 and 4 (settled, and
+    # fewer than 5 days since entry) do they move on; from day 5 on the rest stay
+    n, h, days = 3000, 0.05, 20
+    sc = hub(tmp_path / "s", n, h, days, emigration={"transit_days": 5})
+    res = cx.Simulation(sc, seed=11, check=True).run()
+    onward = res.series["new_onward"][:, sc.emigration.countries.index("Abroad")]
+    assert onward[5:].sum() == 0 and onward[:2].sum() == 0
+    assert within(int(onward.sum()), n, 1 - (1 - h) ** 3), onward[:6]

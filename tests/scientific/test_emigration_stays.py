@@ -59,8 +59,10 @@ def scenario(root: Path, locations=LOCS, routes=ROUTES, departures=(("Town", "*"
         table("events.csv", "date,until,event,target,other,value,sex,age_band",
               [(date(r[0]), date(r[1]), *r[2:], *[""] * (8 - len(r))) for r in events])
     if policies:
-        table("policies.csv", "date,until,country,policy,days,window_days,probability,cost_usd,waiting_days",
-              [(date(r[0]), date(r[1]), *r[2:], *[""] * (9 - len(r))) for r in policies])
+        width = max(9, *(len(r) for r in policies))  # a 10th value is the optional weight column
+        head = "date,until,country,policy,days,window_days,probability,cost_usd,waiting_days,weight"
+        table("policies.csv", ",".join(head.split(",")[:width]),
+              [(date(r[0]), date(r[1]), *r[2:], *[""] * (width - len(r))) for r in policies])
     return cx.load_scenario(root)
 
 
@@ -185,6 +187,35 @@ def test_permits_granted_are_applications_times_approval_after_the_wait(tmp_path
     assert (s["n_permits"][30:, abroad] == granted[30]).all() and (s["n_permits"][:30, abroad] == 0).all()
     assert s["new_returns"][30, abroad] == n - granted[30], "refused applicants leave on the decision day"
     assert s["n_in_country"][-1, abroad] == granted[30]
+
+
+def test_a_countrys_permit_weight_scales_the_share_who_apply(tmp_path):
+    # on day 10 the stay runs out: apply (weight 1 x the policy's weight w) or go home (weight 1); with w = 3
+    # Binomial(n, 3/4) apply, with w = 0 nobody does
+    n = 2000
+    for w, share in ((3, 0.75), (0, 0.0)):
+        sc = scenario(tmp_path / f"w{w}", [("Town", "origin", "Home", n), *LOCS[1:]],
+                      policies=[(0, "", "Abroad", "visa_free", 10),
+                                (0, "", "Abroad", "residence_permit", "", "", 1.0, "", 5, w)],
+                      emigration={**ONLY, "permit_weight": 1, "go_home_weight": 1}, days=12)
+        assert sc.emigration.policies[1].weight == w
+        res = cx.Simulation(sc, seed=5, check=True).run()
+        abroad = sc.emigration.countries.index("Abroad")
+        applied = int(res.series["new_permit_applications"][10, abroad])
+        assert abs(applied - n * share) <= 4 * math.sqrt(n * share * (1 - share)) + 1e-9, (w, applied)
+
+
+def test_stays_that_last_183_days_are_counted_once_on_that_day(tmp_path):
+    # everyone leaves on day 0 and reaches City the same day; a 100-day visa-free stay, then a permit for good
+    # (approval 1, no wait): all of them are still there on day 183, the day their stays reach 183 days
+    n = 500
+    sc = scenario(tmp_path / "s", [("Town", "origin", "Home", n), *LOCS[1:]],
+                  policies=[(0, "", "Abroad", "visa_free", 100), (0, "", "Abroad", "residence_permit", "", "", 1.0,
+                                                                     "", 0)],
+                  emigration={**ONLY, "permit_weight": 1}, days=200)
+    res = cx.Simulation(sc, seed=1, check=True).run()
+    long = res.series["new_long_stays"][:, sc.emigration.countries.index("Abroad")]
+    assert np.flatnonzero(long).tolist() == [183] and long[183] == n
 
 
 def test_visa_requirement_approves_with_its_probability_and_charges_its_cost(tmp_path):

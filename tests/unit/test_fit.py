@@ -118,10 +118,30 @@ def value(expr: str, d0: int = 1, d1: int = 2, run: RunTables | None = None) -> 
     ("away(category=x)", 1, 2, 40),
     ("returned_share(category=*)", 1, 2, (1 + 1) / (5 + 2)),  # cumulative from the run's start
     ("returned_share(category=x)", 3, 3, 2 / 6),
+    ("returned_of_away(category=*)", 1, 3, (1 + 1 + 1) / (3 + 1)),  # returns in the period ÷ away on day 0
+    ("returned_of_away(category=x)", 2, 3, (0 + 1) / 4),
     ("input:42", 1, 2, 42),
 ])
 def test_each_quantity_by_hand(expr, d0, d1, expected):
     assert value(expr, d0, d1) == pytest.approx(expected), expr
+
+
+def test_a_return_rate_needs_someone_away_before_the_period():
+    got = simulate(hand_run(), parse_sim("returned_of_away(category=*)"), day(0), day(2))
+    assert got.value is None and got.status == "unavailable" and "day before" in got.note
+
+
+def test_immigrants_are_the_stays_of_the_period_that_reached_183_days():
+    import dataclasses
+
+    days = 400
+    long = np.zeros((days, 3), dtype=np.int64)
+    long[183 + 1, 1], long[183 + 2, 1], long[183 + 5, 1], long[183 + 1, 2] = 2, 3, 7, 4
+    run = dataclasses.replace(hand_run(), days=days, country={"new_long_stays": long})
+    assert value("immigrants(country=B)", 1, 2, run) == (2 + 3) * 10, "counted 183 days after the stay began"
+    assert value("immigrants(country=B+C)", 0, 5, run) == (2 + 3 + 7 + 4) * 10
+    late = simulate(run, parse_sim("immigrants(country=B)"), day(100), day(300))
+    assert late.value is None and late.status == "outside run" and "183 days" in late.note
 
 
 def test_periods_are_clipped_or_outside_the_run():

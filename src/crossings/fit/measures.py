@@ -40,6 +40,8 @@ QUANTITIES: dict[str, tuple[frozenset[str], bool, str]] = {
     "permits_granted": (frozenset({"country"}), True, "residence permits granted over the period"),
     "permits": (frozenset({"country"}), True, "permit holders present on the period's last day"),
     "returns": (frozenset({"country"}), True, "returns home from the country over the period"),
+    "immigrants": (frozenset({"country"}), True,
+                   "stays that began in the period and lasted 183 days (the statistical immigrant)"),
     "queue": (frozenset({"crossing"}), True, "mean queue (all modes) over the period's days"),
     "wait_days": (frozenset({"crossing"}), False, "mean days waited by the period's passers"),
     "left_home": (frozenset({"category"}), True, "people of the categories who left home over the period"),
@@ -47,6 +49,8 @@ QUANTITIES: dict[str, tuple[frozenset[str], bool, str]] = {
     "away": (frozenset({"category"}), True, "people of the categories away on the period's last day"),
     "returned_share": (frozenset({"category"}), False,
                        "returned ÷ left home, both counted from the run's start to the period's end"),
+    "returned_of_away": (frozenset({"category"}), False,
+                         "returned over the period ÷ away on the day before it (a panel's return rate)"),
 }
 TARGET_KINDS = ("country", "crossing", "location", "category")
 ABROAD = "*abroad"  # every country that holds no origin
@@ -160,7 +164,8 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
 # ---- the run's tables ---------------------------------------------------------------------------------------
 
 COUNTRY_SERIES = ("n_in_country", "new_entries", "new_exits", "new_left_home", "new_visa_runs", "new_registrations",
-                  "n_registered", "new_permit_applications", "new_permits_granted", "n_permits", "new_returns")
+                  "n_registered", "new_permit_applications", "new_permits_granted", "n_permits", "new_returns",
+                  "new_long_stays")
 LOCATION_SERIES = ("n_present", "n_at_home")
 CROSSING_SERIES = ("n_queue", "new_passages", "sum_wait_days")  # summed over travel modes
 LINK_SERIES = ("new_border_crossings",)
@@ -429,6 +434,14 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
         stock = _stock(view, target)
         before = stock[c0 - 1] if c0 > 0 else 0
         return float(stock[c1] - (before if quantity == "stock_change" else 0)) * people
+    if quantity == "immigrants":  # counted on the day the stay reaches 183 days, so 183 days later
+        from crossings.engine.emigration.observe import LONG_STAY_DAYS
+
+        if c1 + LONG_STAY_DAYS > view.days - 1:
+            raise _Missing("outside run", f"stays that began by {_date(view, c1)} are 183 days long only after "
+                           "the run's end")
+        late = slice(c0 + LONG_STAY_DAYS, c1 + LONG_STAY_DAYS + 1)
+        return float(_series(view, "country", "new_long_stays", target)[late].sum()) * people
     if quantity in COUNTRY_FLOWS:
         return float(_series(view, "country", COUNTRY_FLOWS[quantity], target)[span].sum()) * people
     if quantity in COUNTRY_STOCKS:
@@ -450,6 +463,11 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
         if left == 0:
             raise _Missing("unavailable", "nobody had left home by the period's end")
         return float(_series(view, "category", "cat_returned", target)[: c1 + 1].sum() / left)
+    if quantity == "returned_of_away":
+        away = _series(view, "category", "cat_away", target)[c0 - 1] if c0 > 0 else 0
+        if away == 0:
+            raise _Missing("unavailable", "nobody was away on the day before the period")
+        return float(_series(view, "category", "cat_returned", target)[span].sum() / away)
     raise AssertionError(f"quantity {quantity!r} has no rule")  # pragma: no cover (QUANTITIES lists them all)
 
 

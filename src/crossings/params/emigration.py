@@ -49,6 +49,10 @@ class EmigrationSettings:
     low_money_days: int = 30
     # An agent whose savings reach zero tries a cheaper place with this probability, else goes home. Assumption.
     broke_cheaper_share: float = 0.5
+    # An agent settled at a transit place (locations.csv ``transit``) moves on only in its first transit_days
+    # days in that country; 0 = on any day. Assumption: those passing through leave within weeks, the others
+    # stay (Georgia: >60% of arrivals left shortly after, obs row 3 note; Geostat still counted 62k immigrants).
+    transit_days: int = 0
     # Route draws an agent makes per day to find a path it can pay (rejection sampling over the route weights).
     # Assumption; with few affordable paths an agent may need several days.
     route_tries: int = 8
@@ -71,6 +75,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "low_money_days": (0, 100_000),
     "broke_cheaper_share": (0.0, 1.0),
     "route_tries": (1, 1000),
+    "transit_days": (0, 100_000),
 }
 FIELDS = tuple(f.name for f in dataclasses.fields(EmigrationSettings))
 

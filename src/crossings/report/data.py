@@ -191,6 +191,10 @@ def _emigration_events(sc: Any, n_days: int) -> list[dict]:
             other = names[e.other] if 0 <= e.other < len(names) else ""
             start, stop, kinds = f"air route {where} – {other} closed", f"air route {where} – {other} reopens", \
                 ("closure", "opening")
+        elif e.kind == "fare":
+            other = names[e.other] if 0 <= e.other < len(names) else ""
+            start, stop, kinds = f"fares {where} – {other} ×{e.value:g}", f"fares {where} – {other} back to normal", \
+                ("closure", "opening")
         elif e.kind == "bar_mode":
             mode = pick(spec.travel_mode, e.other, "travel")
             start, stop, kinds = f"{mode} barred at {where}", f"{mode} allowed again at {where}", \

@@ -31,21 +31,21 @@ ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
 CAR, ON_FOOT = 0, 1
 TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
-EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard")
+EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard", "fare")
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
 LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit")  # beyond the Flee model's columns
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
 POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "probability", "cost_usd",
-                  "waiting_days")
+                  "waiting_days", "weight")
 # which columns each policy takes (required ones first; the rest optional)
 POLICY_FIELDS = {
     "visa_free": (("days",), ()),
     "stay_limit": (("days", "window_days"), ()),
     "tourist_ban": ((), ()),
     "visa": (("probability",), ("cost_usd", "days")),
-    "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days")),
+    "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days", "weight")),
     "registration": (("days",), ()),
 }
 ANY = "*"
@@ -108,6 +108,7 @@ class EntryPolicy:
     cost: float  # visa, residence_permit: USD per application
     waiting_days: int  # residence_permit: days from application to decision
     line: int
+    weight: float = 1.0  # residence_permit: × the settings' permit_weight when a stay runs out in this country
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,7 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
                 if r.get(field):
                     raise InputError(epath, ln, field, f"only {' and '.join(HAZARD_EVENTS)} events take a {field} "
                                      "filter")
-            if r.get("value"):
+            if r.get("value") and ev != "fare":
                 raise InputError(epath, ln, "value", f"{ev} takes no value")
         if ev in HAZARD_EVENTS:
             if r["target"] != ANY:
@@ -401,13 +402,19 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
                 raise InputError(epath, ln, "value", f"{value} is a negative multiplier")
             s_ = pick(ln, "sex", r.get("sex", ""), sex, "sex")
             a_ = pick(ln, "age_band", r.get("age_band", ""), age, "age band")
-        elif ev == "close_air_route":
+        elif ev in ("close_air_route", "fare"):
             for field in ("target", "other"):
                 if r.get(field, "") not in index:
                     raise InputError(epath, ln, field, f"unknown location {r.get(field, '')!r} (not in locations.csv)")
             target, other = index[r["target"]], index[r["other"]]
             if (target, other) not in air_pairs:
                 raise InputError(epath, ln, "other", f"no air route between {r['target']!r} and {r['other']!r}")
+            if ev == "fare":
+                if not r.get("value"):
+                    raise InputError(epath, ln, "value", "a fare event needs a multiplier of the route's cost")
+                value = parse_float(epath, ln, "value", r["value"])
+                if not 0 <= value < math.inf:
+                    raise InputError(epath, ln, "value", f"{value} is not a non-negative multiplier")
         elif ev == "bar_mode":
             target = place(ln, "target", r["target"], CROSSING, "crossing")
             if r.get("other") not in TRAVEL_MODES:
@@ -548,9 +555,14 @@ def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: An
             vals["cost_usd"] = parse_float(ppath, ln, "cost_usd", r["cost_usd"])
             if not 0 <= vals["cost_usd"] < math.inf:
                 raise InputError(ppath, ln, "cost_usd", f"{vals['cost_usd']} is not a non-negative amount")
+        weight = 1.0
+        if r.get("weight"):
+            weight = parse_float(ppath, ln, "weight", r["weight"])
+            if not 0 <= weight < math.inf:
+                raise InputError(ppath, ln, "weight", f"{weight} is not a non-negative weight")
         if kind == "stay_limit" and vals["days"] > vals["window_days"]:
             raise InputError(ppath, ln, "days", f"{vals['days']} days do not fit in a window of "
                              f"{vals['window_days']}")
         out.append(EntryPolicy(kind, day, end, countries.index(c), vals["days"], vals["window_days"],
-                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln))
+                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln, weight))
     return tuple(out)

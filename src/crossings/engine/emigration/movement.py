@@ -64,8 +64,8 @@ def step_onto(sim: Simulation, idx: np.ndarray, lk: np.ndarray) -> None:
     w.on_link += ent
     f.link_entries += ent
     change_country(sim, w.country[here], w.link_country[lk], idx, lk)
-    cost = sim.scenario.emigration.link_cost
-    if cost.any():
+    cost = w.link_cost
+    if sim.scenario.emigration.link_cost.any():
         a.savings[idx] = np.maximum(a.savings[idx] - cost[lk].astype(np.float32), 0)
     a.link[idx] = lk
     a.progress[idx] = 0.0

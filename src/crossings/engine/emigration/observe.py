@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
     from crossings.results import Results
 
+LONG_STAY_DAYS = 183  # a stay this long makes an immigrant in most statistics (Geostat: 183 days in 365)
+
 
 def record(res: Results, sim: Simulation, day: int) -> None:
     """Store the day's emigration stocks and flows in ``res`` (series named as in ``results.EMIGRATION_SERIES``)."""
@@ -42,12 +44,13 @@ def record(res: Results, sim: Simulation, day: int) -> None:
     s["new_seat_gave_up"][day] = f.seat_gave_up
     a = sim.agents
     reg = w.registration_days
+    abroad = np.flatnonzero(a.stay_country >= 0)
+    c = a.stay_country[abroad].astype(np.int64)
+    lasted = day - a.entry_day[abroad].astype(np.int64)
+    n_c = len(w.in_country)
+    s["new_long_stays"][day] = np.bincount(c[lasted == LONG_STAY_DAYS], minlength=n_c)
     if (reg >= 0).any():  # a stay is registered once it has lasted the country's registration_days
-        abroad = np.flatnonzero(a.stay_country >= 0)
-        c = a.stay_country[abroad].astype(np.int64)
-        lasted = day - a.entry_day[abroad].astype(np.int64)
         on = reg[c] >= 0
-        n_c = len(w.in_country)
         f.registrations += np.bincount(c[on & (lasted == reg[c])], minlength=n_c)
         s["n_registered"][day] = np.bincount(c[on & (lasted >= reg[c])], minlength=n_c)
     for name, value in (("new_border_crossings", f.border), ("new_turned_back", f.turned_back),

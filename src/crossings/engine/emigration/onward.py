@@ -15,16 +15,19 @@ if TYPE_CHECKING:
 
 
 class Onward(Rule):
-    """Each day every settled agent at a place with ``transit`` = h starts moving on with probability h; it
-    re-plans avoiding the country it is in (and goes on trying daily if no route is open or affordable)."""
+    """Each day every settled agent at a place with ``transit`` = h starts moving on with probability h (with
+    the setting ``transit_days`` > 0: only in its first that many days in the country, so a share
+    1 − (1 − h)^transit_days passes through and the rest stay); it re-plans avoiding the country it is in (and
+    goes on trying daily if no route is open or affordable)."""
 
     name = "onward"
-    reads = ("agents.state", "agents.loc")
+    reads = ("agents.state", "agents.loc", "agents.entry_day")
     writes = ("agents.state", "agents.route", "agents.avoid", "eflows.onward")
 
     def init(self, sim: Simulation) -> None:
         self.h = sim.scenario.emigration.transit
         self.on = bool(self.h.any())
+        self.window = sim.scenario.emigration.settings.transit_days
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
@@ -32,6 +35,8 @@ class Onward(Rule):
         a, w = sim.agents, sim.world
         s = np.flatnonzero(a.state == SETTLED)
         s = s[self.h[a.loc[s]] > 0]
+        if self.window > 0:
+            s = s[day - a.entry_day[s].astype(np.int64) < self.window]
         if s.size == 0:
             return
         go = s[sim.rng["onward"].random(s.size) < self.h[a.loc[s]]]

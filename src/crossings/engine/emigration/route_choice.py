@@ -45,7 +45,7 @@ class RouteChoice(Rule):
         self.cdf: dict[tuple[int, bool, int, int], np.ndarray] = {}
         self.usable: dict[int, np.ndarray] = {}
         spec = sim.scenario.emigration
-        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
+        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())  # fare events scale costs
 
     def refresh(self, sim: Simulation) -> None:
         """Usable paths for each travel mode today; weights are then built per group on first use."""
@@ -97,7 +97,7 @@ class RouteChoice(Rule):
     def affordable(self, sim: Simulation, idx: np.ndarray, pid: np.ndarray) -> np.ndarray:
         a, w = sim.agents, sim.world
         p = np.maximum(pid, 0)
-        ok = w.routes.cost[p] <= a.savings[idx]
+        ok = w.path_cost[p] <= a.savings[idx]
         broke = a.broke[idx] > 0
         if broke.any():
             col = sim.scenario.emigration.cost_of_living

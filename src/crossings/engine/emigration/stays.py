@@ -136,7 +136,7 @@ class EntryPolicies(Rule):
     reads = ()
     writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
               "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
-              "world.permit_days", "world.registration_days", "world.routes_dirty")
+              "world.permit_w", "world.permit_days", "world.registration_days", "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
         self.policies = sim.scenario.emigration.policies
@@ -149,7 +149,7 @@ class EntryPolicies(Rule):
         banned = w.banned.copy()
         for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
                            (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
-                           (w.permit_cost, 0.0), (w.permit_days, -1), (w.registration_days, -1)):
+                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_days, -1), (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
         active = sorted((p for p in self.policies if p.start <= day and (p.end < 0 or day < p.end)),
@@ -166,7 +166,7 @@ class EntryPolicies(Rule):
                 w.visa_p[c], w.visa_cost[c], w.visa_days[c] = p.probability, p.cost, p.days
             elif p.kind == "residence_permit":
                 w.permit_p[c], w.permit_wait[c], w.permit_cost[c] = p.probability, p.waiting_days, p.cost
-                w.permit_days[c] = p.days
+                w.permit_days[c], w.permit_w[c] = p.days, p.weight
             else:  # registration
                 w.registration_days[c] = p.days
         if not np.array_equal(banned, w.banned):
@@ -188,14 +188,15 @@ class StayLimits(Rule):
       ``visa_run_cost_usd``. It exits and re-enters the same day: one exit and one entry of the country, one
       entry and one exit of the neighbour, both counted on their links; a new stay starts.
     * residence permit — open if the country grants permits, the agent was not refused one in this stay and
-      can pay the fee. It pays, applies, and may stay until the decision ``waiting_days`` later.
+      can pay the fee. It pays, applies, and may stay until the decision ``waiting_days`` later. Its weight is
+      ``permit_weight`` × the country's policy ``weight`` (how open the permit route is there).
     * move on — open if some route leaves the place; it re-plans on routes avoiding this country.
     * go home — always open (the fallback when no other is).
     """
 
     name = "stay_limits"
     reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
-             "world.per_entry", "world.window_max", "world.permit_p", "world.visa_run_link")
+             "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.visa_run_link")
     writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
               "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
               "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
@@ -263,7 +264,7 @@ class StayLimits(Rule):
         k = w.visa_run_link[loc]
         kk = np.maximum(k, 0)
         nb = w.country[links.dst[kk]]
-        run_cost = spec.link_cost[kk] + spec.link_cost[kk ^ 1] + spec.settings.visa_run_cost_usd
+        run_cost = w.link_cost[kk] + w.link_cost[kk ^ 1] + spec.settings.visa_run_cost_usd
         used_after = window_used(sim, idx, c, day) + (day - a.entry_day[idx])
         # the window restarts on re-entry if it is over by then
         restart = (w.window_len[c] >= 0) & (day >= a.window_start[idx].astype(np.int64) + w.window_len[c])
@@ -277,6 +278,7 @@ class StayLimits(Rule):
         open_[:, MOVE_ON] = bo[loc + 1] > bo[loc]
         open_[:, GO_HOME] = True
         wt = np.where(open_, self.weights, 0.0)
+        wt[:, APPLY] *= w.permit_w[c]
         wt[wt.sum(axis=1) == 0, GO_HOME] = 1.0
         cum = np.cumsum(wt, axis=1)
         u = sim.rng["stays"].random(idx.size) * cum[:, -1]

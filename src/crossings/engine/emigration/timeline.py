@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 class Timeline(Rule):
     """On an event's first day (and again, undone, on its ``until`` day): ``close_air_route`` closes the flights
-    between two places both ways; ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops
-    every mode; ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
+    between two places both ways; ``fare`` multiplies their cost (both ways; overlapping fares multiply);
+    ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops every mode;
+    ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
     (origin × category × sex × age band, ``*`` = all), ``return_hazard`` likewise the daily return probability
     of the agents abroad from that subgroup; overlapping multipliers multiply. Closures and bars
     are counted, so a place reopens when the last one covering it ends."""
@@ -25,7 +26,7 @@ class Timeline(Rule):
     name = "timeline"
     reads = ()
     writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.hazard_mult",
-              "world.return_mult", "world.routes_dirty")
+              "world.return_mult", "world.routes_dirty", "world.link_cost", "world.path_cost")
 
     def init(self, sim: Simulation) -> None:
         sc = sim.scenario
@@ -40,7 +41,7 @@ class Timeline(Rule):
         src, dst = sc.links.src, sc.links.dst
         self._air = {}
         for ev in spec.events:
-            if ev.kind == "close_air_route":
+            if ev.kind in ("close_air_route", "fare"):
                 pair = ((src == ev.target) & (dst == ev.other)) | ((src == ev.other) & (dst == ev.target))
                 self._air[ev.line] = np.flatnonzero(pair & (spec.link_mode == AIR))
 
@@ -53,6 +54,8 @@ class Timeline(Rule):
         for ev, sign in changes:
             if ev.kind == "close_air_route":
                 w.air_closures[self._air[ev.line]] += sign
+            elif ev.kind == "fare":
+                self.price(sim, day)
             elif ev.kind == "bar_mode":
                 w.mode_bars[ev.target, ev.other] += sign
             elif ev.kind == "close_crossing":
@@ -65,6 +68,21 @@ class Timeline(Rule):
             w.hazard_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.hazard_mult.shape, day)
             w.return_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.return_mult.shape, day,
                                                kind="return_hazard")
+
+
+    def price(self, sim: Simulation, day: int) -> None:
+        """Today's link and path costs: routes.csv's costs × the product of the fare multipliers active on
+        ``day`` (recomputed from the events, so an ended fare restores the cost exactly, and a resumed run
+        needs no state of this rule)."""
+        spec, w = sim.scenario.emigration, sim.world
+        mult = np.ones(len(spec.link_cost))
+        for ev in spec.events:
+            if ev.kind == "fare" and ev.start <= day and (ev.end < 0 or day < ev.end):
+                mult[self._air[ev.line]] *= ev.value
+        w.link_cost[:] = spec.link_cost * mult
+        p = w.routes.paths
+        if len(p.origin):
+            w.path_cost[:] = np.add.reduceat(w.link_cost[p.links], p.start[:-1])
 
 
 def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int], shape: tuple[int, ...],

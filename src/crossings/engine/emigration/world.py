@@ -43,6 +43,8 @@ class EmigrationWorld:
     mode_bars: np.ndarray  # int32 (L, 2) active bars of each mode at each crossing
     hazard_mult: np.ndarray  # float64 (O, C, S, A) product of the active departure_hazard multipliers
     routes_dirty: bool
+    link_cost: np.ndarray  # float64 (K,) USD per person today: routes.csv cost × the active fare multipliers
+    path_cost: np.ndarray  # float64 (P,) USD: today's cost of each candidate path
     # changed by the entry policy timeline (policies.csv), per country; −1 / NaN = no such rule
     per_entry: np.ndarray  # int64 days allowed per entry
     window_max: np.ndarray  # int64 most days in a window
@@ -54,6 +56,7 @@ class EmigrationWorld:
     permit_p: np.ndarray  # float64 approval probability of a residence permit (NaN: none offered)
     permit_wait: np.ndarray  # int64 days from application to decision
     permit_cost: np.ndarray  # float64 USD
+    permit_w: np.ndarray  # float64 × permit_weight of applying when a stay runs out there (policies.csv weight)
     permit_days: np.ndarray  # int64 validity of a permit
     registration_days: np.ndarray  # int64 days after which a stay is registered
     return_mult: np.ndarray  # float64 (O, C, S, A) product of the active return_hazard multipliers
@@ -101,12 +104,14 @@ class EmigrationWorld:
             gates=gates, routes=routes, abroad=abroad, visa_run_link=visa_run_links(sc, country, link_days),
             per_entry=none(), window_max=none(), window_len=none(), banned=np.zeros(n_c, dtype=bool),
             visa_p=none(np.float64), visa_cost=np.zeros(n_c), visa_days=none(), permit_p=none(np.float64),
-            permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c), permit_days=none(),
+            permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c),
+            permit_w=np.ones(n_c), permit_days=none(),
             registration_days=none(), return_mult=np.ones(at_home.shape), permits=np.zeros(n_c, dtype=np.int64),
             air_closures=np.zeros(len(links), dtype=np.int32),
             crossing_closures=np.zeros(len(locs), dtype=np.int32),
             mode_bars=np.zeros((len(locs), len(TRAVEL_MODES)), dtype=np.int32),
             hazard_mult=np.ones(at_home.shape), routes_dirty=True, at_home=at_home,
+            link_cost=np.array(sc.emigration.link_cost, dtype=np.float64), path_cost=routes.cost.copy(),
             present=np.zeros(len(locs), dtype=np.int64), on_link=np.zeros(len(links), dtype=np.int64),
             in_country=np.zeros(len(spec.countries), dtype=np.int64),
             retired=np.zeros(len(locs), dtype=np.int64), retired_travellers=0,
