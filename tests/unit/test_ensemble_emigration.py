@@ -233,6 +233,35 @@ def test_calibration_is_the_same_for_the_same_seed(tiny: Path, local_client: obj
     assert a.trials == b.trials and a.best == b.best and a.fit == b.fit
 
 
+def test_cmaes_calibration_starts_at_the_scenario_values_and_is_reproducible(tiny: Path,
+                                                                           local_client: object) -> None:
+    from crossings.ensemble import run_calibration
+
+    sc = cx.load_scenario(tiny)
+    own = dict(sc.parameters)
+    spec = [parse_scenario_param("hazard", sc, True), parse_scenario_param("stay", sc, True)]
+    a = run_calibration(sc, spec, 7, batch=3, check_runs=1, seed=4, client=local_client, days=20, sampler="cmaes")
+    b = run_calibration(sc, spec, 7, batch=3, check_runs=1, seed=4, client=local_client, days=20, sampler="cmaes")
+    assert a.trials == b.trials and a.best == b.best
+    first = a.trials[0][0]
+    assert first == pytest.approx({"hazard": own["hazard"], "stay": own["stay"]}), "the first set is the start"
+    assert len(a.trials) == 7 and len({tuple(sorted(p.items())) for p, _ in a.trials}) == 7
+    assert "CmaEsSampler" in a.provenance()["optimiser"]
+    for p, _ in a.trials:  # proposals stay inside the ranges
+        assert all(s.low <= p[s.name] <= s.high for s in spec)
+
+
+def test_cmaes_sampler_is_refused_for_flee_scenarios(tmp_path: Path, capsys) -> None:
+    from crossings.scenarios.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")
+    code = cli(["calibrate", str(demo), "--param", "camp_weight=1:5", "--budget", "2", "--sampler", "cmaes",
+                "--out", str(tmp_path / "fit")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--sampler" in err and "Flee scenarios use tpe" in err and "Traceback" not in err
+    assert not (tmp_path / "fit").exists()
+
+
 def test_write_parameters_edits_only_the_numbers(tmp_path: Path) -> None:
     root = tmp_path / "sc"
     root.mkdir()

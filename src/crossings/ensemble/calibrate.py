@@ -183,12 +183,13 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
                     holdout: Sequence[str] = (), loss: str = "ard_rescaled", seed: int = 0, replicates: int = 1,
                     batch: int = 8, check_runs: int = 10, workers: int | None = None, scheduler: str | None = None,
                     client: Any = None, days: int | None = None, rules: str | None = None,
-                    kernel: str = "compiled", progress: Callable[[int, int], None] | None = None
-                    ) -> CalibrationResult | EmigrationCalibration:
+                    kernel: str = "compiled", progress: Callable[[int, int], None] | None = None,
+                    sampler: str = "tpe") -> CalibrationResult | EmigrationCalibration:
     """Fit the settings ``params`` (ranges) to the scenario's observed data with ``budget`` parameter sets. An
     emigration scenario's named parameters are fitted to its observed.csv instead
     (:func:`crossings.ensemble.emigration_calibrate.run_emigration_calibration`; ``holdout`` and ``loss`` do not
-    apply: its validation rows are the held-out part, the loss is the fit loss)."""
+    apply: its validation rows are the held-out part, the loss is the fit loss). ``sampler``: ``tpe``, or
+    ``cmaes`` for emigration scenarios (a local search from their parameters' values)."""
     import optuna
 
     first = as_scenario(scenario)
@@ -200,7 +201,11 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
                              "observed.csv whose role is validation")
         return run_emigration_calibration(first, params, budget, seed=seed, replicates=replicates,
                                           batch=batch, check_runs=check_runs, workers=workers, scheduler=scheduler,
-                                          client=client, days=days, rules=rules, kernel=kernel, progress=progress)
+                                          client=client, days=days, rules=rules, kernel=kernel, progress=progress,
+                                          sampler=sampler)
+    if sampler != "tpe":
+        raise InputError("--sampler", None, "sampler", f"{sampler} applies to emigration scenarios (it starts at "
+                         "their named parameters' values); Flee scenarios use tpe")
     scenario = first
     params = ranged_params(params)
     for name, v in (("--budget", budget), ("--replicates", replicates), ("--batch", batch),
@@ -287,19 +292,31 @@ def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[d
     return out
 
 
-def new_study(seed: int, budget: int) -> Any:
-    """A seeded Optuna study (multivariate TPE, constant liar so batches can run in parallel) that minimises;
-    the same seed proposes the same parameter sets."""
+SAMPLERS = ("tpe", "cmaes")
+
+
+def new_study(seed: int, budget: int, sampler: str = "tpe", x0: dict[str, float] | None = None,
+              sigma0: float = 0.15) -> Any:
+    """A seeded Optuna study that minimises; the same seed proposes the same parameter sets. ``tpe``:
+    multivariate TPE with a constant liar, so batches can run in parallel (a global search). ``cmaes``: CMA-ES
+    started at ``x0`` with step ``sigma0`` in the [0, 1]-scaled ranges (log ranges in log space): a local
+    refinement of values that are already close, which TPE does poorly with many parameters."""
     import warnings
 
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant_liar and multivariate are marked experimental
-        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
+        warnings.simplefilter("ignore")  # constant_liar and multivariate are marked experimental; x0 deprecated
+        if sampler == "cmaes":
+            smp = optuna.samplers.CmaEsSampler(x0=x0, sigma0=sigma0, seed=seed, n_startup_trials=0,
+                                               warn_independent_sampling=False)
+        elif sampler == "tpe":
+            smp = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(2, budget // 3)),
                                              multivariate=True, constant_liar=True)
-        return optuna.create_study(direction="minimize", sampler=sampler)
+        else:
+            raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+        return optuna.create_study(direction="minimize", sampler=smp)
 
 
 def ask(study: Any, dists: dict[str, Any], k: int) -> list[Any]:

@@ -72,6 +72,9 @@ def add_parsers(sub: Any) -> None:
                    "the fit depends on it, not on the number of workers)")
     c.add_argument("--check-runs", type=int, default=10, help="runs of the best set with fresh seeds for the "
                    "reported fit (default 10)")
+    c.add_argument("--sampler", choices=("tpe", "cmaes"), default="tpe",
+                   help="how parameter sets are proposed: tpe (default; a global search) or cmaes (emigration "
+                        "scenarios: CMA-ES started at the scenario's own values, to refine them)")
     c.add_argument("--write-parameters", default=None, metavar="SCENARIO_DIR",
                    help="emigration scenarios: write the best values into SCENARIO_DIR/scenario.yml (only the "
                         "value: numbers change) and copy calibration.json next to it")
@@ -179,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "calibrate" and emigration:
         return _calibrate_emigration(args, scenario, specs, common, say)
+    if args.command == "calibrate" and args.sampler != "tpe":
+        raise InputError("--sampler", None, "sampler", f"{args.sampler} applies to emigration scenarios (it starts "
+                         "at their named parameters' values); Flee scenarios use tpe")
     if args.command == "calibrate" and args.write_parameters:
         raise InputError("--write-parameters", None, "write-parameters", "applies to emigration scenarios (Flee "
                          "scenarios: fitted.yml holds the settings as simsetting.yml sections)")
@@ -223,7 +229,7 @@ def _calibrate_emigration(args: argparse.Namespace, scenario: Any, specs: list[A
         check_parameters_target(args.write_parameters, [s.name for s in specs])
     res = run_emigration_calibration(scenario, specs, args.budget, replicates=args.replicates, batch=args.batch,
                                      check_runs=args.check_runs, progress=Progress(not args.quiet, "runs"),
-                                     command=command_line(args), **common)
+                                     command=command_line(args), sampler=args.sampler, **common)
     out = res.write(args.out)
     for line in res.lines():
         say(line)

@@ -73,6 +73,7 @@ class EmigrationCalibration:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     command: str = ""
     loss: str = LOSS
+    sampler: str = "tpe"
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def provenance(self) -> dict[str, Any]:
@@ -86,8 +87,10 @@ class EmigrationCalibration:
         return {
             "created": self.created,
             "crossings_version": __version__,
-            "optimiser": f"optuna {optuna.__version__}, TPESampler (seeded, multivariate, constant liar), batches "
-                         f"of {self.batch}",
+            "optimiser": f"optuna {optuna.__version__}, " + (
+                "TPESampler (seeded, multivariate, constant liar)" if self.sampler == "tpe" else
+                "CmaEsSampler (seeded, started at the scenario's values, sigma0 0.15 of each scaled range)")
+                + f", batches of {self.batch}",
             "command": self.command,
             "scenario": self.scenario.name,
             "scenario_path": str(self.scenario.path),
@@ -102,8 +105,8 @@ class EmigrationCalibration:
             "replicates": self.replicates,
             "check_runs": self.check_runs,
             "loss": "fit_loss (crossings.fit.table) over the rows of observed.csv whose role is calibration: the "
-                    "mean over scored rows of 0 inside the accepted band, else the squared log of simulated / the "
-                    "nearest edge; mean over the replicates, which share their seeds across parameter sets",
+                    "mean over scored rows of 0 inside the accepted band, else 1 + |ln(simulated / the nearest "
+                    "edge)|; mean over the replicates, which share their seeds across parameter sets",
             "ranges": {p.name: {"low": p.low, "high": p.high, "scale": "log" if p.log else "linear"}
                        for p in self.params},
             "scenario_values": {p.name: own.get(p.name) for p in self.params},
@@ -163,9 +166,10 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
                                scheduler: str | None = None, client: Any = None, days: int | None = None,
                                rules: str | None = None, kernel: str = "compiled",
                                progress: Callable[[int, int], None] | None = None,
-                               command: str = "") -> EmigrationCalibration:
+                               command: str = "", sampler: str = "tpe") -> EmigrationCalibration:
     """Fit the named parameters ``params`` (ranges) of an emigration scenario to the calibration rows of its
-    observed.csv with ``budget`` parameter sets; check the best set and the scenario's values on fresh seeds."""
+    observed.csv with ``budget`` parameter sets; check the best set and the scenario's values on fresh seeds.
+    ``sampler``: ``tpe`` (a global search) or ``cmaes`` (a local one, started at the scenario's values)."""
 
     import optuna
     from optuna.trial import TrialState
@@ -191,7 +195,9 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     dists = {p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log) for p in params}
     from crossings.ensemble.calibrate import ask, new_study
 
-    study = new_study(seed, budget)
+    own = dict(scenario.parameters)
+    x0 = {p.name: min(max(float(own.get(p.name, p.low)), p.low), p.high) for p in params}
+    study = new_study(seed, budget, sampler=sampler, x0=x0)
     trials: list[tuple[dict[str, Any], float]] = []
     total_runs = budget * replicates + 2 * check_runs
     done_runs = 0
@@ -204,8 +210,10 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     t0, c0 = time.perf_counter(), time.process_time()
     kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": False}
     with open_client(workers, scheduler, client) as c:
+        if sampler == "cmaes":  # CMA-ES learns the search space from a finished trial: run the start alone
+            study.enqueue_trial(x0)
         while len(trials) < budget:
-            k = min(batch, budget - len(trials))
+            k = 1 if sampler == "cmaes" and not trials else min(batch, budget - len(trials))
             asked = ask(study, dists, k)
             points = [{p.name: float(t.params[p.name]) for p in params} for t in asked]
             losses = np.full(k * replicates, np.nan)
@@ -242,7 +250,7 @@ def run_emigration_calibration(scenario: Scenario, params: Sequence[ParamSpec], 
     return EmigrationCalibration(
         scenario, params, budget, seed, replicates, batch, check_runs, n_days, trials, dict(best), best_loss, fit,
         base, fit_of_members(check["best"], scenario), time.perf_counter() - t0,
-        {"client": client_cpu, "members": member_cpu, "total": client_cpu + member_cpu}, command)
+        {"client": client_cpu, "members": member_cpu, "total": client_cpu + member_cpu}, command, sampler=sampler)
 
 
 # ---- writing the values back into a scenario.yml ------------------------------------------------------------
