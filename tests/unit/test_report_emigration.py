@@ -225,3 +225,9 @@ def test_emigration_run_without_observations_or_travellers(tmp_path: Path) -> No
     assert em["countries"] and not any(c["marks"] for c in em["countries"])
     assert {c["group"] for c in em["categories"]} == {"emigrants"}
     assert "left_emig" not in em["totals"]
+
+
+def test_fare_events_are_on_the_timeline(payload: dict) -> None:
+    texts = {(e["date"], e["text"]) for e in payload["events"]}
+    assert ("2022-09-21", "fares Moscow – Istanbul ×2.5") in texts
+    assert ("2022-10-05", "fares Moscow – Istanbul back to normal") in texts
