@@ -32,6 +32,7 @@ LINK_SERIES = {
 }
 # Recorded only by the emigration model. Dimensions: "country" (Scenario.emigration.countries), "gate" (each
 # crossing by travel mode: 2 × crossing + 0 for car, + 1 for foot), and location or link as above.
+LONG_STAY_DAYS = 183  # a stay this long makes an immigrant in most statistics (Geostat: 183 days in 365)
 EMIGRATION_SERIES = {
     "n_at_home": ("people", "stock", "location"),  # people at risk still at home (origins)
     "n_in_country": ("agents", "stock", "country"),  # at a place there, or on a link counted there
@@ -61,7 +62,7 @@ EMIGRATION_SERIES = {
     "n_permits": ("agents", "stock", "country"),  # residence permit holders present
     "new_registrations": ("agents/day", "flow", "country"),  # stays reaching the registration threshold
     "n_registered": ("agents", "stock", "country"),  # present in a stay at least that long
-    "new_long_stays": ("agents/day", "flow", "country"),  # stays reaching LONG_STAY_DAYS (183): immigrants
+    "new_long_stays": ("agents/day", "flow", "country"),  # stays reaching LONG_STAY_DAYS: immigrants
     "new_broke": ("agents/day", "flow", "country"),  # savings ran out there
     "new_onward": ("agents/day", "flow", "country"),  # started an onward move from a transit place
     "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from

@@ -293,10 +293,11 @@ def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[d
 
 
 SAMPLERS = ("tpe", "cmaes")
+CMAES_SIGMA0 = 0.15  # CMA-ES's initial step, as a share of each [0, 1]-scaled range
 
 
 def new_study(seed: int, budget: int, sampler: str = "tpe", x0: dict[str, float] | None = None,
-              sigma0: float = 0.15) -> Any:
+              sigma0: float = CMAES_SIGMA0) -> Any:
     """A seeded Optuna study that minimises; the same seed proposes the same parameter sets. ``tpe``:
     multivariate TPE with a constant liar, so batches can run in parallel (a global search). ``cmaes``: CMA-ES
     started at ``x0`` with step ``sigma0`` in the [0, 1]-scaled ranges (log ranges in log space): a local

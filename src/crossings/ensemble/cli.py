@@ -182,9 +182,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "calibrate" and emigration:
         return _calibrate_emigration(args, scenario, specs, common, say)
-    if args.command == "calibrate" and args.sampler != "tpe":
-        raise InputError("--sampler", None, "sampler", f"{args.sampler} applies to emigration scenarios (it starts "
-                         "at their named parameters' values); Flee scenarios use tpe")
     if args.command == "calibrate" and args.write_parameters:
         raise InputError("--write-parameters", None, "write-parameters", "applies to emigration scenarios (Flee "
                          "scenarios: fitted.yml holds the settings as simsetting.yml sections)")
@@ -193,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
 
         res = run_calibration(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss or "ard_rescaled",
                               replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
-                              progress=Progress(not args.quiet, "runs"), **common)
+                              progress=Progress(not args.quiet, "runs"), sampler=args.sampler, **common)
         res.write(args.out)
         best = ", ".join(f"{k}={v:.6g}" for k, v in res.best.items())
         say(f"best of {len(res.trials)} sets: {best} ({res.loss} {res.best_loss:.4f} on the training data)")

@@ -81,7 +81,7 @@ class EmigrationCalibration:
         import optuna
 
         from crossings import __version__
-        from crossings.ensemble.calibrate import data_provenance
+        from crossings.ensemble.calibrate import CMAES_SIGMA0, data_provenance
 
         own = dict(self.scenario.parameters)
         return {
@@ -89,7 +89,8 @@ class EmigrationCalibration:
             "crossings_version": __version__,
             "optimiser": f"optuna {optuna.__version__}, " + (
                 "TPESampler (seeded, multivariate, constant liar)" if self.sampler == "tpe" else
-                "CmaEsSampler (seeded, started at the scenario's values, sigma0 0.15 of each scaled range)")
+                f"CmaEsSampler (seeded, started at the scenario's values, sigma0 {CMAES_SIGMA0} of each scaled "
+                "range)")
                 + f", batches of {self.batch}",
             "command": self.command,
             "scenario": self.scenario.name,

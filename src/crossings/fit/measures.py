@@ -435,7 +435,7 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
         before = stock[c0 - 1] if c0 > 0 else 0
         return float(stock[c1] - (before if quantity == "stock_change" else 0)) * people
     if quantity == "immigrants":  # counted on the day the stay reaches 183 days, so 183 days later
-        from crossings.engine.emigration.observe import LONG_STAY_DAYS
+        from crossings.results import LONG_STAY_DAYS
 
         if c1 + LONG_STAY_DAYS > view.days - 1:
             raise _Missing("outside run", f"stays that began by {_date(view, c1)} are 183 days long only after "

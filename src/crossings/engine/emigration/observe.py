@@ -12,14 +12,13 @@ import numpy as np
 
 from crossings.engine.emigration.movement import next_link
 from crossings.engine.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
+from crossings.results import LONG_STAY_DAYS
 from crossings.scenario.emigration import AIR
 from crossings.scenario.model import CROSSING, DESTINATION
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
     from crossings.results import Results
-
-LONG_STAY_DAYS = 183  # a stay this long makes an immigrant in most statistics (Geostat: 183 days in 365)
 
 
 def record(res: Results, sim: Simulation, day: int) -> None:

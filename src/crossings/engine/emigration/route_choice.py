@@ -45,7 +45,8 @@ class RouteChoice(Rule):
         self.cdf: dict[tuple[int, bool, int, int], np.ndarray] = {}
         self.usable: dict[int, np.ndarray] = {}
         spec = sim.scenario.emigration
-        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())  # fare events scale costs
+        # fare events only multiply costs: a scenario without any stays unpriced
+        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
 
     def refresh(self, sim: Simulation) -> None:
         """Usable paths for each travel mode today; weights are then built per group on first use."""

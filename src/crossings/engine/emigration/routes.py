@@ -84,7 +84,7 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
     first_air = em.link_mode[flat_a[start_a[:-1]]] == AIR if n_path else np.zeros(0, dtype=bool)
     code = {c: i for i, c in enumerate(em.countries)}
     country = np.array([code[c] for c in locs.country], dtype=np.int64)
-    cost = np.add.reduceat(em.link_cost[flat_a], start_a[:-1]) if n_path else np.zeros(0)
+    cost = path_costs(paths, em.link_cost)
     touches = np.zeros((len(em.countries), n_path), dtype=bool)
     via_home = np.zeros(n_path, dtype=bool)
     if n_path:
@@ -99,6 +99,13 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
         via_home = start_abroad & (np.bincount(pid[cross & home[b]], minlength=n_path) > 0)
     return Routes(paths=paths, days=np.array(days, dtype=np.float64), first_air=first_air, cost=cost,
                   touches=touches, via_home=via_home)
+
+
+def path_costs(paths: Paths, link_cost: np.ndarray) -> np.ndarray:
+    """USD of each path: the sum of its links' costs (routes.csv, or today's with fare events applied)."""
+    if len(paths.origin) == 0:
+        return np.zeros(0)
+    return np.add.reduceat(link_cost[paths.links], paths.start[:-1])
 
 
 def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.emigration.routes import path_costs
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent
 
@@ -69,7 +70,6 @@ class Timeline(Rule):
             w.return_mult = hazard_multipliers(self._hazard_events, self._origin_pos, w.return_mult.shape, day,
                                                kind="return_hazard")
 
-
     def price(self, sim: Simulation, day: int) -> None:
         """Today's link and path costs: routes.csv's costs × the product of the fare multipliers active on
         ``day`` (recomputed from the events, so an ended fare restores the cost exactly, and a resumed run
@@ -80,9 +80,7 @@ class Timeline(Rule):
             if ev.kind == "fare" and ev.start <= day and (ev.end < 0 or day < ev.end):
                 mult[self._air[ev.line]] *= ev.value
         w.link_cost[:] = spec.link_cost * mult
-        p = w.routes.paths
-        if len(p.origin):
-            w.path_cost[:] = np.add.reduceat(w.link_cost[p.links], p.start[:-1])
+        w.path_cost[:] = path_costs(w.routes.paths, w.link_cost)
 
 
 def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int], shape: tuple[int, ...],
