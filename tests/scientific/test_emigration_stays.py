@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
 import crossings as cx
@@ -189,20 +190,26 @@ def test_permits_granted_are_applications_times_approval_after_the_wait(tmp_path
     assert s["n_in_country"][-1, abroad] == granted[30]
 
 
-def test_a_countrys_permit_weight_scales_the_share_who_apply(tmp_path):
-    # on day 10 the stay runs out: apply (weight 1 x the policy's weight w) or go home (weight 1); with w = 3
-    # Binomial(n, 3/4) apply, with w = 0 nobody does
+@pytest.mark.parametrize("option", ["permit", "visa_run"])
+def test_a_countrys_policy_weight_scales_the_share_who_take_that_option(tmp_path, option):
+    # on day 10 the 10-day stay runs out: apply for a permit (or do a visa run), weight 1 x the weight w of
+    # the residence_permit (visa_free) policy, or go home (weight 1); with w = 3 Binomial(n, 3/4) take the
+    # option and the rest go home, with w = 0 nobody does
     n = 2000
     for w, share in ((3, 0.75), (0, 0.0)):
-        sc = scenario(tmp_path / f"w{w}", [("Town", "origin", "Home", n), *LOCS[1:]],
-                      policies=[(0, "", "Abroad", "visa_free", 10),
-                                (0, "", "Abroad", "residence_permit", "", "", 1.0, "", 5, w)],
-                      emigration={**ONLY, "permit_weight": 1, "go_home_weight": 1}, days=12)
-        assert sc.emigration.policies[1].weight == w
+        if option == "permit":
+            policies = [(0, "", "Abroad", "visa_free", 10),
+                        (0, "", "Abroad", "residence_permit", "", "", 1.0, "", 5, w)]
+        else:
+            policies = [(0, "", "Abroad", "visa_free", 10, "", "", "", "", w)]
+        sc = scenario(tmp_path / f"w{w}", [("Town", "origin", "Home", n), *LOCS[1:]], policies=policies,
+                      emigration={**ONLY, f"{option}_weight": 1, "go_home_weight": 1}, days=12)
+        assert sc.emigration.policies[-1].weight == w
         res = cx.Simulation(sc, seed=5, check=True).run()
         abroad = sc.emigration.countries.index("Abroad")
-        applied = int(res.series["new_permit_applications"][10, abroad])
-        assert abs(applied - n * share) <= 4 * math.sqrt(n * share * (1 - share)) + 1e-9, (w, applied)
+        took = int(res.series["new_permit_applications" if option == "permit" else "new_visa_runs"][10, abroad])
+        assert abs(took - n * share) <= 4 * math.sqrt(n * share * (1 - share)) + 1e-9, (w, took)
+        assert res.series["new_returns"][10, abroad] == n - took
 
 
 def test_stays_that_last_183_days_are_counted_once_on_that_day(tmp_path):
@@ -256,3 +263,61 @@ def test_a_visa_run_needs_the_money_for_it_and_moving_on_avoids_the_country(tmp_
     c = sc.emigration.countries
     assert s["new_overstays"][10, c.index("Abroad")] == 100 and s["new_entries"][10, c.index("Third")] == 100
     assert s["n_in_country"][-1, c.index("Third")] == 100 and s["new_returns"].sum() == 0
+
+
+def test_with_no_seat_stays_an_agent_abroad_who_finds_no_seat_stays_instead_of_taking_the_road(tmp_path):
+    # Town -> Post -> City (Abroad; transit 1: everyone settled there moves on the next day, avoiding Abroad)
+    # ==air, 3 seats==> Far, or City -> Gate -> Other by road (Other nearly unattractive). Those who miss the
+    # flight twice give up. With no_seat_stays 0 they re-plan by road and end in Other; with 1 they settle
+    # back in City (their 365-day stay runs) and try the flight again later: nobody ever takes the road.
+    n = 40
+    locs = [("Town", "origin", "Home", n), ("Post", "crossing", "Home", 0), ("City", "destination", "Abroad", 0),
+            ("Far", "destination", "Farland", 0, 1.0), ("Gate", "crossing", "Abroad", 0),
+            ("Other", "destination", "Elsewhere", 0, 1e-9)]
+    routes = [*ROUTES, ("City", "Far", "air", "", 1, 3), ("City", "Gate", "road", 20), ("Gate", "Other", "road", 20)]
+    for stays in (0, 1):
+        sc = scenario(tmp_path / f"s{stays}", locs, routes, policies=[(0, "", "Abroad", "visa_free", 365)],
+                      transit={"City": 1.0}, emigration={**ONLY, "seat_patience_days": 2, "no_seat_stays": stays},
+                      days=6)
+        sim = cx.Simulation(sc, seed=3, check=True)
+        res = sim.run()
+        air = int(np.flatnonzero(sc.emigration.link_mode == 2)[0])
+        boarded = res.series["new_boarded"][:, air]
+        gave_up = int(res.series["new_seat_gave_up"][:, air].sum())
+        at = {p: int(res.series["n_present"][-1, sc.locations.index(p)]) for p in ("City", "Far", "Other")}
+        assert gave_up > 0 and boarded.max() == 3
+        assert at["Far"] + at["City"] + at["Other"] + int(res.series["n_on_link"][-1].sum()) == n
+        if stays == 0:
+            assert at["Other"] + int(res.series["n_on_link"][-1].sum()) - int(boarded[-1]) == gave_up, \
+                "without the setting those who gave up take the road"
+        else:
+            road = np.flatnonzero((sc.links.src == sc.locations.index("City"))
+                                  & (sc.links.dst == sc.locations.index("Gate")))
+            assert at["Other"] == 0 and res.series["new_link_entries"][:, road].sum() == 0, \
+                "with it nobody takes the road out of City"
+            city = np.flatnonzero(sim.agents.loc == sc.locations.index("City"))
+            assert not (sim.agents.state[city] == 1).any(), "nobody re-plans without flights (plan_no_air)"
+
+
+def test_with_route_sees_waits_leavers_avoid_a_crossing_with_a_long_queue(tmp_path):
+    # Town -> PostA (1 car a day) -> CityA, Town -> PostB (no limit) -> CityB: the same distance and weight.
+    # On day 0 the leavers split evenly and ~100 queue at PostA. Without the setting later leavers keep
+    # splitting evenly; with it PostA's path weighs 1/(1 + ~100 days) as much, and almost all go to PostB.
+    n = 1000
+    locs = [("Town", "origin", "Home", n), ("PostA", "crossing", "Home", 0), ("PostB", "crossing", "Home", 0),
+            ("CityA", "destination", "Alands", 0), ("CityB", "destination", "Blands", 0)]
+    routes = [("Town", "PostA", "road", 10), ("PostA", "CityA", "road", 50), ("Town", "PostB", "road", 10),
+              ("PostB", "CityB", "road", 50)]
+    later = {}
+    for sees in (0, 1):
+        sc = scenario(tmp_path / f"s{sees}", locs, routes, departures=(("Town", "*", 0.2),),
+                      crossings=[("PostA", "car", 1), ("PostB", "car", 100000)],
+                      emigration={"route_sees_waits": sees}, days=10)
+        res = cx.Simulation(sc, seed=2, check=True).run()
+        joins = res.series["new_queue_joins"]  # (days, crossings x modes): PostA car is column 0
+        assert joins[0, 0] > 60, "on day 0 nobody knows of a queue: about half of ~200 leavers go to PostA"
+        later[sees] = (int(joins[2:, 0].sum()), int(joins[2:, 2].sum()))
+    a0, b0 = later[0]
+    a1, b1 = later[1]
+    assert abs(a0 - b0) < 0.2 * (a0 + b0), "without the setting the split stays even"
+    assert a1 < 0.05 * (a1 + b1), "with it the long queue at PostA is avoided"

@@ -27,6 +27,14 @@ class EmigrationSettings:
     # days an agent waits at an airport without a seat before it re-plans without flying from there.
     # Assumption (flights "sold out" for about a week after 21 Sep 2022, russia2022.md §5).
     seat_patience_days: int = 3
+    # 1: an agent abroad at a destination that gives up waiting for a seat stays there (if its stay has not run
+    # out and it is not broke) instead of re-planning by road; 0: it re-plans by road. Assumption: moving on
+    # from abroad is optional (a seat-less Tbilisi → Istanbul traveller keeps its 365 days in Georgia).
+    no_seat_stays: int = 0
+    # 1: route choice counts today's expected waits in a path's travel days (queue ÷ capacity at each crossing,
+    # seat-waiters ÷ seats on each flight); 0: it ignores them. Assumption: queue lengths at Upper Lars and the
+    # Kazakh posts were news and Telegram-channel talk within hours in September 2022 (russia2022.md §5).
+    route_sees_waits: int = 0
     # days in a crossing queue before an agent re-plans; 0 = waits as long as it takes.
     # Assumption: queues of 3–4 days at Upper Lars were sat out (russia2022.md §5, [S Meduza, Babel]).
     queue_patience_days: int = 0
@@ -64,6 +72,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_hops": (1, 20),
     "time_power": (0.0, 10.0),
     "seat_patience_days": (1, 10_000),
+    "no_seat_stays": (0, 1),
+    "route_sees_waits": (0, 1),
     "queue_patience_days": (0, 10_000),
     "visa_run_weight": (0.0, 1e6),
     "permit_weight": (0.0, 1e6),

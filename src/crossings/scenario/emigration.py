@@ -41,7 +41,7 @@ POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "
                   "waiting_days", "weight")
 # which columns each policy takes (required ones first; the rest optional)
 POLICY_FIELDS = {
-    "visa_free": (("days",), ()),
+    "visa_free": (("days",), ("weight",)),
     "stay_limit": (("days", "window_days"), ()),
     "tourist_ban": ((), ()),
     "visa": (("probability",), ("cost_usd", "days")),
@@ -108,7 +108,8 @@ class EntryPolicy:
     cost: float  # visa, residence_permit: USD per application
     waiting_days: int  # residence_permit: days from application to decision
     line: int
-    weight: float = 1.0  # residence_permit: × the settings' permit_weight when a stay runs out in this country
+    # residence_permit: × the settings' permit_weight, visa_free: × its visa_run_weight, when a stay runs out here
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ _POLICY_KEYS = {"p": "probability", "prob": "probability", "probability": "proba
                 "window_days": "window_days", "weight": "weight", "w": "weight"}
 # per policy: the columns it takes, and how many days it takes without a key (visa_free 30, stay_limit 90/180)
 _POLICY_FORMS = {
-    "visa_free": (("days",), "DAYS"),
+    "visa_free": (("days", "weight"), "DAYS [weight=W]"),
     "registration": (("days",), "DAYS"),
     "stay_limit": (("days", "window_days"), "DAYS/WINDOW"),
     "tourist_ban": ((), ""),
@@ -324,19 +324,21 @@ class _Parser:
         policy = names[norm(" ".join(rest[at:at + width]))]
         country = self._country(rest[:at])
         takes, positional = _POLICY_FORMS[policy]
+        form = positional.split(" ")[0]  # the positional part: DAYS or DAYS/WINDOW (or nothing)
         row = {"date": date, "until": until, "country": country, "policy": policy}
         args = rest[at + width:]
-        if positional in ("DAYS", "DAYS/WINDOW") and args and "=" not in args[0]:
+        if form in ("DAYS", "DAYS/WINDOW") and args and "=" not in args[0]:
             first = args.pop(0)
             parts = first.split("/") if "/" in first else [first]
-            if positional == "DAYS/WINDOW" and len(parts) == 1 and len(args) >= 2 and args[0].lower() == "in":
+            if form == "DAYS/WINDOW" and len(parts) == 1 and len(args) >= 2 and args[0].lower() == "in":
                 parts = [first, args[1]]
                 args = args[2:]
             if args and args[0].lower() in ("days", "d"):
                 args.pop(0)
-            if len(parts) != len(takes):
+            n_pos = 2 if form == "DAYS/WINDOW" else 1
+            if len(parts) != n_pos:
                 raise self.err("days", f"expected {policy} {positional}, got {first!r}")
-            row.update(zip(takes, parts, strict=True))
+            row.update(zip(takes[:n_pos], parts, strict=True))
         for a in args:
             key, eq, value = a.partition("=")
             col = _POLICY_KEYS.get(key.lower())
@@ -356,7 +358,8 @@ class _Parser:
                     raise self.err(col, f"{value!r} is not a percentage") from None
             row[col] = value
         required = {"visa": ("probability", "cost_usd"), "residence_permit": ("probability", "waiting_days")}
-        for col in required.get(policy, takes if positional.startswith("DAYS") else ()):
+        positional_cols = takes[:2 if form == "DAYS/WINDOW" else 1] if form.startswith("DAYS") else ()
+        for col in required.get(policy, positional_cols):
             if col not in row:
                 raise self.err(col, f"a {policy} policy needs {col} (write: {policy} {positional})")
         self.add_row("policies.csv", row)

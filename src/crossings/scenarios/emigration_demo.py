@@ -152,6 +152,8 @@ emigration:
   max_hops: 4
   seat_patience_days: 2
   queue_patience_days: 3
+  route_sees_waits: 1
+  no_seat_stays: 1
   return_hazard: 0.002
   visa_run_cost_usd: 20
 """,
@@ -221,19 +223,19 @@ date,until,event,target,other,value,sex,age_band
 {day(30)},,return_hazard,*,objector,0.5,male,
 """,
         "policies.csv": f"""\
-date,until,country,policy,days,window_days,probability,cost_usd,waiting_days
-{day(0)},,Alpha,visa_free,365,,,,
-{day(0)},,Alpha,registration,30,,,,
-{day(0)},,Beta,visa_free,30,,,,
-{day(40)},,Beta,stay_limit,90,180,,,
-{day(0)},,Beta,registration,30,,,,
-{day(0)},,Gamma,visa_free,20,,,,
-{day(0)},,Gamma,stay_limit,90,180,,,
-{day(0)},,Gamma,residence_permit,,,0.6,100,20
-{day(0)},,Delta,visa_free,30,,,,
-{day(0)},,Delta,residence_permit,365,,0.4,50,10
-{day(15)},,Epsilon,tourist_ban,,,,,
-{day(0)},,Phi,visa,90,,0.7,80,
+date,until,country,policy,days,window_days,probability,cost_usd,waiting_days,weight
+{day(0)},,Alpha,visa_free,365,,,,,
+{day(0)},,Alpha,registration,30,,,,,
+{day(0)},,Beta,visa_free,30,,,,,2
+{day(40)},,Beta,stay_limit,90,180,,,,
+{day(0)},,Beta,registration,30,,,,,
+{day(0)},,Gamma,visa_free,20,,,,,
+{day(0)},,Gamma,stay_limit,90,180,,,,
+{day(0)},,Gamma,residence_permit,,,0.6,100,20,
+{day(0)},,Delta,visa_free,30,,,,,
+{day(0)},,Delta,residence_permit,365,,0.4,50,10,0.5
+{day(15)},,Epsilon,tourist_ban,,,,,,
+{day(0)},,Phi,visa,90,,0.7,80,,
 """,
     }
     for name, text in files.items():

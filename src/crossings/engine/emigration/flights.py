@@ -1,5 +1,6 @@
 """Flights: each air route carries at most its ``seats_per_day`` each day, first come, first served; those
-without a seat wait at the airport and, after ``seat_patience_days`` days without one, re-plan another way."""
+without a seat wait at the airport and, after ``seat_patience_days`` days without one, re-plan another way (or,
+with the setting ``no_seat_stays``, stay where they are abroad)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from crossings.engine.emigration.border_queues import first_in_groups
 from crossings.engine.emigration.movement import next_link, step_onto
-from crossings.engine.emigration.state import PLAN_NO_AIR, SEAT_WAIT
+from crossings.engine.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
@@ -20,11 +21,15 @@ class Flights(Rule):
     """Per air link, waiting agents board in order of the day they started waiting, then agent-table order,
     up to the link's seats (all if unlimited); a closed route boards nobody. A boarder lands after the flight's
     ``duration_days``. Each day without a seat adds one to an agent's ``tries``; at ``seat_patience_days`` it
-    stops waiting and re-plans on a path that does not start with a flight."""
+    stops waiting and re-plans on a path that does not start with a flight. With ``no_seat_stays`` = 1 an agent
+    waiting at a destination abroad whose stay there has not run out and who is not broke settles there
+    instead: a move on from abroad is a choice it can drop, not a must."""
 
     name = "flights"
-    reads = ("agents.state", "agents.since", "agents.route", "agents.hop", "world.air_closures")
-    writes = ("agents.state", "agents.tries", "agents.route", "agents.link", "agents.hop", "agents.progress",
+    reads = ("agents.state", "agents.since", "agents.route", "agents.hop", "agents.loc", "agents.allowed_until",
+             "agents.broke", "world.air_closures")
+    writes = ("agents.state", "agents.tries", "agents.route", "agents.avoid", "agents.link", "agents.hop",
+              "agents.progress",
               "world.seat_wait", "world.present", "world.on_link", "world.in_country", "flows.departures",
               "flows.link_entries", "eflows.boarded", "eflows.missed_seat", "eflows.seat_gave_up", "eflows.entries",
               "eflows.exits")
@@ -57,3 +62,8 @@ class Flights(Rule):
                 f.seat_gave_up += n
                 a.state[g] = PLAN_NO_AIR
                 a.route[g] = -1
+                if spec.settings.no_seat_stays:
+                    stay = g[w.abroad[w.country[a.loc[g]]] & (spec.attractiveness[a.loc[g]] > 0)
+                             & (a.allowed_until[g] > day) & (a.broke[g] == 0)]
+                    a.state[stay] = SETTLED
+                    a.avoid[stay] = -1

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.routes import blocked_paths, route_cdf
+from crossings.engine.emigration.routes import blocked_paths, path_costs, route_cdf
 from crossings.engine.emigration.state import MOVING, PLAN_NO_AIR
 from crossings.engine.kernels import sample_paths
 from crossings.engine.rule import Rule
@@ -27,13 +27,16 @@ class RouteChoice(Rule):
     (path cost ≤ savings; broke agents also need a destination with a lower cost of living than where they
     are), up to ``route_tries`` draws a day — the same as drawing from the paths it can pay. An agent with no
     path stays and tries again the next day; one abroad that must leave (its stay has run out, or it is broke)
-    goes home instead. Weights are recomputed only on days the timeline changed something."""
+    goes home instead. Weights are recomputed only on days the timeline changed something — and, with the
+    setting ``route_sees_waits``, on days with queues or seat waits: a path's travel days then include
+    today's expected waits on it (people queued at each crossing ÷ its daily capacity for the agent's mode,
+    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding."""
 
     name = "route_choice"
     reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings", "agents.broke",
              "agents.category",
              "agents.allowed_until", "world.air_closures", "world.crossing_closures", "world.mode_bars",
-             "world.banned", "world.routes_dirty")
+             "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
     writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as returns.go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
@@ -47,6 +50,33 @@ class RouteChoice(Rule):
         spec = sim.scenario.emigration
         # fare events only multiply costs: a scenario without any stays unpriced
         self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
+        self.sees_waits = bool(spec.settings.route_sees_waits)
+        self.waits: dict[int, np.ndarray] | None = None  # per travel mode, expected wait days of each path
+
+    def update_waits(self, sim: Simulation) -> None:
+        """Today's expected waits per path and travel mode; the weights are rebuilt when waits exist or have
+        just ended."""
+        w = sim.world
+        spec = sim.scenario.emigration
+        if not (w.queue.any() or w.seat_wait.any()):
+            if self.waits is not None:
+                self.waits = None
+                self.cdf.clear()
+            return
+        src = sim.scenario.links.src
+        seats = spec.link_seats.astype(np.float64)
+        air = (spec.link_mode == AIR) & (seats > 0)
+        seat_days = np.where(air, w.seat_wait / np.where(air, seats, 1.0), 0.0)
+        cap = w.gate_capacity(spec).astype(np.float64)
+        self.waits = {}
+        for m in range(len(TRAVEL_MODES)):
+            gate = w.gates[src, m].astype(np.int64)
+            on = w.gated & (gate >= 0)
+            g = np.where(on, gate, 0)
+            c = cap[g]
+            q_days = np.where(on & (c > 0), w.queue[g] / np.where(c > 0, c, 1.0), 0.0)
+            self.waits[m] = path_costs(w.routes.paths, q_days + seat_days)  # summed over each path's links
+        self.cdf.clear()
 
     def refresh(self, sim: Simulation) -> None:
         """Usable paths for each travel mode today; weights are then built per group on first use."""
@@ -72,7 +102,9 @@ class RouteChoice(Rule):
             if avoid >= 0:
                 ok = ok & ~w.routes.touches[avoid]
             spec = sim.scenario.emigration
-            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power)
+            waits = self.waits[m] if self.waits is not None else None
+            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power,
+                                            waits)
         return cdf
 
     def draw(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
@@ -113,6 +145,8 @@ class RouteChoice(Rule):
         w = sim.world
         if w.routes_dirty or not self.usable:
             self.refresh(sim)
+        if self.sees_waits:
+            self.update_waits(sim)
         pid = self.draw(sim, idx)
         if self.priced:
             ok = self.affordable(sim, idx, pid)

@@ -102,7 +102,8 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
 
 
 def path_costs(paths: Paths, link_cost: np.ndarray) -> np.ndarray:
-    """USD of each path: the sum of its links' costs (routes.csv, or today's with fare events applied)."""
+    """USD of each path: the sum of its links' costs (routes.csv, or today's with fare events applied); any
+    other per-link amount (expected wait days) sums the same way."""
     if len(paths.origin) == 0:
         return np.zeros(0)
     return np.add.reduceat(link_cost[paths.links], paths.start[:-1])
@@ -116,9 +117,12 @@ def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:
     return np.add.reduceat(blocked_link[p.links].astype(np.int32), p.start[:-1]) > 0
 
 
-def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float) -> np.ndarray:
+def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float,
+              wait_days: np.ndarray | None = None) -> np.ndarray:
     """Cumulative route weights, grouped by first place: attractiveness(end) / (1 + days)^time_power on usable
-    paths, 0 on the others. A place whose usable paths all weigh 0 offers no route (sampling gives -1)."""
+    paths, 0 on the others; ``wait_days`` (per path) adds expected waits to the travel days. A place whose
+    usable paths all weigh 0 offers no route (sampling gives -1)."""
     p = routes.paths
-    w = attractiveness[p.end] / (1.0 + routes.days) ** time_power
+    days = routes.days if wait_days is None else routes.days + wait_days
+    w = attractiveness[p.end] / (1.0 + days) ** time_power
     return np.cumsum(np.where(usable, w, 0.0))

@@ -136,7 +136,8 @@ class EntryPolicies(Rule):
     reads = ()
     writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
               "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
-              "world.permit_w", "world.permit_days", "world.registration_days", "world.routes_dirty")
+              "world.permit_w", "world.visa_run_w", "world.permit_days", "world.registration_days",
+              "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
         self.policies = sim.scenario.emigration.policies
@@ -149,7 +150,8 @@ class EntryPolicies(Rule):
         banned = w.banned.copy()
         for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
                            (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
-                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_days, -1), (w.registration_days, -1)):
+                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.visa_run_w, 1.0), (w.permit_days, -1),
+                           (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
         active = sorted((p for p in self.policies if p.start <= day and (p.end < 0 or day < p.end)),
@@ -157,7 +159,7 @@ class EntryPolicies(Rule):
         for p in active:  # later ones overwrite earlier ones of the same kind and country
             c = p.country
             if p.kind == "visa_free":
-                w.per_entry[c] = p.days
+                w.per_entry[c], w.visa_run_w[c] = p.days, p.weight
             elif p.kind == "stay_limit":
                 w.window_max[c], w.window_len[c] = p.days, p.window_days
             elif p.kind == "tourist_ban":
@@ -186,7 +188,8 @@ class StayLimits(Rule):
     * visa run — open if the place has a border link out of the country, re-entry would be allowed (no tourist
       ban or visa requirement, days left in the window) and the agent can pay the fares there and back plus
       ``visa_run_cost_usd``. It exits and re-enters the same day: one exit and one entry of the country, one
-      entry and one exit of the neighbour, both counted on their links; a new stay starts.
+      entry and one exit of the neighbour, both counted on their links; a new stay starts. Its weight is
+      ``visa_run_weight`` × the ``weight`` of the country's visa_free policy (how tolerated visa runs are there).
     * residence permit — open if the country grants permits, the agent was not refused one in this stay and
       can pay the fee. It pays, applies, and may stay until the decision ``waiting_days`` later. Its weight is
       ``permit_weight`` × the country's policy ``weight`` (how open the permit route is there).
@@ -196,7 +199,8 @@ class StayLimits(Rule):
 
     name = "stay_limits"
     reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
-             "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.visa_run_link")
+             "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.visa_run_w",
+             "world.visa_run_link")
     writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
               "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
               "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
@@ -279,6 +283,7 @@ class StayLimits(Rule):
         open_[:, GO_HOME] = True
         wt = np.where(open_, self.weights, 0.0)
         wt[:, APPLY] *= w.permit_w[c]
+        wt[:, VISA_RUN] *= w.visa_run_w[c]
         wt[wt.sum(axis=1) == 0, GO_HOME] = 1.0
         cum = np.cumsum(wt, axis=1)
         u = sim.rng["stays"].random(idx.size) * cum[:, -1]
