@@ -52,6 +52,13 @@ class RouteChoice(Rule):
         self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
         self.sees_waits = bool(spec.settings.route_sees_waits)
         self.waits: dict[int, np.ndarray] | None = None  # per travel mode, expected wait days of each path
+        if self.sees_waits:  # what does not change: each link's flight seats, and the gate it leaves by mode
+            seats = spec.link_seats.astype(np.float64)
+            self.air = (spec.link_mode == AIR) & (seats > 0)
+            self.seats = np.where(self.air, seats, 1.0)
+            gates = sim.world.gates[sim.scenario.links.src]  # (K, modes), -1 where the link leaves no crossing
+            self.gated = sim.world.gated[:, None] & (gates >= 0)
+            self.gate = np.where(self.gated, gates, 0)
 
     def update_waits(self, sim: Simulation) -> None:
         """Today's expected waits per path and travel mode; the weights are rebuilt when waits exist or have
@@ -63,16 +70,11 @@ class RouteChoice(Rule):
                 self.waits = None
                 self.cdf.clear()
             return
-        src = sim.scenario.links.src
-        seats = spec.link_seats.astype(np.float64)
-        air = (spec.link_mode == AIR) & (seats > 0)
-        seat_days = np.where(air, w.seat_wait / np.where(air, seats, 1.0), 0.0)
+        seat_days = np.where(self.air, w.seat_wait / self.seats, 0.0)
         cap = w.gate_capacity(spec).astype(np.float64)
         self.waits = {}
         for m in range(len(TRAVEL_MODES)):
-            gate = w.gates[src, m].astype(np.int64)
-            on = w.gated & (gate >= 0)
-            g = np.where(on, gate, 0)
+            on, g = self.gated[:, m], self.gate[:, m]
             c = cap[g]
             q_days = np.where(on & (c > 0), w.queue[g] / np.where(c > 0, c, 1.0), 0.0)
             self.waits[m] = path_costs(w.routes.paths, q_days + seat_days)  # summed over each path's links
