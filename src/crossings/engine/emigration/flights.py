@@ -12,6 +12,7 @@ from crossings.engine.emigration.border_queues import first_in_groups
 from crossings.engine.emigration.movement import next_link, step_onto
 from crossings.engine.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
 from crossings.engine.rule import Rule
+from crossings.scenario.model import DESTINATION
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -63,7 +64,7 @@ class Flights(Rule):
                 a.state[g] = PLAN_NO_AIR
                 a.route[g] = -1
                 if spec.settings.no_seat_stays:
-                    stay = g[w.abroad[w.country[a.loc[g]]] & (spec.attractiveness[a.loc[g]] > 0)
+                    stay = g[w.abroad[w.country[a.loc[g]]] & (sim.scenario.locations.kind[a.loc[g]] == DESTINATION)
                              & (a.allowed_until[g] > day) & (a.broke[g] == 0)]
                     a.state[stay] = SETTLED
                     a.avoid[stay] = -1

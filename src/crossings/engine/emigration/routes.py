@@ -111,10 +111,7 @@ def path_costs(paths: Paths, link_cost: np.ndarray) -> np.ndarray:
 
 def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:
     """True for each path that uses at least one blocked link."""
-    p = routes.paths
-    if len(p.origin) == 0:
-        return np.zeros(0, dtype=bool)
-    return np.add.reduceat(blocked_link[p.links].astype(np.int32), p.start[:-1]) > 0
+    return path_costs(routes.paths, blocked_link.astype(np.int32)) > 0
 
 
 def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float,
