@@ -89,3 +89,48 @@ def test_closed_crossing_passes_nobody_and_new_leavers_plan_around_it(emigration
     assert post[:4].sum() > 0 and post[9:].sum() > 0, "it passes people before and after the closure"
     joins_far = res.series["new_queue_joins"][:, 2]
     assert joins_far[5:10].sum() > 0, "people who plan during the closure take the other crossing"
+
+
+@pytest.mark.parametrize(("mult", "mode"), [(0.5, "car"), (2.0, "*"), (0.0, "car")])
+def test_capacity_event_scales_the_daily_capacity_for_its_period_only(emigration_scenario, mult, mode):
+    n, cap = 300, 20
+    period = (2, 5)  # days 2, 3 and 4
+    sc = surge(emigration_scenario, n, [("Post", "car", cap)],
+               events=[(period[0], period[1], "capacity", "Post", mode, mult)], days=25)
+    res = cx.Simulation(sc, seed=2, check=True).run()
+    passed = res.series["new_passages"][:, 0]
+    left, want = n, []
+    for d in range(25):
+        k = min(round(cap * mult) if period[0] <= d < period[1] else cap, left)
+        want.append(k)
+        left -= k
+    assert passed.tolist() == want, f"passages per day: expected {want}, got {passed.tolist()}"
+    assert passed.sum() == n, "everyone passes in the end: the capacity is restored when the event ends"
+
+
+def test_overlapping_capacity_events_multiply(emigration_scenario):
+    n, cap = 200, 40
+    ev = [(2, 6, "capacity", "Post", "car", 0.5), (3, 4, "capacity", "Post", "*", 0.5)]
+    res = cx.Simulation(surge(emigration_scenario, n, [("Post", "car", cap)], events=ev, days=12),
+                        seed=1, check=True).run()
+    got = res.series["new_passages"][:7, 0].tolist()
+    assert got == [40, 40, 20, 10, 20, 20, 40], f"x0.5 on days 2-5 and x0.25 on day 3, got {got}"
+
+
+def test_a_zero_capacity_event_turns_new_plans_to_another_crossing(emigration_scenario):
+    # as a closure: during x0 nobody passes Post and those who plan then take the slower crossing
+    locs = [("Town", "origin", "Home", 3000), ("Post", "crossing", "Home", 0), ("Far", "crossing", "Home", 0),
+            ("City", "destination", "Abroad", 0)]
+    routes = [*ROUTES, ("Town", "Far", "road", 900), ("Far", "City", "road", 900)]
+    ev = [(4, 9, "capacity", "Post", "*", 0)]
+    runs = {}
+    for label, events in (("base", []), ("x0", ev)):
+        sc = emigration_scenario(locs, routes, [("Town", "*", 0.05)], crossings=[("Post", "car", 10)],
+                                 events=events, days=14)
+        runs[label] = cx.Simulation(sc, seed=2, check=True).run()
+    post = runs["x0"].series["new_passages"][:, 0]
+    assert (post[4:9] == 0).all() and post[9:].sum() > 0, f"x0 passes nobody until it ends, got {post.tolist()}"
+    far = {k: r.series["new_queue_joins"][5:10, 2].sum() for k, r in runs.items()}
+    assert far["x0"] > 3 * far["base"], f"while Post is at 0 new plans go to the other crossing: {far}"
+    joins_post = runs["x0"].series["new_queue_joins"][5:9, 0]
+    assert (joins_post == 0).all(), f"nobody plans through Post while it is at 0, got {joins_post.tolist()}"

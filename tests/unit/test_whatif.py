@@ -69,6 +69,17 @@ def test_close_an_air_route(demo, text):
     assert e.kind == "close_air_route" and ends == {"Moscow_SVO", "Istanbul"} and (e.start, e.end) == (5, -1)
 
 
+@pytest.mark.parametrize("text,mode,value", [
+    ("event: capacity Upper Lars car x0.5 from 2022-09-22 until 2022-10-01", 0, 0.5),
+    ("event: capacity upper lars 2x from 2022-09-22 until 2022-10-01", -1, 2.0),
+    ("event: capacity Upper Lars pedestrians x 3 from 2022-09-22 until 2022-10-01", 1, 3.0),
+])
+def test_capacity_event(demo, text, mode, value):
+    sc, e = new_event(demo, text)
+    assert (e.kind, sc.locations.name[e.target], e.other, e.value, e.start, e.end) == \
+        ("capacity", "Upper_Lars", mode, value, 7, 16)
+
+
 def test_departures_with_every_filter(demo):
     sc, e = new_event(demo, "event: departures x20 for war_objector from Samara sex male age 18-29 "
                             "from 2022-11-01 until 2022-12-01")
@@ -201,7 +212,11 @@ def test_the_temporary_copy_is_removed(demo, tmp_path, monkeypatch):
     ("policy: Georgia visa_free 0 from 2022-10-01", "days", ["≥ 1"]),
     ("policy: Georgia stay_limit 200/180 from 2022-10-01", "days", ["do not fit"]),
     ("policy: Georgia tourist_ban p=1 from 2022-10-01", "probability", ["takes no 'p'"]),
-    ("capacity: Upper Lars foot 5 from 2022-10-01", "date", ["dated capacity is not supported"]),
+    ("capacity: Upper Lars foot 5 from 2022-10-01", "date", ["for the whole run", "event: capacity CROSSING"]),
+    ("event: capacity Upper Lars car from 2022-09-22", "value", ["where the multiplier", "got 'car'"]),
+    ("event: capacity Upper Lars x-1 from 2022-09-22", "value", ["not a non-negative multiplier"]),
+    ("event: capacity Vladikavkaz x2 from 2022-09-22", "target", ["is a town, not a crossing"]),
+    ("event: capacity x2 from 2022-09-22", "target", ["missing the crossing"]),
     ("capacity: Upper Lars foot -5", "capacity_per_day", ["whole number"]),
     ("capacity: Upper Lars walk 5", "mode", ["car or foot"]),
     ("capacity: Vladikavkaz car 5", "crossing", ["is a town, not a crossing"]),
@@ -365,7 +380,7 @@ def test_the_examples_of_the_docs_apply_to_the_demo(demo, text):
 def test_the_docs_show_every_form():
     examples = doc_examples()
     starts = {" ".join(t.split()[:2]) for t in examples}
-    assert {"event: close", "event: bar", "event: departures", "event: returns"} <= starts
+    assert {"event: close", "event: bar", "event: departures", "event: returns", "event: capacity"} <= starts
     assert any("close flights" in t for t in examples)
     for policy in ("tourist_ban", "visa_free", "stay_limit", "visa ", "residence_permit", "registration"):
         assert any(t.startswith("policy:") and policy in t for t in examples), policy

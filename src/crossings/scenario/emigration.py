@@ -31,7 +31,8 @@ ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
 CAR, ON_FOOT = 0, 1
 TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
-EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard", "fare")
+EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard", "fare",
+                     "capacity")
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
@@ -86,7 +87,7 @@ class EmigrationEvent:
     end: int  # day it stops (−1: never)
     target: int  # location index (origin, crossing or air route end), −1 = every origin
     other: int  # category, mode or the other air route end; −1 = every one
-    value: float  # departure_hazard: multiplier
+    value: float  # multiplier (departure_hazard, return_hazard, fare, capacity)
     sex: int  # departure_hazard filter, −1 = both
     age_band: int  # departure_hazard filter, −1 = every band
     line: int
@@ -351,7 +352,8 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
 def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: dict[str, int],
                 locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any]
                 ) -> tuple[EmigrationEvent, ...]:
-    """The policy timeline: departure hazard multipliers, air route closures, mode bars, crossing closures."""
+    """The policy timeline: departure and return hazard multipliers, air route closures and fares, mode bars,
+    crossing closures and capacity multipliers."""
     out = []
     air_pairs = {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR}
     category, sex, age = agents["category"], agents["sex"], agents["age_band"]
@@ -390,7 +392,7 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
                 if r.get(field):
                     raise InputError(epath, ln, field, f"only {' and '.join(HAZARD_EVENTS)} events take a {field} "
                                      "filter")
-            if r.get("value") and ev != "fare":
+            if r.get("value") and ev not in ("fare", "capacity"):
                 raise InputError(epath, ln, "value", f"{ev} takes no value")
         if ev in HAZARD_EVENTS:
             if r["target"] != ANY:
@@ -422,6 +424,17 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
                 raise InputError(epath, ln, "other", f"unknown mode {r.get('other')!r} (expected "
                                  f"{', '.join(TRAVEL_MODES)})")
             other = TRAVEL_MODES.index(r["other"])
+        elif ev == "capacity":
+            target = place(ln, "target", r["target"], CROSSING, "crossing")
+            mode = r.get("other", "")
+            if mode not in (*TRAVEL_MODES, "", ANY):
+                raise InputError(epath, ln, "other", f"unknown mode {mode!r} (expected {', '.join(TRAVEL_MODES)} or *)")
+            other = TRAVEL_MODES.index(mode) if mode in TRAVEL_MODES else -1
+            if not r.get("value"):
+                raise InputError(epath, ln, "value", "a capacity event needs a multiplier of the crossing's capacity")
+            value = parse_float(epath, ln, "value", r["value"])
+            if not 0 <= value < math.inf:
+                raise InputError(epath, ln, "value", f"{value} is not a non-negative multiplier")
         else:  # close_crossing
             target = place(ln, "target", r["target"], CROSSING, "crossing")
             if r.get("other"):

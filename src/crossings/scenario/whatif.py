@@ -124,7 +124,7 @@ class _Parser:
         """The name in ``pool`` that ``words`` mean (``*`` for every one if ``every``), or a one-line error."""
         given = " ".join(words).strip("'\"")
         if not given:
-            raise self.err(fld, f"missing the {what}")
+            raise self.err(fld, f"missing the {what.split(' ', 1)[-1]}")
         if every and given.lower() in _EVERY:
             return "*"
         pool = list(pool)
@@ -151,7 +151,7 @@ class _Parser:
         """A location of one of ``kinds`` named by ``words``."""
         given = " ".join(words).strip("'\"")
         if not given:
-            raise self.err(fld, f"missing the {what}")
+            raise self.err(fld, f"missing the {what.split(' ', 1)[-1]}")
         hits = [n for n in self.kind if norm(n) == norm(given)]
         good = [n for n in hits if self.kind[n] in kinds]
         good = [n for n in good if n == given] or good
@@ -225,7 +225,8 @@ class _Parser:
 
     def _event(self, tokens: list[str]) -> None:
         verb = tokens[0].lower()
-        forms = "close CROSSING, bar car|foot at CROSSING, close flights A - B, departures xN, returns xN"
+        forms = ("close CROSSING, bar car|foot at CROSSING, close flights A - B, departures xN, returns xN, "
+                 "capacity CROSSING [car|foot] xN")
         if verb == "close":
             rest, date, until = self.period(tokens[1:])
             lead = [t.lower() for t in rest[:2]]
@@ -246,10 +247,35 @@ class _Parser:
                                         "other": _MODES[rest[0].lower()]})
         elif verb in ("departures", "departure", "returns", "return"):
             self._hazard("departure_hazard" if verb.startswith("departure") else "return_hazard", tokens[1:])
+        elif verb == "capacity":
+            self._capacity_event(tokens[1:])
         else:
-            close = difflib.get_close_matches(verb, ["close", "bar", "departures", "returns"], n=1)
+            close = difflib.get_close_matches(verb, ["close", "bar", "departures", "returns", "capacity"], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.err("event", f"unknown event {tokens[0]!r}{hint}; expected one of: {forms}")
+
+    def _capacity_event(self, tokens: list[str]) -> None:
+        """``capacity CROSSING [car|foot] xN from DATE [until DATE]``: a dated multiplier of a crossing's capacity."""
+        rest, date, until = self.period(tokens)
+        syntax = "expected 'capacity CROSSING [car|foot] xN from DATE [until DATE]'"
+        m = re.fullmatch(rf"[x×*]({_NUMBER})|({_NUMBER})[x×]", rest[-1]) if rest else None
+        used = 1
+        if m is None and len(rest) >= 2 and rest[-2].lower() in ("x", "×", "*", "times"):
+            m, used = re.fullmatch(rf"()({_NUMBER})", rest[-1]), 2
+        if m is None:
+            got = repr(rest[-1]) if rest else "nothing"
+            raise self.err("value", f"{syntax}; got {got} where the multiplier (like x0.5) goes")
+        value = float(m.group(1) or m.group(2))
+        if not math.isfinite(value) or value < 0:
+            raise self.err("value", f"{value:g} is not a non-negative multiplier")
+        words = rest[:-used]
+        mode = "*"
+        if words and words[-1].lower() in _MODES:
+            mode = _MODES[words[-1].lower()]
+            words = words[:-1]
+        target = self.place("target", words, ("crossing",), "a crossing")
+        self.add_row("events.csv", {"date": date, "until": until, "event": "capacity", "target": target,
+                                    "other": mode, "value": _num(value)})
 
     def _flights(self, rest: list[str], date: str, until: str) -> None:
         seps = [i for i, t in enumerate(rest) if t.lower() in _SEPARATORS]
@@ -378,9 +404,8 @@ class _Parser:
 
     def _capacity(self, tokens: list[str]) -> None:
         if any(t.lower() in ("from", "until") for t in tokens):
-            raise self.err("date", "a dated capacity is not supported: crossings.csv gives one capacity per crossing "
-                                   "and mode for the whole run (for a dated change use 'event: close CROSSING' or "
-                                   "'event: bar car|foot at CROSSING')")
+            raise self.err("date", "'capacity:' sets crossings.csv's capacity for the whole run; for a dated change "
+                                   "write 'event: capacity CROSSING [car|foot] xN from DATE [until DATE]'")
         if len(tokens) < 3:
             raise self.err("syntax", "expected 'capacity: CROSSING car|foot N'")
         if tokens[-2].lower() not in _MODES:

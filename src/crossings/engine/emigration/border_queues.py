@@ -41,7 +41,7 @@ class BorderQueues(Rule):
 
     name = "border_queues"
     reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.since", "world.crossing_closures",
-             "world.mode_bars")
+             "world.mode_bars", "world.cap_mult")
     writes = ("agents.state", "agents.wait_days", "agents.route", "agents.link", "agents.hop", "agents.progress",
               "world.queue", "world.present", "world.on_link", "world.in_country", "flows.departures",
               "flows.link_entries", "eflows.passages", "eflows.wait_sum", "eflows.gave_up", "eflows.entries",

@@ -34,8 +34,8 @@ class RouteChoice(Rule):
 
     name = "route_choice"
     reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings", "agents.broke",
-             "agents.category",
-             "agents.allowed_until", "world.air_closures", "world.crossing_closures", "world.mode_bars",
+             "agents.category", "agents.allowed_until", "world.air_closures", "world.crossing_closures",
+             "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
     writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as returns.go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
@@ -87,8 +87,9 @@ class RouteChoice(Rule):
         src = sim.scenario.links.src
         air_closed = (spec.link_mode == AIR) & (w.air_closures > 0)
         banned = w.routes.touches[w.banned].any(axis=0) if w.banned.any() else np.zeros(len(w.routes.days), bool)
+        cap = w.capacity_today(spec)
         for m in range(len(TRAVEL_MODES)):
-            shut = w.gated & ((w.crossing_closures[src] > 0) | (w.mode_bars[src, m] > 0) | (spec.capacity[src, m] == 0))
+            shut = w.gated & (cap[src, m] == 0)
             self.usable[m] = ~blocked_paths(w.routes, air_closed | shut) & ~banned & ~w.routes.via_home
         self.cdf.clear()
         w.routes_dirty = False

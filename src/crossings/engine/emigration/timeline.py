@@ -1,5 +1,6 @@
 """The policy timeline (events.csv of an emigration scenario), enacted on each event's date and undone on its
-``until`` date: departure hazard multipliers, air route closures, mode bars and crossing closures."""
+``until`` date: departure and return hazard multipliers, air route closures and fares, mode bars, crossing
+closures and capacity multipliers."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 class Timeline(Rule):
     """On an event's first day (and again, undone, on its ``until`` day): ``close_air_route`` closes the flights
     between two places both ways; ``fare`` multiplies their cost (both ways; overlapping fares multiply);
-    ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops every mode;
+    ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops every mode; ``capacity``
+    multiplies a crossing's daily capacity for one mode or both (overlapping ones multiply);
     ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
     (origin × category × sex × age band, ``*`` = all), ``return_hazard`` likewise the daily return probability
     of the agents abroad from that subgroup; overlapping multipliers multiply. Closures and bars
@@ -26,7 +28,7 @@ class Timeline(Rule):
 
     name = "timeline"
     reads = ()
-    writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.hazard_mult",
+    writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.cap_mult", "world.hazard_mult",
               "world.return_mult", "world.routes_dirty", "world.link_cost", "world.path_cost")
 
     def init(self, sim: Simulation) -> None:
@@ -61,6 +63,8 @@ class Timeline(Rule):
                 w.mode_bars[ev.target, ev.other] += sign
             elif ev.kind == "close_crossing":
                 w.crossing_closures[ev.target] += sign
+            elif ev.kind == "capacity":
+                w.cap_mult[:] = capacity_multipliers(sim.scenario.emigration.events, w.cap_mult.shape, day)
             else:
                 hazard = True
                 continue
@@ -81,6 +85,17 @@ class Timeline(Rule):
                 mult[self._air[ev.line]] *= ev.value
         w.link_cost[:] = spec.link_cost * mult
         w.path_cost[:] = path_costs(w.routes.paths, w.link_cost)
+
+
+def capacity_multipliers(events: tuple[EmigrationEvent, ...] | list[EmigrationEvent], shape: tuple[int, ...],
+                         day: int) -> np.ndarray:
+    """Product of the ``capacity`` multipliers active on ``day`` per place and travel mode (recomputed from the
+    events, so an ended one restores the capacity exactly and a resumed run needs no state of this rule)."""
+    mult = np.ones(shape)
+    for ev in events:
+        if ev.kind == "capacity" and ev.start <= day and (ev.end < 0 or day < ev.end):
+            mult[ev.target, slice(None) if ev.other < 0 else ev.other] *= ev.value
+    return mult
 
 
 def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int], shape: tuple[int, ...],

@@ -41,6 +41,7 @@ class EmigrationWorld:
     air_closures: np.ndarray  # int32 (K,) active closures of each air link
     crossing_closures: np.ndarray  # int32 (L,) active closures of each crossing
     mode_bars: np.ndarray  # int32 (L, 2) active bars of each mode at each crossing
+    cap_mult: np.ndarray  # float64 (L, 2) product of the active capacity events at each crossing, by mode
     hazard_mult: np.ndarray  # float64 (O, C, S, A) product of the active departure_hazard multipliers
     routes_dirty: bool
     link_cost: np.ndarray  # float64 (K,) USD per person today: routes.csv cost × the active fare multipliers
@@ -111,6 +112,7 @@ class EmigrationWorld:
             air_closures=np.zeros(len(links), dtype=np.int32),
             crossing_closures=np.zeros(len(locs), dtype=np.int32),
             mode_bars=np.zeros((len(locs), len(TRAVEL_MODES)), dtype=np.int32),
+            cap_mult=np.ones((len(locs), len(TRAVEL_MODES))),
             hazard_mult=np.ones(at_home.shape), routes_dirty=True, at_home=at_home,
             link_cost=np.array(sc.emigration.link_cost, dtype=np.float64), path_cost=routes.cost.copy(),
             present=np.zeros(len(locs), dtype=np.int64), on_link=np.zeros(len(links), dtype=np.int64),
@@ -122,9 +124,15 @@ class EmigrationWorld:
     def gate_capacity(self, spec: EmigrationSpec) -> np.ndarray:
         """Today's capacity of each gate (people/day; -1 unlimited; 0 while closed or the mode is barred)."""
         cross = spec.crossings
-        cap = spec.capacity[cross].astype(np.int64)  # (crossings, 2)
-        shut = (self.crossing_closures[cross] > 0)[:, None] | (self.mode_bars[cross] > 0)
-        return np.where(shut, 0, cap).ravel()
+        return self.capacity_today(spec)[cross].ravel()
+
+    def capacity_today(self, spec: EmigrationSpec) -> np.ndarray:
+        """Today's capacity per place and mode, (L, 2): crossings.csv's × the active ``capacity`` events,
+        rounded to whole people (−1 unlimited; 0 while closed or the mode is barred)."""
+        cap = spec.capacity.astype(np.int64)
+        scaled = np.where(cap > 0, np.rint(cap * self.cap_mult), cap).astype(np.int64)
+        shut = (self.crossing_closures > 0)[:, None] | (self.mode_bars > 0)
+        return np.where(shut, 0, scaled)
 
 
 def visa_run_links(sc: Scenario, country: np.ndarray, link_days: np.ndarray) -> np.ndarray:
