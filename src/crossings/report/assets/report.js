@@ -399,7 +399,10 @@
       var st = Math.max(1, Math.ceil((d1 - d0) / maxTicks));
       out = [];
       for (var e = d0; e <= d1; e += st) out.push(e);
-      return {ticks: out, label: function (x) { var p = D.dates[x].split('-'); return +p[2] + ' ' + MONTHS[+p[1] - 1]; }};
+      return {ticks: out, label: function (x, k) {  // a window of weeks: day and month, the year on the first tick
+        var p = D.dates[x].split('-');
+        return +p[2] + ' ' + MONTHS[+p[1] - 1] + (k === 0 ? ' ' + p[0] : '');
+      }};
     }
     var every = [1, 2, 3, 4, 6, 12, 24, 36, 60].find(function (k) { return out.length / k <= maxTicks; }) || 120;
     var ticks = out.filter(function (d) {
