@@ -134,3 +134,13 @@ def test_a_zero_capacity_event_turns_new_plans_to_another_crossing(emigration_sc
     assert far["x0"] > 3 * far["base"], f"while Post is at 0 new plans go to the other crossing: {far}"
     joins_post = runs["x0"].series["new_queue_joins"][5:9, 0]
     assert (joins_post == 0).all(), f"nobody plans through Post while it is at 0, got {joins_post.tolist()}"
+
+
+def test_a_zero_capacity_event_stops_a_crossing_without_a_limit_too(emigration_scenario):
+    # Post has no row in crossings.csv (no limit): x2 leaves it unlimited, x0 lets nobody through until it ends
+    sc = surge(emigration_scenario, 50, [], events=[(0, 3, "capacity", "Post", "*", 0), (3, 6, "capacity", "Post",
+                                                                                        "car", 2)], days=8)
+    res = cx.Simulation(sc, seed=4, check=True).run()
+    got = res.series["new_passages"][:, 0].tolist()
+    assert got == [0, 0, 0, 50, 0, 0, 0, 0], f"nobody on days 0-2, then all 50 at once, got {got}"
+

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from crossings.engine.emigration.routes import Routes, enumerate_routes
-from crossings.scenario.emigration import AIR, FOOT, TRAVEL_MODES, EmigrationSpec
+from crossings.scenario.emigration import AIR, FOOT, MAX_COUNT, TRAVEL_MODES, EmigrationSpec
 from crossings.scenario.model import CROSSING, ORIGIN, Scenario
 
 
@@ -128,9 +128,11 @@ class EmigrationWorld:
 
     def capacity_today(self, spec: EmigrationSpec) -> np.ndarray:
         """Today's capacity per place and mode, (L, 2): crossings.csv's × the active ``capacity`` events,
-        rounded to whole people (−1 unlimited; 0 while closed or the mode is barred)."""
+        rounded to whole people and at most MAX_COUNT (−1 unlimited, unless a multiplier of 0 is active; 0 while
+        closed or the mode is barred)."""
         cap = spec.capacity.astype(np.int64)
-        scaled = np.where(cap > 0, np.rint(cap * self.cap_mult), cap).astype(np.int64)
+        scaled = np.minimum(np.rint(cap * self.cap_mult), MAX_COUNT).astype(np.int64)
+        scaled = np.where(cap > 0, scaled, np.where(self.cap_mult == 0, 0, cap))
         shut = (self.crossing_closures > 0)[:, None] | (self.mode_bars > 0)
         return np.where(shut, 0, scaled)
 
