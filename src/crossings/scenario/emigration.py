@@ -78,6 +78,12 @@ class Amount:
     share: float = 1.0
 
 
+def in_force(row: EmigrationEvent | EntryPolicy, day: int) -> bool:
+    """Whether an event or policy row holds on ``day``: from its start up to the day before its end (−1: never
+    ends)."""
+    return row.start <= day and (row.end < 0 or day < row.end)
+
+
 @dataclass(frozen=True)
 class EmigrationEvent:
     """One row of the policy timeline, with names resolved to indices (−1 = every one)."""

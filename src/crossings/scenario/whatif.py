@@ -254,20 +254,33 @@ class _Parser:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.err("event", f"unknown event {tokens[0]!r}{hint}; expected one of: {forms}")
 
+    def _multiplier(self, tokens: Sequence[str]) -> float | None:
+        """A multiplier written as one token (``x20``, ``×20``, ``*20``, ``20x``) or two (``x 20``, ``times 20``);
+        None if ``tokens`` is neither, a one-line error if it is negative or not finite."""
+        if len(tokens) == 1:
+            m = re.fullmatch(rf"[x×*]({_NUMBER})|({_NUMBER})[x×]", tokens[0])
+        elif len(tokens) == 2 and tokens[0].lower() in ("x", "×", "*", "times"):
+            m = re.fullmatch(rf"()({_NUMBER})", tokens[1])
+        else:
+            return None
+        if m is None:
+            return None
+        value = float(m.group(1) or m.group(2))
+        if not math.isfinite(value) or value < 0:
+            raise self.err("value", f"{value:g} is not a non-negative multiplier")
+        return value
+
     def _capacity_event(self, tokens: list[str]) -> None:
         """``capacity CROSSING [car|foot] xN from DATE [until DATE]``: a dated multiplier of a crossing's capacity."""
         rest, date, until = self.period(tokens)
         syntax = "expected 'capacity CROSSING [car|foot] xN from DATE [until DATE]'"
-        m = re.fullmatch(rf"[x×*]({_NUMBER})|({_NUMBER})[x×]", rest[-1]) if rest else None
         used = 1
-        if m is None and len(rest) >= 2 and rest[-2].lower() in ("x", "×", "*", "times"):
-            m, used = re.fullmatch(rf"()({_NUMBER})", rest[-1]), 2
-        if m is None:
+        value = self._multiplier(rest[-1:])
+        if value is None:
+            value, used = self._multiplier(rest[-2:]), 2
+        if value is None:
             got = repr(rest[-1]) if rest else "nothing"
             raise self.err("value", f"{syntax}; got {got} where the multiplier (like x0.5) goes")
-        value = float(m.group(1) or m.group(2))
-        if not math.isfinite(value) or value < 0:
-            raise self.err("value", f"{value:g} is not a non-negative multiplier")
         words = rest[:-used]
         mode = "*"
         if words and words[-1].lower() in _MODES:
@@ -295,16 +308,13 @@ class _Parser:
     def _hazard(self, event: str, tokens: list[str]) -> None:
         rest, date, until = self.period(tokens)
         what = "departures" if event == "departure_hazard" else "returns"
-        m = re.fullmatch(rf"[x×*]({_NUMBER})|({_NUMBER})[x×]", rest[0]) if rest else None
         used = 1
-        if m is None and len(rest) >= 2 and rest[0].lower() in ("x", "×", "*", "times"):
-            m, used = re.fullmatch(rf"()({_NUMBER})", rest[1]), 2
-        if m is None:
+        value = self._multiplier(rest[:1])
+        if value is None:
+            value, used = self._multiplier(rest[:2]), 2
+        if value is None:
             got = repr(rest[0]) if rest else "nothing"
             raise self.err("value", f"expected a multiplier like x20 after '{what}', got {got}")
-        value = float(m.group(1) or m.group(2))
-        if not math.isfinite(value) or value < 0:
-            raise self.err("value", f"{value:g} is not a non-negative multiplier")
         row = {"date": date, "until": until, "event": event, "target": "*", "other": "*", "value": _num(value)}
         seen: set[str] = set()
         i = used

@@ -19,6 +19,7 @@ from crossings.engine.emigration.state import (
     SETTLED,
 )
 from crossings.engine.rule import Rule
+from crossings.scenario.emigration import in_force
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -154,7 +155,7 @@ class EntryPolicies(Rule):
                            (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
-        active = sorted((p for p in self.policies if p.start <= day and (p.end < 0 or day < p.end)),
+        active = sorted((p for p in self.policies if in_force(p, day)),
                         key=lambda p: (p.start, p.line))
         for p in active:  # later ones overwrite earlier ones of the same kind and country
             c = p.country

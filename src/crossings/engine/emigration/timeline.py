@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.emigration.routes import path_costs
 from crossings.engine.rule import Rule
-from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent
+from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent, in_force
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -81,7 +81,7 @@ class Timeline(Rule):
         spec, w = sim.scenario.emigration, sim.world
         mult = np.ones(len(spec.link_cost))
         for ev in spec.events:
-            if ev.kind == "fare" and ev.start <= day and (ev.end < 0 or day < ev.end):
+            if ev.kind == "fare" and in_force(ev, day):
                 mult[self._air[ev.line]] *= ev.value
         w.link_cost[:] = spec.link_cost * mult
         w.path_cost[:] = path_costs(w.routes.paths, w.link_cost)
@@ -93,7 +93,7 @@ def capacity_multipliers(events: tuple[EmigrationEvent, ...] | list[EmigrationEv
     events, so an ended one restores the capacity exactly and a resumed run needs no state of this rule)."""
     mult = np.ones(shape)
     for ev in events:
-        if ev.kind == "capacity" and ev.start <= day and (ev.end < 0 or day < ev.end):
+        if ev.kind == "capacity" and in_force(ev, day):
             mult[ev.target, slice(None) if ev.other < 0 else ev.other] *= ev.value
     return mult
 
@@ -105,7 +105,7 @@ def hazard_multipliers(events: list[EmigrationEvent], origin_pos: dict[int, int]
     axis; for returns, the agent's home)."""
     mult = np.ones(shape)
     for ev in events:
-        if ev.kind == kind and ev.start <= day and (ev.end < 0 or day < ev.end):
+        if ev.kind == kind and in_force(ev, day):
             sel = tuple(slice(None) if i < 0 else i
                         for i in (origin_pos[ev.target] if ev.target >= 0 else -1, ev.other, ev.sex, ev.age_band))
             mult[sel] *= ev.value
