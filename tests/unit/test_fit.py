@@ -121,6 +121,17 @@ def value(expr: str, d0: int = 1, d1: int = 2, run: RunTables | None = None) -> 
     ("returned_of_away(category=*)", 1, 3, (1 + 1 + 1) / (3 + 1)),  # returns in the period ÷ away on day 0
     ("returned_of_away(category=x)", 2, 3, (0 + 1) / 4),
     ("input:42", 1, 2, 42),
+    # from=: only the border crossings over links that leave the named countries (FSB-style "departures to")
+    ("entries(country=C;from=A)", 1, 2, (1 + 2) * 10),  # the flight Port→CityC, not the road CityB→CityC
+    ("entries(country=C;from=B)", 0, 3, (1 + 0 + 0 + 1) * 10),
+    ("entries(country=C;from=A+B)", 0, 3, (3 + 2) * 10),
+    ("entries(country=*abroad;from=A)", 1, 2, ((2 + 0) + (1 + 2)) * 10),  # into B over X, into C by air
+    ("entries_per_day(country=B;from=A)", 0, 3, (1 + 2 + 0 + 3) / 4 * 10),
+    ("peak_entries_per_day(country=C;from=A)", 0, 3, 20),
+    ("entries(location=CityC;from=B)", 0, 3, 20),
+    ("entries(crossing=X;from=A)", 1, 2, 20),
+    ("entries(country=A;crossing=X;from=B)", 1, 2, 10),
+    ("entries(country=A;crossing=X;from=C)", 0, 3, 0),
 ])
 def test_each_quantity_by_hand(expr, d0, d1, expected):
     assert value(expr, d0, d1) == pytest.approx(expected), expr
@@ -160,7 +171,8 @@ def test_what_cannot_be_computed_says_why():
     assert got.value is None and got.status == "unavailable" and "needs categories.parquet" in got.note
     got = simulate(hand_run(), parse_sim("wait_days(crossing=X)"), day(2), day(2))
     assert got.status == "unavailable" and "nobody passed" in got.note
-    for expr in ("entries(country=Z)", "stock(location=Nowhere)", "queue(crossing=Y)", "away(category=z)"):
+    for expr in ("entries(country=Z)", "stock(location=Nowhere)", "queue(crossing=Y)", "away(category=z)",
+                 "entries(country=B;from=Z)"):
         got = simulate(hand_run(), parse_sim(expr), day(0), day(3))
         assert got.status == "not in this run", expr
 
@@ -179,6 +191,11 @@ def test_what_cannot_be_computed_says_why():
     ("stock(country=A;location=Y)", "takes no country"),
     ("entries(country=*)", "only country=*abroad"),
     ("input:lots", "not a number"),
+    ("exits(country=A;from=B)", "filters entries only"),
+    ("stock(country=A;from=B)", "filters entries only"),
+    ("entries(from=B)", "needs a target"),
+    ("entries(country=A;from=*abroad)", "takes country names"),
+    ("entries(country=A;from=B;from=C)", "given twice"),
 ])
 def test_bad_sim_expressions(text, words):
     with pytest.raises(ValueError, match=None) as info:
@@ -188,7 +205,8 @@ def test_bad_sim_expressions(text, words):
 
 def test_sim_expressions_round_trip():
     for text in ("entries(country=Georgia)", "entries(country=Georgia;crossing=Upper_Lars)", "input:30", "none",
-                 "returned_share(category=*)", "stock(country=*abroad+Russia)"):
+                 "returned_share(category=*)", "stock(country=*abroad+Russia)",
+                 "entries(country=Armenia;from=Russia)", "entries(country=Georgia;crossing=Upper_Lars;from=Russia)"):
         assert str(parse_sim(text)) == text
     assert str(parse_sim(" Entries ( country = A , crossing = X ) ")) == "entries(country=A;crossing=X)"
 
@@ -287,6 +305,14 @@ def test_the_parquet_view_equals_the_results_view(tmp_path):
         for k in a:
             assert np.array_equal(a[k], b[k]), f"{table}.{k}"
     assert mem.category["cat_left_home"].sum() > 0, "the demo's agents leave"
+    # from= splits a country's entries by the country each border crossing came from, and loses none
+    end = sc.start_date + dt.timedelta(days=29)
+    for c in mem.abroad():
+        whole = simulate(mem, parse_sim(f"entries(country={c})"), sc.start_date, end).value
+        parts = [simulate(mem, parse_sim(f"entries(country={c};from={o})"), sc.start_date, end).value
+                 for o in mem.countries if o != c]
+        assert sum(parts) == whole, c
+    assert simulate(mem, parse_sim("entries(country=*abroad;from=Russia)"), sc.start_date, end).value > 0
     # categories.parquet absent (e.g. a run written before it existed): category measures say so
     (tmp_path / "out" / "categories.parquet").unlink()
     got = simulate(RunTables.from_run_dir(tmp_path / "out"), parse_sim("away(category=*)"), sc.start_date,

@@ -112,6 +112,9 @@ def test_a_scenario_observed_csv_is_checked_at_load(demo, scenario_error):
     err = scenario_error(demo)
     assert (Path(err.file).name, err.line, err.field) == ("observed.csv", 3, "sim")
     assert "unknown crossing 'Upper Lars'" in err.problem and "did you mean 'Upper_Lars'" in err.problem
+    (demo / "observed.csv").write_text(HEAD + GOOD.replace("country=Georgia", "country=Georgia;from=Rusia"))
+    err = scenario_error(demo)
+    assert (err.line, err.field) == (2, "sim") and "unknown country 'Rusia'" in err.problem, str(err)
     (demo / "observed.csv").write_text(HEAD + GOOD.replace("78742", "lots"))
     assert (scenario_error(demo).line, scenario_error(demo).field) == (2, "value")
     (demo / "observed.csv").write_text(HEAD + GOOD)

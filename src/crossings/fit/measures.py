@@ -53,6 +53,8 @@ QUANTITIES: dict[str, tuple[frozenset[str], bool, str]] = {
                          "returned over the period ÷ away on the day before it (a panel's return rate)"),
 }
 TARGET_KINDS = ("country", "crossing", "location", "category")
+FROM = "from"  # the filter part of a target: entries(country=Armenia;from=Russia)
+FROM_QUANTITIES = frozenset({"entries", "entries_per_day", "peak_entries_per_day"})
 ABROAD = "*abroad"  # every country that holds no origin
 EVERY = "*"  # every category
 
@@ -65,10 +67,12 @@ class Target:
     kind: str
     names: tuple[str, ...]
     countries: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()  # from=: only entries over links that leave one of these countries
 
     def __str__(self) -> str:
         text = f"{self.kind}={'+'.join(self.names)}"
-        return f"country={'+'.join(self.countries)};{text}" if self.countries else text
+        text = f"country={'+'.join(self.countries)};{text}" if self.countries else text
+        return f"{text};from={'+'.join(self.origins)}" if self.origins else text
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,9 @@ def parse_sim(text: str) -> Sim:
             continue
         key, eq, names = part.partition("=")
         key = key.strip().lower()
-        if not eq or key not in TARGET_KINDS:
-            raise ValueError(f"{part.strip()!r} is not KIND=NAME with KIND one of {', '.join(TARGET_KINDS)}")
+        if not eq or (key not in TARGET_KINDS and key != FROM):
+            raise ValueError(f"{part.strip()!r} is not KIND=NAME with KIND one of {', '.join(TARGET_KINDS)} "
+                             f"(or {FROM}=COUNTRY)")
         if key in parts:
             raise ValueError(f"{key}= given twice")
         split = tuple(n.strip() for n in names.split("+"))
@@ -143,6 +148,12 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
     """The target of ``quantity`` from its ``kind=names`` parts (checks the kinds it takes)."""
     kinds, _, _ = QUANTITIES[quantity]
     allowed = " or ".join(f"{k}=NAME" for k in TARGET_KINDS if k in kinds)
+    parts = dict(parts)
+    origins = parts.pop(FROM, ())
+    if origins and quantity not in FROM_QUANTITIES:
+        raise ValueError(f"{FROM}= filters entries only ({', '.join(sorted(FROM_QUANTITIES))}), not {quantity}")
+    if ABROAD in origins or any(n.startswith("*") for n in origins):
+        raise ValueError(f"{FROM}= takes country names, not {'+'.join(origins)!r}")
     if not parts:
         raise ValueError(f"{quantity} needs a target: {allowed}")
     places = [k for k in parts if k in ("crossing", "location", "category")]
@@ -158,7 +169,7 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
     for n in names:
         if n.startswith("*") and not ((kind == "country" and n == ABROAD) or (kind == "category" and n == EVERY)):
             raise ValueError(f"{n!r}: only country={ABROAD} and category={EVERY} stand for several")
-    return Target(kind, names, countries)
+    return Target(kind, names, countries, origins)
 
 
 # ---- the run's tables ---------------------------------------------------------------------------------------
@@ -523,16 +534,26 @@ def _stock(view: RunTables, target: Target) -> np.ndarray:
 
 
 def _flow(view: RunTables, way: str, target: Target) -> np.ndarray:
-    """Daily entries or exits (``way``) of the target's countries, or over its border points, (days,)."""
-    if target.kind == "country":
-        return _series(view, "country", "new_entries" if way == "entries" else "new_exits", target)
-    cols = _indices(view, target.kind, target.names)
-    places = [view.locations.index(view.crossings[c]) if target.kind == "crossing" else c for c in cols]
-    countries = set(view.abroad()) if ABROAD in target.countries else set()
-    countries |= {c for c in target.countries if c != ABROAD}
-    for c in countries - set(view.countries):
+    """Daily entries or exits (``way``) of the target's countries, or over its border points, (days,); with
+    ``from=``, only the border crossings over links that leave one of those countries."""
+    for c in set(target.origins) - set(view.countries):
         raise _Missing("not in this run", f"no country {c!r} in this run")
-    links = border_links(view, way, places, countries)
+    if target.kind == "country":
+        if not target.origins:
+            return _series(view, "country", "new_entries" if way == "entries" else "new_exits", target)
+        into = {view.countries[i] for i in _indices(view, "country", target.names)}
+        links = [k for k, (s, d) in enumerate(zip(view.link_src.tolist(), view.link_dst.tolist(), strict=True))
+                 if view.location_country[d] in into and view.location_country[s] != view.location_country[d]]
+    else:
+        cols = _indices(view, target.kind, target.names)
+        places = [view.locations.index(view.crossings[c]) if target.kind == "crossing" else c for c in cols]
+        countries = set(view.abroad()) if ABROAD in target.countries else set()
+        countries |= {c for c in target.countries if c != ABROAD}
+        for c in countries - set(view.countries):
+            raise _Missing("not in this run", f"no country {c!r} in this run")
+        links = border_links(view, way, places, countries)
+    if target.origins:
+        links = [k for k in links if view.location_country[int(view.link_src[k])] in target.origins]
     border = _table(view, "link", "new_border_crossings")
     return border[:, links].sum(axis=1) if links else np.zeros(view.days, dtype=np.int64)
 

@@ -69,7 +69,7 @@ class RunNames:
         t = sim.target
         pools = {"country": self.countries, "crossing": self.crossings, "location": self.locations,
                  "category": self.categories}
-        wanted = [(t.kind, n) for n in t.names] + [("country", c) for c in t.countries]
+        wanted = [(t.kind, n) for n in t.names] + [("country", c) for c in t.countries + t.origins]
         for kind, name in wanted:
             if (kind == "country" and name == ABROAD) or (kind == "category" and name == EVERY):
                 continue

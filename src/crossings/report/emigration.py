@@ -110,7 +110,7 @@ def _observations(view: Any, rows: list[dict]) -> list[_Obs]:
         except (ValueError, KeyError, TypeError):
             continue
         q, t = sim.quantity, sim.target
-        if q is None or t is None:
+        if q is None or t is None or t.origins:  # a from= filter is not the line the chart draws
             continue
         d0, d1 = view.day_of(start), view.day_of(end)
         if d1 < 0 or d0 > view.days - 1 or d1 < d0:
