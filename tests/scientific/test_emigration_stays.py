@@ -321,3 +321,51 @@ def test_with_route_sees_waits_leavers_avoid_a_crossing_with_a_long_queue(tmp_pa
     a1, b1 = later[1]
     assert abs(a0 - b0) < 0.2 * (a0 + b0), "without the setting the split stays even"
     assert a1 < 0.05 * (a1 + b1), "with it the long queue at PostA is avoided"
+
+
+def test_route_by_destination_stops_many_roads_to_one_place_adding_up(tmp_path):
+    # Town -> M1|M2|M3 -> CityA (three equal roads over three border posts) and Town -> M4 -> CityB (one), all
+    # 60 km, equal weights, no capacity limits.
+    # Path by path, CityA weighs 3 of 4: ~75 % of leavers go there. With the setting each city weighs as its
+    # fastest road alone (1 : 1), and CityA's share is split evenly among its three roads.
+    n = 4000
+    locs = [("Town", "origin", "Home", n), *[(f"M{i}", "crossing", "Home", 0) for i in (1, 2, 3, 4)],
+            ("CityA", "destination", "Alands", 0), ("CityB", "destination", "Blands", 0)]
+    routes = [("Town", f"M{i}", "road", 10) for i in (1, 2, 3, 4)]
+    routes += [(f"M{i}", "CityA", "road", 50) for i in (1, 2, 3)] + [("M4", "CityB", "road", 50)]
+    share, via = {}, {}
+    for by in (0, 1):
+        sc = scenario(tmp_path / f"s{by}", locs, routes, departures=(("Town", "*", 0.5),),
+                      emigration={"route_by_destination": by}, days=6)
+        res = cx.Simulation(sc, seed=4, check=True).run()
+        a, b = (int(res.series["n_in_country"][-1, sc.emigration.countries.index(c)]) for c in ("Alands", "Blands"))
+        share[by] = a / (a + b)
+        links = res.series["new_link_entries"].sum(axis=0)
+        via[by] = [int(links[(sc.links.src == sc.locations.index(f"M{i}"))
+                             & (sc.links.dst == sc.locations.index("CityA"))].sum()) for i in (1, 2, 3)]
+        assert a + b > 0.9 * n, "almost everyone has left and arrived in six days"
+    assert share[0] == pytest.approx(0.75, abs=0.03), "path by path: three roads of four lead to CityA"
+    assert share[1] == pytest.approx(0.5, abs=0.03), "by destination: one weight per city"
+    assert max(via[1]) - min(via[1]) < 0.15 * sum(via[1]), "CityA's share is split evenly among its roads"
+
+
+def test_route_by_destination_prefers_a_place_by_its_fastest_path():
+    # One origin, two ends: End1 by a 1-day and a 3-day path, End2 by a 1-day path; weights 1 / (1 + days).
+    from crossings.engine.emigration.routes import Routes, origin_end_pairs, route_cdf
+    from crossings.scenario.graph import Paths
+
+    paths = Paths(origin=np.zeros(3, np.int32), end=np.array([1, 1, 2], np.int32), length_km=np.zeros(3),
+                  start=np.arange(4, dtype=np.int64), links=np.zeros(3, np.int32),
+                  by_origin=np.array([0, 3, 3, 3], np.int64), n_links=np.ones(3, np.int32))
+    routes = Routes(paths, np.array([1.0, 3.0, 1.0]), np.zeros(3, bool), np.zeros(3), np.zeros((1, 3), bool),
+                    np.zeros(3, bool))
+    attr = np.array([0.0, 1.0, 1.0])
+    usable = np.ones(3, bool)
+    w = np.diff(np.concatenate([[0.0], route_cdf(routes, usable, attr, 1.0)]))
+    assert w == pytest.approx([1 / 2, 1 / 4, 1 / 2]), "path by path: End1 weighs 3/4 against End2's 1/2"
+    w = np.diff(np.concatenate([[0.0], route_cdf(routes, usable, attr, 1.0, pair=origin_end_pairs(paths))]))
+    assert w[:2].sum() == pytest.approx(1 / 2) and w[2] == pytest.approx(1 / 2), "each end weighs its fastest"
+    assert w[0] / w[1] == pytest.approx((1 / 2) / (1 / 4)), "its paths share it by speed"
+    usable[0] = False  # the fast path to End1 closes: End1 weighs as its 3-day path alone
+    w = np.diff(np.concatenate([[0.0], route_cdf(routes, usable, attr, 1.0, pair=origin_end_pairs(paths))]))
+    assert w == pytest.approx([0, 1 / 4, 1 / 2])

@@ -35,6 +35,11 @@ class EmigrationSettings:
     # seat-waiters ÷ seats on each flight); 0: it ignores them. Assumption: queue lengths at Upper Lars and the
     # Kazakh posts were news and Telegram-channel talk within hours in September 2022 (russia2022.md §5).
     route_sees_waits: int = 0
+    # 1: each destination weighs attractiveness / (1 + days of its fastest usable path)^time_power, shared among
+    # its usable paths ∝ (1 + days)^-time_power; 0: each path weighs that much on its own, so a destination
+    # reached by many near-equal roads (ten from Moscow to Tbilisi in russia2022) weighs several times more.
+    # Assumption: people choose where to go, then how; 0 keeps the weights the scenarios were calibrated with.
+    route_by_destination: int = 0
     # days in a crossing queue before an agent re-plans; 0 = waits as long as it takes.
     # Assumption: queues of 3–4 days at Upper Lars were sat out (russia2022.md §5, [S Meduza, Babel]).
     queue_patience_days: int = 0
@@ -74,6 +79,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "seat_patience_days": (1, 10_000),
     "no_seat_stays": (0, 1),
     "route_sees_waits": (0, 1),
+    "route_by_destination": (0, 1),
     "queue_patience_days": (0, 10_000),
     "visa_run_weight": (0.0, 1e6),
     "permit_weight": (0.0, 1e6),

@@ -1,6 +1,7 @@
 """Route choice: an agent needing a route picks one of the candidate paths from where it is to a destination,
 with probability ∝ attractiveness(destination) / (1 + travel days)^time_power over the paths usable today
-and among them those it can pay."""
+and among them those it can pay (with the setting ``route_by_destination``, a destination weighs as its
+fastest usable path, shared among its paths)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.routes import blocked_paths, path_costs, route_cdf
+from crossings.engine.emigration.routes import blocked_paths, origin_end_pairs, path_costs, route_cdf
 from crossings.engine.emigration.state import MOVING, PLAN_NO_AIR
 from crossings.engine.kernels import sample_paths
 from crossings.engine.rule import Rule
@@ -51,6 +52,7 @@ class RouteChoice(Rule):
         # fare events only multiply costs: a scenario without any stays unpriced
         self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
         self.sees_waits = bool(spec.settings.route_sees_waits)
+        self.pair = origin_end_pairs(sim.world.routes.paths) if spec.settings.route_by_destination else None
         self.waits: dict[int, np.ndarray] | None = None  # per travel mode, expected wait days of each path
         if self.sees_waits:  # what does not change: each link's flight seats, and the gate it leaves by mode
             seats = spec.link_seats.astype(np.float64)
@@ -107,7 +109,7 @@ class RouteChoice(Rule):
             spec = sim.scenario.emigration
             waits = self.waits[m] if self.waits is not None else None
             cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power,
-                                            waits)
+                                            waits, self.pair)
         return cdf
 
     def draw(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:

@@ -115,11 +115,28 @@ def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:
 
 
 def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float,
-              wait_days: np.ndarray | None = None) -> np.ndarray:
+              wait_days: np.ndarray | None = None, pair: np.ndarray | None = None) -> np.ndarray:
     """Cumulative route weights, grouped by first place: attractiveness(end) / (1 + days)^time_power on usable
-    paths, 0 on the others; ``wait_days`` (per path) adds expected waits to the travel days. A place whose
+    paths, 0 on the others; ``wait_days`` (per path) adds expected waits to the travel days. With ``pair``
+    (:func:`origin_end_pairs`), each (first place, end) pair weighs as its fastest usable path alone, shared
+    among its usable paths ∝ (1 + days)^-time_power, so many roads to one place do not add up. A place whose
     usable paths all weigh 0 offers no route (sampling gives -1)."""
     p = routes.paths
     days = routes.days if wait_days is None else routes.days + wait_days
-    w = attractiveness[p.end] / (1.0 + days) ** time_power
-    return np.cumsum(np.where(usable, w, 0.0))
+    w = np.where(usable, attractiveness[p.end] / (1.0 + days) ** time_power, 0.0)
+    if pair is not None and pair.size:
+        speed = np.where(usable, 1.0 / (1.0 + days) ** time_power, 0.0)
+        n = int(pair.max()) + 1
+        total = np.bincount(pair, weights=speed, minlength=n)
+        best = np.zeros(n)
+        np.maximum.at(best, pair, speed)
+        w = w * np.divide(best, total, out=np.zeros(n), where=total > 0)[pair]
+    return np.cumsum(w)
+
+
+def origin_end_pairs(paths: Paths) -> np.ndarray:
+    """A number per path, the same for paths with the same first and last place (int64, P)."""
+    if not len(paths.origin):
+        return np.zeros(0, dtype=np.int64)
+    key = paths.origin.astype(np.int64) * (int(paths.end.max()) + 1) + paths.end
+    return np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
