@@ -117,8 +117,10 @@ def test_a_run_too_big_for_memory_exits_2_with_the_estimate(scenario_dir, tmp_pa
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_run_leaves_nothing_that_looks_complete(flee_data, tmp_path, sig):
     out = tmp_path / "out"
+    # a suite started in the background (cmd &) inherits SIGINT ignored, and so would the run: undo that
     proc = subprocess.Popen([sys.executable, "-m", "crossings", "run", str(flee_data("ssudan2014")), "--out",
-                             str(out), "--quiet", "--kernel", "numpy"], stderr=subprocess.PIPE, text=True)
+                             str(out), "--quiet", "--kernel", "numpy"], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(2.5)  # well inside the run (several seconds with the NumPy kernel)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
