@@ -152,7 +152,7 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
     origins = parts.pop(FROM, ())
     if origins and quantity not in FROM_QUANTITIES:
         raise ValueError(f"{FROM}= filters entries only ({', '.join(sorted(FROM_QUANTITIES))}), not {quantity}")
-    if ABROAD in origins or any(n.startswith("*") for n in origins):
+    if any(n.startswith("*") for n in origins):  # *abroad and * too
         raise ValueError(f"{FROM}= takes country names, not {'+'.join(origins)!r}")
     if not parts:
         raise ValueError(f"{quantity} needs a target: {allowed}")
