@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from test_emigration_stays import LOCS, scenario
 
 import crossings as cx
 from crossings.engine.emigration.state import RETURNED
+from crossings.errors import InputError
 
 
 def within(got: int, n: int, p: float, sd: float = 4.0) -> bool:
@@ -50,6 +52,35 @@ def test_low_savings_raise_the_return_hazard(tmp_path):
     res = cx.Simulation(sc, seed=3, check=True).run()
     got = int(res.series["new_returns"].sum())
     assert within(got, n, 1 - (1 - 3 * h) ** (days - 2)), got
+
+
+def test_a_place_return_multiplier_scales_the_hazard_of_those_settled_there(tmp_path):
+    # Town leads by one road to two countries, A (North, ×5) and B (South, ×0: nobody goes home from there);
+    # half of the 6000 settle in each on day 1 and face the return hazard on days 2..D−1.
+    n, h, days = 6000, 0.004, 30
+    locs = [("Town", "origin", "Home", n), ("Post", "crossing", "Home", 0), ("North", "destination", "A", 0, 1),
+            ("South", "destination", "B", 0, 1)]
+    routes = [("Town", "Post", "road", 10), ("Post", "North", "road", 50), ("Post", "South", "road", 50)]
+    sc = scenario(tmp_path / "s", locs, routes, return_multiplier={"North": 5, "South": 0},
+                  emigration={"return_hazard": h, "low_money_return_multiplier": 1}, days=days)
+    assert list(sc.emigration.return_multiplier) == [1, 1, 5, 0]
+    sim = cx.Simulation(sc, seed=5, check=True)
+    s = sim.run().series
+    c = sc.emigration.countries
+    went = {k: int(s["n_in_country"][1, c.index(k)]) for k in ("A", "B")}
+    assert went["A"] + went["B"] == n and min(went.values()) > n / 3
+    back_a = int(s["new_returns"][:, c.index("A")].sum())
+    assert within(back_a, went["A"], 1 - (1 - 5 * h) ** (days - 2)), back_a
+    assert s["new_returns"][:, c.index("B")].sum() == 0, "a multiplier of 0 keeps everyone there"
+
+
+def test_return_multiplier_is_checked_and_left_out_when_all_ones(tmp_path):
+    sc = scenario(tmp_path / "ones", return_multiplier={"City": 1})
+    assert sc.emigration.return_multiplier is None, "all ones: the rule skips the multiplication"
+    for bad, where, why in ((-1, "City", "not a non-negative multiplier"), (2, "Town", "only destinations")):
+        with pytest.raises(InputError) as e:
+            scenario(tmp_path / f"bad{bad}", return_multiplier={where: bad})
+        assert "locations.csv" in str(e.value) and "return_multiplier" in str(e.value) and why in str(e.value)
 
 
 def hub(root, n, h, days, emigration=None):

@@ -26,14 +26,14 @@ START = dt.date(2020, 1, 1)
 
 def scenario(root: Path, locations=LOCS, routes=ROUTES, departures=(("Town", "*", 1.0),), *, crossings=(),
              events=(), policies=(), cost_of_living=None, transit=None, route_cost=None, agents=None, emigration=None,
-             days=10):
+             days=10, return_multiplier=None):
     """Write and load a native emigration scenario. ``locations``: (name, kind, country, population[,
     attractiveness]); ``routes``: (from, to, mode, distance_km[, duration_days, seats_per_day]);
     ``departures``: (origin, category, hazard); ``crossings``: (crossing, mode, capacity); ``events``: (day,
     until day or "", event, target, other, value[, sex, age_band]); ``policies``: (day, until day or "",
-    country, policy, days, window_days, probability, cost_usd, waiting_days); ``cost_of_living`` and
-    ``transit``: {location: value}; ``route_cost``: {(from, to): USD}; ``agents``/``emigration``: the
-    scenario.yml mappings (default agents: cars only)."""
+    country, policy, days, window_days, probability, cost_usd, waiting_days); ``cost_of_living``,
+    ``transit`` and ``return_multiplier``: {location: value}; ``route_cost``: {(from, to): USD};
+    ``agents``/``emigration``: the scenario.yml mappings (default agents: cars only)."""
     root.mkdir(parents=True, exist_ok=True)
 
     def date(d):
@@ -48,9 +48,10 @@ def scenario(root: Path, locations=LOCS, routes=ROUTES, departures=(("Town", "*"
     if emigration:
         meta["emigration"] = emigration
     (root / "scenario.yml").write_text(yaml.safe_dump(meta, sort_keys=False))
-    col, tr, cost = cost_of_living or {}, transit or {}, route_cost or {}
-    table("locations.csv", "name,kind,country,population,attractiveness,cost_of_living,transit",
-          [(*r[:4], r[4] if len(r) > 4 else "", col.get(r[0], ""), tr.get(r[0], "")) for r in locations])
+    col, tr, cost, rm = cost_of_living or {}, transit or {}, route_cost or {}, return_multiplier or {}
+    table("locations.csv", "name,kind,country,population,attractiveness,cost_of_living,transit,return_multiplier",
+          [(*r[:4], r[4] if len(r) > 4 else "", col.get(r[0], ""), tr.get(r[0], ""), rm.get(r[0], ""))
+           for r in locations])
     table("routes.csv", "from,to,mode,distance_km,duration_days,seats_per_day,cost",
           [(*r, *[""] * (6 - len(r)), cost.get((r[0], r[1]), "")) for r in routes])
     table("departures.csv", "origin,category,daily_hazard", departures)

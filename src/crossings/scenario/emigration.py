@@ -36,7 +36,8 @@ EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_c
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
-LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit")  # beyond the Flee model's columns
+# beyond the Flee model's columns
+LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit", "return_multiplier")
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
 POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "probability", "cost_usd",
                   "waiting_days", "weight")
@@ -146,13 +147,15 @@ class EmigrationSpec:
     home_countries: np.ndarray  # int32 country codes holding origins (entry there is never refused)
     preference: np.ndarray | None = None  # float64 (categories, L) weight multiplying attractiveness; None = 1
     round_trip: np.ndarray | None = None  # bool (categories,) those back home rejoin the people at risk (travellers)
+    return_multiplier: np.ndarray | None = None  # float64 (L,) multiplier of the return hazard there; None = 1
 
     def __post_init__(self) -> None:
         for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings",
                   "link_cost", "cost_of_living", "transit", "home_countries"):
             object.__setattr__(self, f, _frozen(getattr(self, f)))
-        if self.preference is not None:
-            object.__setattr__(self, "preference", _frozen(self.preference))
+        for f in ("preference", "return_multiplier"):
+            if getattr(self, f) is not None:
+                object.__setattr__(self, f, _frozen(getattr(self, f)))
 
     def attractiveness_of(self, category: int) -> np.ndarray:
         """Weights of destinations for leavers of one category (attractiveness × that category's preference)."""
@@ -513,11 +516,14 @@ def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: 
 
 
 def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], locs: Locations
-                         ) -> tuple[np.ndarray, np.ndarray]:
-    """``cost_of_living`` (USD per person and day, any place, default 0) and ``transit`` (daily probability of
-    moving on, destinations only, default 0: not a transit place) of locations.csv."""
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``cost_of_living`` (USD per person and day, any place, default 0), ``transit`` (daily probability of
+    moving on, destinations only, default 0: not a transit place) and ``return_multiplier`` (multiplier of the
+    return hazard of agents settled there, destinations only, default 1; None when no row sets one) of
+    locations.csv."""
     col = np.zeros(len(locs))
     transit = np.zeros(len(locs))
+    ret = np.ones(len(locs))
     for i, (ln, r) in enumerate(rows):
         if r.get("cost_of_living"):
             col[i] = parse_float(lpath, ln, "cost_of_living", r["cost_of_living"])
@@ -529,7 +535,13 @@ def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], lo
                 raise InputError(lpath, ln, "transit", f"{transit[i]} is not a daily probability")
             if transit[i] and locs.kind[i] != DESTINATION:
                 raise InputError(lpath, ln, "transit", "only destinations can be transit places")
-    return col, transit
+        if r.get("return_multiplier"):
+            ret[i] = parse_float(lpath, ln, "return_multiplier", r["return_multiplier"])
+            if not 0 <= ret[i] < math.inf:
+                raise InputError(lpath, ln, "return_multiplier", f"{ret[i]} is not a non-negative multiplier")
+            if ret[i] != 1 and locs.kind[i] != DESTINATION:
+                raise InputError(lpath, ln, "return_multiplier", "only destinations have a return multiplier")
+    return col, transit, (None if (ret == 1).all() else ret)
 
 
 def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, countries: tuple[str, ...],

@@ -509,7 +509,7 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
     settings = read_settings(ypath, meta.get("emigration"), lines)
     agents = em.read_agents(ypath, meta.get("agents"), lines)
     rpath = root / "routes.csv"
-    cost_of_living, transit = em.read_location_extras(lpath, loc_rows, locs)
+    cost_of_living, transit, return_multiplier = em.read_location_extras(lpath, loc_rows, locs)
     links, mode, duration, seats, link_cost = em.read_routes(
         rpath, _table(rpath, ("from", "to", "mode"), em.ROUTE_COLUMNS[3:]), index, locs)
     em.check_reachable(lpath, locs, loc_lines, links)
@@ -549,6 +549,7 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
         cost_of_living=cost_of_living, transit=transit, policies=policies,
         home_countries=np.array(sorted(countries.index(c) for c in home), dtype=np.int32), preference=preference,
         round_trip=agents["round_trip"] if agents["round_trip"].any() else None,
+        return_multiplier=return_multiplier,
     )
     return Scenario(
         name=name, path=root, format="native", start_date=start, length=days, locations=locs, links=links,

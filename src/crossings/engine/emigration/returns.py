@@ -62,14 +62,15 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
 
 
 class Returns(Rule):
-    """Each settled agent abroad goes home on a day with probability min(1, h × m × l): h the setting
+    """Each settled agent abroad goes home on a day with probability min(1, h × m × r × l): h the setting
     ``return_hazard``, m the product of the active ``return_hazard`` events naming its subgroup (origin ×
-    category × sex × age band), l = ``low_money_return_multiplier`` while its savings last fewer than
+    category × sex × age band), r the ``return_multiplier`` of the place it is at (locations.csv, default 1),
+    l = ``low_money_return_multiplier`` while its savings last fewer than
     ``low_money_days`` days at its net daily cost (cost of living − remote income), else 1."""
 
     name = "returns"
     reads = ("agents.state", "agents.home", "agents.category", "agents.sex", "agents.age_band", "agents.savings",
-             "agents.remote_income", "world.return_mult")
+             "agents.remote_income", "agents.loc", "world.return_mult")
     writes = ("agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
@@ -82,6 +83,8 @@ class Returns(Rule):
         self.on = self.h > 0
         self.pos = np.zeros(len(sim.world.present), dtype=np.int64)
         self.pos[sim.world.origins] = np.arange(len(sim.world.origins))
+        self.place = spec.return_multiplier  # (L,) or None (1 everywhere)
+        self.place_top = 1.0 if self.place is None else float(self.place.max(initial=0.0))
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
@@ -92,11 +95,14 @@ class Returns(Rule):
             return
         st = sim.scenario.emigration.settings
         # draw first, then work out the hazard only where the draw is below its largest possible value
-        top = self.h * float(w.return_mult.max(initial=0.0)) * max(st.low_money_return_multiplier, 1.0)
+        top = self.h * float(w.return_mult.max(initial=0.0)) * max(st.low_money_return_multiplier, 1.0) \
+            * self.place_top
         u = sim.rng["returns"].random(s.size)
         c = np.flatnonzero(u < top)
         s, u = s[c], u[c]
         p = self.h * w.return_mult[self.pos[a.home[s]], a.category[s], a.sex[s], a.age_band[s]]
+        if self.place is not None:
+            p = p * self.place[a.loc[s]]
         if st.low_money_return_multiplier != 1.0:
             net = net_daily_cost(sim, s)
             low = (net > 0) & (a.savings[s] < st.low_money_days * net)
