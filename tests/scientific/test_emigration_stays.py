@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 import crossings as cx
+from crossings.engine.emigration.state import PERMIT
+from crossings.errors import InputError
 
 # Town --10 km--> Post (a crossing of Home) --50 km--> City (Abroad). At 500 km/day everyone leaving on day 0
 # passes Post (no capacity limit) and reaches City on day 0: it enters Abroad on day 0.
@@ -61,8 +63,8 @@ def scenario(root: Path, locations=LOCS, routes=ROUTES, departures=(("Town", "*"
         table("events.csv", "date,until,event,target,other,value,sex,age_band",
               [(date(r[0]), date(r[1]), *r[2:], *[""] * (8 - len(r))) for r in events])
     if policies:
-        width = max(9, *(len(r) for r in policies))  # a 10th value is the optional weight column
-        head = "date,until,country,policy,days,window_days,probability,cost_usd,waiting_days,weight"
+        width = max(9, *(len(r) for r in policies))  # a 10th and 11th value: the optional weight and eligible
+        head = "date,until,country,policy,days,window_days,probability,cost_usd,waiting_days,weight,eligible"
         table("policies.csv", ",".join(head.split(",")[:width]),
               [(date(r[0]), date(r[1]), *r[2:], *[""] * (width - len(r))) for r in policies])
     return cx.load_scenario(root)
@@ -211,6 +213,45 @@ def test_a_countrys_policy_weight_scales_the_share_who_take_that_option(tmp_path
         took = int(res.series["new_permit_applications" if option == "permit" else "new_visa_runs"][10, abroad])
         assert abs(took - n * share) <= 4 * math.sqrt(n * share * (1 - share)) + 1e-9, (w, took)
         assert res.series["new_returns"][10, abroad] == n - took
+
+
+def test_only_the_eligible_share_can_apply_and_the_same_people_each_time(tmp_path):
+    # 10-day stays; a permit for 10 days (granted always, decided at once) open only to a share 0.3, against
+    # visa runs (weight 1, through Post back into Abroad): on day 10 exactly those whose fixed trait is below
+    # 0.3 may apply (weight 1e6: they all do), the rest run; on day 20 the same people apply again
+    n, share = 3000, 0.3
+    locs = [("Town", "origin", "Home", n), ("Post", "crossing", "Home", 0), ("City", "destination", "Abroad", 0)]
+    sc = scenario(tmp_path / "s", locs, policies=[
+        (0, "", "Abroad", "visa_free", 10), (0, "", "Abroad", "residence_permit", 10, "", 1.0, "", 0, 1e6, share)],
+        emigration={**ONLY, "permit_weight": 1, "visa_run_weight": 1}, days=25)
+    assert sc.emigration.policies[-1].eligible == share
+    sim = cx.Simulation(sc, seed=9, check=True)
+    s = sim.run().series
+    abroad = sc.emigration.countries.index("Abroad")
+    applied = s["new_permit_applications"][:, abroad]
+    assert np.flatnonzero(applied).tolist() == [10, 20]
+    assert abs(applied[10] - n * share) <= 5, "an evenly spread trait: the share (a binomial sd is 25)"
+    assert s["new_visa_runs"][10, abroad] == n - applied[10]
+    rule = next(r for r in sim.plan if r.name == "stay_limits")
+    eligible = rule.trait(sim, np.arange(n)) < share
+    assert eligible.sum() == applied[10] == applied[20], "the same agents each time, the rest never"
+    held = sim.agents.permit[:n] == PERMIT
+    assert (held == eligible).all()
+    other = cx.Simulation(sc, seed=10, check=True)
+    other.run()
+    other_held = other.agents.permit[:n] == PERMIT
+    assert abs(int(other_held.sum()) - int(held.sum())) <= 10 and (other_held != held).any(), \
+        "who is eligible changes with the seed, how many does not"
+
+
+def test_eligible_is_checked(tmp_path):
+    for bad, why in ((1.5, "not a share"), (-0.1, "not a share")):
+        with pytest.raises(InputError) as e:
+            scenario(tmp_path / f"b{bad}", policies=[(0, "", "Abroad", "residence_permit", "", "", 1, "", 0, 1, bad)])
+        assert "policies.csv" in str(e.value) and "eligible" in str(e.value) and why in str(e.value)
+    with pytest.raises(InputError) as e:
+        scenario(tmp_path / "v", policies=[(0, "", "Abroad", "visa_free", 10, "", "", "", "", 1, 0.5)])
+    assert "takes no eligible" in str(e.value)
 
 
 def test_stays_that_last_183_days_are_counted_once_on_that_day(tmp_path):

@@ -118,6 +118,8 @@ def test_returns_multiplier_spellings(demo, mult):
     ("policy: Armenia residence permit p=0.9 wait=14 from 2022-10-01",
      dict(kind="residence_permit", probability=0.9, waiting_days=14, cost=0, days=-1)),
     ("policy: Georgia registration 7 from 2022-10-01", dict(kind="registration", days=7)),
+    ("policy: Serbia residence_permit p=0.9 wait=60 eligible=0.25 from 2022-10-01",
+     dict(kind="residence_permit", probability=0.9, waiting_days=60, eligible=0.25, weight=1.0)),
 ])
 def test_policies(demo, text, want):
     base = cx.load_scenario(demo)
@@ -226,6 +228,8 @@ def test_the_temporary_copy_is_removed(demo, tmp_path, monkeypatch):
     ("setting: no_seat_stays=2", "emigration.no_seat_stays", ["outside the allowed range"]),
     ("policy: Georgia visa_free 30 weight=-1 from 2022-10-01", "weight", ["not a non-negative weight"]),
     ("policy: Georgia stay_limit 60/180 weight=2 from 2022-10-01", "weight", ["takes no 'weight'"]),
+    ("policy: Serbia residence_permit p=0.9 wait=60 eligible=2 from 2022-10-01", "eligible", ["not a share"]),
+    ("policy: Serbia visa_free 30 eligible=0.5 from 2022-10-01", "eligible", ["takes no 'eligible'"]),
     ("setting: max_hops", "syntax", ["NAME=VALUE"]),
     ("param: surge=2", "param", ["the scenario defines no parameter 'surge'"]),
     ("close Upper Lars from 2022-09-22", "kind", ["KIND one of event, policy, capacity, setting, param"]),

@@ -40,14 +40,14 @@ ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_pe
 LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit", "return_multiplier")
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
 POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "probability", "cost_usd",
-                  "waiting_days", "weight")
+                  "waiting_days", "weight", "eligible")
 # which columns each policy takes (required ones first; the rest optional)
 POLICY_FIELDS = {
     "visa_free": (("days",), ("weight",)),
     "stay_limit": (("days", "window_days"), ()),
     "tourist_ban": ((), ()),
     "visa": (("probability",), ("cost_usd", "days")),
-    "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days", "weight")),
+    "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days", "weight", "eligible")),
     "registration": (("days",), ()),
 }
 ANY = "*"
@@ -118,6 +118,8 @@ class EntryPolicy:
     line: int
     # residence_permit: × the settings' permit_weight, visa_free: × its visa_run_weight, when a stay runs out here
     weight: float = 1.0
+    # residence_permit: the share of agents who may apply at all (a job, a company, property: a fixed trait)
+    eligible: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -592,9 +594,14 @@ def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: An
             weight = parse_float(ppath, ln, "weight", r["weight"])
             if not 0 <= weight < math.inf:
                 raise InputError(ppath, ln, "weight", f"{weight} is not a non-negative weight")
+        eligible = 1.0
+        if r.get("eligible"):
+            eligible = parse_float(ppath, ln, "eligible", r["eligible"])
+            if not 0 <= eligible <= 1:
+                raise InputError(ppath, ln, "eligible", f"{eligible} is not a share between 0 and 1")
         if kind == "stay_limit" and vals["days"] > vals["window_days"]:
             raise InputError(ppath, ln, "days", f"{vals['days']} days do not fit in a window of "
                              f"{vals['window_days']}")
         out.append(EntryPolicy(kind, day, end, countries.index(c), vals["days"], vals["window_days"],
-                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln, weight))
+                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln, weight, eligible))
     return tuple(out)

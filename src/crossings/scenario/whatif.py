@@ -39,7 +39,7 @@ _SEPARATORS = ("-", "–", "—", "to", "<->", "->", "<>")
 _POLICY_KEYS = {"p": "probability", "prob": "probability", "probability": "probability", "cost": "cost_usd",
                 "cost_usd": "cost_usd", "fee": "cost_usd", "usd": "cost_usd", "wait": "waiting_days",
                 "waiting": "waiting_days", "waiting_days": "waiting_days", "days": "days", "window": "window_days",
-                "window_days": "window_days", "weight": "weight", "w": "weight"}
+                "window_days": "window_days", "weight": "weight", "w": "weight", "eligible": "eligible"}
 # per policy: the columns it takes, and how many days it takes without a key (visa_free 30, stay_limit 90/180)
 _POLICY_FORMS = {
     "visa_free": (("days", "weight"), "DAYS [weight=W]"),
@@ -47,8 +47,8 @@ _POLICY_FORMS = {
     "stay_limit": (("days", "window_days"), "DAYS/WINDOW"),
     "tourist_ban": ((), ""),
     "visa": (("probability", "cost_usd", "days"), "p=PROB cost=USD [days=N]"),
-    "residence_permit": (("probability", "waiting_days", "cost_usd", "days", "weight"),
-                         "p=PROB wait=DAYS [cost=USD] [days=N] [weight=W]"),
+    "residence_permit": (("probability", "waiting_days", "cost_usd", "days", "weight", "eligible"),
+                         "p=PROB wait=DAYS [cost=USD] [days=N] [weight=W] [eligible=SHARE]"),
 }
 _REQUIRED = {"events.csv": ("date", "event", "target"),
              "policies.csv": ("date", "until", "country", "policy"),

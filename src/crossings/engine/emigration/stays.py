@@ -18,6 +18,7 @@ from crossings.engine.emigration.state import (
     PLAN,
     SETTLED,
 )
+from crossings.engine.rng import stream
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import in_force
 
@@ -137,7 +138,8 @@ class EntryPolicies(Rule):
     reads = ()
     writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
               "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
-              "world.permit_w", "world.visa_run_w", "world.permit_days", "world.registration_days",
+              "world.permit_w", "world.permit_elig", "world.visa_run_w", "world.permit_days",
+              "world.registration_days",
               "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
@@ -151,7 +153,8 @@ class EntryPolicies(Rule):
         banned = w.banned.copy()
         for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
                            (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
-                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.visa_run_w, 1.0), (w.permit_days, -1),
+                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_elig, 1.0), (w.visa_run_w, 1.0),
+                           (w.permit_days, -1),
                            (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
@@ -169,7 +172,7 @@ class EntryPolicies(Rule):
                 w.visa_p[c], w.visa_cost[c], w.visa_days[c] = p.probability, p.cost, p.days
             elif p.kind == "residence_permit":
                 w.permit_p[c], w.permit_wait[c], w.permit_cost[c] = p.probability, p.waiting_days, p.cost
-                w.permit_days[c], w.permit_w[c] = p.days, p.weight
+                w.permit_days[c], w.permit_w[c], w.permit_elig[c] = p.days, p.weight, p.eligible
             else:  # registration
                 w.registration_days[c] = p.days
         if not np.array_equal(banned, w.banned):
@@ -179,6 +182,7 @@ class EntryPolicies(Rule):
 # ---- when the stay runs out ------------------------------------------------------------------------------
 
 VISA_RUN, APPLY, MOVE_ON, GO_HOME = range(4)
+GOLDEN = (5**0.5 - 1) / 2  # the step of the eligibility trait's Weyl sequence
 
 
 class StayLimits(Rule):
@@ -193,14 +197,17 @@ class StayLimits(Rule):
       ``visa_run_weight`` × the ``weight`` of the country's visa_free policy (how tolerated visa runs are there).
     * residence permit — open if the country grants permits, the agent was not refused one in this stay and
       can pay the fee. It pays, applies, and may stay until the decision ``waiting_days`` later. Its weight is
-      ``permit_weight`` × the country's policy ``weight`` (how open the permit route is there).
+      ``permit_weight`` × the country's policy ``weight`` (how open the permit route is there). With the
+      policy's ``eligible`` share s < 1 it is open only to agents whose fixed trait (``trait``) is below s: the
+      same people can apply each time, the rest never can (a job, a company or property is needed).
     * move on — open if some route leaves the place; it re-plans on routes avoiding this country.
     * go home — always open (the fallback when no other is).
     """
 
     name = "stay_limits"
     reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
-             "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.visa_run_w",
+             "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.permit_elig",
+             "world.visa_run_w",
              "world.visa_run_link")
     writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
               "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
@@ -216,6 +223,12 @@ class StayLimits(Rule):
         self.weights = np.array([s.visa_run_weight, s.permit_weight, s.move_on_weight, s.go_home_weight])
         self.on = bool(spec.policies)
         self.permits = any(p.kind == "residence_permit" for p in spec.policies)
+        self.salt = float(stream(sim.seed, "permit_eligibility").random())
+
+    def trait(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
+        """A fixed number in [0, 1) per agent row (a Weyl sequence from a per-run offset: evenly spread, so a
+        share s of any large group falls below s, and drawn from no stream the other rules use)."""
+        return (self.salt + idx.astype(np.float64) * GOLDEN) % 1.0
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
@@ -279,6 +292,9 @@ class StayLimits(Rule):
                               & room & (savings >= run_cost))
         open_[:, APPLY] = (~np.isnan(w.permit_p[c]) & (a.permit[idx] != PERMIT_REFUSED)
                            & (savings >= w.permit_cost[c]))
+        part = w.permit_elig[c] < 1
+        if part.any():  # only some may apply there: those whose fixed trait falls below the country's share
+            open_[part, APPLY] &= self.trait(sim, idx[part]) < w.permit_elig[c[part]]
         bo = w.routes.paths.by_origin
         open_[:, MOVE_ON] = bo[loc + 1] > bo[loc]
         open_[:, GO_HOME] = True

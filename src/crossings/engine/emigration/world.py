@@ -58,6 +58,7 @@ class EmigrationWorld:
     permit_wait: np.ndarray  # int64 days from application to decision
     permit_cost: np.ndarray  # float64 USD
     permit_w: np.ndarray  # float64 × permit_weight of applying when a stay runs out there (policies.csv weight)
+    permit_elig: np.ndarray  # float64 share of agents who may apply there (policies.csv eligible)
     visa_run_w: np.ndarray  # float64 × visa_run_weight of a visa run from there (visa_free policy's weight)
     permit_days: np.ndarray  # int64 validity of a permit
     registration_days: np.ndarray  # int64 days after which a stay is registered
@@ -107,7 +108,7 @@ class EmigrationWorld:
             per_entry=none(), window_max=none(), window_len=none(), banned=np.zeros(n_c, dtype=bool),
             visa_p=none(np.float64), visa_cost=np.zeros(n_c), visa_days=none(), permit_p=none(np.float64),
             permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c),
-            permit_w=np.ones(n_c), visa_run_w=np.ones(n_c), permit_days=none(),
+            permit_w=np.ones(n_c), permit_elig=np.ones(n_c), visa_run_w=np.ones(n_c), permit_days=none(),
             registration_days=none(), return_mult=np.ones(at_home.shape), permits=np.zeros(n_c, dtype=np.int64),
             air_closures=np.zeros(len(links), dtype=np.int32),
             crossing_closures=np.zeros(len(locs), dtype=np.int32),
