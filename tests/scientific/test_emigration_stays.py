@@ -233,7 +233,7 @@ def test_only_the_eligible_share_can_apply_and_the_same_people_each_time(tmp_pat
     assert abs(applied[10] - n * share) <= 5, "an evenly spread trait: the share (a binomial sd is 25)"
     assert s["new_visa_runs"][10, abroad] == n - applied[10]
     rule = next(r for r in sim.plan if r.name == "stay_limits")
-    eligible = rule.trait(sim, np.arange(n)) < share
+    eligible = rule.trait(np.arange(n)) < share
     assert eligible.sum() == applied[10] == applied[20], "the same agents each time, the rest never"
     held = sim.agents.permit[:n] == PERMIT
     assert (held == eligible).all()

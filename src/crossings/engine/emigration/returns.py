@@ -65,8 +65,8 @@ class Returns(Rule):
     """Each settled agent abroad goes home on a day with probability min(1, h × m × r × l): h the setting
     ``return_hazard``, m the product of the active ``return_hazard`` events naming its subgroup (origin ×
     category × sex × age band), r the ``return_multiplier`` of the place it is at (locations.csv, default 1),
-    l = ``low_money_return_multiplier`` while its savings last fewer than
-    ``low_money_days`` days at its net daily cost (cost of living − remote income), else 1."""
+    l = ``low_money_return_multiplier`` while its savings last fewer than ``low_money_days`` days at its net
+    daily cost (cost of living − remote income), else 1."""
 
     name = "returns"
     reads = ("agents.state", "agents.home", "agents.category", "agents.sex", "agents.age_band", "agents.savings",

@@ -139,8 +139,7 @@ class EntryPolicies(Rule):
     writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
               "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
               "world.permit_w", "world.permit_elig", "world.visa_run_w", "world.permit_days",
-              "world.registration_days",
-              "world.routes_dirty")
+              "world.registration_days", "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
         self.policies = sim.scenario.emigration.policies
@@ -154,8 +153,7 @@ class EntryPolicies(Rule):
         for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
                            (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
                            (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_elig, 1.0), (w.visa_run_w, 1.0),
-                           (w.permit_days, -1),
-                           (w.registration_days, -1)):
+                           (w.permit_days, -1), (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
         active = sorted((p for p in self.policies if in_force(p, day)),
@@ -207,8 +205,7 @@ class StayLimits(Rule):
     name = "stay_limits"
     reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
              "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.permit_elig",
-             "world.visa_run_w",
-             "world.visa_run_link")
+             "world.visa_run_w", "world.visa_run_link")
     writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
               "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
               "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
@@ -225,7 +222,7 @@ class StayLimits(Rule):
         self.permits = any(p.kind == "residence_permit" for p in spec.policies)
         self.salt = float(stream(sim.seed, "permit_eligibility").random())
 
-    def trait(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
+    def trait(self, idx: np.ndarray) -> np.ndarray:
         """A fixed number in [0, 1) per agent row (a Weyl sequence from a per-run offset: evenly spread, so a
         share s of any large group falls below s, and drawn from no stream the other rules use)."""
         return (self.salt + idx.astype(np.float64) * GOLDEN) % 1.0
@@ -294,7 +291,7 @@ class StayLimits(Rule):
                            & (savings >= w.permit_cost[c]))
         part = w.permit_elig[c] < 1
         if part.any():  # only some may apply there: those whose fixed trait falls below the country's share
-            open_[part, APPLY] &= self.trait(sim, idx[part]) < w.permit_elig[c[part]]
+            open_[part, APPLY] &= self.trait(idx[part]) < w.permit_elig[c[part]]
         bo = w.routes.paths.by_origin
         open_[:, MOVE_ON] = bo[loc + 1] > bo[loc]
         open_[:, GO_HOME] = True
