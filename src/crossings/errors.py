@@ -18,6 +18,11 @@ class InputError(Exception):
         self.problem = problem
         super().__init__(self.format())
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int | None, str, str]]:
+        """Rebuild from the four fields, so the error survives pickling (a Dask or multiprocessing worker
+        raising it reaches the parent as the same one-line error, not as a failure to unpickle it)."""
+        return type(self), (self.file, self.line, self.field, self.problem)
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
         return f"{where}: {self.field}: {self.problem}"
