@@ -36,6 +36,7 @@ LONG_STAY_DAYS = 183  # a stay this long makes an immigrant in most statistics (
 EMIGRATION_SERIES = {
     "n_at_home": ("people", "stock", "location"),  # people at risk still at home (origins)
     "n_in_country": ("agents", "stock", "country"),  # at a place there, or on a link counted there
+    "n_emigrants_in_country": ("agents", "stock", "country"),  # of those, the emigrants: not round-trip, not back
     "new_entries": ("agents/day", "flow", "country"),  # every arrival into the country from another
     "new_exits": ("agents/day", "flow", "country"),  # every departure out of the country into another
     "new_left_home": ("agents/day", "flow", "country"),  # people who left home, by home country

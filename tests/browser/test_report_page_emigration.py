@@ -77,6 +77,7 @@ def test_side_panel_shows_that_days_totals(russia_page: Page, russia_run: Path) 
     names, present = countries(russia_run, "n_in_country")
     _, left = countries(russia_run, "new_left_home")
     _, back = countries(russia_run, "new_returns")
+    _, emigrants = countries(russia_run, "n_emigrants_in_country")
     page = russia_page.page
     for day in (30, 212):
         set_day(russia_page, day)
@@ -88,6 +89,8 @@ def test_side_panel_shows_that_days_totals(russia_page: Page, russia_run: Path) 
         best = max(abroad, key=lambda j: present[day, j])
         assert first.locator("td").first.inner_text() == names[best]
         assert number(first.locator("td").nth(1).inner_text()) == present[day, best] * ppa
+        assert number(first.locator("td").nth(2).inner_text()) == emigrants[day, best] * ppa
+    assert page.locator("#countries-emig").is_visible(), "the emigrants column shows when travellers are apart"
 
 
 def serbia_rows(run: Path) -> set[int]:
@@ -109,7 +112,7 @@ def test_serbia_chart_shows_entries_people_and_permits_with_observations(russia_
     for i in range(chart.locator("polyline.series").count()):
         line = chart.locator("polyline.series").nth(i)
         keys[line.get_attribute("data-key")] = len(line.get_attribute("points").split())
-    for key in ("entries", "present", "permits"):
+    for key in ("entries", "present", "emigrants", "permits"):
         assert keys.get(key) == days, f"Serbia's {key} line: {keys}"
     marks = chart.locator(".obs-mark")
     assert marks.count() >= 1
@@ -117,8 +120,8 @@ def test_serbia_chart_shows_entries_people_and_permits_with_observations(russia_
     assert lines == serbia_rows(russia_run)
     # the sentence under the chart, checked against countries.parquet
     note = chart.locator(".chart-note").inner_text()
-    m = re.match(r"By (\d+ \w+ \d{4}): ([\d,]+) entries into Serbia .*; ([\d,]+) people present; ([\d,]+) residence "
-                 r"permits granted", note)
+    m = re.match(r"By (\d+ \w+ \d{4}): ([\d,]+) entries into Serbia .*; ([\d,]+) people present \(([\d,]+) of them "
+                 r"emigrants, the rest on short trips\); ([\d,]+) residence permits granted", note)
     assert m, note
     start = dt.date.fromisoformat(summary_of(russia_run)["start_date"])
     day = (dt.datetime.strptime(m.group(1), "%d %b %Y").date() - start).days
@@ -128,7 +131,9 @@ def test_serbia_chart_shows_entries_people_and_permits_with_observations(russia_
     j, ppa = names.index("Serbia"), summary_of(russia_run)["people_per_agent"]
     assert number(m.group(2)) == entries[: day + 1, j].sum() * ppa
     assert number(m.group(3)) == present[day, j] * ppa
-    assert number(m.group(4)) == granted[: day + 1, j].sum() * ppa
+    _, emigrants = countries(russia_run, "n_emigrants_in_country")
+    assert number(m.group(4)) == emigrants[day, j] * ppa
+    assert number(m.group(5)) == granted[: day + 1, j].sum() * ppa
     assert number(m.group(2)) > 2 * number(m.group(3)), "the point of the chart: entries are not people"
     snap = page.locator("[data-chart='country-Serbia-snapshot']")
     assert snap.count() == 1 and snap.locator(".snap-bar").count() == 4

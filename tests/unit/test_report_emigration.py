@@ -86,6 +86,7 @@ def test_country_lines_come_from_countries_parquet(run: Path, payload: dict) -> 
     _, present = wide(run, "countries", "country", "n_in_country")
     _, permits = wide(run, "countries", "country", "n_permits")
     _, granted = wide(run, "countries", "country", "new_permits_granted")
+    _, emigrants = wide(run, "countries", "country", "n_emigrants_in_country")
     charts = payload["emigration"]["countries"]
     assert charts[0]["country"] == "Serbia", "the chart with most kinds of observation comes first"
     assert "Russia" not in {c["country"] for c in charts}
@@ -95,9 +96,16 @@ def test_country_lines_come_from_countries_parquet(run: Path, payload: dict) -> 
         assert series(c, "present")["values"] == (present[:, j] * ppa).tolist()
         assert series(c, "permits")["values"] == (permits[:, j] * ppa).tolist()
         assert series(c, "granted")["values"] == (np.cumsum(granted[:, j]) * ppa).tolist()
+        assert series(c, "emigrants")["values"] == (emigrants[:, j] * ppa).tolist()
+        assert (emigrants[:, j] <= present[:, j]).all()
     serbia = charts[0]
     m = re.match(r"By (.+?): ([\d,]+) entries into Serbia", serbia["note"])
     assert m and int(m.group(2).replace(",", "")) == series(serbia, "entries")["values"][serbia["snapshot"]["day"]]
+    m = re.search(r"([\d,]+) people present \(([\d,]+) of them emigrants", serbia["note"])
+    day = serbia["snapshot"]["day"]
+    assert m and int(m.group(2).replace(",", "")) == series(serbia, "emigrants")["values"][day]
+    assert any(series(c, "emigrants")["values"][-1] < series(c, "present")["values"][-1] for c in charts), \
+        "travellers on short trips are in the people present, not among the emigrants"
 
 
 def test_observations_sit_where_their_line_is_compared(run: Path, payload: dict) -> None:

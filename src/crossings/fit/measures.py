@@ -33,6 +33,8 @@ QUANTITIES: dict[str, tuple[frozenset[str], bool, str]] = {
     "peak_entries_per_day": (FLOW_KINDS, True, "most entries on one day of the period"),
     "stock": (FLOW_KINDS, True, "people present on the period's last day"),
     "stock_change": (FLOW_KINDS, True, "stock on the last day − stock on the day before the period"),
+    "emigrants": (frozenset({"country"}), True,
+                  "emigrants present on the period's last day (the stock without round-trip travellers)"),
     "visa_runs": (frozenset({"country"}), True, "visa runs over the period"),
     "registrations": (frozenset({"country"}), True, "stays reaching the registration threshold over the period"),
     "registered": (frozenset({"country"}), True, "registered stays on the period's last day"),
@@ -174,9 +176,9 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
 
 # ---- the run's tables ---------------------------------------------------------------------------------------
 
-COUNTRY_SERIES = ("n_in_country", "new_entries", "new_exits", "new_left_home", "new_visa_runs", "new_registrations",
-                  "n_registered", "new_permit_applications", "new_permits_granted", "n_permits", "new_returns",
-                  "new_long_stays")
+COUNTRY_SERIES = ("n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "new_left_home",
+                  "new_visa_runs", "new_registrations", "n_registered", "new_permit_applications",
+                  "new_permits_granted", "n_permits", "new_returns", "new_long_stays")
 LOCATION_SERIES = ("n_present", "n_at_home")
 CROSSING_SERIES = ("n_queue", "new_passages", "sum_wait_days")  # summed over travel modes
 LINK_SERIES = ("new_border_crossings",)
@@ -485,7 +487,7 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
 COUNTRY_FLOWS = {"visa_runs": "new_visa_runs", "registrations": "new_registrations",
                  "permit_applications": "new_permit_applications", "permits_granted": "new_permits_granted",
                  "returns": "new_returns"}
-COUNTRY_STOCKS = {"registered": "n_registered", "permits": "n_permits"}
+COUNTRY_STOCKS = {"registered": "n_registered", "permits": "n_permits", "emigrants": "n_emigrants_in_country"}
 TABLE_FILES = {"country": "countries.parquet", "location": "locations.parquet", "crossing": "crossings.parquet",
                "category": "categories.parquet", "link": "links.parquet"}
 

@@ -31,7 +31,8 @@ import numpy as np
 SUM_QUANTITIES = frozenset({"entries", "permits_granted", "left_home", "returned"})
 END_QUANTITIES = frozenset({"stock", "permits", "away"})
 MEAN_QUANTITIES = frozenset({"queue", "wait_days", "entries_per_day", "peak_entries_per_day"})
-COUNTRY_LINES = {"entries": "entries", "stock": "present", "permits": "permits", "permits_granted": "granted"}
+COUNTRY_LINES = {"entries": "entries", "stock": "present", "permits": "permits", "permits_granted": "granted",
+                 "emigrants": "emigrants"}
 CROSSING_LINES = {"queue": "queue", "entries_per_day": "passed", "peak_entries_per_day": "passed", "wait_days": "wait"}
 CATEGORY_LINES = {"left_home": "left", "away": "away", "returned": "back"}
 MAX_WINDOW_POINTS = 1500  # days drawn at most in a crossing's chart (its own thinning)
@@ -253,7 +254,8 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
         lines = {"entries": np.cumsum(col(C, "new_entries", j)) * ppa,
                  "present": col(C, "n_in_country", j) * ppa,
                  "permits": col(C, "n_permits", j) * ppa,
-                 "granted": np.cumsum(col(C, "new_permits_granted", j)) * ppa}
+                 "granted": np.cumsum(col(C, "new_permits_granted", j)) * ppa,
+                 "emigrants": col(C, "n_emigrants_in_country", j) * ppa}
         visa = np.cumsum(col(C, "new_visa_runs", j)) * ppa
         marks = [m for o in obs if o.kind == "country" and o.key == name
                  for m in [_mark(o, COUNTRY_LINES[o.quantity], lines[COUNTRY_LINES[o.quantity]], start, "people")]
@@ -267,7 +269,11 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
                             series("residence permit holders", "permits", lines["permits"]),
                             series("permits granted so far", "granted", lines["granted"])],
                  "marks": marks}
-        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n)
+        if split and "n_emigrants_in_country" in C:  # the stock without the round-trip travellers in it
+            chart["series"].insert(2, series("of them emigrants (travellers' short trips not counted)", "emigrants",
+                                             lines["emigrants"]))
+        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n,
+                                                             split and "n_emigrants_in_country" in C)
         score = (len({m["key"] for m in marks}), len(marks), float(lines["present"].max(initial=0)))
         countries.append((score, chart))
     countries.sort(key=lambda x: x[0], reverse=True)
@@ -389,10 +395,11 @@ SNAPSHOT_NEAR = 31  # days: an observation this close to the snapshot's date is 
 
 
 def _country_sentence(name: str, lines: dict[str, np.ndarray], visa: np.ndarray, marks: list[dict],
-                      start: dt.date, n: int) -> tuple[str, dict]:
+                      start: dt.date, n: int, emigrants: bool = False) -> tuple[str, dict]:
     """The sentence under a country's chart and the snapshot beside it, from the data: entries, people present
     and permits on the date of the latest observation of entries counted from the run's start (else on the
-    run's last day), each with the observation of it nearest that date (within SNAPSHOT_NEAR days), if any."""
+    run's last day), each with the observation of it nearest that date (within SNAPSHOT_NEAR days), if any.
+    With ``emigrants``, the sentence also says how many of the people present are emigrants, not travellers."""
     whole = [m for m in marks if m["key"] == "entries" and m["d0"] == 0]
     day = max((m["d1"] for m in whole), default=n - 1)
     bars = []
@@ -411,7 +418,10 @@ def _country_sentence(name: str, lines: dict[str, np.ndarray], visa: np.ndarray,
     text = f"By {when}: {people_text(e)} entries into {name}"
     if v > 0:
         text += f" ({people_text(v)} of them visa runs, each re-entry counted again)"
-    text += f"; {people_text(p)} people present; {people_text(g)} residence permits granted"
+    text += f"; {people_text(p)} people present"
+    if emigrants:
+        text += f" ({people_text(float(lines['emigrants'][day]))} of them emigrants, the rest on short trips)"
+    text += f"; {people_text(g)} residence permits granted"
     text += f", {people_text(h)} people holding one." if h > 0 else "."
     seen = [m for m in whole if m["d1"] == day and m["v"] is not None]
     if seen:

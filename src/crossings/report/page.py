@@ -55,7 +55,9 @@ no map; the charts below come from the results alone.</p>
 </dl>
 <div id="countries-now" hidden>
 <h3>Countries abroad</h3>
-<table id="countries-table"><thead><tr><th>country</th><th class="num">people</th><th class="num">permit holders</th>
+<table id="countries-table"><thead><tr><th>country</th><th class="num">people</th>
+<th class="num" id="countries-emig" hidden title="people present who are emigrants (not on a short trip)">emigrants</th>
+<th class="num">permit holders</th>
 </tr></thead><tbody></tbody></table>
 <h3 class="next">Places abroad and on the way</h3>
 </div>

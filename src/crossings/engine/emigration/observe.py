@@ -28,6 +28,7 @@ def record(res: Results, sim: Simulation, day: int) -> None:
     home[w.origins] = w.at_home.reshape(len(w.origins), -1).sum(axis=1)
     s["n_at_home"][day] = home
     s["n_in_country"][day] = w.in_country
+    s["n_emigrants_in_country"][day] = emigrants_by_country(sim)
     s["new_entries"][day] = f.entries
     s["new_exits"][day] = f.exits
     s["new_left_home"][day] = f.left_home
@@ -65,6 +66,20 @@ def record(res: Results, sim: Simulation, day: int) -> None:
     s["cat_away"][day] = (s["cat_away"][day - 1] if day > 0 else 0) + f.cat_left - f.cat_returned
     if sim.check:
         balance(res, sim, day)
+
+
+def emigrants_by_country(sim: Simulation) -> np.ndarray:
+    """Agents away from home whose category is not a round trip, by the country they are in (counted as
+    ``n_in_country`` counts them): the emigrants that a country's stock of people present mixes with travellers."""
+    a, w = sim.agents, sim.world
+    rt = sim.scenario.emigration.round_trip
+    keep = a.state != RETURNED
+    if rt is not None and rt.any():
+        keep &= ~rt[a.category]
+    idx = np.flatnonzero(keep)
+    link = a.link[idx]
+    where = np.where(link >= 0, w.link_country[np.maximum(link, 0)], w.country[np.maximum(a.loc[idx], 0)])
+    return np.bincount(where, minlength=len(w.in_country))
 
 
 def census(sim: Simulation, day: int) -> None:
@@ -130,6 +145,10 @@ def balance(res: Results, sim: Simulation, day: int) -> None:
         ("seat waits per flight", delta("n_seat_wait"),
          s["new_seat_joins"][day] - s["new_boarded"][day] - s["new_seat_gave_up"][day]),
     ]
+    rt = sim.scenario.emigration.round_trip
+    emigrant = np.ones(s["cat_away"].shape[1], dtype=bool) if rt is None else ~rt
+    checks.append(("emigrants away = emigrants counted per country", np.array([s["cat_away"][day][emigrant].sum()]),
+                   np.array([s["n_emigrants_in_country"][day].sum()])))
     air = sim.scenario.emigration.link_mode == AIR
     checks.append(("boardings", s["new_boarded"][day], np.where(air, s["new_link_entries"][day], 0)))
     checks.append(("entries and exits overall", np.array([s["new_entries"][day].sum()]),

@@ -16,7 +16,7 @@
   var cursors = [];
   var E = D.emigration || null;  // the emigration model's part (crossings.report.emigration), or null
   var KEY_COLOR = {abroad: '#1f5fbf', on_way: '#e07b00', away_emig: '#c62828', away_rt: '#6b7280',
-    entries: '#e07b00', present: '#1f5fbf', permits: '#0f8a80', granted: '#7b3fa0',
+    entries: '#e07b00', present: '#1f5fbf', emigrants: '#c62828', permits: '#0f8a80', granted: '#7b3fa0',
     queue: '#1f5fbf', passed: '#e07b00', wait: '#c62828',
     left: '#7b3fa0', left_week: '#b9a3d0', away: '#1f5fbf', back: '#15803d'};
   var KEY_DASH = {granted: '5 3', left: '5 3'};
@@ -722,14 +722,16 @@
     var tb = $('countries-table').tBodies[0];
     while (tb.firstChild) tb.removeChild(tb.firstChild);
     var list = E.countries.map(function (c) {
-      var pr = seriesOf(c, 'present'), pe = seriesOf(c, 'permits');
-      return {c: c, present: pr ? pr.values[cur] || 0 : 0, permits: pe ? pe.values[cur] || 0 : 0};
+      var pr = seriesOf(c, 'present'), pe = seriesOf(c, 'permits'), em = seriesOf(c, 'emigrants');
+      return {c: c, present: pr ? pr.values[cur] || 0 : 0, permits: pe ? pe.values[cur] || 0 : 0,
+              emigrants: em ? em.values[cur] || 0 : null};
     }).filter(function (x) { return x.present > 0; });
     list.sort(function (a, b) { return b.present - a.present; });
     list.slice(0, 8).forEach(function (x) {
       var tr = html('tr', {'data-country': x.c.country}, null, tb);
       html('td', {'class': 'name'}, x.c.title, tr);
       html('td', {'class': 'num'}, fmt(x.present), tr);
+      if (x.emigrants !== null) { $('countries-emig').hidden = false; html('td', {'class': 'num'}, fmt(x.emigrants), tr); }
       html('td', {'class': 'num'}, fmt(x.permits), tr);
       tr.addEventListener('click', function () {
         var w = chartWraps[x.c.id];
