@@ -76,18 +76,20 @@ def emigrants_by_country(sim: Simulation) -> np.ndarray:
     keep = a.state != RETURNED
     if rt is not None and rt.any():
         keep &= ~rt[a.category]
-    idx = np.flatnonzero(keep)
-    link = a.link[idx]
-    where = np.where(link >= 0, w.link_country[np.maximum(link, 0)], w.country[np.maximum(a.loc[idx], 0)])
-    return np.bincount(where, minlength=len(w.in_country))
+    return np.bincount(counted_in(sim, np.flatnonzero(keep)), minlength=len(w.in_country))
+
+
+def counted_in(sim: Simulation, idx: np.ndarray | None = None) -> np.ndarray:
+    """The country each agent (or each of ``idx``) is counted in: its link's while travelling, else its place's."""
+    a, w = sim.agents, sim.world
+    link, loc = (a.link, a.loc) if idx is None else (a.link[idx], a.loc[idx])
+    return np.where(link >= 0, w.link_country[np.maximum(link, 0)], w.country[np.maximum(loc, 0)])
 
 
 def census(sim: Simulation, day: int) -> None:
     """Stocks kept by the rules equal a count of the agents (nobody created or lost, nobody double counted)."""
     a, w = sim.agents, sim.world
-    on = a.link >= 0
-    where = np.where(on, w.link_country[np.maximum(a.link, 0)], w.country[np.maximum(a.loc, 0)])
-    counted = np.bincount(where, minlength=len(w.in_country))
+    counted = np.bincount(counted_in(sim), minlength=len(w.in_country))
     counted += np.bincount(w.country, weights=w.retired, minlength=len(counted)).astype(np.int64)  # dropped rows
     _same(day, "agents per country", counted, w.in_country)
     q = np.flatnonzero(a.state == QUEUED)
