@@ -108,7 +108,8 @@ def test_a_member_applies_named_parameters_and_is_pure(tiny: Path) -> None:
     assert all(np.array_equal(low.series[k], again.series[k]) for k in low.series)
     assert low.fit.simulated[1] < high.fit.simulated[1]  # more leave with a higher hazard
     assert low.fit.loss_of("calibration") != high.fit.loss_of("calibration")
-    assert set(low.series) == {"n_present", "n_in_country", "new_entries", "new_exits", "cat_left_home", "cat_away"}
+    assert set(low.series) == {"n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits",
+                               "cat_left_home", "cat_away"}
     assert low.ard == {} and low.camp_sim.shape == (30, 0)
     # the same as a plain run of the scenario read with that parameter
     direct = cx.run(cx.load_scenario(tiny, parameters={"hazard": 0.001}), seed=11)
@@ -171,7 +172,8 @@ def test_ensemble_is_byte_identical_on_one_and_two_workers(tmp_path: Path) -> No
     import pyarrow.parquet as pq
 
     t = pq.ParquetFile(outs[0] / "bands" / "countries.parquet").read()
-    assert {"country", "n_in_country", "n_in_country_q05", "n_in_country_q95", "new_entries_q95"} <= set(t.column_names)
+    assert {"country", "n_in_country", "n_in_country_q05", "n_in_country_q95", "new_entries_q95",
+            "n_emigrants_in_country_q05", "n_emigrants_in_country_q95"} <= set(t.column_names)
     fit = (outs[0] / "fit.csv").read_text().splitlines()
     assert fit[0].startswith("line,period_start") and "simulated_q50" in fit[0] and len(fit) > 10
 

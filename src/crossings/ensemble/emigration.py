@@ -31,8 +31,10 @@ from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
 # The daily series an emigration member keeps for bands (agents): people at each place, in and into each
-# country, and by category who left home and who is away. About 0.9 MB a member for russia2022 (1,093 days).
-BAND_SERIES = ("n_present", "n_in_country", "new_entries", "new_exits", "cat_left_home", "cat_away")
+# country (and the emigrants among those in it), and by category who left home and who is away. About 1 MB a
+# member for russia2022 (1,093 days).
+BAND_SERIES = ("n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "cat_left_home",
+               "cat_away")
 FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
 # Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
 LOG_RATIO = 10.0
