@@ -133,6 +133,26 @@ def test_observations_sit_where_their_line_is_compared(run: Path, payload: dict)
     assert queue["kind"] == "level" and queue["v"] == round(row["observed"] / row["scale"])
 
 
+def test_an_observation_of_emigrants_is_a_stock_on_the_emigrants_line(run: Path, tmp_path: Path) -> None:
+    """A fit row on ``emigrants(country=…)`` (say, a new estimate of emigrants living in Serbia) is drawn at
+    its date on the line it is compared with, not on the people present."""
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    rows = summary["fit"]["rows"]
+    row = dict(rows[0], line=999, period_start="2022-10-01", period_end="2022-10-01", observed=60000.0,
+               low=None, high=None, sim="emigrants(country=Serbia)", status="scored", scale=1.0)
+    rows.append(row)
+    (copy / "summary.json").write_text(json.dumps(summary))
+    page = rdata.collect(copy)
+    serbia = next(c for c in page["emigration"]["countries"] if c["country"] == "Serbia")
+    mark = next(m for m in serbia["marks"] if m["line"] == 999)
+    assert mark["key"] == "emigrants" and mark["kind"] == "end" and mark["v"] == 60000
+    assert mark["d1"] == page["dates"].index("2022-10-01")
+
+
 def test_crossings_show_the_days_around_their_queue(payload: dict) -> None:
     em = payload["emigration"]
     lars = chart(em["crossings"], "crossing-Upper_Lars-queue")

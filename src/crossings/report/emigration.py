@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 SUM_QUANTITIES = frozenset({"entries", "permits_granted", "left_home", "returned"})
-END_QUANTITIES = frozenset({"stock", "permits", "away"})
+END_QUANTITIES = frozenset({"stock", "permits", "away", "emigrants"})
 MEAN_QUANTITIES = frozenset({"queue", "wait_days", "entries_per_day", "peak_entries_per_day"})
 COUNTRY_LINES = {"entries": "entries", "stock": "present", "permits": "permits", "permits_granted": "granted",
                  "emigrants": "emigrants"}
@@ -269,11 +269,12 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
                             series("residence permit holders", "permits", lines["permits"]),
                             series("permits granted so far", "granted", lines["granted"])],
                  "marks": marks}
-        if split and "n_emigrants_in_country" in C:  # the stock without the round-trip travellers in it
+        # the stock without the round-trip travellers in it: shown where travellers are apart or it is observed
+        emig = "n_emigrants_in_country" in C and (split or any(m["key"] == "emigrants" for m in marks))
+        if emig:
             chart["series"].insert(2, series("of them emigrants (travellers' short trips not counted)", "emigrants",
                                              lines["emigrants"]))
-        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n,
-                                                             split and "n_emigrants_in_country" in C)
+        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n, emig)
         score = (len({m["key"] for m in marks}), len(marks), float(lines["present"].max(initial=0)))
         countries.append((score, chart))
     countries.sort(key=lambda x: x[0], reverse=True)
