@@ -1,7 +1,8 @@
 """Reductions of emigration members on the client, in member order: the distribution of the fit per observed
-row (median and 5–95 % band of the simulated value, share of members inside the accepted band), the fit losses
-per member, and the daily bands of :data:`~crossings.ensemble.emigration.BAND_SERIES` written as tables the run
-report draws bands from (``X`` = the median, ``X_q05``/``X_q95``), with the report itself."""
+row (median and 5–95 % band of the simulated value, share of members inside the accepted band, and the share a
+model centred on the band with the same spread would reach), the fit losses per member, and the daily bands of
+:data:`~crossings.ensemble.emigration.BAND_SERIES` written as tables the run report draws bands from (``X`` =
+the median, ``X_q05``/``X_q95``), with the report itself."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ FIT_FILE = "fit.csv"
 BANDS_DIR = "bands"
 FIT_COLUMNS = ("line", "period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value",
                "low", "high", "sim", "role", "members_scored", *(f"simulated_{q}" for q in QUANTILE_NAMES),
-               "simulated_mean", "share_inside", "median_inside", "band_overlaps", "loss_of_median", "status")
+               "simulated_mean", "share_inside", "share_inside_if_centred", "median_inside", "band_overlaps",
+               "loss_of_median", "status")
 
 
 class FitStack:
@@ -125,12 +127,14 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
             rec.update({f"simulated_{k}": float(v) for k, v in zip(QUANTILE_NAMES, q, strict=True)})
             rec.update({"simulated_mean": float(sims.mean()),
                         "share_inside": float((stack.inside[ok, j] == 1).mean()),
+                        "share_inside_if_centred": share_if_centred(sims, lo, hi),
                         "median_inside": bool(lo <= med <= hi), "band_overlaps": bool(q[0] <= hi and q[-1] >= lo),
                         "loss_of_median": float(loss(med, o.value, o.low, o.high)), "status": "scored"})
         else:
             codes, counts = np.unique(stack.status[:, j], return_counts=True)
             rec.update({f"simulated_{k}": None for k in QUANTILE_NAMES})
-            rec.update({"simulated_mean": None, "share_inside": None, "median_inside": None, "band_overlaps": None,
+            rec.update({"simulated_mean": None, "share_inside": None, "share_inside_if_centred": None,
+                        "median_inside": None, "band_overlaps": None,
                         "loss_of_median": None, "status": STATUSES[int(codes[np.argmax(counts)])]})
         rows.append(rec)
     per_member: dict[str, np.ndarray] = {}
@@ -149,7 +153,8 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
         by_role[role] = {"rows": int((roles == role).sum()), "scored": len(mine),
                          "median_inside": sum(1 for r in mine if r["median_inside"]),
                          "band_overlaps": sum(1 for r in mine if r["band_overlaps"]),
-                         "mean_share_inside": round(float(np.mean(share)), 6) if share else None}
+                         "mean_share_inside": round(float(np.mean(share)), 6) if share else None,
+                         "expected_inside_if_centred": round(math.fsum(r["share_inside_if_centred"] for r in mine), 3)}
     median_rows = [{"status": "scored" if r["members_scored"] else r["status"], "role": r["role"],
                     "inside": bool(r["median_inside"]), "loss": r["loss_of_median"]} for r in rows]
     summary = {
@@ -162,8 +167,24 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
                                                                                            "validation")},
         "inside": distribution(per_member["inside"]),
         "scored": distribution(per_member["scored"]),
+        "expected_inside_if_centred": round(math.fsum(r["share_inside_if_centred"] for r in rows
+                                                      if r["members_scored"]), 3),
     }
     return EnsembleFit(rows, per_member, summary)
+
+
+def share_if_centred(sims: np.ndarray, lo: float, hi: float) -> float:
+    """The share of members inside [lo, hi] once moved so that their median sits at the band's centre, each
+    member's distance from the median scaled by |centre ÷ median| (the same spread relative to the level;
+    unscaled for a median of 0); 1 for a band open on one side. It tells a row the model misses from one that
+    its run-to-run noise lets no model hit reliably (a band narrower than the spread)."""
+    if math.isinf(lo) or math.isinf(hi):
+        return 1.0
+    med = float(np.median(sims))
+    centre = (lo + hi) / 2
+    k = abs(centre / med) if med else 1.0
+    moved = centre + (np.asarray(sims, dtype=float) - med) * k
+    return float(((moved >= lo) & (moved <= hi)).mean())
 
 
 def _round(x: float) -> float | None:
@@ -277,4 +298,8 @@ def fit_line(fit: EnsembleFit) -> str:
     q = fit.summary["loss"].get("calibration", {})
     if q.get("n"):
         text += f"; calibration loss median {q['q50']:.4f} (5-95 %: {q['q05']:.4f}-{q['q95']:.4f})"
+    scored = sum(1 for r in fit.rows if r["members_scored"])
+    if scored:
+        text += (f"; centred on every band, a run would expect {fit.summary['expected_inside_if_centred']:.1f} of "
+                 f"the {scored} scored rows inside")
     return text

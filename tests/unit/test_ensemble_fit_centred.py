@@ -1,0 +1,78 @@
+"""The ensemble fit's "if centred" share: how often members would land inside an observation's band if their
+median sat at the band's centre with the same relative spread. It separates rows a model misses from rows whose
+band is narrower than the run-to-run noise, so that no model hits them reliably."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crossings.ensemble.emigration import MemberFit
+from crossings.ensemble.emigration_reduce import FitStack, fit_line, reduce_fit, share_if_centred
+from crossings.fit.table import band
+
+HEADER = ["date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value", "low",
+          "high", "source_title", "source_url", "note", "sim", "scale", "role"]
+Z = np.arange(20) - 9.5  # 20 members, symmetric around 0: median 0
+
+
+def _observed(tmp_path: Path) -> Path:
+    rows = [  # value alone (±25 %), a narrow range, a negative value (a net outflow)
+        ["2022-01-01", "2022-01-31", "A", "country", "entries", "100", "", "", "t", "u", "", "entries(country=A)", "",
+         "calibration"],
+        ["2022-01-01", "2022-01-31", "B", "country", "entries", "100", "99", "101", "t", "u", "",
+         "entries(country=B)", "", "calibration"],
+        ["2022-01-01", "2022-12-31", "C", "country", "net", "-100", "", "", "t", "u", "", "net(country=C)", "",
+         "validation"],
+    ]
+    path = tmp_path / "observed.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def _stack(sims: np.ndarray, bands: list[tuple[float, float]]) -> FitStack:
+    stack = FitStack(sims.shape[0])
+    for i, row in enumerate(sims):
+        inside = np.array([int(lo <= x <= hi) for x, (lo, hi) in zip(row, bands, strict=True)], dtype=np.int8)
+        stack.put(i, MemberFit(lines=(2, 3, 4), roles=("calibration", "calibration", "validation"),
+                               sims=("entries(country=A)", "entries(country=B)", "net(country=C)"),
+                               status=np.zeros(3, dtype=np.int8), simulated=row.astype(float), inside=inside,
+                               loss=np.where(inside == 1, 0.0, 1.0)))
+    return stack
+
+
+def test_centred_share_scales_the_spread_to_the_band(tmp_path: Path) -> None:
+    observed = _observed(tmp_path)
+    bands = [band(100, None, None), band(100, 99, 101), band(-100, None, None)]
+    # A: twice the observed with a spread of ±95; B: centred, spread ±9.5 around a band of ±1; C: +50 for −100
+    sims = np.stack([200 + 10 * Z, 100 + Z, 50 + 10 * Z], axis=1)
+    fit = reduce_fit(_stack(sims, bands), observed)
+    by_line = {r["line"]: r for r in fit.rows}
+    # A: moved to 100 + 5z (spread halved with the level); inside 75..125 for |z| <= 5: 10 of 20
+    assert by_line[2]["share_inside"] == pytest.approx(0.15), "as run, only 105, 115 and 125 are inside"
+    assert by_line[2]["share_inside_if_centred"] == pytest.approx(0.5)
+    # B: already centred; only z = ±0.5 fall in 99..101, however right the model is on average
+    assert by_line[3]["share_inside_if_centred"] == pytest.approx(0.1)
+    assert by_line[3]["share_inside"] == pytest.approx(0.1)
+    # C: the level goes from +50 to −100 (scale 2): −100 + 20z inside −125..−75 only for z = ±0.5
+    assert by_line[4]["share_inside_if_centred"] == pytest.approx(0.1)
+    roles = fit.summary["by_role"]
+    assert roles["calibration"]["expected_inside_if_centred"] == pytest.approx(0.6)
+    assert roles["validation"]["expected_inside_if_centred"] == pytest.approx(0.1)
+    assert fit.summary["expected_inside_if_centred"] == pytest.approx(0.7)
+    assert "would expect 0.7 of the 3 scored rows inside" in fit_line(fit)
+    header = fit.csv().splitlines()[0].split(",")
+    assert "share_inside_if_centred" in header
+
+
+def test_centred_share_of_open_and_zero_median_bands() -> None:
+    sims = np.array([-1.0, 0.0, 1.0])
+    assert share_if_centred(sims, 5.0, float("inf")) == 1.0, "a one-sided band: a centred model is deep inside"
+    # a median of 0 cannot be scaled: the spread is kept as it is (±1 around 10 in 9.5..10.5: one of three)
+    assert share_if_centred(sims, 9.5, 10.5) == pytest.approx(1 / 3)
