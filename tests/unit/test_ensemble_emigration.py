@@ -109,7 +109,9 @@ def test_a_member_applies_named_parameters_and_is_pure(tiny: Path) -> None:
     assert low.fit.simulated[1] < high.fit.simulated[1]  # more leave with a higher hazard
     assert low.fit.loss_of("calibration") != high.fit.loss_of("calibration")
     assert set(low.series) == {"n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits",
-                               "cat_left_home", "cat_away"}
+                               "new_left_home", "new_returns", "new_visa_runs", "new_permits_granted", "n_permits",
+                               "cat_left_home", "cat_returned", "cat_away", "n_queue", "new_passages",
+                               "sum_wait_days"}  # what the report draws; not every series (links stay out)
     assert low.ard == {} and low.camp_sim.shape == (30, 0)
     # the same as a plain run of the scenario read with that parameter
     direct = cx.run(cx.load_scenario(tiny, parameters={"hazard": 0.001}), seed=11)
@@ -164,7 +166,8 @@ def test_ensemble_is_byte_identical_on_one_and_two_workers(tmp_path: Path) -> No
                     "--out", str(out), "--quiet"]) == 0
         outs.append(out)
     for name in ("quantiles.parquet", "members.csv", "fit.csv", "bands/countries.parquet",
-                 "bands/locations.parquet", "bands/categories.parquet", "report.html"):
+                 "bands/locations.parquet", "bands/categories.parquet", "bands/crossings.parquet",
+                 "bands/summary.json", "report.html"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     doc = json.loads((outs[0] / "ensemble.json").read_text())
     assert doc["model"] == "emigration" and doc["runs"] == 3 and set(doc["fit"]["loss"]) == {"calibration",
@@ -176,6 +179,46 @@ def test_ensemble_is_byte_identical_on_one_and_two_workers(tmp_path: Path) -> No
             "n_emigrants_in_country_q05", "n_emigrants_in_country_q95"} <= set(t.column_names)
     fit = (outs[0] / "fit.csv").read_text().splitlines()
     assert fit[0].startswith("line,period_start") and "simulated_q50" in fit[0] and len(fit) > 10
+
+
+def test_ensemble_report_has_the_emigration_sections_and_the_fit_of_the_median(tmp_path: Path) -> None:
+    """The ensemble's page is drawn like a run's (countries, crossings, who left, the fit table) from the
+    members' medians in bands/, in people, and its fit rows carry the members' spread."""
+    import pyarrow.parquet as pq
+
+    from crossings.report import data as rdata
+
+    sc = _copy(cx.api.resolve_bundled("russia2022"), tmp_path / "russia2022")
+    out = tmp_path / "ens"
+    assert cli(["ensemble", str(sc), "--members", "3", "--workers", "1", "--days", "220", "--seed", "5",
+                "--out", str(out), "--quiet"]) == 0
+    bands = out / "bands"
+    summary = json.loads((bands / "summary.json").read_text())
+    assert summary["people_per_agent"] == 100 and summary["home_countries"] == ["Russia"]
+    crossings = pq.ParquetFile(bands / "crossings.parquet").read()
+    assert {"crossing", "mode", "n_queue", "n_queue_q05", "n_queue_q95", "new_passages"} <= set(
+        crossings.column_names)
+    em = rdata.collect(bands)["emigration"]
+    assert em is not None and em["people_per_agent"] == 100
+    # the Georgia chart's people present is the members' median in people (agents × 100)
+    t = pq.ParquetFile(bands / "countries.parquet").read().to_pydict()
+    last = max(t["day"])
+    med = [v for d, c, v in zip(t["day"], t["country"], t["n_in_country"], strict=True)
+           if d == last and c == "Georgia"][0]
+    chart = next(c for c in em["countries"] if c["title"] == "Georgia")
+    present = next(s for s in chart["series"] if s["key"] == "present")
+    assert present["values"][-1] == pytest.approx(100 * med)
+    assert any(c["title"].startswith("Upper_Lars") for c in em["crossings"]), "the Upper Lars queue is drawn"
+    # the fit table: medians compared, with the members' spread beside them
+    fit = em["fit"]
+    ens = {r["line"]: r for r in json.loads((bands / "summary.json").read_text())["fit"]["rows"]}
+    rows = [r for r in fit["rows"] if r["status"] == "scored"]
+    assert fit["summary"]["members"] == 3 and rows
+    for r in rows:
+        assert r["simulated_q05"] <= r["simulated"] <= r["simulated_q95"]
+        assert 0 <= r["share_inside_if_centred"] <= 1 and r["inside"] == ens[r["line"]]["inside"]
+    csv_rows = {int(x.split(",")[0]): x for x in (out / "fit.csv").read_text().splitlines()[1:]}
+    assert set(csv_rows) == {r["line"] for r in fit["rows"]}
 
 
 def test_ensemble_draws_parameters_per_member(tiny: Path, local_client: object, tmp_path: Path) -> None:

@@ -33,8 +33,9 @@ from crossings.scenario.model import Scenario
 # The daily series an emigration member keeps for bands (agents): people at each place, in and into each
 # country (and the emigrants among those in it), and by category who left home and who is away. About 1 MB a
 # member for russia2022 (1,093 days).
-BAND_SERIES = ("n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "cat_left_home",
-               "cat_away")
+BAND_SERIES = ("n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "new_left_home",
+               "new_returns", "new_visa_runs", "new_permits_granted", "n_permits", "cat_left_home", "cat_returned",
+               "cat_away", "n_queue", "new_passages", "sum_wait_days")  # what the run report's charts draw
 FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
 # Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
 LOG_RATIO = 10.0
@@ -263,6 +264,7 @@ class MemberFit:
     simulated: np.ndarray  # float64
     inside: np.ndarray  # int8: 1 inside, 0 outside, -1 not scored
     loss: np.ndarray  # float64
+    scales: tuple[float, ...] = ()  # each row's factor from agents to the observation's unit (the report's marks)
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows as the mappings :func:`crossings.fit.table.fit_loss` reads (status, role, inside, loss)."""
@@ -299,7 +301,8 @@ def member_fit(results: Any) -> MemberFit | None:
         status=np.array([code.get(r.status, len(STATUSES) - 1) for r in rows], dtype=np.int8),
         simulated=np.array([np.nan if r.simulated is None else r.simulated for r in rows], dtype=np.float64),
         inside=np.array([-1 if r.inside is None else int(r.inside) for r in rows], dtype=np.int8),
-        loss=np.array([np.nan if r.loss is None else r.loss for r in rows], dtype=np.float64))
+        loss=np.array([np.nan if r.loss is None else r.loss for r in rows], dtype=np.float64),
+        scales=tuple(float(r.scale) for r in rows))
 
 
 # ---- scalar outputs (sensitivity) ----------------------------------------------------------------------------

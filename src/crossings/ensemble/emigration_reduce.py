@@ -63,7 +63,8 @@ class FitStack:
         assert self.first is not None and self.status is not None and self.simulated is not None \
             and self.inside is not None and self.loss is not None
         f = self.first
-        return MemberFit(f.lines, f.roles, f.sims, self.status[i], self.simulated[i], self.inside[i], self.loss[i])
+        return MemberFit(f.lines, f.roles, f.sims, self.status[i], self.simulated[i], self.inside[i], self.loss[i],
+                         f.scales)
 
 
 @dataclass
@@ -118,7 +119,7 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
             "line": line, "period_start": o.start.isoformat(), "period_end": o.end.isoformat() if o.end != o.start
             else o.start.isoformat(), "destination_country": o.country, "crossing_or_city": o.place,
             "measure": o.measure, "value": o.value, "low": o.low, "high": o.high, "sim": first.sims[j],
-            "role": first.roles[j], "members_scored": n}
+            "role": first.roles[j], "members_scored": n, "scale": first.scales[j] if first.scales else 1.0}
         if n:
             sims = stack.simulated[ok, j]
             q = np.quantile(sims, QUANTILES)
@@ -204,7 +205,7 @@ def fit_of_members(fits: Sequence[MemberFit], scenario: Any) -> EnsembleFit | No
 
 # ---- daily bands and the report ------------------------------------------------------------------------------
 
-_TABLES = {"location": "locations", "country": "countries", "category": "categories"}
+_TABLES = {"location": "locations", "country": "countries", "category": "categories", "gate": "crossings"}
 
 
 def band_tables(result: Any) -> dict[str, Any]:
@@ -231,8 +232,18 @@ def band_tables(result: Any) -> dict[str, Any]:
         cols: dict[str, Any] = {
             "day": pa.array(day, pa.int32()),
             "date": pa.DictionaryArray.from_arrays(day, pa.array(dates[:days], pa.string())),
-            dim: pa.DictionaryArray.from_arrays(place, pa.array(labels, pa.string())),
         }
+        if dim == "gate":  # one row per crossing and travel mode, as a run's crossings.parquet
+            crossing = [label.rsplit("/", 1)[0] for label in labels]
+            gates = sorted(set(crossing))
+            modes = sorted({label.rsplit("/", 1)[1] for label in labels})
+            cols["crossing"] = pa.DictionaryArray.from_arrays(
+                np.tile(np.array([gates.index(c) for c in crossing], dtype=np.int32), days), pa.array(gates))
+            cols["mode"] = pa.DictionaryArray.from_arrays(
+                np.tile(np.array([modes.index(label.rsplit("/", 1)[1]) for label in labels], dtype=np.int32), days),
+                pa.array(modes))
+        else:
+            cols[dim] = pa.DictionaryArray.from_arrays(place, pa.array(labels, pa.string()))
         if dim == "location":
             country = list(sc.locations.country)
             codes = sorted(set(country))
@@ -248,15 +259,54 @@ def band_tables(result: Any) -> dict[str, Any]:
 
 
 def bands_summary(result: Any) -> dict[str, Any]:
-    """summary.json of the bands directory (what the report's header shows; no times, so it is reproducible)."""
+    """summary.json of the bands directory (what the report's header shows; no times, so it is reproducible),
+    with the ensemble's fit shaped as a run's (:func:`report_fit`) when the scenario has observations."""
     from crossings import __version__
+    from crossings.fit.measures import people_per_agent
 
     sc = result.scenario
-    return {"scenario": sc.name, "scenario_path": str(sc.path), "format": sc.format, "model": sc.model,
-            "start_date": sc.start_date.isoformat(), "days": result.days, "seed": result.seed,
-            "members": result.runs, "rules": result.rules or sc.default_rules, "crossings_version": __version__,
-            "what": "ensemble bands: each series is the members' median, X_q05 and X_q95 their 5 and 95 % "
-                    "quantiles (agents)"}
+    ppa = people_per_agent(sc)
+    out = {"scenario": sc.name, "scenario_path": str(sc.path), "format": sc.format, "model": sc.model,
+           "start_date": sc.start_date.isoformat(), "days": result.days, "seed": result.seed,
+           "members": result.runs, "rules": result.rules or sc.default_rules, "crossings_version": __version__,
+           "people_per_agent": int(ppa) if ppa.is_integer() else ppa,
+           "home_countries": [sc.emigration.countries[int(c)] for c in sc.emigration.home_countries],
+           "what": "ensemble bands: each series is the members' median, X_q05 and X_q95 their 5 and 95 % "
+                   "quantiles (agents)"}
+    if result.fit is not None:
+        out["fit"] = report_fit(result.fit)
+    return out
+
+
+def report_fit(fit: EnsembleFit) -> dict[str, Any]:
+    """The ensemble's fit shaped as a run's ``summary.json["fit"]``, which the report draws: per row the
+    members' median as ``simulated`` (with its ratio, and ``inside`` for the median), plus their 5 and 95 %
+    quantiles, the share of members inside and the share if centred; the summary counts medians inside."""
+    from crossings.fit.table import ratio
+
+    rows: list[dict[str, Any]] = []
+    for r in fit.rows:
+        med = r["simulated_q50"]
+        rows.append({
+            "line": r["line"], "period_start": r["period_start"], "period_end": r["period_end"],
+            "country": r["destination_country"], "place": r["crossing_or_city"], "measure": r["measure"],
+            "observed": r["value"], "low": r["low"], "high": r["high"], "sim": r["sim"], "scale": r["scale"],
+            "role": r["role"], "status": r["status"], "simulated": med, "inside": r["median_inside"],
+            "ratio": ratio(med, r["value"], r["low"], r["high"]) if med is not None else None,
+            "simulated_q05": r["simulated_q05"], "simulated_q95": r["simulated_q95"],
+            "share_inside": r["share_inside"], "share_inside_if_centred": r["share_inside_if_centred"], "note": ""})
+    not_scored: dict[str, int] = {}
+    for r in rows:
+        if r["status"] != "scored":
+            not_scored[r["status"]] = not_scored.get(r["status"], 0) + 1
+    by = fit.summary["by_role"]
+    summary = {"rows": len(rows), "scored": sum(1 for r in rows if r["status"] == "scored"),
+               "inside": sum(1 for r in rows if r["status"] == "scored" and r["inside"]),
+               "by_role": {k: {"scored": v["scored"], "inside": v["median_inside"]} for k, v in by.items()},
+               "not_scored": not_scored, "loss_calibration": fit.summary["loss_of_median"]["calibration"],
+               "members": int(len(fit.per_member["inside"])),
+               "expected_inside_if_centred": fit.summary["expected_inside_if_centred"]}
+    return {"rows": rows, "summary": summary}
 
 
 def write_emigration_outputs(result: Any, out: Path, atomic: Any) -> None:

@@ -255,9 +255,12 @@ class RunTables:
         loc_country = extra["country"]
         crossings, crossing, _ = _read_long(run / "crossings.parquet", "crossing", CROSSING_SERIES, days)
         index = {n: i for i, n in enumerate(locations)}
-        _, link, ends = _read_long(run / "links.parquet", "link", LINK_SERIES, days, ("from", "to"))
-        src = np.array([index[n] for n in ends["from"]], dtype=np.int64)
-        dst = np.array([index[n] for n in ends["to"]], dtype=np.int64)
+        link: dict[str, np.ndarray] = {}
+        src = dst = np.zeros(0, dtype=np.int64)
+        if (run / "links.parquet").is_file() or not summary.get("members"):  # an ensemble's bands keep no links
+            _, link, ends = _read_long(run / "links.parquet", "link", LINK_SERIES, days, ("from", "to"))
+            src = np.array([index[n] for n in ends["from"]], dtype=np.int64)
+            dst = np.array([index[n] for n in ends["to"]], dtype=np.int64)
         categories: tuple[str, ...] = ()
         category: dict[str, np.ndarray] = {}
         if (run / "categories.parquet").is_file():

@@ -166,8 +166,11 @@ def _mark(o: _Obs, line: str, series: np.ndarray, start: dt.date, unit: str) -> 
     if scale != 1.0:
         text += f" (÷ {scale:g} = {people_text((r.get('observed') or r.get('low') or r.get('high') or 0) / scale)}"
         text += f" {unit})"
-    sim = r.get("simulated")
-    text += f"; simulated {people_text(sim) if isinstance(sim, (int, float)) else r.get('status', '–')}"
+    sim, q05, q95 = r.get("simulated"), r.get("simulated_q05"), r.get("simulated_q95")
+    if all(isinstance(x, (int, float)) for x in (sim, q05, q95)):
+        text += f"; simulated median {people_text(sim)} (members' 5–95 %: {people_text(q05)}–{people_text(q95)})"
+    else:
+        text += f"; simulated {people_text(sim) if isinstance(sim, (int, float)) else r.get('status', '–')}"
     if r.get("status") == "scored":
         text += "; inside" if r.get("inside") else "; outside"
     text += f"; {r.get('role', '')}"
@@ -438,17 +441,21 @@ def _fit_block(fit: dict | None, rows: list[dict]) -> dict | None:
         return None
     keep = ("line", "period_start", "period_end", "country", "place", "measure", "observed", "low", "high",
             "simulated", "ratio", "inside", "role", "status", "note", "sim", "scale")
+    spread = ("simulated_q05", "simulated_q95", "share_inside", "share_inside_if_centred")  # an ensemble's fit
     out_rows = []
     for r in rows:
-        rec = {k: r.get(k) for k in keep}
-        for k in ("observed", "low", "high", "simulated", "ratio", "scale"):
+        rec = {k: r.get(k) for k in keep + tuple(k for k in spread if k in r)}
+        for k in ("observed", "low", "high", "simulated", "ratio", "scale", *spread):
+            if k not in rec:
+                continue
             x = rec[k]
             if isinstance(x, float):
                 rec[k] = None if not math.isfinite(x) else (int(x) if x.is_integer() else float(f"{x:.6g}"))
         out_rows.append(rec)
     summary = fit.get("summary") if isinstance(fit.get("summary"), dict) else {}
     return {"rows": out_rows, "summary": {k: summary.get(k) for k in ("rows", "scored", "inside", "share_inside",
-                                                                      "by_role", "not_scored", "loss_calibration")
+                                                                      "by_role", "not_scored", "loss_calibration",
+                                                                      "members", "expected_inside_if_centred")
                                           if k in summary}}
 
 

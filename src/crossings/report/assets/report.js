@@ -763,12 +763,23 @@
     if (!f || !f.rows || !f.rows.length) return;
     $('obsfit-section').hidden = false;
     var sm = f.summary || {}, box = $('obsfit-summary'), by = sm.by_role || {};
+    var ens = typeof sm.members === 'number';  // an ensemble's fit: the members' median is what is compared
     if (typeof sm.scored === 'number') {
       var head = html('span', {'class': 'line'}, null, box);
       html('b', {}, sm.inside + ' of ' + sm.scored, head);
-      head.appendChild(document.createTextNode(' scored rows inside' + (sm.scored ? ' (' +
-        Math.round(100 * sm.inside / sm.scored) + ' %)' : '') + ' of ' + sm.rows + ' rows' +
-        (typeof sm.loss_calibration === 'number' ? '; calibration loss ' + sm.loss_calibration.toFixed(3) : '')));
+      head.appendChild(document.createTextNode(' scored rows inside' + (ens ? ' (the median of ' + sm.members +
+        ' members)' : '') + (sm.scored ? ' (' + Math.round(100 * sm.inside / sm.scored) + ' %)' : '') + ' of ' +
+        sm.rows + ' rows' + (typeof sm.loss_calibration === 'number' ? '; calibration loss ' +
+        sm.loss_calibration.toFixed(3) : '')));
+    }
+    if (ens && typeof sm.expected_inside_if_centred === 'number') {
+      var hc = html('span', {'class': 'line', id: 'obsfit-centred'}, null, box);
+      html('b', {}, 'if centred', hc);
+      hc.appendChild(document.createTextNode(': a run of a model right on average on every row, with these ' +
+        'members\u2019 spread, would expect ' + sm.expected_inside_if_centred.toFixed(1) + ' of the ' +
+        sm.scored + ' scored rows inside; a low share in the last column marks a band narrower than the noise'));
+      [['band', 'members 5–95 %'], ['members', 'members inside'], ['centred', 'inside if centred']]
+        .forEach(function (c) { html('th', {'class': 'num', 'data-sort': c[0]}, c[1], $('obsfit').tHead.rows[0]); });
     }
     Object.keys(by).sort(function (a, b) { return roleRank(a) - roleRank(b); }).forEach(function (k) {
       if (!by[k].scored) return;
@@ -801,6 +812,12 @@
       var ok = r.status === 'scored' ? (r.inside ? '✓' : '✗') : '—';
       html('td', {'class': 'inside ' + (ok === '✓' ? 'yes' : ok === '✗' ? 'no' : '')}, ok, tr);
       html('td', {}, String(r.role || '').replace('_', ' '), tr);
+      if (ens) {
+        var q = typeof r.simulated_q05 === 'number' && typeof r.simulated_q95 === 'number';
+        html('td', {'class': 'num'}, q ? numText(r.simulated_q05) + ' – ' + numText(r.simulated_q95) : '—', tr);
+        html('td', {'class': 'num'}, pct(r.share_inside), tr);
+        html('td', {'class': 'num centred'}, pct(r.share_inside_if_centred), tr);
+      }
       return {r: r, tr: tr, ok: ok};
     });
     var key = 'role', dir = 1;
@@ -814,8 +831,13 @@
       simulated: function (x) { return typeof x.r.simulated === 'number' ? x.r.simulated : null; },
       ratio: function (x) { return typeof x.r.ratio === 'number' ? x.r.ratio : null; },
       inside: function (x) { return {'✓': 0, '✗': 1}[x.ok] !== undefined ? {'✓': 0, '✗': 1}[x.ok] : 2; },
-      role: function (x) { return roleRank(x.r.role); }
+      role: function (x) { return roleRank(x.r.role); },
+      band: function (x) { return num(x.r.simulated_q05); },
+      members: function (x) { return num(x.r.share_inside); },
+      centred: function (x) { return num(x.r.share_inside_if_centred); }
     };
+    function num(v) { return typeof v === 'number' ? v : null; }
+    function pct(v) { return typeof v === 'number' ? Math.round(100 * v) + ' %' : '—'; }
     function compare(a, b) {
       var va = value[key](a), vb = value[key](b);
       if (va === null || va === undefined) return vb === null || vb === undefined ? a.r.line - b.r.line : 1;
