@@ -250,3 +250,32 @@ def test_screenshots_of_the_map_and_serbia(russia_page: Page, russia_run: Path, 
                     clip={"x": top["x"], "y": top["y"], "width": top["width"], "height": height})
     for name in ("report-russia2022.png", "report-russia2022-serbia.png"):
         assert (out / name).stat().st_size > 20_000
+
+
+def test_ensemble_page_shows_the_emigration_sections_and_the_members_spread(browser, tmp_path: Path) -> None:
+    """An ensemble of russia2022 (3 members, 220 days): its page has the run page's emigration sections, and
+    the fit table three more columns (members' 5–95 %, share inside, share if centred) that sort."""
+    from crossings.cli.main import main as cli
+
+    out = tmp_path / "ens"
+    assert cli(["ensemble", "russia2022", "--members", "3", "--workers", "1", "--days", "220", "--seed", "5",
+                "--out", str(out), "--quiet"]) == 0
+    rows = {r["line"]: r for r in summary_of(out / "bands")["fit"]["rows"]}
+    p = Page(browser, out / "report.html")
+    try:
+        page = p.page
+        assert not p.errors and not [m for t, m in p.console if t == "error"]
+        assert page.locator("#obsfit-section").is_visible()
+        georgia = page.locator("#country-charts [data-chart='country-Georgia'] polyline.series[data-key='present']")
+        assert georgia.count() == 1 and len(georgia.get_attribute("points").split()) == 220
+        heads = page.evaluate("Array.from(document.querySelectorAll('#obsfit thead th')).map(th => th.textContent)")
+        assert heads[-3:] == ["members 5–95 %", "members inside", "inside if centred"]
+        assert "(the median of 3 members)" in page.locator("#obsfit-summary").inner_text()
+        assert page.locator("#obsfit-centred").inner_text().startswith("if centred")
+        page.locator("#obsfit th[data-sort='centred']").click()
+        shown = page.evaluate("""Array.from(document.querySelectorAll('#obsfit tbody tr'))
+            .filter(tr => tr.dataset.status === 'scored').map(tr => [+tr.dataset.line, tr.cells[12].textContent])""")
+        want = [round(100 * rows[line]["share_inside_if_centred"]) for line, _ in shown]
+        assert [int(text.rstrip(" %")) for _, text in shown] == want and want == sorted(want)
+    finally:
+        p.close()
