@@ -234,14 +234,12 @@ def band_tables(result: Any) -> dict[str, Any]:
             "date": pa.DictionaryArray.from_arrays(day, pa.array(dates[:days], pa.string())),
         }
         if dim == "gate":  # one row per crossing and travel mode, as a run's crossings.parquet
-            crossing = [label.rsplit("/", 1)[0] for label in labels]
-            gates = sorted(set(crossing))
-            modes = sorted({label.rsplit("/", 1)[1] for label in labels})
-            cols["crossing"] = pa.DictionaryArray.from_arrays(
-                np.tile(np.array([gates.index(c) for c in crossing], dtype=np.int32), days), pa.array(gates))
-            cols["mode"] = pa.DictionaryArray.from_arrays(
-                np.tile(np.array([modes.index(label.rsplit("/", 1)[1]) for label in labels], dtype=np.int32), days),
-                pa.array(modes))
+            parts = [label.rsplit("/", 1) for label in labels]  # "Upper_Lars/car"
+            for k, column in enumerate(("crossing", "mode")):
+                values = [p[k] for p in parts]
+                uniq = sorted(set(values))
+                codes = np.array([uniq.index(v) for v in values], dtype=np.int32)
+                cols[column] = pa.DictionaryArray.from_arrays(np.tile(codes, days), pa.array(uniq))
         else:
             cols[dim] = pa.DictionaryArray.from_arrays(place, pa.array(labels, pa.string()))
         if dim == "location":
