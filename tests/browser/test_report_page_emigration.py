@@ -268,6 +268,7 @@ def test_ensemble_page_shows_the_emigration_sections_and_the_members_spread(brow
         assert page.locator("#obsfit-section").is_visible()
         georgia = page.locator("#country-charts [data-chart='country-Georgia'] polyline.series[data-key='present']")
         assert georgia.count() == 1 and len(georgia.get_attribute("points").split()) == 220
+        assert page.locator("#country-charts [data-chart='country-Georgia'] polygon.band").count() >= 2
         heads = page.evaluate("Array.from(document.querySelectorAll('#obsfit thead th')).map(th => th.textContent)")
         assert heads[-3:] == ["members 5–95 %", "members inside", "inside if centred"]
         assert "(the median of 3 members)" in page.locator("#obsfit-summary").inner_text()

@@ -208,6 +208,15 @@ def test_ensemble_report_has_the_emigration_sections_and_the_fit_of_the_median(t
     chart = next(c for c in em["countries"] if c["title"] == "Georgia")
     present = next(s for s in chart["series"] if s["key"] == "present")
     assert present["values"][-1] == pytest.approx(100 * med)
+    # stocks carry the members' 5-95 % band in people; running totals of flows do not (no band of a sum)
+    q05, q95 = ([v for d, c, v in zip(t["day"], t["country"], t[col], strict=True) if d == last and c == "Georgia"][0]
+                for col in ("n_in_country_q05", "n_in_country_q95"))
+    assert present["lo"][-1] == pytest.approx(100 * q05) and present["hi"][-1] == pytest.approx(100 * q95)
+    assert all(lo <= v <= hi for lo, v, hi in zip(present["lo"], present["values"], present["hi"], strict=True))
+    assert "lo" not in next(s for s in chart["series"] if s["key"] == "entries")
+    away = next(s for c in em["categories"] if c["id"] == "category-war_objector" for s in c["series"]
+                if s["key"] == "away")
+    assert len(away["lo"]) == len(away["values"])
     assert any(c["title"].startswith("Upper_Lars") for c in em["crossings"]), "the Upper Lars queue is drawn"
     # the fit table: medians compared, with the members' spread beside them
     fit = em["fit"]

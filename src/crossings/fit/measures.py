@@ -249,22 +249,22 @@ class RunTables:
                              " Flee runs report their ARD in summary.json)")
         days = int(summary["days"])
         start = dt.date.fromisoformat(summary["start_date"])
-        countries, country, _ = _read_long(run / "countries.parquet", "country", COUNTRY_SERIES, days)
-        locations, location, extra = _read_long(run / "locations.parquet", "location", LOCATION_SERIES, days,
+        countries, country, _ = read_long(run / "countries.parquet", "country", COUNTRY_SERIES, days)
+        locations, location, extra = read_long(run / "locations.parquet", "location", LOCATION_SERIES, days,
                                                  ("country",))
         loc_country = extra["country"]
-        crossings, crossing, _ = _read_long(run / "crossings.parquet", "crossing", CROSSING_SERIES, days)
+        crossings, crossing, _ = read_long(run / "crossings.parquet", "crossing", CROSSING_SERIES, days)
         index = {n: i for i, n in enumerate(locations)}
         link: dict[str, np.ndarray] = {}
         src = dst = np.zeros(0, dtype=np.int64)
         if (run / "links.parquet").is_file() or not summary.get("members"):  # an ensemble's bands keep no links
-            _, link, ends = _read_long(run / "links.parquet", "link", LINK_SERIES, days, ("from", "to"))
+            _, link, ends = read_long(run / "links.parquet", "link", LINK_SERIES, days, ("from", "to"))
             src = np.array([index[n] for n in ends["from"]], dtype=np.int64)
             dst = np.array([index[n] for n in ends["to"]], dtype=np.int64)
         categories: tuple[str, ...] = ()
         category: dict[str, np.ndarray] = {}
         if (run / "categories.parquet").is_file():
-            categories, category, _ = _read_long(run / "categories.parquet", "category", CATEGORY_SERIES, days)
+            categories, category, _ = read_long(run / "categories.parquet", "category", CATEGORY_SERIES, days)
         home = summary.get("home_countries")
         if not isinstance(home, list):  # runs written before summary.json named them: countries people left
             left = country.get("new_left_home")
@@ -297,7 +297,7 @@ class RunTables:
         return (date - self.start_date).days
 
 
-def _read_long(path: Path, key: str, series: tuple[str, ...], days: int,
+def read_long(path: Path, key: str, series: tuple[str, ...], days: int,
                text: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
     """A long Parquet table (one row per day and ``key``) as (keys in first-seen order, {series: (days, keys)}
     summed over rows that share a day and key, {text column: its value per key}); absent series are left out."""

@@ -130,6 +130,25 @@ def _observations(view: Any, rows: list[dict]) -> list[_Obs]:
     return out
 
 
+def _stock_bands(view: Any) -> dict[str, dict[str, np.ndarray]]:
+    """An ensemble's bands of the stocks the page draws per country and category (``X_q05``/``X_q95`` beside
+    each median in bands/), as (days, keys) arrays in the view's key order. Only stocks: a band of daily flows
+    does not give the band of their running total."""
+    from crossings.fit.measures import read_long
+
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for key, file, stocks, order in (
+            ("country", "countries.parquet", ("n_in_country", "n_emigrants_in_country", "n_permits"), view.countries),
+            ("category", "categories.parquet", ("cat_away",), view.categories)):
+        path = Path(view.source) / file
+        if path.is_file():
+            names = tuple(f"{s}_{q}" for s in stocks for q in ("q05", "q95"))
+            keys, got, _ = read_long(path, key, names, int(view.days))
+            if tuple(keys) == tuple(order):  # the same keys in the same order as the medians the page draws
+                out[key] = got
+    return out
+
+
 def _observed_text(r: dict) -> str:
     v, lo, hi = r.get("observed"), r.get("low"), r.get("high")
     if lo is not None and hi is not None:
@@ -198,6 +217,15 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
     rows = [r for r in (fit or {}).get("rows", []) if isinstance(r, dict)]
     obs = _observations(view, rows)
     C = view.country
+    spread = _stock_bands(view) if summary.get("members") else {}
+
+    def band(table: str, name: str, j: int) -> dict[str, list]:
+        """lo/hi of a stock's ensemble band (members' 5 and 95 %), in people on the kept days; {} without."""
+        got = spread.get(table, {})
+        lo, hi = got.get(f"{name}_q05"), got.get(f"{name}_q95")
+        if lo is None or hi is None:
+            return {}
+        return {"lo": _sample(lo[:, j] * ppa, kept_a), "hi": _sample(hi[:, j] * ppa, kept_a)}
 
     def col(table: dict, name: str, j: int) -> np.ndarray:
         a = table.get(name)
@@ -268,15 +296,17 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
             continue
         chart = {"id": f"country-{name}", "group": "countries", "title": name, "unit": "people", "country": name,
                  "series": [series("entries so far (each visa run counts again)", "entries", lines["entries"]),
-                            series("people present", "present", lines["present"]),
-                            series("residence permit holders", "permits", lines["permits"]),
+                            series("people present", "present", lines["present"], **band("country", "n_in_country",
+                                                                                          j)),
+                            series("residence permit holders", "permits", lines["permits"],
+                                   **band("country", "n_permits", j)),
                             series("permits granted so far", "granted", lines["granted"])],
                  "marks": marks}
         # the stock without the round-trip travellers in it: shown where travellers are apart or it is observed
         emig = "n_emigrants_in_country" in C and (split or any(m["key"] == "emigrants" for m in marks))
         if emig:
             chart["series"].insert(2, series("of them emigrants (travellers' short trips not counted)", "emigrants",
-                                             lines["emigrants"]))
+                                             lines["emigrants"], **band("country", "n_emigrants_in_country", j)))
         chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n, emig)
         score = (len({m["key"] for m in marks}), len(marks), float(lines["present"].max(initial=0)))
         countries.append((score, chart))
@@ -336,7 +366,8 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
                 "id": f"category-{c}", "group": "travellers" if c in rt_names else "emigrants", "title": c,
                 "unit": "people", "category": c,
                 "series": [series("left home per week", "left_week", weekly, weeks, style="bars", width=7),
-                           series("away (left, not back)", "away", cat_sum("cat_away", one)),
+                           series("away (left, not back)", "away", cat_sum("cat_away", one),
+                                  **band("category", "cat_away", cat_index[c])),
                            series("back home so far", "back", np.cumsum(cat_sum("cat_returned", one)))],
                 "marks": []})
         groups: list[tuple[str, ...]] = []
