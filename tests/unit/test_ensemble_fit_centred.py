@@ -73,6 +73,6 @@ def test_centred_share_scales_the_spread_to_the_band(tmp_path: Path) -> None:
 
 def test_centred_share_of_open_and_zero_median_bands() -> None:
     sims = np.array([-1.0, 0.0, 1.0])
-    assert share_if_centred(sims, 5.0, float("inf")) == 1.0, "a one-sided band: a centred model is deep inside"
+    assert share_if_centred(sims, 5.0, float("inf"), 0.0) == 1.0, "a one-sided band: a centred model is deep inside"
     # a median of 0 cannot be scaled: the spread is kept as it is (±1 around 10 in 9.5..10.5: one of three)
-    assert share_if_centred(sims, 9.5, 10.5) == pytest.approx(1 / 3)
+    assert share_if_centred(sims, 9.5, 10.5, 0.0) == pytest.approx(1 / 3)

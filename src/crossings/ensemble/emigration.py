@@ -30,12 +30,11 @@ from crossings.ensemble.member import MemberResult, ParamSpec
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
-# The daily series an emigration member keeps for bands (agents): people at each place, in and into each
-# country (and the emigrants among those in it), and by category who left home and who is away. About 1 MB a
-# member for russia2022 (1,093 days).
+# The daily series an emigration member keeps for bands (agents): what the run report's charts draw, per place,
+# country, category and crossing (docs/ensembles.md). About 2.5 MB a member for russia2022 (1,093 days).
 BAND_SERIES = ("n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "new_left_home",
                "new_returns", "new_visa_runs", "new_permits_granted", "n_permits", "cat_left_home", "cat_returned",
-               "cat_away", "n_queue", "new_passages", "sum_wait_days")  # what the run report's charts draw
+               "cat_away", "n_queue", "new_passages", "sum_wait_days")
 FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
 # Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
 LOG_RATIO = 10.0

@@ -128,7 +128,7 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
             rec.update({f"simulated_{k}": float(v) for k, v in zip(QUANTILE_NAMES, q, strict=True)})
             rec.update({"simulated_mean": float(sims.mean()),
                         "share_inside": float((stack.inside[ok, j] == 1).mean()),
-                        "share_inside_if_centred": share_if_centred(sims, lo, hi),
+                        "share_inside_if_centred": share_if_centred(sims, lo, hi, med),
                         "median_inside": bool(lo <= med <= hi), "band_overlaps": bool(q[0] <= hi and q[-1] >= lo),
                         "loss_of_median": float(loss(med, o.value, o.low, o.high)), "status": "scored"})
         else:
@@ -174,14 +174,13 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
     return EnsembleFit(rows, per_member, summary)
 
 
-def share_if_centred(sims: np.ndarray, lo: float, hi: float) -> float:
-    """The share of members inside [lo, hi] once moved so that their median sits at the band's centre, each
+def share_if_centred(sims: np.ndarray, lo: float, hi: float, med: float) -> float:
+    """The share of members inside [lo, hi] once moved so that their median ``med`` sits at the band's centre, each
     member's distance from the median scaled by |centre ÷ median| (the same spread relative to the level;
     unscaled for a median of 0); 1 for a band open on one side. It tells a row the model misses from one that
     its run-to-run noise lets no model hit reliably (a band narrower than the spread)."""
     if math.isinf(lo) or math.isinf(hi):
         return 1.0
-    med = float(np.median(sims))
     centre = (lo + hi) / 2
     k = abs(centre / med) if med else 1.0
     moved = centre + (np.asarray(sims, dtype=float) - med) * k

@@ -251,7 +251,7 @@ class RunTables:
         start = dt.date.fromisoformat(summary["start_date"])
         countries, country, _ = read_long(run / "countries.parquet", "country", COUNTRY_SERIES, days)
         locations, location, extra = read_long(run / "locations.parquet", "location", LOCATION_SERIES, days,
-                                                 ("country",))
+                                                ("country",))
         loc_country = extra["country"]
         crossings, crossing, _ = read_long(run / "crossings.parquet", "crossing", CROSSING_SERIES, days)
         index = {n: i for i, n in enumerate(locations)}
@@ -298,7 +298,7 @@ class RunTables:
 
 
 def read_long(path: Path, key: str, series: tuple[str, ...], days: int,
-               text: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
+              text: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
     """A long Parquet table (one row per day and ``key``) as (keys in first-seen order, {series: (days, keys)}
     summed over rows that share a day and key, {text column: its value per key}); absent series are left out."""
     import pyarrow.parquet as pq
