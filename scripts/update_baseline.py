@@ -85,7 +85,7 @@ def write_outputs(res: Any, out: Path) -> None:
     if writer is not None:
         writer(out)
     else:  # before Results.write existed
-        from crossings.io.write import write_run
+        from crossings.files import write_run
 
         write_run(res, out)
 

@@ -360,7 +360,7 @@ def native_run_with_text(tmp_path: Path) -> Callable[[str, str], Path]:
     import csv
 
     from crossings.api import convert
-    from crossings.io.write import write_run
+    from crossings.files import write_run
     from crossings.scenarios.demo import write_demo
 
     def make(note: str, source: str) -> Path:

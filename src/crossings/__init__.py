@@ -5,8 +5,7 @@ Runs scenarios in Flee's input format unchanged (``load_scenario``, ``run``) and
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from crossings._version import __version__  # noqa: E402
 from crossings.api import load_scenario, run  # noqa: E402
 from crossings.engine.simulation import Simulation  # noqa: E402
 from crossings.errors import InputError  # noqa: E402

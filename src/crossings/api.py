@@ -63,7 +63,7 @@ def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
-    from crossings.resources import check_fits
+    from crossings.engine.resources import check_fits
 
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
     return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()

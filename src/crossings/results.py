@@ -16,7 +16,7 @@ from crossings.scenario.model import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crossings.engine.world import World
+    from crossings.engine.models.flee.world import World
 
 # name -> (unit, kind, dimension)
 LOCATION_SERIES = {
@@ -205,7 +205,7 @@ class Results:
 
     def summary(self) -> dict[str, Any]:
         """The run's summary (what summary.json holds)."""
-        from crossings import __version__
+        from crossings._version import __version__
 
         out: dict[str, Any] = {
             "scenario": self.scenario.name,
@@ -308,8 +308,8 @@ class Results:
     def observations(self, start: Any = None, end: Any = None) -> list[tuple[str, str, str, str, str, int]]:
         """Emigration runs: the observation model aggregated over days start..end (dates or day numbers, both
         included; default the whole run), as rows shaped like shared/data/russia2022/observations.csv
-        (``crossings.engine.emigration.observe.OBSERVATION_COLUMNS``)."""
-        from crossings.engine.emigration.observe import observations
+        (``crossings.engine.models.emigration.observe.OBSERVATION_COLUMNS``)."""
+        from crossings.engine.models.emigration.observe import observations
 
         if self.scenario.emigration is None:
             raise ValueError("observations are recorded by emigration runs only")

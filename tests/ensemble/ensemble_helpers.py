@@ -85,7 +85,7 @@ def cli(argv: list[str]) -> int:
 
     if "ensemble" in inspect.getsource(main_mod):
         return main_mod.main(argv)
-    from crossings.ensemble.cli import add_parsers, run
+    from crossings.cli.ensemble import add_parsers, run
     from crossings.errors import InputError
 
     p = argparse.ArgumentParser(prog="crossings")

@@ -98,8 +98,8 @@ def test_unknown_parameter_is_a_one_line_input_error(demo: Path, tmp_path: Path,
 
 
 def test_ensemble_with_parameter_ranges_and_a_fitted_file(demo: Path, local_client, tmp_path: Path) -> None:
+    from crossings.cli.ensemble import load_params_file
     from crossings.ensemble import parse_param
-    from crossings.ensemble.cli import load_params_file
 
     specs = [parse_param("camp_weight=1:5"), parse_param("awareness_level=1:3"), parse_param("softening=20")]
     a = run_ensemble(demo, 5, seed=2, days=20, params=specs, client=local_client)

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crossings as cx
+from crossings.engine.resources import check_fits
 from crossings.errors import InputError
-from crossings.resources import check_fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzz_mutations import Target, apply, mutation  # noqa: E402

@@ -10,8 +10,8 @@ import numpy as np
 from test_emigration_stays import scenario
 
 import crossings as cx
-from crossings.engine.emigration.state import RETURNED
-from crossings.fit.measures import RunTables, parse_sim, simulate
+from crossings.engine.models.emigration.state import RETURNED
+from crossings.observed.measures import RunTables, parse_sim, simulate
 
 LOCS = [("Town", "origin", "Home", 3000), ("Post", "crossing", "Home", 0),
         ("North", "destination", "Alands", 0), ("South", "destination", "Blands", 0)]

@@ -10,7 +10,7 @@ import pytest
 from test_emigration_stays import ONLY, scenario
 
 import crossings as cx
-from crossings.engine.emigration.observe import OBSERVATION_COLUMNS
+from crossings.engine.models.emigration.observe import OBSERVATION_COLUMNS
 
 
 @pytest.fixture(scope="module")

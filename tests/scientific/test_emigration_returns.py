@@ -10,7 +10,7 @@ import pytest
 from test_emigration_stays import LOCS, scenario
 
 import crossings as cx
-from crossings.engine.emigration.state import RETURNED
+from crossings.engine.models.emigration.state import RETURNED
 from crossings.errors import InputError
 
 

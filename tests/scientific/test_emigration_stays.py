@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import crossings as cx
-from crossings.engine.emigration.state import PERMIT
+from crossings.engine.models.emigration.state import PERMIT
 from crossings.errors import InputError
 
 # Town --10 km--> Post (a crossing of Home) --50 km--> City (Abroad). At 500 km/day everyone leaving on day 0
@@ -393,7 +393,7 @@ def test_route_by_destination_stops_many_roads_to_one_place_adding_up(tmp_path):
 
 def test_route_by_destination_prefers_a_place_by_its_fastest_path():
     # One origin, two ends: End1 by a 1-day and a 3-day path, End2 by a 1-day path; weights 1 / (1 + days).
-    from crossings.engine.emigration.routes import Routes, origin_end_pairs, route_cdf
+    from crossings.engine.models.emigration.routes import Routes, origin_end_pairs, route_cdf
     from crossings.scenario.graph import Paths
 
     paths = Paths(origin=np.zeros(3, np.int32), end=np.array([1, 1, 2], np.int32), length_km=np.zeros(3),

@@ -133,7 +133,7 @@ def test_an_interrupted_run_leaves_nothing_that_looks_complete(flee_data, tmp_pa
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     """Files are written under a temporary name and renamed into place."""
-    from crossings.io.write import write_text
+    from crossings.files import write_text
 
     target = tmp_path / "x.txt"
     write_text(target, "done\n")

@@ -76,7 +76,7 @@ def _observed(values: list[float]) -> str:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny scenario with observations made by a run with hazard TRUE_HAZARD (seed TRUTH_SEED)."""
-    from crossings.fit import RunTables, fit_rows, read_observed
+    from crossings.observed import RunTables, fit_rows, read_observed
 
     root = tmp_path_factory.mktemp("tiny") / "tiny"
     root.mkdir()
@@ -141,7 +141,7 @@ def test_params_parse_against_scenario_yml(tiny: Path) -> None:
                           ("stay=0.5", "not a range")]:
         with pytest.raises(cx.InputError, match=problem):
             parse_scenario_param(text, sc, need_range=text.startswith("stay"))
-    from crossings.ensemble.cli import load_params_file
+    from crossings.cli.ensemble import load_params_file
 
     fitted = tiny.parent / "fitted.yml"
     fitted.write_text("parameters:\n  hazard: 0.003\n  stay: 0.4\nprovenance: {budget: 3}\n")

@@ -12,7 +12,7 @@ import pytest
 
 from crossings.ensemble.emigration import MemberFit
 from crossings.ensemble.emigration_reduce import FitStack, fit_line, reduce_fit, share_if_centred
-from crossings.fit.table import band
+from crossings.observed.fit import band
 
 HEADER = ["date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value", "low",
           "high", "source_title", "source_url", "note", "sim", "scale", "role"]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import crossings as cx
-from crossings.fit import RunTables, band, fit_loss, fit_rows, loss, parse_sim, ratio, simulate
-from crossings.fit.observed import Observation
-from crossings.io.write import write_run
+from crossings.files import write_run
+from crossings.observed import RunTables, band, fit_loss, fit_rows, loss, parse_sim, ratio, simulate
+from crossings.observed.observations import Observation
 from crossings.scenarios.emigration_demo import write_emigration_demo
 
 START = dt.date(2022, 1, 1)

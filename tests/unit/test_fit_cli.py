@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
-from crossings.fit import RunTables, classify, read_observed
-from crossings.fit.observed import Observation
+from crossings.observed import RunTables, classify, read_observed
+from crossings.observed.observations import Observation
 from crossings.scenarios.emigration_demo import write_emigration_demo
 
 HEAD = ("date_or_period_start,period_end,destination_country,crossing_or_city,measure,value,low,high,source_title,"
@@ -224,7 +224,7 @@ SHARED_CASES = [
 
 
 def test_classifier_on_the_shared_observations(demo_view):
-    from crossings.fit import fit_rows
+    from crossings.observed import fit_rows
 
     observations = read_observed(shared_observations())
     rows = {r.line: r for r in fit_rows(demo_view, observations)}

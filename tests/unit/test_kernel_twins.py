@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import crossings as cx
-from crossings.engine import kernels_c as kc
-from crossings.engine.world import World
+from crossings.engine.models.flee import kernels_c as kc
+from crossings.engine.models.flee.world import World
 from crossings.scenarios.demo import write_demo
 
 

@@ -65,7 +65,7 @@ def test_docs_show_the_example_file_for_file():
 
 
 def test_agent_columns_are_typed_and_their_bytes_documented():
-    from crossings.engine.emigration.state import COLUMNS
+    from crossings.engine.models.emigration.state import COLUMNS
     from crossings.engine.state import AgentTable
 
     t = AgentTable(columns=COLUMNS)
@@ -243,7 +243,7 @@ def test_the_scenario_chooses_the_plan(demo, demo_dir):
 
 
 def test_memory_estimate_counts_the_expected_leavers(demo):
-    from crossings.resources import estimate_bytes, expected_agents
+    from crossings.engine.resources import estimate_bytes, expected_agents
 
     sc = cx.load_scenario(demo)
     n = expected_agents(sc, sc.length)

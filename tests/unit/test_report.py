@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
+from crossings.cli.report import add_parser, after_run
+from crossings.cli.report import run as report_cli
 from crossings.errors import InputError
-from crossings.io.write import write_run
+from crossings.files import write_run
 from crossings.report import data as rdata
 from crossings.report import write_report
-from crossings.report.cli import add_parser, after_run
-from crossings.report.cli import run as report_cli
 from crossings.report.page import json_for_html, render
 from crossings.scenarios.demo import write_demo
 

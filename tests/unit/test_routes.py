@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossings.engine.kernels import path_cdf, sample_paths
+from crossings.engine.kernels import sample_paths
+from crossings.engine.models.flee.kernels import path_cdf
 from crossings.params.flee import FleeSettings
 from crossings.scenario.graph import enumerate_paths
 

@@ -109,7 +109,7 @@ def test_parquet_with_repeated_labels_is_byte_identical_and_reads_back(tmp_path)
     with stray bytes, so two writes of one table differed."""
     import pyarrow.parquet as pq
 
-    from crossings.io.write import write_parquet
+    from crossings.files import write_parquet
     from crossings.results import Labels
 
     codes = np.array([0, 1, 2, 3, 1, 0] * 50, dtype=np.int32)
@@ -138,7 +138,7 @@ def test_an_origin_with_no_route_to_any_destination_is_an_error(tmp_path):
 
 
 def test_the_python_api_refuses_a_run_too_big_for_memory(tmp_path, monkeypatch):
-    import crossings.resources as resources
+    import crossings.engine.resources as resources
 
     sc = load_scenario(write_emigration_demo(tmp_path / "d"))
     monkeypatch.setattr(resources, "available_bytes", lambda: 1024)
@@ -149,7 +149,7 @@ def test_the_python_api_refuses_a_run_too_big_for_memory(tmp_path, monkeypatch):
 def test_dropping_returned_rows_changes_no_result_and_keeps_the_census(tmp_path, monkeypatch):
     """Returned agents never act again; dropping their rows (world.retired keeps their counts) must give the
     same series, day by day, with the census checks on."""
-    import crossings.engine.emigration as em
+    import crossings.engine.models.emigration as em
 
     root = _demo(tmp_path, **{"scenario.yml": (
         "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}",

@@ -61,13 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("convert", help="write a scenario (e.g. a Flee scenario) in crossings' native format")
     c.add_argument("source", help="scenario directory to read")
     c.add_argument("target", help="directory to write the native scenario into (must not exist or be empty)")
-    from crossings.report.cli import add_parser as add_report_parser
+    from crossings.cli.report import add_parser as add_report_parser
 
     add_report_parser(sub)
-    from crossings.ensemble.cli import add_parsers as add_ensemble_parsers
+    from crossings.cli.ensemble import add_parsers as add_ensemble_parsers
 
     add_ensemble_parsers(sub)
-    from crossings.fit.cli import add_parser as add_fit_parser
+    from crossings.cli.fit import add_parser as add_fit_parser
 
     add_fit_parser(sub)
     return p
@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
     from crossings.api import load_scenario
     from crossings.engine import checkpoint
     from crossings.engine.simulation import Simulation
-    from crossings.io.write import write_run
+    from crossings.files import write_run
 
     resume = None
     if args.resume is not None:
@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.seed < 0:
         raise InputError("--seed", None, "seed", f"{args.seed} is negative")
-    from crossings.resources import check_fits
+    from crossings.engine.resources import check_fits
 
     check_fits(scenario, args.days or scenario.length, path)
     sim = Simulation(scenario, seed=args.seed, rules=args.rules, days=args.days, check=args.check,
@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
     results = sim.run(progress=Progress(not args.quiet), checkpoint=saver, resume=resume)
     write_run(results, out)
     if not args.quiet:
-        from crossings.fit.cli import fit_line
+        from crossings.cli.fit import fit_line
 
         line = fit_line(out)
         if line:
@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{s['scenario']}: {s['days']} days, {s['agents_final']} agents, {s['wall_seconds']:.2f} s{ard}; "
               f"results in {out}/", file=sys.stderr)
     if not args.no_report:
-        from crossings.report.cli import after_run
+        from crossings.cli.report import after_run
 
         after_run(out, quiet=args.quiet)
     return 0
@@ -207,15 +207,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "convert":
             return _convert(args)
         if args.command in ("ensemble", "sensitivity", "calibrate"):
-            from crossings.ensemble.cli import run as ensemble
+            from crossings.cli.ensemble import run as ensemble
 
             return ensemble(args)
         if args.command == "fit":
-            from crossings.fit.cli import run as fit
+            from crossings.cli.fit import run as fit
 
             return fit(args)
         if args.command == "report":
-            from crossings.report.cli import run as report
+            from crossings.cli.report import run as report
 
             return report(args)
     except InputError as exc:

@@ -174,7 +174,7 @@ def _fsync(path: Path) -> None:
 
 def save(out: Path, sim: Simulation, res: Results, next_day: int, agent_steps: int, params: dict[str, Any]) -> Path:
     """Write a checkpoint of the state after day ``next_day - 1`` into ``out/checkpoint`` (atomically)."""
-    from crossings import __version__
+    from crossings._version import __version__
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -244,7 +244,7 @@ class Checkpoint:
 
     def check_version(self) -> None:
         """Refuse a checkpoint written by another version of crossings."""
-        from crossings import __version__
+        from crossings._version import __version__
 
         v = self.meta.get("crossings_version")
         if v != __version__:

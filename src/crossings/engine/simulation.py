@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.kernels import path_cdf
-from crossings.engine.rng import stream
-from crossings.engine.rule import Rule
-from crossings.engine.rules import (
+from crossings.engine.models.flee.kernels import path_cdf
+from crossings.engine.models.flee.rules import (
     Closures,
     ConflictOnsets,
     DataDrivenSpawning,
@@ -20,10 +18,12 @@ from crossings.engine.rules import (
     MovePhase,
     TravelPhase,
 )
+from crossings.engine.models.flee.world import World
+from crossings.engine.resources import expected_agents
+from crossings.engine.rng import stream
+from crossings.engine.rule import Rule
 from crossings.engine.state import AgentTable
-from crossings.engine.world import World
 from crossings.errors import InputError
-from crossings.resources import expected_agents
 from crossings.results import Results
 from crossings.scenario.model import Scenario
 
@@ -82,7 +82,7 @@ class Simulation:
         self.model = scenario.model
         self.extension = None  # the emigration model's hooks (None for the Flee model)
         if self.model == "emigration":
-            from crossings.engine.emigration import EmigrationModel, emigration_plan
+            from crossings.engine.models.emigration import EmigrationModel, emigration_plan
 
             self.extension = EmigrationModel(self)
             if plan is None:
@@ -98,7 +98,7 @@ class Simulation:
         from crossings.engine.state import COLUMNS
 
         if self.model == "emigration":
-            from crossings.engine.emigration import known_state
+            from crossings.engine.models.emigration import known_state
 
             known = known_state()
         else:

@@ -139,7 +139,7 @@ class CalibrationResult:
         """What fitted.yml holds: the values, the same as simsetting.yml sections, provenance and fit."""
         import optuna
 
-        from crossings import __version__
+        from crossings._version import __version__
 
         return {
             "parameters": dict(self.best),
@@ -277,7 +277,7 @@ def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[d
     ``what`` and how they were fitted), atomically; shared by the Flee and emigration calibrations."""
     import yaml
 
-    from crossings.io.write import write_text
+    from crossings.files import write_text
 
     out = Path(out)
     if out.exists() and not out.is_dir():

@@ -228,14 +228,14 @@ _OBS_CACHE: dict[str, tuple[tuple[int, int], list[Any]]] = {}
 
 def observed_file(scenario: Scenario) -> Path | None:
     """The scenario's observed.csv (what its runs are scored against), or None."""
-    from crossings.fit.table import scenario_observed
+    from crossings.observed.fit import scenario_observed
 
     return scenario_observed(scenario.path)
 
 
 def _observations(path: Path) -> list[Any]:
     """The rows of an observations file, read once per process (again when the file changes)."""
-    from crossings.fit.observed import read_observed
+    from crossings.observed.observations import read_observed
 
     st = path.stat()
     sig = (st.st_size, st.st_mtime_ns)
@@ -253,7 +253,7 @@ def _observations(path: Path) -> list[Any]:
 @dataclass
 class MemberFit:
     """A run's fit table in arrays, one entry per row of observed.csv (file order): what the ensemble and the
-    calibration reduce. ``status`` indexes :data:`crossings.fit.table.STATUSES` (0 = scored); ``simulated`` and
+    calibration reduce. ``status`` indexes :data:`crossings.observed.fit.STATUSES` (0 = scored); ``simulated`` and
     ``loss`` are NaN and ``inside`` is -1 where a row is not scored."""
 
     lines: tuple[int, ...]
@@ -266,16 +266,16 @@ class MemberFit:
     scales: tuple[float, ...] = ()  # each row's factor from agents to the observation's unit (the report's marks)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows as the mappings :func:`crossings.fit.table.fit_loss` reads (status, role, inside, loss)."""
-        from crossings.fit.table import STATUSES
+        """The rows as the mappings :func:`crossings.observed.fit.fit_loss` reads (status, role, inside, loss)."""
+        from crossings.observed.fit import STATUSES
 
         return [{"status": STATUSES[int(s)], "role": r, "inside": i == 1, "loss": None if math.isnan(x) else float(x)}
                 for s, r, i, x in zip(self.status.tolist(), self.roles, self.inside.tolist(), self.loss.tolist(),
                                       strict=True)]
 
     def loss_of(self, role: str) -> float:
-        """The fit loss (:func:`crossings.fit.table.fit_loss`) over the scored rows of one role (NaN: none)."""
-        from crossings.fit.table import fit_loss
+        """The fit loss (:func:`crossings.observed.fit.fit_loss`) over the scored rows of one role (NaN: none)."""
+        from crossings.observed.fit import fit_loss
 
         return float(fit_loss(self.rows(), roles=(role,)))
 
@@ -287,8 +287,8 @@ class MemberFit:
 
 def member_fit(results: Any) -> MemberFit | None:
     """The fit of an emigration run against its scenario's observed.csv (None when it has none)."""
-    from crossings.fit.measures import RunTables
-    from crossings.fit.table import STATUSES, fit_rows
+    from crossings.observed.fit import STATUSES, fit_rows
+    from crossings.observed.measures import RunTables
 
     path = observed_file(results.scenario)
     if path is None:

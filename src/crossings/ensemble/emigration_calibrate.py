@@ -1,6 +1,6 @@
 """Calibration of an emigration scenario's named parameters against its observed.csv, members on Dask.
 
-The loss of a parameter set is the fit loss (:func:`crossings.fit.table.fit_loss`) over the rows whose role is
+The loss of a parameter set is the fit loss (:func:`crossings.observed.fit.fit_loss`) over the rows whose role is
 ``calibration``, averaged over ``replicates`` runs whose seeds are the same for every set (common random
 numbers). Optuna's seeded TPE sampler proposes ``batch`` sets at a time; they run in parallel and are told back
 in order, so the same seed gives the same fit on any number of workers (as for Flee scenarios,
@@ -80,7 +80,7 @@ class EmigrationCalibration:
         """What calibration.json holds: when, with what, how, and what came out."""
         import optuna
 
-        from crossings import __version__
+        from crossings._version import __version__
         from crossings.ensemble.calibrate import CMAES_SIGMA0, data_provenance
 
         own = dict(self.scenario.parameters)
@@ -105,7 +105,7 @@ class EmigrationCalibration:
             "budget": self.budget,
             "replicates": self.replicates,
             "check_runs": self.check_runs,
-            "loss": "fit_loss (crossings.fit.table) over the rows of observed.csv whose role is calibration: the "
+            "loss": "fit_loss (crossings.observed.fit) over the rows of observed.csv whose role is calibration: the "
                     "mean over scored rows of 0 inside the accepted band, else 1 + |ln(simulated / the nearest "
                     "edge)|; mean over the replicates, which share their seeds across parameter sets",
             "ranges": {p.name: {"low": p.low, "high": p.high, "scale": "log" if p.log else "linear"}
@@ -130,7 +130,7 @@ class EmigrationCalibration:
     def write(self, out: str | Path) -> Path:
         """Write fitted.yml, calibration.json, calibration_trials.csv and calibration_fit.csv into ``out``."""
         from crossings.ensemble.calibrate import write_trials
-        from crossings.io.write import write_text
+        from crossings.files import write_text
 
         out = write_trials(out, [p.name for p in self.params], self.trials, self.fitted(), "parameters")
         write_text(out / "calibration.json", json.dumps(self.provenance(), indent=2) + "\n")

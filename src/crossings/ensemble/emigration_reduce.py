@@ -103,7 +103,7 @@ def reduce_fit(stack: FitStack, observed: Path) -> EnsembleFit:
     """Per observed row: members that scored it, quantiles and mean of their simulated values, the share inside
     the accepted band, whether the median is inside and whether the 5–95 % band overlaps the accepted one, and
     the loss of the median; per member: the loss and the rows inside, by role."""
-    from crossings.fit.table import STATUSES, band, fit_loss, loss
+    from crossings.observed.fit import STATUSES, band, fit_loss, loss
 
     if stack.first is None or not stack.filled.all():
         raise RuntimeError("members missing from the fit")
@@ -258,8 +258,8 @@ def band_tables(result: Any) -> dict[str, Any]:
 def bands_summary(result: Any) -> dict[str, Any]:
     """summary.json of the bands directory (what the report's header shows; no times, so it is reproducible),
     with the ensemble's fit shaped as a run's (:func:`report_fit`) when the scenario has observations."""
-    from crossings import __version__
-    from crossings.fit.measures import people_per_agent
+    from crossings._version import __version__
+    from crossings.observed.measures import people_per_agent
 
     sc = result.scenario
     ppa = people_per_agent(sc)
@@ -279,7 +279,7 @@ def report_fit(fit: EnsembleFit) -> dict[str, Any]:
     """The ensemble's fit shaped as a run's ``summary.json["fit"]``, which the report draws: per row the
     members' median as ``simulated`` (with its ratio, and ``inside`` for the median), plus their 5 and 95 %
     quantiles, the share of members inside and the share if centred; the summary counts medians inside."""
-    from crossings.fit.table import ratio
+    from crossings.observed.fit import ratio
 
     rows: list[dict[str, Any]] = []
     for r in fit.rows:

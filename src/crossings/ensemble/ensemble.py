@@ -85,7 +85,7 @@ class EnsembleResult:
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
-        from crossings import __version__
+        from crossings._version import __version__
 
         sc = self.scenario
         out = {

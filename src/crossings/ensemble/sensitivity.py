@@ -41,7 +41,7 @@ class SensitivityResult:
     def summary(self) -> dict[str, Any]:
         from importlib.metadata import version
 
-        from crossings import __version__
+        from crossings._version import __version__
 
         return {
             "scenario": self.scenario.name,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write ``run_dir/report.html`` (or ``out``) from the run's files and return its path."""
-    from crossings.io.write import write_text
+    from crossings.files import write_text
     from crossings.report.data import collect
     from crossings.report.page import render
 

@@ -3,7 +3,7 @@ on the way or back home; per destination country the entries that border statist
 present and the residence permits; queues and waits at the land crossings; leavers per category; and the
 observations of ``summary.json["fit"]`` drawn on the simulated line each one is compared with.
 
-The numbers come from :class:`crossings.fit.measures.RunTables`, the same view of the run that the fit table is
+The numbers come from :class:`crossings.observed.measures.RunTables`, the same view of the run that the fit table is
 computed from, so a chart and the fit table never disagree. Counts are in people (agents × people_per_agent).
 How an observation is drawn follows the fit's definition of its quantity (docs/fit.md, "Quantities"):
 
@@ -47,7 +47,7 @@ def load_view(run: Path, summary: dict) -> Any | None:
     if summary.get("model") != "emigration" or not (run / "countries.parquet").is_file():
         return None
     from crossings.errors import InputError
-    from crossings.fit.measures import RunTables
+    from crossings.observed.measures import RunTables
 
     try:
         return RunTables.from_run_dir(run)
@@ -98,7 +98,7 @@ class _Obs:
 
 def _observations(view: Any, rows: list[dict]) -> list[_Obs]:
     """The fit rows that can be drawn on a country's, crossing's or categories' chart."""
-    from crossings.fit.measures import ABROAD, EVERY, parse_sim
+    from crossings.observed.measures import ABROAD, EVERY, parse_sim
 
     out: list[_Obs] = []
     for r in rows:
@@ -134,7 +134,7 @@ def _stock_bands(view: Any) -> dict[str, dict[str, np.ndarray]]:
     """An ensemble's bands of the stocks the page draws per country and category (``X_q05``/``X_q95`` beside
     each median in bands/), as (days, keys) arrays in the view's key order. Only stocks: a band of daily flows
     does not give the band of their running total."""
-    from crossings.fit.measures import read_long
+    from crossings.observed.measures import read_long
 
     out: dict[str, dict[str, np.ndarray]] = {}
     for key, file, stocks, order in (

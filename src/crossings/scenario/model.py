@@ -154,7 +154,7 @@ class Scenario:
     settings: FleeSettings
     default_rules: str = "flee31"
     notices: tuple[str, ...] = field(default=(), compare=False)
-    model: str = "flee"  # "flee" (Flee's rules) or "emigration" (crossings.engine.emigration)
+    model: str = "flee"  # "flee" (Flee's rules) or "emigration" (crossings.engine.models.emigration)
     emigration: EmigrationSpec | None = field(default=None, compare=False)  # set when model == "emigration"
     parameters: tuple[tuple[str, float], ...] = ()  # named scenario parameters ($name in files) and their values
     what_if: tuple[str, ...] = ()  # the --set texts applied to the files (crossings.scenario.whatif)

@@ -527,7 +527,7 @@ def _read_emigration(root: Path, meta: dict[str, Any], lines: dict[str, int], *,
         rows = _table(epath, ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
         events = em.read_events(epath, rows, start, index, locs, links, mode, agents)
     if (root / "observed.csv").is_file():  # observations to score runs against (docs/fit.md); checked here
-        from crossings.fit.observed import check_scenario_observed
+        from crossings.observed.observations import check_scenario_observed
 
         check_scenario_observed(root / "observed.csv", locs, agents["category"].names)
     prefpath = root / "preferences.csv"

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.flee.rules.spawn import conflict_decay
 from crossings.engine.rng import geometric_wait
 from crossings.engine.rule import Rule
-from crossings.engine.rules.spawn import conflict_decay
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from crossings.fit.measures import ABROAD, EVERY, FLOW_KINDS, QUANTITIES, RunTables, Sim, Target
-from crossings.fit.observed import Observation
+from crossings.observed.measures import ABROAD, EVERY, FLOW_KINDS, QUANTITIES, RunTables, Sim, Target
+from crossings.observed.observations import Observation
 
 
 class Rule(NamedTuple):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.state import MOVING, QUEUED, SEAT_WAIT, SETTLED
+from crossings.engine.models.emigration.state import MOVING, QUEUED, SEAT_WAIT, SETTLED
 from crossings.scenario.emigration import AIR
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def change_country(sim: Simulation, c_from: np.ndarray, c_to: np.ndarray, idx: n
     if lk is not None:
         f.border += _count(lk[moved], len(f.border))
     if idx is not None:
-        from crossings.engine.emigration.stays import on_entry, on_exit
+        from crossings.engine.models.emigration.stays import on_entry, on_exit
 
         m = idx[moved]
         on_exit(sim, m, c_from[moved].astype(np.int64))
@@ -86,7 +86,7 @@ def arrive(sim: Simulation, idx: np.ndarray) -> np.ndarray:
     c_from, c_to = w.link_country[lk], w.country[dst]
     entering = np.flatnonzero(c_from != c_to)
     if entering.size and sim.scenario.emigration.policies:
-        from crossings.engine.emigration.stays import admit, refuse
+        from crossings.engine.models.emigration.stays import admit, refuse
 
         ok = admit(sim, idx[entering], c_to[entering].astype(np.int64))
         j = entering[~ok]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.routes import path_costs
+from crossings.engine.models.emigration.routes import path_costs
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent, in_force
 

@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.border_queues import BorderQueues
-from crossings.engine.emigration.departures import Departures
-from crossings.engine.emigration.flights import Flights
-from crossings.engine.emigration.money import Money
-from crossings.engine.emigration.onward import Onward
-from crossings.engine.emigration.returns import Returns
-from crossings.engine.emigration.route_choice import RouteChoice
-from crossings.engine.emigration.state import COLUMNS
-from crossings.engine.emigration.stays import EntryPolicies, StayLimits
-from crossings.engine.emigration.timeline import Timeline
-from crossings.engine.emigration.travel import Travel
-from crossings.engine.emigration.world import EmigrationFlows, EmigrationWorld
+from crossings.engine.models.emigration.border_queues import BorderQueues
+from crossings.engine.models.emigration.departures import Departures
+from crossings.engine.models.emigration.flights import Flights
+from crossings.engine.models.emigration.money import Money
+from crossings.engine.models.emigration.onward import Onward
+from crossings.engine.models.emigration.returns import Returns
+from crossings.engine.models.emigration.route_choice import RouteChoice
+from crossings.engine.models.emigration.state import COLUMNS
+from crossings.engine.models.emigration.stays import EntryPolicies, StayLimits
+from crossings.engine.models.emigration.timeline import Timeline
+from crossings.engine.models.emigration.travel import Travel
+from crossings.engine.models.emigration.world import EmigrationFlows, EmigrationWorld
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class EmigrationModel:
         """Drop the rows of returned agents once they are at least ``least`` and a quarter of the table: they
         never act again, and every rule scans the table daily. Their counts stay in ``world.retired`` (stocks
         at their origin); the order of the other rows is kept, so results do not depend on when this runs."""
-        from crossings.engine.emigration.state import RETURNED
+        from crossings.engine.models.emigration.state import RETURNED
 
         sim = self.sim
         a, w = sim.agents, sim.world
@@ -94,12 +94,12 @@ class EmigrationModel:
         return int(self.sim.world.retired.sum())
 
     def census(self, day: int) -> None:
-        from crossings.engine.emigration.observe import census
+        from crossings.engine.models.emigration.observe import census
 
         census(self.sim, day)
 
     def record(self, res: Results, day: int) -> None:
-        from crossings.engine.emigration.observe import record
+        from crossings.engine.models.emigration.observe import record
 
         record(res, self.sim, day)
 

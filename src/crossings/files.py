@@ -96,12 +96,12 @@ def write_run(results: Any, out: Path) -> None:
         write_parquet(out / "countries.parquet", results.country_table(), meta)
         write_parquet(out / "crossings.parquet", results.crossing_table(), meta)
         write_parquet(out / "categories.parquet", results.category_table(), meta)
-        from crossings.engine.emigration.observe import OBSERVATION_COLUMNS
+        from crossings.engine.models.emigration.observe import OBSERVATION_COLUMNS
 
         lines = [",".join(OBSERVATION_COLUMNS)]
         lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in results.observations()]
         write_text(out / "observations.csv", "\n".join(lines) + "\n")
-        from crossings.fit.table import run_extras
+        from crossings.observed.fit import run_extras
 
         extras, fit_csv = run_extras(results)  # people_per_agent, home_countries, the fit table (docs/fit.md)
         if fit_csv is not None:

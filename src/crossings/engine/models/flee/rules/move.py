@@ -89,7 +89,7 @@ class MovePhase(Rule):
     def step(self, sim: Simulation, day: int) -> None:
         a = sim.agents
         if sim.kernel == "compiled":
-            from crossings.engine import kernels_c
+            from crossings.engine.models.flee import kernels_c
 
             kernels_c.move_phase(sim, day)
             return

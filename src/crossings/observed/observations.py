@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crossings.errors import InputError
-from crossings.fit.measures import ABROAD, EVERY, Sim, parse_sim
+from crossings.observed.measures import ABROAD, EVERY, Sim, parse_sim
 from crossings.scenario.csvutil import parse_date, parse_float, read_rows
 
 DATA_COLUMNS = ("date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value",

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.routes import blocked_paths, origin_end_pairs, path_costs, route_cdf
-from crossings.engine.emigration.state import MOVING, PLAN_NO_AIR
 from crossings.engine.kernels import sample_paths
+from crossings.engine.models.emigration.routes import blocked_paths, origin_end_pairs, path_costs, route_cdf
+from crossings.engine.models.emigration.state import MOVING, PLAN_NO_AIR
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import AIR, TRAVEL_MODES
 
@@ -171,6 +171,6 @@ class RouteChoice(Rule):
         if stuck.size:
             must = w.abroad[w.country[a.loc[stuck]]] & ((a.allowed_until[stuck] <= day) | (a.broke[stuck] > 0))
             if must.any():
-                from crossings.engine.emigration.returns import go_home
+                from crossings.engine.models.emigration.returns import go_home
 
                 go_home(sim, stuck[must])

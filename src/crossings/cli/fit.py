@@ -34,7 +34,7 @@ def observed_of_run(run_dir: Path) -> Path:
     used = fit.get("summary", {}).get("observed_file") if isinstance(fit, dict) else None
     if used and Path(used).is_file():
         return Path(used)
-    from crossings.fit.table import scenario_observed
+    from crossings.observed.fit import scenario_observed
 
     found = scenario_observed(summary.get("scenario_path"))
     if found is None:
@@ -45,8 +45,8 @@ def observed_of_run(run_dir: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out ``crossings fit``; bad input raises :class:`InputError` (exit code 2 in ``main``)."""
-    from crossings.fit.measures import RunTables
-    from crossings.fit.table import fit_data, format_table, summary_text
+    from crossings.observed.fit import fit_data, format_table, summary_text
+    from crossings.observed.measures import RunTables
 
     run_dir = Path(args.run_dir)
     view = RunTables.from_run_dir(run_dir)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 def fit_line(run_dir: str | Path) -> str | None:
     """The line ``crossings run`` prints about the fit written into ``run_dir``/summary.json (None: no fit)."""
-    from crossings.fit.table import run_line
+    from crossings.observed.fit import run_line
 
     try:
         summary = json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from crossings.engine.emigration.routes import Routes, enumerate_routes
+from crossings.engine.models.emigration.routes import Routes, enumerate_routes
 from crossings.scenario.emigration import AIR, FOOT, MAX_COUNT, TRAVEL_MODES, EmigrationSpec
 from crossings.scenario.model import CROSSING, ORIGIN, Scenario
 

@@ -29,8 +29,8 @@ def expected_agents(sc: Scenario, days: int) -> int:
 def expected_emigrants(sc: Scenario, days: int) -> int:
     """Expected number of people leaving home within ``days`` days: the departure rule's mean, day by day, per
     origin × category × sex × age band, with the timeline's multipliers."""
-    from crossings.engine.emigration.timeline import hazard_multipliers
-    from crossings.engine.emigration.world import apportion
+    from crossings.engine.models.emigration.timeline import hazard_multipliers
+    from crossings.engine.models.emigration.world import apportion
     from crossings.scenario.model import ORIGIN
 
     em = sc.emigration
@@ -50,7 +50,7 @@ def estimate_bytes(sc: Scenario, days: int) -> int:
     n = expected_agents(sc, days)
     columns = COLUMNS
     if sc.emigration is not None:
-        from crossings.engine.emigration.state import COLUMNS as columns
+        from crossings.engine.models.emigration.state import COLUMNS as columns
     per_agent = sum(np.dtype(dt).itemsize for dt, _ in columns.values()) + TRANSIENT_BYTES_PER_AGENT
     results = days * (4 * len(sc.locations) + 3 * len(sc.links)) * 8 * 2  # arrays, then the long tables
     return BASE_BYTES + n * per_agent + results

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crossings.engine.emigration.movement import next_link
-from crossings.engine.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
+from crossings.engine.models.emigration.movement import next_link
+from crossings.engine.models.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
 from crossings.results import LONG_STAY_DAYS
 from crossings.scenario.emigration import AIR
 from crossings.scenario.model import CROSSING, DESTINATION

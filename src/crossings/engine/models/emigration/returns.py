@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.movement import change_country
-from crossings.engine.emigration.state import NEVER, RETURNED, SETTLED
+from crossings.engine.models.emigration.movement import change_country
+from crossings.engine.models.emigration.state import NEVER, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:

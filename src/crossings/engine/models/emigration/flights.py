@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.border_queues import first_in_groups
-from crossings.engine.emigration.movement import next_link, step_onto
-from crossings.engine.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
+from crossings.engine.models.emigration.border_queues import first_in_groups
+from crossings.engine.models.emigration.movement import next_link, step_onto
+from crossings.engine.models.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
 from crossings.engine.rule import Rule
 from crossings.scenario.model import DESTINATION
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.returns import DAYS_PER_MONTH, go_home
-from crossings.engine.emigration.state import PLAN, RETURNED, SETTLED
+from crossings.engine.models.emigration.returns import DAYS_PER_MONTH, go_home
+from crossings.engine.models.emigration.state import PLAN, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.flee.rules.move import plan_and_step, schedule_wake
 from crossings.engine.rule import Rule
-from crossings.engine.rules.move import plan_and_step, schedule_wake
 from crossings.engine.state import NEVER
 from crossings.scenario.model import TOWN
 
@@ -39,7 +39,7 @@ class TravelPhase(Rule):
         walk_p = sc.links.walk_probability
         any_walk = bool((walk_p > 0).any())
         if sim.kernel == "compiled":
-            from crossings.engine import kernels_c
+            from crossings.engine.models.flee import kernels_c
 
             kernels_c.travel_phase(sim, day)
             return

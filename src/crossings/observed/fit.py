@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crossings.fit.classify import classify
-from crossings.fit.measures import RunTables, simulate
-from crossings.fit.observed import SCORED_ROLES, Observation, read_observed
+from crossings.observed.classify import classify
+from crossings.observed.measures import RunTables, simulate
+from crossings.observed.observations import SCORED_ROLES, Observation, read_observed
 
 BAND = 0.25  # a single value accepts the simulated value within ±25 %
 LOG_FLOOR = 1e-3  # below an edge > 0, simulated values under this fraction of the edge (0 too) count as it

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.movement import arrive, dispatch
-from crossings.engine.emigration.state import MOVING
+from crossings.engine.models.emigration.movement import arrive, dispatch
+from crossings.engine.models.emigration.state import MOVING
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.state import (
+from crossings.engine.models.emigration.state import (
     NEVER,
     NO_PERMIT,
     PENDING_NO,
@@ -259,7 +259,7 @@ class StayLimits(Rule):
         f.permits_refused += np.bincount(c[~yes], minlength=n_c)
 
     def choose(self, sim: Simulation, idx: np.ndarray, day: int) -> None:
-        from crossings.engine.emigration.returns import go_home
+        from crossings.engine.models.emigration.returns import go_home
 
         a, w, f = sim.agents, sim.world, sim.eflows
         spec = sim.scenario.emigration

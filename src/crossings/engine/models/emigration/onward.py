@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.emigration.state import PLAN, SETTLED
+from crossings.engine.models.emigration.state import PLAN, SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:

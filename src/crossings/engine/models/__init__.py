@@ -1,0 +1,1 @@
+"""The models the engine runs, one package each (engine/model.py is their contract and registry)."""

@@ -1,1 +1,0 @@
-"""Writing run outputs atomically (temporary file, then rename)."""
