@@ -81,13 +81,9 @@ def run_case(name: str) -> dict[str, Any]:
 
 def write_outputs(res: Any, out: Path) -> None:
     """Write a run's files into ``out`` the way the command line does."""
-    writer = getattr(res, "write", None)
-    if writer is not None:
-        writer(out)
-    else:  # before Results.write existed
-        from crossings.files import write_run
+    from crossings.api import write_run
 
-        write_run(res, out)
+    write_run(res, out)
 
 
 def parquet_digest(path: Path) -> str:

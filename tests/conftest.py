@@ -359,8 +359,7 @@ def native_run_with_text(tmp_path: Path) -> Callable[[str, str], Path]:
     ``note`` and every event ``source``, run for 30 days; returns the run directory."""
     import csv
 
-    from crossings.api import convert
-    from crossings.files import write_run
+    from crossings.api import convert, write_run
     from crossings.scenarios.demo import write_demo
 
     def make(note: str, source: str) -> Path:

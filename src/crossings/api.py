@@ -67,3 +67,12 @@ def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None
 
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
     return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()
+
+
+def write_run(results: Results, out: str | Path) -> Path:
+    """Write a run's files into ``out`` (as ``crossings run`` does, without the report): its tables, its model's
+    own files, the fit against the scenario's observations when it has some (fit.csv), and summary.json last."""
+    from crossings.observed.fit import fit_outputs
+
+    files, extra = fit_outputs(results)
+    return results.write(out, files, extra)

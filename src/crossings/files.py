@@ -1,5 +1,5 @@
 """Atomic output files: each is written to a temporary name in the same directory, then renamed, so a
-reader never sees a half-written file; summary.json is written last and marks a complete run."""
+reader never sees a half-written file (the one writer every output of the project goes through)."""
 
 from __future__ import annotations
 
@@ -75,37 +75,3 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
     if metadata:
         table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
-
-
-def write_run(results: Any, out: Path) -> None:
-    """Write a run's out.csv, locations.parquet, links.parquet (emigration runs: also countries.parquet,
-    crossings.parquet, categories.parquet, observations.csv over the whole run and, when the scenario has an
-    observed.csv, fit.csv) and, last, summary.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    summary_path = out / "summary.json"
-    if summary_path.exists():
-        summary_path.unlink()  # the old summary must not vouch for new, partly written files
-    if results.camps:
-        write_text(out / "out.csv", results.flee_out_csv())
-    meta = {"crossings": json.dumps({"seed": results.seed, "scenario": results.scenario.name,
-                                     "rules": results.rules})}
-    write_parquet(out / "locations.parquet", results.location_table(), meta)
-    write_parquet(out / "links.parquet", results.link_table(), meta)
-    extras: dict[str, Any] = {}
-    if results.scenario.emigration is not None:
-        write_parquet(out / "countries.parquet", results.country_table(), meta)
-        write_parquet(out / "crossings.parquet", results.crossing_table(), meta)
-        write_parquet(out / "categories.parquet", results.category_table(), meta)
-        from crossings.engine.models.emigration.observe import OBSERVATION_COLUMNS
-
-        lines = [",".join(OBSERVATION_COLUMNS)]
-        lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in results.observations()]
-        write_text(out / "observations.csv", "\n".join(lines) + "\n")
-        from crossings.observed.fit import run_extras
-
-        extras, fit_csv = run_extras(results)  # people_per_agent, home_countries, the fit table (docs/fit.md)
-        if fit_csv is not None:
-            write_text(out / "fit.csv", fit_csv)
-        elif (out / "fit.csv").exists():
-            (out / "fit.csv").unlink()  # of an earlier run here, against observations this scenario no longer has
-    write_json(summary_path, {**results.summary(), **extras})

@@ -46,7 +46,7 @@ class Page:
 def make_run(root: Path, rename: dict[str, str] | None = None, days: int | None = None) -> Path:
     """The demo scenario (places renamed as asked), run with seed 0, its results and report in ``root/run``."""
     import crossings as cx
-    from crossings.files import write_run
+    from crossings.api import write_run
     from crossings.report import write_report
     from crossings.scenarios.demo import write_demo
 
@@ -81,7 +81,7 @@ def russia_days() -> int | None:
 def make_russia_run(root: Path, days: int | None) -> Path:
     """russia2022 run with seed 0 for ``days`` days (None: all), its results and report in ``root/run``."""
     import crossings as cx
-    from crossings.files import write_run
+    from crossings.api import write_run
     from crossings.report import write_report
 
     run = root / "run"

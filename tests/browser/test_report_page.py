@@ -137,7 +137,7 @@ def test_flee_conflict_report(browser, tmp_path: Path) -> None:
     import pytest
 
     import crossings as cx
-    from crossings.files import write_run
+    from crossings.api import write_run
     from crossings.report import write_report
 
     src = flee_scenario("mali2012")

@@ -40,7 +40,7 @@ def test_surge_drains_in_ceil_n_over_c_days_with_matching_waits(emigration_scena
     # first come, first served: same-day arrivals in agent-table order; the k-th waits k // C days
     waits = sim.agents.wait_days
     assert (waits == np.arange(n) // cap).all(), f"waits: expected k // {cap}, got {waits[: 2 * cap].tolist()}…"
-    mean = res.mean_wait_days()[:drain, car]
+    mean = res.ratio("sum_wait_days", "new_passages")[:drain, car]
     assert np.allclose(mean, np.arange(drain)), f"mean wait of day d's passers must be d, got {mean.tolist()}"
     assert res.series["n_in_country"][-1, sc.emigration.countries.index("Abroad")] == n
 

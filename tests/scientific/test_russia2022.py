@@ -69,7 +69,7 @@ def test_no_flight_between_moscow_and_tbilisi_before_19_may_2023(run):
 
 
 def test_every_observation_row_is_scored_or_explained(run, tmp_path):
-    from crossings.files import write_run
+    from crossings.api import write_run
 
     sc, res = run
     write_run(res, tmp_path)

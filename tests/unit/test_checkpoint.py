@@ -176,7 +176,7 @@ def test_save_load_round_trip(tmp_path, scenario_dir, model):
         assert all(z[k].dtype.kind != "O" for k in z.files), "no object arrays (they would need pickle)"
     again = cx.Simulation(sc, seed=1, days=25)
     again._setup()
-    res = cx.Results.allocate(sc, 25, 1, again.rules)
+    res = cx.Results.allocate(sc, 25, 1, again.rules, again.model.schema(sc), again.model)
     assert c.restore(again, res) == (12, c.state["agent_steps"])
     arrays, state = ck.capture(again, res, 12, c.state["agent_steps"])
     saved = c.arrays

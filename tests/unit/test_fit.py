@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import crossings as cx
-from crossings.files import write_run
+from crossings.api import write_run
 from crossings.observed import RunTables, band, fit_loss, fit_rows, loss, parse_sim, ratio, simulate
 from crossings.observed.observations import Observation
 from crossings.scenarios.emigration_demo import write_emigration_demo

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
-from crossings.files import write_run
+from crossings.api import write_run
 
 # Columns of out.csv that do not depend on the random draws: they must equal Flee 3.1's exactly.
 DETERMINISTIC = ("refugees in camps (UNHCR)", "total refugees (simulation)", "raw UNHCR refugee count",

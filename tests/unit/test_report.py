@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
+from crossings.api import write_run
 from crossings.cli.report import add_parser, after_run
 from crossings.cli.report import run as report_cli
 from crossings.errors import InputError
-from crossings.files import write_run
 from crossings.report import data as rdata
 from crossings.report import write_report
 from crossings.report.page import json_for_html, render
@@ -210,11 +210,13 @@ def test_after_run_never_fails_the_run(run: Path, tmp_path: Path, capsys) -> Non
 def test_big_run_stays_under_5_mb(flee_data, tmp_path: Path) -> None:
     """Results shaped like a long run of the largest benchmark conflict (5,000 days, stocks up to millions):
     the page thins the animated days and stays under 5 MB."""
+    from crossings.engine.model import get_model
     from crossings.results import Results
 
     sc = cx.load_scenario(flee_data("car2013"))
     days = 5000
-    res = Results.allocate(sc, days, 1, "flee31")
+    model = get_model(sc.model)
+    res = Results.allocate(sc, days, 1, "flee31", model.schema(sc), model)
     rng = np.random.default_rng(1)
     for k, a in res.series.items():
         a[:] = rng.integers(0, 3_000_000 if k.startswith("n_") else 50_000, size=a.shape)

@@ -16,7 +16,7 @@ import pytest
 
 import crossings as cx
 import crossings.scenarios
-from crossings.files import write_run
+from crossings.api import write_run
 from crossings.report import data as rdata
 from crossings.report import write_report
 

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("matplotlib", reason="matplotlib is the report extra: pip install -e '.[report]'")
 
 import crossings as cx  # noqa: E402
-from crossings.files import write_run  # noqa: E402
+from crossings.api import write_run  # noqa: E402
 from crossings.scenarios.demo import write_demo  # noqa: E402
 
 

@@ -100,7 +100,7 @@ def test_the_category_table_adds_up(tmp_path):
     away = np.cumsum(s["cat_left_home"] - s["cat_returned"], axis=0)
     assert np.array_equal(away, s["cat_away"]), "away = cumulative left − cumulative returned, per category"
     assert s["cat_left_home"].sum() == s["new_left_home"].sum(), "left home by category = left home by country"
-    table = res.category_table()
+    table = res.table("category")
     assert len(table["day"]) == res.days * len(sc.emigration.category.names)
 
 
@@ -149,16 +149,15 @@ def test_the_python_api_refuses_a_run_too_big_for_memory(tmp_path, monkeypatch):
 def test_dropping_returned_rows_changes_no_result_and_keeps_the_census(tmp_path, monkeypatch):
     """Returned agents never act again; dropping their rows (world.retired keeps their counts) must give the
     same series, day by day, with the census checks on."""
-    import crossings.engine.models.emigration as em
+    import crossings.engine.models.emigration.model as em
 
     root = _demo(tmp_path, **{"scenario.yml": (
         "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}",
         "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}\n  round_trip: [staying_out]")})
     sc = load_scenario(root)
-    original = em.EmigrationModel.retire_returned
-    monkeypatch.setattr(em.EmigrationModel, "retire_returned", lambda self, least=20_000: original(self, least=1))
+    monkeypatch.setattr(em, "RETIRE_AT_LEAST", 1)
     dropped = cx.run(sc, seed=9, check=True)
-    monkeypatch.setattr(em.EmigrationModel, "retire_returned", lambda self, least=20_000: None)
+    monkeypatch.setattr(em, "RETIRE_AT_LEAST", 10**18)
     kept = cx.run(sc, seed=9, check=True)
     assert dropped.series["cat_returned"].sum() > 0, "the test needs some returns"
     for name, arr in kept.series.items():

@@ -120,10 +120,9 @@ def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from crossings.api import load_scenario
+    from crossings.api import load_scenario, write_run
     from crossings.engine import checkpoint
     from crossings.engine.simulation import Simulation
-    from crossings.files import write_run
 
     resume = None
     if args.resume is not None:

@@ -87,14 +87,8 @@ def capture(sim: Simulation, res: Results, next_day: int, agent_steps: int) -> t
         arrays[f"results.{name}"] = arr
     arrays["results.n_agents"] = res.n_agents
     arrays["results.refugee_debt"] = res.refugee_debt
-    sim_state: dict[str, Any] = {"debt": int(sim.debt)}
-    if hasattr(sim, "onset_today"):
-        sim_state["onset_today"] = bool(sim.onset_today)
-    if hasattr(sim, "today"):
-        sim_state["today"] = int(sim.today)
-    route_cdf = getattr(sim, "route_cdf", None)
-    if isinstance(route_cdf, np.ndarray):
-        arrays["sim.route_cdf"] = route_cdf
+    sim_state, sim_arrays = sim.model.checkpoint_state(sim)
+    arrays.update({f"sim.{k}": v for k, v in sim_arrays.items()})
     rules: dict[str, Any] = {}
     for i, r in enumerate(sim.plan):
         st = r.checkpoint_state()
@@ -146,10 +140,7 @@ def restore(sim: Simulation, res: Results, arrays: dict[str, np.ndarray], state:
         arr[...] = take(f"results.{name}", arr)
     res.n_agents[...] = take("results.n_agents", res.n_agents)
     res.refugee_debt[...] = take("results.refugee_debt", res.refugee_debt)
-    for k, v in state["sim"].items():
-        setattr(sim, k, v)
-    if "sim.route_cdf" in arrays:
-        sim.route_cdf = take("sim.route_cdf")
+    sim.model.restore_state(sim, state["sim"], {k[4:]: take(k) for k in arrays if k.startswith("sim.")})
     for i, r in enumerate(sim.plan):
         st = dict(state["rules"].get(f"{i}:{r.name}", {}))
         prefix = f"rule{i}."

@@ -6,7 +6,7 @@
   set read the files once);
 * a member returns the fit of its run against the scenario's observed.csv (per observed row: the simulated
   value, inside the accepted band or not, the loss; :class:`MemberFit`) and a few daily series for bands
-  (:data:`BAND_SERIES`) instead of every stock and flow;
+  (model's ``band_series``) instead of every stock and flow;
 * scalar outputs (sensitivity) are the fit losses, the share of rows inside, or a series at a named place.
 
 The reductions of these member results are in :mod:`crossings.ensemble.emigration_reduce`, the calibration in
@@ -26,15 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from crossings.engine.model import get_model
 from crossings.ensemble.member import MemberResult, ParamSpec
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
-# The daily series an emigration member keeps for bands (agents): what the run report's charts draw, per place,
-# country, category and crossing (docs/ensembles.md). About 2.5 MB a member for russia2022 (1,093 days).
-BAND_SERIES = ("n_present", "n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "new_left_home",
-               "new_returns", "new_visa_runs", "new_permits_granted", "n_permits", "cat_left_home", "cat_returned",
-               "cat_away", "n_queue", "new_passages", "sum_wait_days")
 FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
 # Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
 LOG_RATIO = 10.0
@@ -311,8 +307,6 @@ def check_emigration_output(scenario: Scenario, spec: str) -> str:
     ``loss_validation``, ``share_inside`` (of the scored rows), ``agents_final``, ``row@LINE`` (the simulated
     value of observed.csv's row on line LINE) or ``SERIES@NAME`` (a location, country or category series: a
     stock on the last day, a flow summed over the run)."""
-    from crossings.results import EMIGRATION_SERIES, LOCATION_SERIES, series_info
-
     if spec in OUTPUT_NAMES:
         if spec != "agents_final" and observed_file(scenario) is None:
             raise InputError("--output", None, spec, "the scenario has no observed.csv to compute it from")
@@ -326,12 +320,13 @@ def check_emigration_output(scenario: Scenario, spec: str) -> str:
         if not where.isdigit() or int(where) not in lines:
             raise InputError("--output", None, spec, f"{where!r} is not a line of a row of {path}")
         return spec
-    kinds = {k: series_info(k)[2] for k in (*LOCATION_SERIES, *EMIGRATION_SERIES)}
+    schema = get_model(scenario.model).schema(scenario)
+    kinds = {k: spec.dim for k, spec in schema.series.items() if spec.dim != "link"}
     if not at or kinds.get(name) not in ("location", "country", "category"):
         known = ", ".join(k for k, d in kinds.items() if d in ("location", "country", "category"))
         raise InputError("--output", None, spec, f"expected one of {', '.join(OUTPUT_NAMES)}, row@LINE or "
                          f"SERIES@NAME with SERIES one of {known}")
-    pool = _names(scenario, kinds[name])
+    pool = list(schema.dims[kinds[name]].labels)
     if where not in pool:
         close = difflib.get_close_matches(where, pool, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -339,19 +334,8 @@ def check_emigration_output(scenario: Scenario, spec: str) -> str:
     return spec
 
 
-def _names(scenario: Scenario, dim: str) -> list[str]:
-    em = scenario.emigration
-    if dim == "country" and em is not None:
-        return list(em.countries)
-    if dim == "category" and em is not None:
-        return list(em.category.names)
-    return list(scenario.locations.name)
-
-
 def emigration_output(results: Any, fit: MemberFit | None, spec: str) -> float:
     """The scalar output ``spec`` (see :func:`check_emigration_output`) of a finished emigration run."""
-    from crossings.results import series_info
-
     if spec == "agents_final":
         return float(results.n_agents[-1]) if results.days else 0.0
     if spec in ("loss_calibration", "loss_validation"):
@@ -366,11 +350,11 @@ def emigration_output(results: Any, fit: MemberFit | None, spec: str) -> float:
         if fit is None or int(where) not in fit.lines:
             return math.nan
         return float(fit.simulated[fit.lines.index(int(where))])
-    _, kind, dim = series_info(name)
-    col = results.series[name][:, _names(results.scenario, dim).index(where)]
+    info = results.schema.info(name)
+    col = results.series[name][:, results.schema.dims[info.dim].labels.index(where)]
     if not len(col):
         return 0.0
-    return float(col[-1]) if kind == "stock" else float(col.sum())
+    return float(col[-1]) if info.kind == "stock" else float(col.sum())
 
 
 # ---- the member ------------------------------------------------------------------------------------------------
@@ -378,9 +362,9 @@ def emigration_output(results: Any, fit: MemberFit | None, spec: str) -> float:
 def emigration_member(results: Any, params: Mapping[str, Any], seed: int, keep_series: bool,
                       outputs: Sequence[str], wall_seconds: float, cpu_seconds: float) -> MemberResult:
     """What an emigration member hands back: its fit against observed.csv, the outputs asked for and (with
-    ``keep_series``) the :data:`BAND_SERIES`; no ARD and no camp series (the model has no camps)."""
+    ``keep_series``) the model's ``band_series``; no ARD and no camp series (the model has no camps)."""
     fit = member_fit(results)
-    series = {k: np.ascontiguousarray(results.series[k]) for k in BAND_SERIES if k in results.series} \
+    series = {k: np.ascontiguousarray(results.series[k]) for k in results.model.band_series if k in results.series} \
         if keep_series else None
     return MemberResult(
         seed=int(seed), params=dict(params), days=results.days,

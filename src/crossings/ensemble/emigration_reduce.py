@@ -212,20 +212,18 @@ def band_tables(result: Any) -> dict[str, Any]:
     day and place the median of each series under its own name, with ``_q05``, ``_q95`` and ``_mean`` beside."""
     import pyarrow as pa
 
-    from crossings.ensemble.ensemble import _dimension, _labels
-
     sc = result.scenario
     dates = [sc.date_of(d).isoformat() for d in range(result.days)]
     by_dim: dict[str, list[str]] = {}
     for name in result.quantiles:
-        dim = _dimension(name)
+        dim = result.schema.dim_of(name)
         if dim in _TABLES:
             by_dim.setdefault(dim, []).append(name)
     out: dict[str, Any] = {}
     for dim, names in by_dim.items():
         q0 = result.quantiles[names[0]]
         days, n = q0.shape[1], q0.shape[2]
-        labels = list(_labels(sc, dim, n))
+        labels = list(result.schema.labels(dim, n))
         day = np.repeat(np.arange(days, dtype=np.int32), n)
         place = np.tile(np.arange(n, dtype=np.int32), days)
         cols: dict[str, Any] = {
@@ -233,9 +231,9 @@ def band_tables(result: Any) -> dict[str, Any]:
             "date": pa.DictionaryArray.from_arrays(day, pa.array(dates[:days], pa.string())),
         }
         if dim == "gate":  # one row per crossing and travel mode, as a run's crossings.parquet
-            parts = [label.rsplit("/", 1) for label in labels]  # "Upper_Lars/car"
-            for k, column in enumerate(("crossing", "mode")):
-                values = [p[k] for p in parts]
+            keys = dict(result.schema.dims[dim].keys)
+            for column in ("crossing", "mode"):
+                values = [str(v) for v in keys[column].values()]
                 uniq = sorted(set(values))
                 codes = np.array([uniq.index(v) for v in values], dtype=np.int32)
                 cols[column] = pa.DictionaryArray.from_arrays(np.tile(codes, days), pa.array(uniq))

@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from crossings.engine.model import get_model
 from crossings.ensemble.cluster import describe, map_members, open_client
 from crossings.ensemble.member import ParamSpec, as_scenario, check_unique, member_seeds, run_seed, with_params
 from crossings.ensemble.reduce import QUANTILE_NAMES, Stack, coverage, distribution
 from crossings.errors import InputError
+from crossings.results.schema import Schema
 from crossings.scenario.model import Scenario
 
 QUANTILE_FILE = "quantiles.parquet"
@@ -32,30 +34,6 @@ def member_params(specs: Sequence[ParamSpec], ss: np.random.SeedSequence) -> dic
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))))
     u = rng.random(len(specs))
     return {s.name: (s.value(0.0) if s.fixed else s.value(float(x))) for s, x in zip(specs, u, strict=True)}
-
-
-def _labels(sc: Scenario, dim: str, n: int) -> tuple[str, ...]:
-    names = sc.locations.name
-    if dim == "location":
-        return tuple(names)
-    if dim == "link":
-        return tuple(f"{names[a]}->{names[b]}" for a, b in zip(sc.links.src, sc.links.dst, strict=True))
-    if dim == "country" and sc.emigration is not None:
-        return tuple(sc.emigration.countries)
-    if dim == "gate" and sc.emigration is not None:
-        return tuple(f"{names[x]}/{m}" for x in sc.emigration.crossings for m in ("car", "foot"))
-    if dim == "category" and sc.emigration is not None:
-        return tuple(sc.emigration.category.names)
-    return tuple(str(i) for i in range(n))
-
-
-def _dimension(name: str) -> str:
-    from crossings.results import series_info
-
-    try:
-        return series_info(name)[2]
-    except KeyError:
-        return "other"
 
 
 @dataclass
@@ -82,6 +60,7 @@ class EnsembleResult:
     where: str = ""
     member_seconds: np.ndarray | None = None  # (runs, 2): each member's wall and CPU time on its worker
     fit: Any = None  # emigration: the fit per observed row (crossings.ensemble.emigration_reduce.EnsembleFit)
+    schema: Schema = field(default_factory=lambda: Schema({}))  # of the model's series (dimensions and labels)
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
@@ -102,7 +81,7 @@ class EnsembleResult:
             "params": {p.name: ([p.low] if p.fixed else [p.low, p.high]) for p in self.params},
             "quantiles": list(QUANTILE_NAMES),
             "quantile_file": QUANTILE_FILE,
-            "series": {k: _dimension(k) for k in self.quantiles},
+            "series": {k: self.schema.dim_of(k) for k in self.quantiles},
             "agents_final": distribution(self.agents_final),
             "ard": {k: distribution(v) for k, v in self.ard.items()},
             "ard_of_median": {k: round(v, 6) for k, v in self.ard_of_median.items()},
@@ -131,12 +110,12 @@ class EnsembleResult:
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("series", "day", "place", "index",
                                                              *QUANTILE_NAMES, "mean")}
         label_code: dict[str, int] = {}  # every place label, numbered in order of first appearance
-        dims = [_dimension(k) for k in names]
+        dims = [self.schema.dim_of(k) for k in names]
         dim_names = sorted(set(dims))
         for si, k in enumerate(names):
             q, mean = self.quantiles[k], self.mean[k]
             d, n = mean.shape
-            codes = np.array([label_code.setdefault(lb, len(label_code)) for lb in _labels(sc, dims[si], n)],
+            codes = np.array([label_code.setdefault(lb, len(label_code)) for lb in self.schema.labels(dims[si], n)],
                              dtype=np.int32)
             cols["series"].append(np.full(d * n, si, dtype=np.int32))
             cols["day"].append(np.repeat(np.arange(d, dtype=np.int32), n))
@@ -271,4 +250,5 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
 
         efit = reduce_fit(fits, observed_file(sc))
     return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, agents_final, ard,
-                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, member_seconds, efit)
+                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, member_seconds, efit,
+                          get_model(sc.model).schema(sc))

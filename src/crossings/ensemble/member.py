@@ -185,10 +185,9 @@ def output_value(results: Any, spec: str) -> float:
     if spec == "agents_final":
         return float(results.n_agents[-1]) if results.days else 0.0
     name, _, where = spec.partition("@")
-    from crossings.results import series_info
-
     arr = results.series[name]
-    _, kind, dim = series_info(name)
+    info = results.schema.info(name)
+    kind, dim = info.kind, info.dim
     if dim != "location":
         raise ValueError(f"output {spec!r}: only location series can be named")
     col = arr[:, results.scenario.locations.index(where)]
@@ -208,11 +207,11 @@ def check_output(scenario: Scenario, spec: str) -> str:
     if spec == "agents_final":
         return spec
     name, at, where = spec.partition("@")
-    from crossings.results import LOCATION_SERIES
+    from crossings.results.schema import PLACE_SERIES
 
-    if not at or name not in LOCATION_SERIES:
+    if not at or name not in PLACE_SERIES:
         raise InputError("--output", None, spec, "expected ard_rescaled, ard_normal, agents_final or "
-                         f"SERIES@LOCATION with SERIES one of {', '.join(LOCATION_SERIES)}")
+                         f"SERIES@LOCATION with SERIES one of {', '.join(PLACE_SERIES)}")
     if where not in scenario.locations.name:
         raise InputError("--output", None, spec, f"no location named {where!r}")
     return spec

@@ -184,19 +184,14 @@ def scenario_observed(scenario_dir: str | Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def run_extras(results: Any) -> tuple[dict[str, Any], str | None]:
-    """For ``write_run`` of an emigration run: what summary.json adds (people_per_agent, home_countries and,
-    when the scenario has an observed.csv, "fit") and the text of fit.csv (None without observations)."""
-    view = RunTables.from_results(results)
-    ppa = view.people_per_agent
-    extras: dict[str, Any] = {"people_per_agent": int(ppa) if ppa.is_integer() else ppa,
-                              "home_countries": list(view.home_countries)}
-    observed = scenario_observed(results.scenario.path)
+def fit_outputs(results: Any) -> tuple[dict[str, str | None], dict[str, Any]]:
+    """What a run's fit adds to its files: fit.csv (None when the scenario has no observations, so that an earlier
+    run's file is removed) and summary.json's ``"fit"`` (the rows and their counts; docs/fit.md)."""
+    observed = results.scenario.observations_file
     if observed is None:
-        return extras, None
-    rows, fit = fit_data(view, observed)
-    extras["fit"] = fit
-    return extras, rows_csv(rows)
+        return {"fit.csv": None}, {}
+    rows, fit = fit_data(RunTables.from_results(results), observed)
+    return {"fit.csv": rows_csv(rows)}, {"fit": fit}
 
 
 # ---- written forms ------------------------------------------------------------------------------------------

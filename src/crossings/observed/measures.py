@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from crossings.errors import InputError
+from crossings.params.emigration import LONG_STAY_DAYS
 
 # ---- quantities and targets ---------------------------------------------------------------------------------
 
@@ -451,8 +452,6 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
         before = stock[c0 - 1] if c0 > 0 else 0
         return float(stock[c1] - (before if quantity == "stock_change" else 0)) * people
     if quantity == "immigrants":  # counted on the day the stay reaches 183 days, so 183 days later
-        from crossings.results import LONG_STAY_DAYS
-
         if c1 + LONG_STAY_DAYS > view.days - 1:
             raise _Missing("outside run", f"stays that began by {_date(view, c1)} are 183 days long only after "
                            "the run's end")

@@ -10,6 +10,8 @@ from typing import Any
 
 from crossings.errors import InputError
 
+LONG_STAY_DAYS = 183  # a stay this long makes an immigrant in most statistics (Geostat: 183 days in 365)
+
 
 @dataclass(frozen=True)
 class EmigrationSettings:

@@ -441,4 +441,5 @@ def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenari
         name=root.resolve().name, path=root, format="flee", start_date=start, length=length,
         locations=locs, links=links, closures=closures, conflict_locations=ccols, conflicts=cdata,
         observed=observed, settings=s, default_rules="flee31", notices=tuple(notices),
+        people_per_agent=float(s.hasten),
     )

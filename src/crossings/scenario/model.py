@@ -158,6 +158,8 @@ class Scenario:
     emigration: EmigrationSpec | None = field(default=None, compare=False)  # set when model == "emigration"
     parameters: tuple[tuple[str, float], ...] = ()  # named scenario parameters ($name in files) and their values
     what_if: tuple[str, ...] = ()  # the --set texts applied to the files (crossings.scenario.whatif)
+    people_per_agent: float = 1.0  # people one agent stands for (Flee: hasten; native: scenario.yml's value)
+    observations_file: Path | None = None  # observations its runs are scored against (docs/fit.md), if any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conflict_locations", _frozen(self.conflict_locations))

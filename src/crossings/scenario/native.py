@@ -278,6 +278,9 @@ def read_native(path: str | Path, parameters: Mapping[str, float] | None = None)
         sc = _read_native(root, ypath, meta, lines)
     if params:
         sc = dataclasses.replace(sc, parameters=tuple((k, p.value) for k, p in params.items()))
+    if sc.emigration is not None:
+        obs = root / "observed.csv"
+        sc = dataclasses.replace(sc, people_per_agent=float(ppa), observations_file=obs if obs.is_file() else None)
     return sc
 
 
@@ -492,6 +495,7 @@ def _read_native(root: Path, ypath: Path, meta: dict[str, Any], lines: dict[str,
         name=str(meta.get("name") or root.resolve().name), path=root, format="native", start_date=start,
         length=days, locations=locs, links=links, closures=tuple(closures), conflict_locations=ccols,
         conflicts=cdata, observed=observed, settings=settings, default_rules=rules,
+        people_per_agent=float(settings.hasten),
     )
 
 

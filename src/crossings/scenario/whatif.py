@@ -620,4 +620,5 @@ def apply(path: str | Path, sets: Sequence[str], parameters: Mapping[str, float]
             sc = read_native(tmp, overrides) if overrides else read_native(tmp)
         except InputError as exc:
             raise _reword(exc, tmp, root, where, sets) from None
-    return dataclasses.replace(sc, name=f"{base.name}+what-if", path=base.path, what_if=tuple(sets))
+    return dataclasses.replace(sc, name=f"{base.name}+what-if", path=base.path, what_if=tuple(sets),
+                               observations_file=base.observations_file)

@@ -12,7 +12,8 @@ import numpy as np
 
 from crossings.engine.models.emigration.movement import next_link
 from crossings.engine.models.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
-from crossings.results import LONG_STAY_DAYS
+from crossings.params.emigration import LONG_STAY_DAYS
+from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Dimension, Labels, Schema, SeriesSpec, graph_dims
 from crossings.scenario.emigration import AIR
 from crossings.scenario.model import CROSSING, DESTINATION
 
@@ -21,8 +22,79 @@ if TYPE_CHECKING:
     from crossings.results import Results
 
 
+# Recorded only by the emigration model, beside the place and link series. Dimensions: "country"
+# (Scenario.emigration.countries), "gate" (each crossing by travel mode: 2 × crossing + 0 for car, + 1 for foot),
+# "category" (of leavers), and location or link.
+EMIGRATION_SERIES: dict[str, tuple[str, str, str]] = {
+    "n_at_home": ("people", "stock", "location"),  # people at risk still at home (origins)
+    "n_in_country": ("agents", "stock", "country"),  # at a place there, or on a link counted there
+    "n_emigrants_in_country": ("agents", "stock", "country"),  # of those, the emigrants: not round-trip, not back
+    "new_entries": ("agents/day", "flow", "country"),  # every arrival into the country from another
+    "new_exits": ("agents/day", "flow", "country"),  # every departure out of the country into another
+    "new_left_home": ("agents/day", "flow", "country"),  # people who left home, by home country
+    "n_queue": ("agents", "stock", "gate"),  # queued at a crossing by mode
+    "new_queue_joins": ("agents/day", "flow", "gate"),
+    "new_passages": ("agents/day", "flow", "gate"),  # let through the crossing
+    "new_queue_gave_up": ("agents/day", "flow", "gate"),  # left the queue to re-plan
+    "sum_wait_days": ("agent-days/day", "flow", "gate"),  # days waited by the day's passers, summed
+    "n_seat_wait": ("agents", "stock", "link"),  # waiting for a seat on a flight
+    "new_seat_joins": ("agents/day", "flow", "link"),
+    "new_boarded": ("agents/day", "flow", "link"),  # got a seat (== new_link_entries of a flight)
+    "new_missed_seat": ("agents/day", "flow", "link"),  # waited today and got no seat
+    "new_seat_gave_up": ("agents/day", "flow", "link"),  # stopped waiting to re-plan
+    # entry policy, stays, permits, money, onward moves and returns (the observation model, second part)
+    "new_border_crossings": ("agents/day", "flow", "link"),  # changed country over the link (visa runs too)
+    "new_turned_back": ("agents/day", "flow", "gate"),  # refused entry as the crossing let them through
+    "new_refused": ("agents/day", "flow", "country"),  # refused entry (at crossings and on landing)
+    "new_overstays": ("agents/day", "flow", "country"),  # allowed stays that ran out
+    "new_visa_runs": ("agents/day", "flow", "country"),  # each is also an exit and an entry of the country
+    "new_permit_applications": ("agents/day", "flow", "country"),
+    "new_permits_granted": ("agents/day", "flow", "country"),
+    "new_permits_refused": ("agents/day", "flow", "country"),
+    "new_permits_ended": ("agents/day", "flow", "country"),  # expired, or the holder left the country
+    "n_permits": ("agents", "stock", "country"),  # residence permit holders present
+    "new_registrations": ("agents/day", "flow", "country"),  # stays reaching the registration threshold
+    "n_registered": ("agents", "stock", "country"),  # present in a stay at least that long
+    "new_long_stays": ("agents/day", "flow", "country"),  # stays reaching LONG_STAY_DAYS: immigrants
+    "new_broke": ("agents/day", "flow", "country"),  # savings ran out there
+    "new_onward": ("agents/day", "flow", "country"),  # started an onward move from a transit place
+    "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from
+    "new_returned_home": ("agents/day", "flow", "location"),  # went home, by origin
+    "n_returned": ("agents", "stock", "location"),  # returned agents at each origin
+    # by category of leaver (Scenario.emigration.category): who left, who came back, who is away
+    "cat_left_home": ("agents/day", "flow", "category"),
+    "cat_returned": ("agents/day", "flow", "category"),  # went home that day
+    "cat_away": ("agents", "stock", "category"),  # left and not returned (abroad or on the way)
+}
+TRAVEL_MODE_NAMES = ("car", "foot")  # the gate dimension's modes, in gate order (2 × crossing + mode)
+
+
+def schema(sc: Any) -> Schema:
+    """The series an emigration run records and its dimensions: places and links, countries, crossings by
+    travel mode (one label ``crossing/mode`` each; in tables a crossing, its country and the mode), categories."""
+    em = sc.emigration
+    names = sc.locations.name
+    cross = [int(x) for x in em.crossings]
+    gate = np.arange(2 * len(cross), dtype=np.int32)
+    dims = graph_dims(sc.locations, sc.links)
+    dims["country"] = Dimension("country", "countries", tuple(em.countries),
+                                (("country", Labels(np.arange(len(em.countries), dtype=np.int32),
+                                                    tuple(em.countries))),))
+    dims["gate"] = Dimension(
+        "gate", "crossings", tuple(f"{names[x]}/{m}" for x in cross for m in TRAVEL_MODE_NAMES),
+        (("crossing", Labels(gate // 2, tuple(names[x] for x in cross))),
+         ("country", Labels(gate // 2, tuple(sc.locations.country[x] for x in cross))),
+         ("mode", Labels(gate % 2, TRAVEL_MODE_NAMES))),
+        ratios=(("mean_wait_days", "sum_wait_days", "new_passages"),))
+    cats = tuple(em.category.names)
+    dims["category"] = Dimension("category", "categories", cats,
+                                 (("category", Labels(np.arange(len(cats), dtype=np.int32), cats)),))
+    series = {**PLACE_SERIES, **LINK_SERIES, **{k: SeriesSpec(*v) for k, v in EMIGRATION_SERIES.items()}}
+    return Schema(series, dims)
+
+
 def record(res: Results, sim: Simulation, day: int) -> None:
-    """Store the day's emigration stocks and flows in ``res`` (series named as in ``results.EMIGRATION_SERIES``)."""
+    """Store the day's emigration stocks and flows in ``res`` (series named as in :data:`EMIGRATION_SERIES`)."""
     w, f, s = sim.world, sim.eflows, res.series
     home = np.zeros(len(w.present), dtype=np.int64)
     home[w.origins] = w.at_home.reshape(len(w.origins), -1).sum(axis=1)
@@ -251,3 +323,10 @@ def observations(res: Results, start: Any = None, end: Any = None) -> list[tuple
     for x in np.flatnonzero(sc.locations.kind == DESTINATION):
         rows.append((p0, p1, sc.locations.country[x], sc.locations.name[x], "stock", int(s["n_present"][d1, x])))
     return rows
+
+
+def observations_csv(res: Results) -> str:
+    """observations.csv of a run: :func:`observations` over the whole run, one line per row."""
+    lines = [",".join(OBSERVATION_COLUMNS)]
+    lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in observations(res)]
+    return "\n".join(lines) + "\n"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from crossings.params.flee import FleeSettings
 from crossings.scenario.graph import Paths
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
 
 
 def path_cdf(paths: Paths, path_open: np.ndarray, score: np.ndarray, capmult: np.ndarray,
@@ -23,3 +28,9 @@ def path_cdf(paths: Paths, path_open: np.ndarray, score: np.ndarray, capmult: np
     tot = np.bincount(paths.origin, weights=w, minlength=n_locations)
     w = np.where(path_open & (tot[paths.origin] <= 0.0), 1.0, w)
     return np.cumsum(w)
+
+
+def refresh_route_cdf(sim: Simulation) -> None:
+    """Recompute the run's route weights from today's scores, capacity multipliers and open links."""
+    w = sim.world
+    sim.route_cdf = path_cdf(w.paths, w.path_open, w.score, w.capmult, sim.settings, len(w.kind))

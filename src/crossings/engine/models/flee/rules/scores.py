@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.flee.kernels import refresh_route_cdf
 from crossings.engine.models.flee.rules.spawn import conflict_decay
 from crossings.engine.rng import geometric_wait
 from crossings.engine.rule import Rule
@@ -46,4 +47,4 @@ class LocationScores(Rule):
                 wait = geometric_wait(sim.rng["wake"], w.movechance[a.loc[idx]])
                 a.wake[idx] = np.minimum(day - 1 + wait, np.iinfo(np.int32).max)
             w.changed_movechance = None
-        sim.refresh_route_cdf()
+        refresh_route_cdf(sim)

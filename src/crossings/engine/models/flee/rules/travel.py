@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.flee.kernels import refresh_route_cdf
 from crossings.engine.models.flee.rules.move import plan_and_step, schedule_wake
 from crossings.engine.rule import Rule
 from crossings.engine.state import NEVER
@@ -111,7 +112,7 @@ class TravelPhase(Rule):
             if m.size == 0:
                 break
             w.update_capmult(s.capacity_buffer)
-            sim.refresh_route_cdf()
+            refresh_route_cdf(sim)
             went = plan_and_step(sim, m)
             schedule_wake(sim, m[~went], day)
             act = m[went]

@@ -1,0 +1,101 @@
+"""The Flee model as a :class:`~crossings.engine.model.Model`: its agent columns and streams, Flee's daily order
+of rules, its world of places and links, and the place and link series it records."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crossings.engine.model import Model
+from crossings.engine.models.flee.rules import (
+    Closures,
+    ConflictOnsets,
+    DataDrivenSpawning,
+    LocationScores,
+    MovePhase,
+    TravelPhase,
+)
+from crossings.engine.models.flee.world import World
+from crossings.engine.places import place_census, record_places
+from crossings.engine.rule import Rule
+from crossings.engine.simulation import DayFlows
+from crossings.engine.state import COLUMNS, AgentTable
+from crossings.errors import InputError
+from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Schema, graph_dims
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+    from crossings.results import Results
+    from crossings.scenario.model import Scenario
+
+
+def default_plan() -> list[Rule]:
+    """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel."""
+    return [ConflictOnsets(), DataDrivenSpawning(), Closures(), LocationScores(), MovePhase(), TravelPhase()]
+
+
+class FleeModel(Model):
+    """Flee 3.1's rules (flee-model.md), as ``flee31`` or with its bugs corrected as ``crossings``."""
+
+    name = "flee"
+    columns = MappingProxyType(COLUMNS)
+    streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel")})
+    kernels = ("compiled", "numpy")
+
+    def validate(self, sim: Simulation) -> None:
+        sc = sim.scenario
+        n_rows = sc.conflicts.shape[0]
+        if sc.conflicts.shape[1] and n_rows < sim.days:
+            raise InputError(sc.path / "input_csv" / "conflicts.csv", None, "days",
+                             f"covers {n_rows} days; the run asks for {sim.days}")
+
+    def plan(self, sim: Simulation) -> list[Rule]:
+        return default_plan()
+
+    def known_state(self, sim: Simulation) -> set[str]:
+        return super().known_state(sim) | {f"world.{f.name}" for f in dataclasses.fields(World)} | DayFlows.names()
+
+    def setup(self, sim: Simulation) -> None:
+        sim.world = World.initial(sim.scenario, sim.settings)
+        sim.agents = AgentTable(capacity=self.expected_agents(sim.scenario, sim.days) + 1024)
+        sim.onset_today = False
+        sim.debt = 0
+        sim.route_cdf = np.zeros(0)
+        sim.moved_today = None
+
+    def census(self, sim: Simulation, day: int) -> None:
+        place_census(sim, day)
+
+    def record(self, sim: Simulation, res: Results, day: int) -> None:
+        record_places(sim, res, day, len(sim.agents), sim.debt)
+
+    def finish(self, sim: Simulation, res: Results) -> None:
+        res.meta["kernel"] = sim.kernel
+
+    def checkpoint_state(self, sim: Simulation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"debt": int(sim.debt), "onset_today": bool(sim.onset_today)}, {"route_cdf": sim.route_cdf}
+
+    def restore_state(self, sim: Simulation, values: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        sim.debt = int(values.get("debt", 0))
+        sim.onset_today = bool(values.get("onset_today", False))
+        if "route_cdf" in arrays:
+            sim.route_cdf = arrays["route_cdf"]
+
+    def schema(self, scenario: Scenario) -> Schema:
+        return Schema({**PLACE_SERIES, **LINK_SERIES}, graph_dims(scenario.locations, scenario.links))
+
+    def expected_agents(self, scenario: Scenario, days: int) -> int:
+        """From the observed totals that drive spawning."""
+        obs = scenario.observed
+        if obs is None:
+            return 0
+        total = obs.total_by_day(days)
+        return int(max(int(total.max()) - int(total[0]), 0) + int(obs.camps_by_day(1).sum()) + max(int(total[0]), 0))
+
+    def loss(self, member: Any) -> float:
+        """The rescaled ARD against the observed camp counts."""
+        return float(member.ard.get("ard_rescaled", float("nan")))
