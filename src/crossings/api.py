@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from crossings.engine import checkpoint
+from crossings.engine.checkpoint import Checkpoint
+from crossings.engine.resources import check_fits
+from crossings.engine.simulation import Simulation
 from crossings.errors import InputError
 from crossings.results import Results
 from crossings.scenario.flee import is_flee_dir, read_flee
@@ -53,20 +57,49 @@ def convert(source: str | Path, target: str | Path) -> Path:
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None) -> Results:
+        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Results:
     """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
     ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
-    what-if changes (docs/whatif.md) and need a path, since they edit the scenario's files. Raises
+    what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day. Raises
     :class:`InputError` if the run would not fit in the memory available."""
-    from crossings.engine.simulation import Simulation
-
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
-    from crossings.engine.resources import check_fits
-
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
-    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run()
+    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run(progress=progress)
+
+
+def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, *, seed: int = 0,
+                         rules: str | None = None, days: int | None = None, check: bool = False,
+                         kernel: str = "compiled", every: int | None = None, resume: Checkpoint | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> Results:
+    """Run ``scenario`` (read from ``path``) once, saving its state into ``out/checkpoint/`` every ``every`` days
+    (none when None) and, with ``resume`` (:func:`find_checkpoint`), continuing from it to the same results as an
+    uninterrupted run. A checkpoint of an earlier run in ``out`` is removed first (it would resume the wrong
+    run); the caller removes the new one once the results are written (:func:`remove_checkpoints`)."""
+    out = Path(out)
+    check_fits(scenario, days or scenario.length, path)
+    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel)
+    if resume is None:
+        checkpoint.remove(out)
+    saver = None
+    if every is not None:
+        digest = resume.params["scenario_digest"] if resume is not None else None
+        params = checkpoint.run_params(sim, Path(path), out, every, digest)
+        params.update({"what_if": list(scenario.what_if)} if scenario.what_if else {})
+        saver = checkpoint.Checkpointer(out, every, params)
+    return sim.run(progress=progress, checkpoint=saver, resume=resume)
+
+
+def find_checkpoint(out: str | Path) -> Checkpoint:
+    """The last complete checkpoint of the run whose output directory is ``out`` (InputError if none)."""
+    return checkpoint.find(Path(out))
+
+
+def remove_checkpoints(out: str | Path) -> None:
+    """Delete the checkpoints in ``out`` (after the run's results are written)."""
+    checkpoint.remove(Path(out))
 
 
 def write_run(results: Results, out: str | Path) -> Path:

@@ -1,0 +1,160 @@
+"""``crossings run [SCENARIO]``: run a scenario once (default: the bundled russia2022) and write its results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from crossings import api
+from crossings.cli.fit import fit_line
+from crossings.cli.report import after_run
+from crossings.errors import InputError
+
+DEFAULT_SCENARIO = "russia2022"
+
+
+class Progress:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        fill = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] day {done}/{total} {now - self.t0:5.1f}s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``run`` subcommand to ``crossings``' subparsers."""
+    r = sub.add_parser("run", help="run a scenario once and write out.csv, summary.json and Parquet tables")
+    r.add_argument("scenario", nargs="?", help="scenario directory (native or Flee format) or a bundled "
+                   "scenario's name; default: russia2022")
+    r.add_argument("--out", default=None, help="output directory (default: ./out)")
+    r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
+    r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
+                   help="rule set (default: flee31 for Flee-format scenarios)")
+    r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
+                   help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
+    r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
+    r.add_argument("--no-report", action="store_true", help="do not write report.html")
+    r.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="every N days save the run's state into OUT/checkpoint/ (removed when the run completes)")
+    r.add_argument("--resume", default=None, metavar="OUT",
+                   help="continue the run whose output directory is OUT from its last checkpoint, to the same "
+                        "results as an uninterrupted run")
+    r.add_argument("--set", action="append", default=None, dest="sets", metavar="WHAT",
+                   help="a what-if change of an emigration scenario, e.g. 'event: close Upper Lars from 2022-09-22' "
+                        "(repeatable; the syntax is in docs/whatif.md)")
+    return r
+
+
+def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
+    """For ``--resume OUT``: the output directory, the scenario path and the checkpoint; options that would
+    change the run (scenario, --seed, --days, --rules, --kernel, --out) must be absent or equal the stored ones."""
+    out = Path(args.resume)
+    if args.out is not None and Path(args.out).resolve() != out.resolve():
+        raise InputError("--out", None, "out", f"--resume continues in {out}; --out {args.out} differs")
+    ck = api.find_checkpoint(out)
+    ck.check_version()
+    p = ck.params
+    given = Path(p["scenario"])
+    path = given if given.resolve() == Path(p["scenario_abs"]) else Path(p["scenario_abs"])
+    if args.scenario is not None and Path(args.scenario).resolve() != path.resolve():
+        raise InputError(args.scenario, None, "scenario", f"the checkpoint in {out} is of {path}")
+    for opt in ("seed", "days", "rules", "kernel"):
+        value = getattr(args, opt)
+        if value is not None and value != p[opt]:
+            raise InputError(f"--{opt}", None, opt, f"{value} differs from the checkpoint's {p[opt]}; "
+                             "a resumed run keeps its parameters")
+        setattr(args, opt, p[opt])
+    if args.checkpoint_every is None:
+        args.checkpoint_every = p.get("checkpoint_every")
+    stored = list(p.get("what_if") or [])
+    if args.sets is not None and list(args.sets) != stored:
+        was = "with --set " + " --set ".join(f"'{t}'" for t in stored) if stored else "without --set"
+        raise InputError("--set", None, "set", f"the run in {out} was started {was}; a resumed run keeps its "
+                         "what-if changes (leave --set out)")
+    args.sets = stored or None
+    if not path.is_dir():
+        raise InputError(path, None, "scenario", "the checkpoint's scenario directory is gone")
+    ck.check_scenario(path, out)
+    return out, path, ck
+
+
+def _check_options(args: argparse.Namespace, out: Path) -> None:
+    """Refuse options that cannot make a run, before anything is read."""
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out", "exists and is not a directory")
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise InputError("--checkpoint-every", None, "checkpoint_every",
+                         f"{args.checkpoint_every} is not a positive number of days")
+
+
+def _scenario_path(args: argparse.Namespace) -> Path:
+    """The scenario to run: as given, else the default scenario (said on stderr unless quiet)."""
+    if args.scenario is not None:
+        return Path(args.scenario)
+    if not args.quiet:
+        print("no scenario given: running the default scenario russia2022 (the 2022 emigration from Russia)",
+              file=sys.stderr)
+    return api.resolve_bundled(DEFAULT_SCENARIO)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out ``crossings run``; bad input raises :class:`InputError` (exit code 2 in ``main``)."""
+    resume = None
+    if args.resume is not None:
+        out, path, resume = _resume_params(args)
+    else:
+        out = Path(args.out if args.out is not None else "out")
+    _check_options(args, out)
+    if resume is None:
+        path = _scenario_path(args)
+    scenario = api.load_scenario(path, sets=args.sets)
+    if not args.quiet:
+        for note in scenario.notices:
+            print(f"notice: {note}", file=sys.stderr)
+    seed = 0 if args.seed is None else args.seed
+    if args.days is not None and args.days < 1:
+        raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
+    if seed < 0:
+        raise InputError("--seed", None, "seed", f"{seed} is negative")
+    results = api.run_with_checkpoints(scenario, path, out, seed=seed, rules=args.rules, days=args.days,
+                                       check=args.check, kernel=args.kernel or "compiled",
+                                       every=args.checkpoint_every, resume=resume,
+                                       progress=Progress(not args.quiet))
+    api.write_run(results, out)
+    api.remove_checkpoints(out)
+    if not args.quiet:
+        _print_summary(results, out)
+    if not args.no_report:
+        after_run(out, quiet=args.quiet)
+    return 0
+
+
+def _print_summary(results: Any, out: Path) -> None:
+    """The fit line (emigration runs) and the run's one-line summary, on stderr."""
+    line = fit_line(out)
+    if line:
+        print(line, file=sys.stderr)
+    s = results.summary()
+    ard = f", ARD rescaled {s['ard_rescaled']:.4f} (normal {s['ard_normal']:.4f})" if "ard_rescaled" in s else ""
+    print(f"{s['scenario']}: {s['days']} days, {s['agents_final']} agents, {s['wall_seconds']:.2f} s{ard}; "
+          f"results in {out}/", file=sys.stderr)
