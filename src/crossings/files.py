@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
@@ -45,8 +47,7 @@ def _arrow(col: Any) -> Any:
     """A NumPy column or :class:`~crossings.results.Labels` as an Arrow array, built from buffers.
 
     (``pyarrow.array`` would import pandas, which costs a third of a second at start-up.)"""
-    import numpy as np
-    import pyarrow as pa
+    import pyarrow as pa  # deferred: pyarrow takes 0.2 s to import, and only Parquet writers need it
 
     if hasattr(col, "labels"):
         codes = np.asarray(col.codes, dtype=np.int32)
@@ -68,6 +69,7 @@ def _arrow(col: Any) -> Any:
 
 def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
     """Write a table given as columns to Parquet atomically (zstd-compressed)."""
+    # deferred: pyarrow takes 0.2 s to import, and only Parquet writers need it
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings._version import __version__
+from crossings.engine.state import AgentTable
 from crossings.errors import InputError
 
 if TYPE_CHECKING:
@@ -112,8 +114,6 @@ def capture(sim: Simulation, res: Results, next_day: int, agent_steps: int) -> t
 def restore(sim: Simulation, res: Results, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> tuple[int, int]:
     """Put a captured state back into a freshly set-up ``sim`` (``Simulation._setup`` has run) and freshly
     allocated ``res``; returns (the next day to run, agent steps so far)."""
-    from crossings.engine.state import AgentTable
-
     def take(name: str, like: np.ndarray | None = None) -> np.ndarray:
         if name not in arrays:
             raise ValueError(f"checkpoint lacks {name}")
@@ -165,8 +165,6 @@ def _fsync(path: Path) -> None:
 
 def save(out: Path, sim: Simulation, res: Results, next_day: int, agent_steps: int, params: dict[str, Any]) -> Path:
     """Write a checkpoint of the state after day ``next_day - 1`` into ``out/checkpoint`` (atomically)."""
-    from crossings._version import __version__
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     arrays, state = capture(sim, res, next_day, agent_steps)
@@ -235,8 +233,6 @@ class Checkpoint:
 
     def check_version(self) -> None:
         """Refuse a checkpoint written by another version of crossings."""
-        from crossings._version import __version__
-
         v = self.meta.get("crossings_version")
         if v != __version__:
             raise InputError(self.directory / META, None, "crossings_version",

@@ -4,6 +4,7 @@ native scenario.yml. Each default carries its source or the word "assumption".""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,6 @@ def read_settings(path: Path, raw: Any, lines: dict[str, int]) -> EmigrationSett
     for key, value in raw.items():
         line = lines.get(f"emigration.{key}")
         if key not in FIELDS:
-            import difflib
-
             close = difflib.get_close_matches(str(key), FIELDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(FIELDS)})"
             raise InputError(path, line, f"emigration.{key}", f"unknown setting{hint}")

@@ -118,27 +118,13 @@ def write_emigration_demo(root: str | Path) -> Path:
     return root
 
 
-def write_emigration_synthetic(root: str | Path, people: int = 10_000, days: int = 60, hazard: float = 0.05) -> Path:
-    """Write a synthetic emigration scenario with every mechanism on (for the throughput benchmark and the
-    accounting tests): four origins with ``people`` at risk in all, leaving at ``hazard`` a day (tripled for
-    men from day 5); land crossings with capacities, a pedestrian bar and a closure; seat-limited flights with
-    fares, one suspended for a while; a transit country; visa-free stays with visa runs, a 90-in-180 rule from
-    day 40, residence permits, a visa requirement, a tourist ban from day 15, registration thresholds; costs of
-    living, savings and remote incomes; returns with a hazard that an event at home lowers."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    start = dt.date(2022, 9, 15)
-
-    def day(d: int) -> str:
-        return (start + dt.timedelta(days=d)).isoformat()
-
-    q = people // 4
-    files = {
-        "scenario.yml": f"""\
+# The synthetic scenario's files, filled in by ``write_emigration_synthetic`` (str.format: ``{{`` is a brace).
+SYNTHETIC_TEMPLATES = {
+    "scenario.yml": """\
 format: crossings-native/1
 model: emigration
 name: synthetic-all-mechanisms
-start_date: '{start.isoformat()}'
+start_date: '{start}'
 days: {days}
 home_country: Home
 agents:
@@ -157,12 +143,12 @@ emigration:
   return_hazard: 0.002
   visa_run_cost_usd: 20
 """,
-        "locations.csv": f"""\
+    "locations.csv": """\
 name,kind,country,population,attractiveness,cost_of_living,transit
 O1,origin,Home,{q},,,
 O2,origin,Home,{q},,,
 O3,origin,Home,{q},,,
-O4,origin,Home,{people - 3 * q},,,
+O4,origin,Home,{rest},,,
 Port,airport,Home,0,,,
 Hub,town,Home,0,,,
 XA,crossing,Home,0,,,
@@ -176,7 +162,7 @@ CityD,destination,Delta,0,2,30,
 CityE,destination,Epsilon,0,1,35,
 CityF,destination,Phi,0,1,60,
 """,
-        "routes.csv": """\
+    "routes.csv": """\
 from,to,mode,distance_km,duration_days,seats_per_day,cost
 O1,Hub,road,300,,,
 O2,Hub,road,500,,,
@@ -197,47 +183,68 @@ Port,CityD,air,,1,1500,700
 Port,CityF,air,,1,800,1200
 CityC,CityD,air,,1,2000,150
 """,
-        "crossings.csv": f"""\
+    "crossings.csv": """\
 crossing,mode,capacity_per_day
-XA,car,{max(people // 150, 1)}
-XA,foot,{max(people // 600, 1)}
-XB,car,{max(people // 100, 1)}
-XB,foot,{max(people // 400, 1)}
-XE,car,{max(people // 300, 1)}
-XAD,car,{max(people // 200, 1)}
+XA,car,{per_150}
+XA,foot,{per_600}
+XB,car,{per_100}
+XB,foot,{per_400}
+XE,car,{per_300}
+XAD,car,{per_200}
 """,
-        "departures.csv": f"""\
+    "departures.csv": """\
 origin,category,daily_hazard
 O1,*,{hazard}
 O2,*,{hazard}
 O3,objector,{hazard}
-O3,other,{hazard / 2}
-O4,*,{hazard / 2}
+O3,other,{half_hazard}
+O4,*,{half_hazard}
 """,
-        "events.csv": f"""\
+    "events.csv": """\
 date,until,event,target,other,value,sex,age_band
-{day(5)},{day(30)},departure_hazard,*,objector,3,male,young
-{day(0)},{day(8)},bar_mode,XA,foot,,,
-{day(10)},{day(13)},close_crossing,XB,,,,
-{day(12)},{day(20)},close_air_route,Port,CityC,,,
-{day(30)},,return_hazard,*,objector,0.5,male,
+{day_5},{day_30},departure_hazard,*,objector,3,male,young
+{day_0},{day_8},bar_mode,XA,foot,,,
+{day_10},{day_13},close_crossing,XB,,,,
+{day_12},{day_20},close_air_route,Port,CityC,,,
+{day_30},,return_hazard,*,objector,0.5,male,
 """,
-        "policies.csv": f"""\
+    "policies.csv": """\
 date,until,country,policy,days,window_days,probability,cost_usd,waiting_days,weight
-{day(0)},,Alpha,visa_free,365,,,,,
-{day(0)},,Alpha,registration,30,,,,,
-{day(0)},,Beta,visa_free,30,,,,,2
-{day(40)},,Beta,stay_limit,90,180,,,,
-{day(0)},,Beta,registration,30,,,,,
-{day(0)},,Gamma,visa_free,20,,,,,
-{day(0)},,Gamma,stay_limit,90,180,,,,
-{day(0)},,Gamma,residence_permit,,,0.6,100,20,
-{day(0)},,Delta,visa_free,30,,,,,
-{day(0)},,Delta,residence_permit,365,,0.4,50,10,0.5
-{day(15)},,Epsilon,tourist_ban,,,,,,
-{day(0)},,Phi,visa,90,,0.7,80,,
+{day_0},,Alpha,visa_free,365,,,,,
+{day_0},,Alpha,registration,30,,,,,
+{day_0},,Beta,visa_free,30,,,,,2
+{day_40},,Beta,stay_limit,90,180,,,,
+{day_0},,Beta,registration,30,,,,,
+{day_0},,Gamma,visa_free,20,,,,,
+{day_0},,Gamma,stay_limit,90,180,,,,
+{day_0},,Gamma,residence_permit,,,0.6,100,20,
+{day_0},,Delta,visa_free,30,,,,,
+{day_0},,Delta,residence_permit,365,,0.4,50,10,0.5
+{day_15},,Epsilon,tourist_ban,,,,,,
+{day_0},,Phi,visa,90,,0.7,80,,
 """,
+}
+SYNTHETIC_DAYS = (0, 5, 8, 10, 12, 13, 15, 20, 30, 40)  # the days the events and policies name ({day_N})
+SYNTHETIC_PER = (100, 150, 200, 300, 400, 600)  # crossing capacities: people // N a day ({per_N}), at least 1
+
+
+def write_emigration_synthetic(root: str | Path, people: int = 10_000, days: int = 60, hazard: float = 0.05) -> Path:
+    """Write a synthetic emigration scenario with every mechanism on (for the throughput benchmark and the
+    accounting tests): four origins with ``people`` at risk in all, leaving at ``hazard`` a day (tripled for
+    men from day 5); land crossings with capacities, a pedestrian bar and a closure; seat-limited flights with
+    fares, one suspended for a while; a transit country; visa-free stays with visa runs, a 90-in-180 rule from
+    day 40, residence permits, a visa requirement, a tourist ban from day 15, registration thresholds; costs of
+    living, savings and remote incomes; returns with a hazard that an event at home lowers."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    start = dt.date(2022, 9, 15)
+    q = people // 4
+    values = {
+        "start": start.isoformat(), "days": days, "q": q, "rest": people - 3 * q,
+        "hazard": hazard, "half_hazard": hazard / 2,
+        **{f"day_{d}": (start + dt.timedelta(days=d)).isoformat() for d in SYNTHETIC_DAYS},
+        **{f"per_{n}": max(people // n, 1) for n in SYNTHETIC_PER},
     }
-    for name, text in files.items():
-        (root / name).write_text(text)
+    for name, template in SYNTHETIC_TEMPLATES.items():
+        (root / name).write_text(template.format(**values))
     return root

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration.entry import admit, refuse
 from crossings.engine.models.emigration.movement import next_link, step_onto
 from crossings.engine.models.emigration.state import PLAN, QUEUED
-from crossings.engine.models.emigration.stays import admit, refuse
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.returns import DAYS_PER_MONTH, go_home
+from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.returns import DAYS_PER_MONTH
 from crossings.engine.models.emigration.state import PLAN, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
@@ -25,7 +26,7 @@ class Money(Rule):
 
     name = "money"
     reads = ("agents.state", "agents.loc", "agents.savings", "agents.remote_income")
-    writes = ("agents.savings",  # and, for the broke, as returns.go_home:
+    writes = ("agents.savings",  # and, for the broke, as movement.go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",

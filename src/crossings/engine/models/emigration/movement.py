@@ -1,6 +1,8 @@
 """The mechanics every emigration rule uses to move agents, each keeping stocks and flows in step:
-stepping onto a link, arriving at its end, and deciding at a place what the route's next link asks for
-(a seat on a flight, a place in a crossing's queue, or just going on)."""
+stepping onto a link, arriving at its end, deciding at a place what the route's next link asks for
+(a seat on a flight, a place in a crossing's queue, or just going on), and going home. Returned agents keep
+their row, marked ``returned``, at their origin, and are counted per origin and per country they returned
+from."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.state import MOVING, QUEUED, SEAT_WAIT, SETTLED
+from crossings.engine.models.emigration.entry import admit, on_entry, on_exit, refuse
+from crossings.engine.models.emigration.state import MOVING, NEVER, QUEUED, RETURNED, SEAT_WAIT, SETTLED
 from crossings.scenario.emigration import AIR
 
 if TYPE_CHECKING:
@@ -22,7 +25,7 @@ def _count(x: np.ndarray, n: int) -> np.ndarray:
 def change_country(sim: Simulation, c_from: np.ndarray, c_to: np.ndarray, idx: np.ndarray | None = None,
                    lk: np.ndarray | None = None) -> None:
     """Count agents moving from countries ``c_from`` into ``c_to`` (only where the two differ); with ``idx``
-    their stays end and start (``stays.on_exit``/``on_entry``), with ``lk`` the crossing is counted per link."""
+    their stays end and start (``entry.on_exit``/``on_entry``), with ``lk`` the crossing is counted per link."""
     w, f = sim.world, sim.eflows
     moved = c_from != c_to
     if not moved.any():
@@ -36,8 +39,6 @@ def change_country(sim: Simulation, c_from: np.ndarray, c_to: np.ndarray, idx: n
     if lk is not None:
         f.border += _count(lk[moved], len(f.border))
     if idx is not None:
-        from crossings.engine.models.emigration.stays import on_entry, on_exit
-
         m = idx[moved]
         on_exit(sim, m, c_from[moved].astype(np.int64))
         on_entry(sim, m, c_to[moved].astype(np.int64))
@@ -86,8 +87,6 @@ def arrive(sim: Simulation, idx: np.ndarray) -> np.ndarray:
     c_from, c_to = w.link_country[lk], w.country[dst]
     entering = np.flatnonzero(c_from != c_to)
     if entering.size and sim.scenario.emigration.policies:
-        from crossings.engine.models.emigration.stays import admit, refuse
-
         ok = admit(sim, idx[entering], c_to[entering].astype(np.int64))
         j = entering[~ok]
         if j.size:
@@ -153,3 +152,38 @@ def dispatch(sim: Simulation, idx: np.ndarray, day: int) -> np.ndarray:
     step_onto(sim, g[go], lk[go])
     went[j[go]] = True
     return went
+
+
+def go_home(sim: Simulation, idx: np.ndarray) -> None:
+    """Agents ``idx`` (at places, not queued or waiting for a seat) go home the same day: they leave the
+    country they are in (one exit there, one entry at home), their permit ends, and they stay at their origin."""
+    if idx.size == 0:
+        return
+    a, w, fl, f = sim.agents, sim.world, sim.flows, sim.eflows
+    here = a.loc[idx]
+    home = a.home[idx]
+    n_loc = len(w.present)
+    dep = np.bincount(here, minlength=n_loc)
+    arr = np.bincount(home, minlength=n_loc)
+    w.present += arr - dep
+    fl.departures += dep
+    fl.arrivals += arr
+    c_from = w.country[here]
+    change_country(sim, c_from, w.country[home], idx)
+    f.returns += np.bincount(c_from, minlength=len(f.returns))
+    f.returned_home += arr
+    f.cat_returned += np.bincount(a.category[idx], minlength=len(f.cat_returned))
+    rt = sim.scenario.emigration.round_trip
+    if rt is not None:  # travellers back home are again among the people who may leave (a new row if they do)
+        back = idx[rt[a.category[idx]]]
+        if back.size:
+            pos = np.searchsorted(w.origins, a.home[back])  # origins are in location order
+            np.add.at(w.at_home, (pos, a.category[back], a.sex[back], a.age_band[back]), 1)
+            f.travellers_back += np.bincount(a.home[back], minlength=n_loc)
+    a.loc[idx] = home
+    a.state[idx] = RETURNED
+    a.route[idx] = -1
+    a.avoid[idx] = -1
+    a.broke[idx] = 0
+    a.stay_country[idx] = -1
+    a.allowed_until[idx] = NEVER

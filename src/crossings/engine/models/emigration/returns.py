@@ -1,7 +1,6 @@
 """Going home: the daily return hazard of agents settled abroad (a base rate, raised while money runs low,
-changed by ``return_hazard`` events), and the move home itself, shared by every rule that sends agents home
-(a stay that ran out, savings at zero, no route to move on). Returned agents keep their row, marked
-``returned``, at their origin, and are counted per origin and per country they returned from."""
+changed by ``return_hazard`` events). The move home itself (``movement.go_home``) is shared by every rule that
+sends agents home (a stay that ran out, savings at zero, no route to move on)."""
 
 from __future__ import annotations
 
@@ -9,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.movement import change_country
-from crossings.engine.models.emigration.state import NEVER, RETURNED, SETTLED
+from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.state import SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
@@ -24,41 +23,6 @@ def net_daily_cost(sim: Simulation, idx: np.ndarray) -> np.ndarray:
     a = sim.agents
     col = sim.scenario.emigration.cost_of_living[a.loc[idx]]
     return col - a.remote_income[idx].astype(np.float64) / DAYS_PER_MONTH
-
-
-def go_home(sim: Simulation, idx: np.ndarray) -> None:
-    """Agents ``idx`` (at places, not queued or waiting for a seat) go home the same day: they leave the
-    country they are in (one exit there, one entry at home), their permit ends, and they stay at their origin."""
-    if idx.size == 0:
-        return
-    a, w, fl, f = sim.agents, sim.world, sim.flows, sim.eflows
-    here = a.loc[idx]
-    home = a.home[idx]
-    n_loc = len(w.present)
-    dep = np.bincount(here, minlength=n_loc)
-    arr = np.bincount(home, minlength=n_loc)
-    w.present += arr - dep
-    fl.departures += dep
-    fl.arrivals += arr
-    c_from = w.country[here]
-    change_country(sim, c_from, w.country[home], idx)
-    f.returns += np.bincount(c_from, minlength=len(f.returns))
-    f.returned_home += arr
-    f.cat_returned += np.bincount(a.category[idx], minlength=len(f.cat_returned))
-    rt = sim.scenario.emigration.round_trip
-    if rt is not None:  # travellers back home are again among the people who may leave (a new row if they do)
-        back = idx[rt[a.category[idx]]]
-        if back.size:
-            pos = np.searchsorted(w.origins, a.home[back])  # origins are in location order
-            np.add.at(w.at_home, (pos, a.category[back], a.sex[back], a.age_band[back]), 1)
-            f.travellers_back += np.bincount(a.home[back], minlength=n_loc)
-    a.loc[idx] = home
-    a.state[idx] = RETURNED
-    a.route[idx] = -1
-    a.avoid[idx] = -1
-    a.broke[idx] = 0
-    a.stay_country[idx] = -1
-    a.allowed_until[idx] = NEVER
 
 
 class Returns(Rule):

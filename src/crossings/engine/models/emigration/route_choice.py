@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.kernels import sample_paths
+from crossings.engine.models.emigration.movement import go_home
 from crossings.engine.models.emigration.routes import blocked_paths, origin_end_pairs, path_costs, route_cdf
 from crossings.engine.models.emigration.state import MOVING, PLAN_NO_AIR
 from crossings.engine.rule import Rule
@@ -38,7 +39,7 @@ class RouteChoice(Rule):
              "agents.category", "agents.allowed_until", "world.air_closures", "world.crossing_closures",
              "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
-    writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as returns.go_home:
+    writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as movement.go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
@@ -171,6 +172,4 @@ class RouteChoice(Rule):
         if stuck.size:
             must = w.abroad[w.country[a.loc[stuck]]] & ((a.allowed_until[stuck] <= day) | (a.broke[stuck] > 0))
             if must.any():
-                from crossings.engine.models.emigration.returns import go_home
-
                 go_home(sim, stuck[must])

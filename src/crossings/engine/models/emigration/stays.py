@@ -1,6 +1,6 @@
-"""Entry policy and stays abroad: the policy timeline (policies.csv), the check at the moment of entry, the
-bookkeeping of each agent's stay (entry day, days used in the window, the day its stay runs out), and what an
-agent does when its stay runs out: a visa run, a residence permit, moving on, or going home."""
+"""Entry policy and stays abroad: the policy timeline (policies.csv), and what an agent does when its stay runs
+out: a visa run, a residence permit, moving on, or going home. The check at the moment of entry and the
+bookkeeping of each stay (entry day, days used in the window, the day it runs out) are in ``entry.py``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration.entry import on_entry, on_exit, window_used
+from crossings.engine.models.emigration.movement import go_home
 from crossings.engine.models.emigration.state import (
     NEVER,
     NO_PERMIT,
@@ -24,108 +26,6 @@ from crossings.scenario.emigration import in_force
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
-
-_I16 = np.iinfo(np.int16).max
-
-
-# ---- the stay of each agent ------------------------------------------------------------------------------
-
-def window_used(sim: Simulation, idx: np.ndarray, c: np.ndarray, day: int) -> np.ndarray:
-    """Days agents ``idx`` already spent in country ``c`` within the current stay_limit window (0 if their
-    window there is over or they have none). The window starts at the first entry and lasts window_days."""
-    a, w = sim.agents, sim.world
-    wl = w.window_len[c]
-    same = (a.stay_country[idx] == c) & ((wl < 0) | (day < a.window_start[idx].astype(np.int64) + wl))
-    return np.where(same, a.window_used[idx], 0).astype(np.int64)
-
-
-def stay_end(sim: Simulation, c: np.ndarray, used: np.ndarray, day: int) -> np.ndarray:
-    """First day an agent entering country ``c`` today, having used ``used`` days of its window, may no longer
-    stay: the earliest of the per-entry limit (visa_free, or a visa's days) and the window's remaining days."""
-    w = sim.world
-    out = np.full(c.shape, NEVER, dtype=np.int64)
-    pe = w.per_entry[c]
-    out = np.where(pe >= 0, np.minimum(out, day + pe), out)
-    vd = w.visa_days[c]
-    out = np.where(~np.isnan(w.visa_p[c]) & (vd >= 0), np.minimum(out, day + vd), out)
-    wm = w.window_max[c]
-    return np.where(wm >= 0, np.minimum(out, day + wm - used), out)
-
-
-def on_exit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
-    """Agents ``idx`` leave country ``c`` today: the days of this stay count in their window; a permit there
-    ends (permits are not kept while abroad), a pending application lapses."""
-    a, w, f = sim.agents, sim.world, sim.eflows
-    day = sim.today
-    mine = a.stay_country[idx] == c
-    g = idx[mine]
-    if g.size == 0:
-        return
-    a.window_used[g] = np.minimum(a.window_used[g] + (day - a.entry_day[g]), _I16)
-    held = g[a.permit[g] == PERMIT]
-    if held.size:
-        n = np.bincount(a.stay_country[held], minlength=len(w.permits))
-        w.permits -= n
-        f.permits_ended += n
-    a.permit[g] = NO_PERMIT
-
-
-def on_entry(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
-    """Agents ``idx`` enter country ``c`` today: abroad, a new stay starts (a new window if the last one there
-    is over); at home, the stay bookkeeping is cleared."""
-    a, w = sim.agents, sim.world
-    day = sim.today
-    out = ~w.abroad[c]
-    if out.any():
-        h = idx[out]
-        a.stay_country[h] = -1
-        a.allowed_until[h] = NEVER
-    g, cg = idx[~out], c[~out]
-    if g.size == 0:
-        return
-    wl = w.window_len[cg]
-    fresh = (a.stay_country[g] != cg) | ((wl >= 0) & (day >= a.window_start[g].astype(np.int64) + wl))
-    used = np.where(fresh, 0, a.window_used[g]).astype(np.int64)
-    a.window_start[g] = np.where(fresh, day, a.window_start[g])
-    a.window_used[g] = used
-    a.stay_country[g] = cg
-    a.entry_day[g] = day
-    a.allowed_until[g] = np.minimum(stay_end(sim, cg, used, day), NEVER)
-
-
-def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The entry check of agents ``idx`` arriving at the border of country ``c`` (a crossing letting them
-    through, a flight landing, a road into the country): True for those let in. Home countries let everyone
-    in. Abroad: nobody under a tourist ban; nobody whose stay_limit window is used up; where a visa is needed,
-    the agent pays its cost (refused if it cannot) and is approved with its probability."""
-    a, w = sim.agents, sim.world
-    day = sim.today
-    abroad = w.abroad[c]
-    ok = ~(abroad & w.banned[c])
-    wm = w.window_max[c]
-    lim = abroad & (wm >= 0)
-    if lim.any():
-        ok[lim] &= window_used(sim, idx[lim], c[lim], day) < wm[lim]
-    vp = w.visa_p[c]
-    need = ok & abroad & ~np.isnan(vp)
-    if need.any():
-        j = np.flatnonzero(need)
-        cost = w.visa_cost[c[j]]
-        pay = a.savings[idx[j]] >= cost
-        a.savings[idx[j[pay]]] -= cost[pay].astype(np.float32)
-        u = sim.rng["entry"].random(j.size)
-        ok[j] = pay & (u < vp[j])
-    return ok
-
-
-def refuse(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
-    """Agents ``idx`` refused entry to ``c`` re-plan from where they are, on routes avoiding ``c``."""
-    a = sim.agents
-    a.state[idx] = PLAN
-    a.route[idx] = -1
-    a.avoid[idx] = c
-    sim.eflows.refused += np.bincount(c, minlength=len(sim.eflows.refused))
-
 
 # ---- the policy timeline ---------------------------------------------------------------------------------
 
@@ -259,8 +159,6 @@ class StayLimits(Rule):
         f.permits_refused += np.bincount(c[~yes], minlength=n_c)
 
     def choose(self, sim: Simulation, idx: np.ndarray, day: int) -> None:
-        from crossings.engine.models.emigration.returns import go_home
-
         a, w, f = sim.agents, sim.world, sim.eflows
         spec = sim.scenario.emigration
         links = sim.scenario.links

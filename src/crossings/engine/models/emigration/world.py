@@ -3,6 +3,7 @@ and the day's flows. Every stock here is changed only together with a flow, so t
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -142,8 +143,6 @@ def visa_run_links(sc: Scenario, country: np.ndarray, link_days: np.ndarray) -> 
     """For each place, the link out of its country at the nearest foreign border point: the first link of a
     fastest trip that stays in the country until that link (Dijkstra on travel days; ties: lower link id).
     A visa run goes out on it and back on its reverse (links come in pairs 2i, 2i + 1)."""
-    import heapq
-
     links = sc.links
     n = len(sc.locations)
     out: list[list[int]] = [[] for _ in range(n)]

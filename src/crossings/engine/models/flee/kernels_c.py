@@ -47,7 +47,9 @@ class Ctx(ctypes.Structure):
     ]
 
 
-def _load() -> ctypes.CDLL:
+def lib() -> ctypes.CDLL:
+    """The shared library with its functions' signatures set. The system loads it once per process; each run
+    keeps its handle on its :class:`KernelContext`, so no module-level state holds it."""
     spec = importlib.util.find_spec("crossings.engine._kernels")
     if spec is None or spec.origin is None:
         raise ImportError("the compiled kernels (crossings/engine/_kernels) are missing; reinstall crossings "
@@ -67,17 +69,6 @@ def _load() -> ctypes.CDLL:
     return lib
 
 
-_LIB: ctypes.CDLL | None = None
-
-
-def lib() -> ctypes.CDLL:
-    """The loaded shared library (loaded once)."""
-    global _LIB
-    if _LIB is None:
-        _LIB = _load()
-    return _LIB
-
-
 def available() -> bool:
     """True if the compiled kernels are installed."""
     return importlib.util.find_spec("crossings.engine._kernels") is not None
@@ -89,12 +80,14 @@ def day_state(key: int, day: int) -> ctypes.c_uint64:
 
 
 class KernelContext:
-    """The C context of one run: array pointers refreshed only when an array object changes (agent columns
-    are the table's full buffers, which change only when the table grows), parameters set once."""
+    """The C context of one run: the library's handle, array pointers refreshed only when an array object
+    changes (agent columns are the table's full buffers, which change only when the table grows), parameters
+    set once."""
 
     def __init__(self, sim: Simulation) -> None:
         s = sim.settings
         links = sim.scenario.links
+        self.lib = lib()
         self.ctx = Ctx()
         self._arrays: dict[str, np.ndarray] = {}
         self.ctx.buffer = float(s.capacity_buffer)
@@ -136,21 +129,24 @@ class KernelContext:
         return self.ctx
 
 
-def _context(sim: Simulation) -> Ctx:
+def _context(sim: Simulation) -> KernelContext:
+    """The run's kernel context, made on the first compiled phase of the run."""
     kc = getattr(sim, "_kernel_context", None)
     if kc is None:
         kc = KernelContext(sim)
         sim._kernel_context = kc
-    return kc.update(sim)
+    return kc
 
 
 def move_phase(sim: Simulation, day: int) -> None:
     """Run the compiled move phase for ``day``."""
     state = day_state(sim.stream_key("move"), day)
-    lib().crossings_move_phase(ctypes.byref(_context(sim)), len(sim.agents), day, ctypes.byref(state))
+    kc = _context(sim)
+    kc.lib.crossings_move_phase(ctypes.byref(kc.update(sim)), len(sim.agents), day, ctypes.byref(state))
 
 
 def travel_phase(sim: Simulation, day: int) -> None:
     """Run the compiled travel phase for ``day``."""
     state = day_state(sim.stream_key("travel"), day)
-    lib().crossings_travel_phase(ctypes.byref(_context(sim)), len(sim.agents), day, ctypes.byref(state))
+    kc = _context(sim)
+    kc.lib.crossings_travel_phase(ctypes.byref(kc.update(sim)), len(sim.agents), day, ctypes.byref(state))

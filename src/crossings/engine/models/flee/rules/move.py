@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.kernels import next_links, sample_paths
+from crossings.engine.models.flee import kernels_c
 from crossings.engine.rng import geometric_wait
 from crossings.engine.rule import Rule
 from crossings.engine.state import NEVER
@@ -89,8 +90,6 @@ class MovePhase(Rule):
     def step(self, sim: Simulation, day: int) -> None:
         a = sim.agents
         if sim.kernel == "compiled":
-            from crossings.engine.models.flee import kernels_c
-
             kernels_c.move_phase(sim, day)
             return
         cand = np.flatnonzero(a.wake == day)
