@@ -7,13 +7,14 @@ from pathlib import Path
 
 from crossings.engine import checkpoint
 from crossings.engine.checkpoint import Checkpoint
+from crossings.engine.model import build_scenario
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
 from crossings.errors import InputError
 from crossings.results import Results
-from crossings.scenario.flee import is_flee_dir, read_flee
+from crossings.scenario.flee_section import write_native
 from crossings.scenario.model import Scenario
-from crossings.scenario.native import is_native_dir, read_native, write_native
+from crossings.scenario.source import is_native_dir, read_source
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -21,22 +22,12 @@ def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = Non
     """Read and validate a scenario directory (native or Flee format) into a frozen :class:`Scenario`;
     ``parameters`` override named parameters of a native scenario (scenario.yml ``parameters:``); ``sets``
     are what-if changes of an emigration scenario, e.g. ``["event: close Upper Lars from 2022-09-22"]``
-    (docs/whatif.md)."""
+    (docs/whatif.md). The files are read once (:func:`~crossings.scenario.source.read_source`); the Scenario keeps
+    them (``scenario.source``), so builds with other parameters read nothing again."""
     p = resolve_bundled(path)
-    if sets:
-        from crossings.scenario.whatif import apply
-
-        return apply(p, sets, parameters)
-    if is_native_dir(p):
-        return read_native(p, parameters)
-    if parameters:
+    if parameters and not is_native_dir(p):
         raise InputError(p, None, "parameters", "only native scenarios define named parameters")
-    if is_flee_dir(p):
-        return read_flee(p)
-    if not p.exists():
-        raise InputError(p, None, "scenario", "no such directory")
-    raise InputError(p, None, "scenario", "not a scenario directory (expected scenario.yml, or Flee's "
-                     "input_csv/locations.csv)")
+    return build_scenario(read_source(p), parameters, sets or ())
 
 
 BUNDLED = ("russia2022",)  # scenarios shipped inside the package, run by name

@@ -118,7 +118,10 @@ def test_a_member_applies_named_parameters_and_is_pure(tiny: Path) -> None:
     assert np.array_equal(direct.series["new_entries"], low.series["new_entries"])
     changed = with_params(sc, {"hazard": 0.001})
     assert dict(changed.parameters)["hazard"] == 0.001 and dict(sc.parameters)["hazard"] == 0.002
-    assert with_scenario_parameters(sc, {"hazard": 0.001}) is changed  # cached per parameter set
+    rebuilt = with_scenario_parameters(sc, {"hazard": 0.001})
+    assert rebuilt.parameters == changed.parameters and np.array_equal(rebuilt.emigration.hazard,
+                                                                       changed.emigration.hazard)
+    assert rebuilt.source is sc.source, "built again from the files parsed once, not read again"
     with pytest.raises(cx.InputError, match="outside"):
         with_params(sc, {"hazard": 0.5})
     lean = run_member(sc, {}, 3, keep_series=False, outputs=("loss_calibration", "new_entries@Georgia", "row@4"))

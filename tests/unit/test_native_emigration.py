@@ -175,7 +175,7 @@ def test_flee_model_rejects_emigration_features(demo_dir, tmp_path, replace_once
 
 
 def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
-    from crossings.scenario.native import write_native
+    from crossings.scenario.flee_section import write_native
 
     with pytest.raises(ValueError, match="emigration"):
         write_native(cx.load_scenario(demo), tmp_path / "out")

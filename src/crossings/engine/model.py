@@ -27,6 +27,10 @@ import numpy as np
 
 from crossings.engine.rule import Rule
 from crossings.engine.state import AgentTable
+from crossings.errors import InputError
+from crossings.scenario.build import build
+from crossings.scenario.native import Section
+from crossings.scenario.source import META, Source
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -57,6 +61,8 @@ class Model:
     kernels: ClassVar[tuple[str, ...]] = ("numpy",)  # implementations a run may choose (the first is the default)
     # series an ensemble member keeps for the bands (None: every series)
     band_series: ClassVar[tuple[str, ...] | None] = None
+    # the model's part of a native scenario: its tables and scenario.yml mappings (crossings.scenario.native)
+    section: ClassVar[Section] = Section()
 
     # ---- the engine --------------------------------------------------------------------------------------
     def validate(self, sim: Simulation) -> None:
@@ -156,3 +162,17 @@ def get_model(name: str) -> Model:
     if not isinstance(model, Model):
         raise TypeError(f"{target} is not a crossings.engine.model.Model")
     return model
+
+
+def build_scenario(source: Source, parameters: Mapping[str, float] | None = None, sets: Sequence[str] = ()
+                   ) -> Scenario:
+    """The Scenario of a parsed ``source``, built by the section of the model it names (``model:`` in scenario.yml),
+    with named ``parameters`` and what-if ``sets`` applied (:func:`crossings.scenario.build.build`). Reads no file.
+    An unknown model is an InputError naming scenario.yml, its line and the field ``model``."""
+    try:
+        model = get_model(source.model)
+    except KeyError:
+        given = source.meta.get("model", source.model)
+        raise InputError(source.path(META), source.lines.get("model"), "model",
+                         f"{given!r} is not one of {', '.join(model_names())}") from None
+    return build(source, model.section, parameters, sets)

@@ -1,9 +1,8 @@
 """Ensembles, sensitivity and calibration of ``model: emigration`` scenarios: what differs from Flee scenarios.
 
 * ``--param NAME=...`` names a scenario parameter (scenario.yml ``parameters:``, ``$name`` in the files), not a
-  FleeSettings field; a member applies it by reading the scenario again with
-  ``load_scenario(path, parameters=...)`` (cached per parameter set in each process, so members that share a
-  set read the files once);
+  FleeSettings field; a member applies it by building the scenario again from its parsed files
+  (``build_scenario(scenario.source, parameters=...)``: no file is read);
 * a member returns the fit of its run against the scenario's observed.csv (per observed row: the simulated
   value, inside the accepted band or not, the loss; :class:`MemberFit`) and a few daily series for bands
   (model's ``band_series``) instead of every stock and flow;
@@ -15,10 +14,8 @@ The reductions of these member results are in :mod:`crossings.ensemble.emigratio
 
 from __future__ import annotations
 
-import collections
 import difflib
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from crossings.engine.model import get_model
+from crossings.engine.model import build_scenario, get_model
 from crossings.ensemble.member import MemberResult, ParamSpec
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
+from crossings.scenario.observations import read_observed
+from crossings.scenario.parameters import Parameter
 
 FIT_ROLES = ("calibration", "validation", "input")  # the roles whose rows are scored
 # Ranges at least this wide (HIGH / LOW, both > 0) are drawn and searched uniformly in log(value).
@@ -65,24 +64,10 @@ class ScenarioParam(ParamSpec):
         return float(self.low + u * (self.high - self.low))
 
 
-def declared_parameters(scenario: Scenario) -> dict[str, Any]:
-    """The scenario's named parameters as declared in its scenario.yml (value, low, high, source), each with the
-    value the loaded scenario uses (overrides and ``--set 'param: ...'`` included)."""
-    import yaml
-
-    from crossings.scenario.parameters import Parameter, read_parameters
-
-    ypath = Path(scenario.path) / "scenario.yml"
-    try:
-        meta = yaml.safe_load(ypath.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        meta = {}
-    declared = read_parameters(ypath, meta.get("parameters") if isinstance(meta, dict) else None, {})
-    out: dict[str, Parameter] = {}
-    for name, value in scenario.parameters:
-        p = declared.get(name)
-        out[name] = Parameter(name, float(value), p.low, p.high, p.source) if p else Parameter(name, float(value))
-    return out
+def declared_parameters(scenario: Scenario) -> dict[str, Parameter]:
+    """The scenario's named parameters as its scenario.yml declares them (value, low, high, source), each with the
+    value the scenario was built with (overrides and ``--set 'param: ...'`` included)."""
+    return dict(scenario.declared)
 
 
 def _number(text: str, name: str) -> float:
@@ -175,75 +160,30 @@ def fixed_scenario_param(name: str, value: float, scenario: Scenario, where: str
 
 # ---- the scenario with parameters applied -------------------------------------------------------------------
 
-_CACHE: collections.OrderedDict[tuple[Any, ...], Scenario] = collections.OrderedDict()
-_CACHE_SIZE = 4  # a loaded russia2022 is about 30 kB; re-reading it takes about 15 ms
-_LOCK = threading.Lock()
-
-
-def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, size and modification time of each file of a scenario directory (a cache key part)."""
-    out = []
-    try:
-        for f in sorted(root.iterdir()):
-            if f.is_file():
-                st = f.stat()
-                out.append((f.name, st.st_size, st.st_mtime_ns))
-    except OSError:
-        pass
-    return tuple(out)
-
-
 def with_scenario_parameters(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
-    """The emigration scenario read again from its directory with the named parameters ``params`` changed (the
-    scenario's other values, what-if changes included, kept); names and ranges are checked. A pure function of
-    its arguments and the scenario's files; the last few results are cached in the process."""
-    from crossings.api import load_scenario
-
+    """The emigration scenario built again from the files it was read from (``scenario.source``, parsed once: no
+    file is read) with the named parameters ``params`` changed; its other values, what-if changes included, are
+    kept, and names and ranges are checked. A pure function of its arguments."""
     declared = declared_parameters(scenario)
     clean = {str(k): check_value(str(k), float(v), declared) for k, v in params.items()}
     merged = dict(scenario.parameters)
     merged.update(clean)
-    root = Path(scenario.path).resolve()
-    key = (str(root), tuple(scenario.what_if), tuple(sorted(merged.items())), _signature(root))
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    sc = load_scenario(scenario.path, parameters=merged, sets=list(scenario.what_if) or None)
-    with _LOCK:
-        _CACHE[key] = sc
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return sc
+    if scenario.source is None:
+        raise ValueError(f"scenario {scenario.name!r} keeps no parsed files to build from: load it with "
+                         "crossings.load_scenario")
+    return build_scenario(scenario.source, parameters=merged, sets=scenario.what_if)
 
 
 # ---- a member's fit ------------------------------------------------------------------------------------------
 
-_OBS_CACHE: dict[str, tuple[tuple[int, int], list[Any]]] = {}
-
-
 def observed_file(scenario: Scenario) -> Path | None:
     """The scenario's observed.csv (what its runs are scored against), or None."""
-    from crossings.observed.fit import scenario_observed
-
-    return scenario_observed(scenario.path)
+    return scenario.observations_file
 
 
 def _observations(path: Path) -> list[Any]:
-    """The rows of an observations file, read once per process (again when the file changes)."""
-    from crossings.observed.observations import read_observed
-
-    st = path.stat()
-    sig = (st.st_size, st.st_mtime_ns)
-    key = str(path.resolve())
-    with _LOCK:
-        hit = _OBS_CACHE.get(key)
-        if hit is not None and hit[0] == sig:
-            return hit[1]
-    rows = read_observed(path)
-    with _LOCK:
-        _OBS_CACHE[key] = (sig, rows)
-    return rows
+    """The rows of an observations file (a member uses its scenario's ``observations``, read when it was built)."""
+    return read_observed(path)
 
 
 @dataclass
@@ -289,7 +229,7 @@ def member_fit(results: Any) -> MemberFit | None:
     path = observed_file(results.scenario)
     if path is None:
         return None
-    rows = fit_rows(RunTables.from_results(results), _observations(path))
+    rows = fit_rows(RunTables.from_results(results), list(results.scenario.observations))
     code = {s: i for i, s in enumerate(STATUSES)}
     return MemberFit(
         lines=tuple(r.line for r in rows), roles=tuple(r.role for r in rows), sims=tuple(r.sim for r in rows),
@@ -316,7 +256,7 @@ def check_emigration_output(scenario: Scenario, spec: str) -> str:
         path = observed_file(scenario)
         if path is None:
             raise InputError("--output", None, spec, "the scenario has no observed.csv")
-        lines = [o.line for o in _observations(path)]
+        lines = [o.line for o in scenario.observations]
         if not where.isdigit() or int(where) not in lines:
             raise InputError("--output", None, spec, f"{where!r} is not a line of a row of {path}")
         return spec

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,159 +20,17 @@ import numpy as np
 from crossings.errors import InputError
 from crossings.params.emigration import LONG_STAY_DAYS
 
-# ---- quantities and targets ---------------------------------------------------------------------------------
-
-FLOW_KINDS = frozenset({"country", "crossing", "location"})  # entries and exits: per country or at a border point
-QUANTITIES: dict[str, tuple[frozenset[str], bool, str]] = {
-    # name: (target kinds it takes, counted in people, what it is)
-    "entries": (FLOW_KINDS, True, "entries over the period (sum of daily entries)"),
-    "exits": (FLOW_KINDS, True, "exits over the period"),
-    "net": (FLOW_KINDS, True, "entries − exits over the period"),
-    "entries_per_day": (FLOW_KINDS, True, "mean daily entries over the period's days"),
-    "exits_per_day": (FLOW_KINDS, True, "mean daily exits over the period's days"),
-    "peak_entries_per_day": (FLOW_KINDS, True, "most entries on one day of the period"),
-    "stock": (FLOW_KINDS, True, "people present on the period's last day"),
-    "stock_change": (FLOW_KINDS, True, "stock on the last day − stock on the day before the period"),
-    "emigrants": (frozenset({"country"}), True,
-                  "emigrants present on the period's last day (the stock without round-trip travellers)"),
-    "visa_runs": (frozenset({"country"}), True, "visa runs over the period"),
-    "registrations": (frozenset({"country"}), True, "stays reaching the registration threshold over the period"),
-    "registered": (frozenset({"country"}), True, "registered stays on the period's last day"),
-    "permit_applications": (frozenset({"country"}), True, "residence permit applications over the period"),
-    "permits_granted": (frozenset({"country"}), True, "residence permits granted over the period"),
-    "permits": (frozenset({"country"}), True, "permit holders present on the period's last day"),
-    "returns": (frozenset({"country"}), True, "returns home from the country over the period"),
-    "immigrants": (frozenset({"country"}), True,
-                   "stays that began in the period and lasted 183 days (the statistical immigrant)"),
-    "queue": (frozenset({"crossing"}), True, "mean queue (all modes) over the period's days"),
-    "wait_days": (frozenset({"crossing"}), False, "mean days waited by the period's passers"),
-    "left_home": (frozenset({"category"}), True, "people of the categories who left home over the period"),
-    "returned": (frozenset({"category"}), True, "people of the categories who went home over the period"),
-    "away": (frozenset({"category"}), True, "people of the categories away on the period's last day"),
-    "returned_share": (frozenset({"category"}), False,
-                       "returned ÷ left home, both counted from the run's start to the period's end"),
-    "returned_of_away": (frozenset({"category"}), False,
-                         "returned over the period ÷ away on the day before it (a panel's return rate)"),
-}
-TARGET_KINDS = ("country", "crossing", "location", "category")
-FROM = "from"  # the filter part of a target: entries(country=Armenia;from=Russia)
-FROM_QUANTITIES = frozenset({"entries", "entries_per_day", "peak_entries_per_day"})
-ABROAD = "*abroad"  # every country that holds no origin
-EVERY = "*"  # every category
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a quantity is taken of: ``kind`` names (summed); for a crossing or location, optionally only the
-    entries into / exits out of the countries in ``countries``."""
-
-    kind: str
-    names: tuple[str, ...]
-    countries: tuple[str, ...] = ()
-    origins: tuple[str, ...] = ()  # from=: only entries over links that leave one of these countries
-
-    def __str__(self) -> str:
-        text = f"{self.kind}={'+'.join(self.names)}"
-        text = f"country={'+'.join(self.countries)};{text}" if self.countries else text
-        return f"{text};from={'+'.join(self.origins)}" if self.origins else text
-
-
-@dataclass(frozen=True)
-class Sim:
-    """A parsed ``sim`` cell: a quantity of a target, a scenario input with its value, or ``none``."""
-
-    quantity: str | None = None
-    target: Target | None = None
-    input_value: float | None = None
-
-    @property
-    def kind(self) -> str:
-        """"quantity", "input" or "none"."""
-        return "quantity" if self.quantity else "input" if self.input_value is not None else "none"
-
-    def __str__(self) -> str:
-        if self.quantity:
-            return f"{self.quantity}({self.target})"
-        return f"input:{_num(self.input_value)}" if self.input_value is not None else "none"
-
-
-def _num(x: float | None) -> str:
-    return "" if x is None else str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else repr(float(x))
-
-
-_SIM = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$")
-
-
-def parse_sim(text: str) -> Sim:
-    """Read a ``sim`` cell (``none``, ``input:NUMBER`` or ``quantity(kind=NAME[+NAME…][;kind=NAME…])``); a bad
-    expression raises ValueError with the reason."""
-    s = text.strip()
-    if s.lower() == "none":
-        return Sim()
-    if s.lower().startswith("input:"):
-        num = s[6:].strip()
-        try:
-            value = float(num)
-        except ValueError:
-            raise ValueError(f"{num!r} after input: is not a number") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{num!r} after input: is not a finite number")
-        return Sim(input_value=value)
-    m = _SIM.match(s)
-    if not m:
-        raise ValueError(f"{s!r} is not none, input:NUMBER or quantity(target), e.g. entries(country=Georgia)")
-    quantity = m.group(1).lower()
-    if quantity not in QUANTITIES:
-        import difflib
-
-        close = difflib.get_close_matches(quantity, list(QUANTITIES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(QUANTITIES)})"
-        raise ValueError(f"unknown quantity {quantity!r}{hint}")
-    parts: dict[str, tuple[str, ...]] = {}
-    for part in re.split(r"[;,]", m.group(2)):
-        if not part.strip():
-            continue
-        key, eq, names = part.partition("=")
-        key = key.strip().lower()
-        if not eq or (key not in TARGET_KINDS and key != FROM):
-            raise ValueError(f"{part.strip()!r} is not KIND=NAME with KIND one of {', '.join(TARGET_KINDS)} "
-                             f"(or {FROM}=COUNTRY)")
-        if key in parts:
-            raise ValueError(f"{key}= given twice")
-        split = tuple(n.strip() for n in names.split("+"))
-        if not all(split):
-            raise ValueError(f"{part.strip()!r} has an empty name")
-        parts[key] = split
-    return Sim(quantity=quantity, target=_target(quantity, parts))
-
-
-def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
-    """The target of ``quantity`` from its ``kind=names`` parts (checks the kinds it takes)."""
-    kinds, _, _ = QUANTITIES[quantity]
-    allowed = " or ".join(f"{k}=NAME" for k in TARGET_KINDS if k in kinds)
-    parts = dict(parts)
-    origins = parts.pop(FROM, ())
-    if origins and quantity not in FROM_QUANTITIES:
-        raise ValueError(f"{FROM}= filters entries only ({', '.join(sorted(FROM_QUANTITIES))}), not {quantity}")
-    if any(n.startswith("*") for n in origins):  # *abroad and * too
-        raise ValueError(f"{FROM}= takes country names, not {'+'.join(origins)!r}")
-    if not parts:
-        raise ValueError(f"{quantity} needs a target: {allowed}")
-    places = [k for k in parts if k in ("crossing", "location", "category")]
-    if len(places) > 1 or (places and "country" in parts and places[0] == "category"):
-        raise ValueError(f"{quantity}: give one of {allowed}, not {' and '.join(parts)}")
-    kind = places[0] if places else "country"
-    if kind not in kinds:
-        raise ValueError(f"{quantity} is not recorded per {kind}; it takes {allowed}")
-    countries = parts.get("country", ()) if kind != "country" else ()
-    if countries and quantity in ("stock", "stock_change", "queue", "wait_days"):
-        raise ValueError(f"{quantity}({kind}=…) takes no country=: a place's stock is its own")
-    names = parts[kind]
-    for n in names:
-        if n.startswith("*") and not ((kind == "country" and n == ABROAD) or (kind == "category" and n == EVERY)):
-            raise ValueError(f"{n!r}: only country={ABROAD} and category={EVERY} stand for several")
-    return Target(kind, names, countries, origins)
-
+# the ``sim`` syntax (quantities and targets) lives with the scenario's observations; re-exported here
+from crossings.scenario.observations import ABROAD as ABROAD
+from crossings.scenario.observations import EVERY as EVERY
+from crossings.scenario.observations import FLOW_KINDS as FLOW_KINDS
+from crossings.scenario.observations import FROM as FROM
+from crossings.scenario.observations import FROM_QUANTITIES as FROM_QUANTITIES
+from crossings.scenario.observations import QUANTITIES as QUANTITIES
+from crossings.scenario.observations import TARGET_KINDS as TARGET_KINDS
+from crossings.scenario.observations import Sim as Sim
+from crossings.scenario.observations import Target as Target
+from crossings.scenario.observations import parse_sim as parse_sim
 
 # ---- the run's tables ---------------------------------------------------------------------------------------
 

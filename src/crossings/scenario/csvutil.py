@@ -14,6 +14,11 @@ def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str
 
     Accepts a UTF-8 byte-order mark, CRLF line ends, quoted fields and spaces after commas.
     """
+    return read_rows_and_lines(path, skip_hash=skip_hash)[0]
+
+
+def read_rows_and_lines(path: Path, *, skip_hash: bool = True) -> tuple[list[tuple[int, list[str]]], int]:
+    """:func:`read_rows` and the number of lines of the file (reading it once)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -40,7 +45,7 @@ def read_rows(path: Path, *, skip_hash: bool = True) -> list[tuple[int, list[str
             rows.append((lineno, cells))
     except csv.Error as exc:
         raise InputError(path, reader.line_num or None, "csv", str(exc)) from None
-    return rows
+    return rows, len(lines)
 
 
 def parse_int(path: Path, line: int, field: str, text: str, *, allow_empty: int | None = None) -> int:

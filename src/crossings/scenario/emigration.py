@@ -1,10 +1,12 @@
 """The emigration part of a native scenario (``model: emigration``): agent attribute distributions, routes by
 mode (road, foot, air), crossing capacities, departure hazards and the policy timeline, parsed once into
-typed arrays (see docs/native-format.md, "The emigration model"). ``read_native`` calls these readers."""
+typed arrays (see docs/native-format.md, "The emigration model"). The emigration section
+(:mod:`crossings.scenario.emigration_section`) calls these readers."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,17 +17,7 @@ from crossings.errors import InputError
 from crossings.params.emigration import EmigrationSettings
 from crossings.scenario.csvutil import parse_date, parse_float, parse_int
 from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations
-
-
-def route_ends(path: Path, line: int, row: dict[str, str], index: dict[str, int]) -> tuple[int, int]:
-    """The location indices of a routes.csv row's ``from`` and ``to`` (known, and not the same place)."""
-    for field in ("from", "to"):
-        if row[field] not in index:
-            raise InputError(path, line, field, f"route to unknown location {row[field]!r}")
-    a, b = index[row["from"]], index[row["to"]]
-    if a == b:
-        raise InputError(path, line, "to", "a route from a location to itself")
-    return a, b
+from crossings.scenario.native import route_ends
 
 ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
@@ -36,6 +28,9 @@ EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_c
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
+CROSSING_COLUMNS = ("crossing", "mode", "capacity_per_day")
+DEPARTURE_COLUMNS = ("origin", "category", "daily_hazard")
+PREFERENCE_COLUMNS = ("category", "destination", "weight")
 # beyond the Flee model's columns
 LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit", "return_multiplier")
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
@@ -242,7 +237,7 @@ def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
 
 # ---- routes.csv -----------------------------------------------------------------------------------------
 
-def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int],
+def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int],
                 locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Links (both directions of every row) and, per link, its mode, flight duration, daily seats and cost."""
     src, dst, dist, lines, mode, dur, seats, cost = [], [], [], [], [], [], [], []
@@ -301,7 +296,7 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict
 
 # ---- crossings.csv and departures.csv -------------------------------------------------------------------
 
-def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int],
+def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int],
                    locs: Locations) -> np.ndarray:
     """Daily capacity per crossing and travel mode, (L, 2); −1 (unlimited) where no row gives one."""
     cap = np.full((len(locs), len(TRAVEL_MODES)), -1, dtype=np.int64)
@@ -329,7 +324,7 @@ def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: d
     return cap
 
 
-def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int], locs: Locations,
+def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int], locs: Locations,
                     category: Distribution) -> np.ndarray:
     """Base daily departure probability per origin and category, (L, categories)."""
     hazard = np.zeros((len(locs), len(category.names)))
@@ -360,30 +355,14 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
 
 # ---- events.csv -----------------------------------------------------------------------------------------
 
-def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: dict[str, int],
+def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: Mapping[str, int],
                 locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any]
                 ) -> tuple[EmigrationEvent, ...]:
     """The policy timeline: departure and return hazard multipliers, air route closures and fares, mode bars,
     crossing closures and capacity multipliers."""
+    reader = _EventReader(epath, index, locs, agents,
+                          {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR})
     out = []
-    air_pairs = {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR}
-    category, sex, age = agents["category"], agents["sex"], agents["age_band"]
-
-    def pick(ln: int, field: str, value: str, dist: Distribution, what: str) -> int:
-        if value in ("", ANY):
-            return -1
-        if value not in dist.names:
-            raise InputError(epath, ln, field, f"unknown {what} {value!r} (expected {', '.join(dist.names)} or *)")
-        return dist.index(value)
-
-    def place(ln: int, field: str, value: str, kind: int, what: str) -> int:
-        if value not in index:
-            raise InputError(epath, ln, field, f"unknown {what} {value!r} (not in locations.csv)")
-        if locs.kind[index[value]] != kind:
-            raise InputError(epath, ln, field, f"{value!r} is not a {what}" if what[0] not in "aeiou" else
-                             f"{value!r} is not an {what}")
-        return index[value]
-
     for ln, r in rows:
         day = (parse_date(epath, ln, "date", r["date"]) - start).days
         if day < 0:
@@ -397,7 +376,6 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
             end = (parse_date(epath, ln, "until", r["until"]) - start).days
             if end <= day:
                 raise InputError(epath, ln, "until", f"{r['until']} is not after the event's date ({r['date']})")
-        target, other, value, s_, a_ = -1, -1, 1.0, -1, -1
         if ev not in HAZARD_EVENTS:
             for field in ("sex", "age_band"):
                 if r.get(field):
@@ -405,53 +383,91 @@ def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any,
                                      "filter")
             if r.get("value") and ev not in ("fare", "capacity"):
                 raise InputError(epath, ln, "value", f"{ev} takes no value")
+        target, other, value, s_, a_ = reader.read(ln, ev, r)
+        out.append(EmigrationEvent(ev, day, end, target, other, value, s_, a_, ln))
+    return tuple(out)
+
+
+class _EventReader:
+    """The names and values of one events.csv row of each kind, resolved to indices (−1 = every one)."""
+
+    def __init__(self, epath: Path, index: Mapping[str, int], locs: Locations, agents: Mapping[str, Any],
+                 air_pairs: set[tuple[int, int]]) -> None:
+        self.epath, self.index, self.locs, self.agents, self.air_pairs = epath, index, locs, agents, air_pairs
+
+    def read(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+        """(target, other, value, sex, age band) of a row whose event is ``ev``."""
         if ev in HAZARD_EVENTS:
-            if r["target"] != ANY:
-                target = place(ln, "target", r["target"], ORIGIN, "origin")
-            other = pick(ln, "other", r.get("other", ""), category, "category")
-            if not r.get("value"):
-                raise InputError(epath, ln, "value", f"a {ev} needs a multiplier")
-            value = parse_float(epath, ln, "value", r["value"])
-            if value < 0:
-                raise InputError(epath, ln, "value", f"{value} is a negative multiplier")
-            s_ = pick(ln, "sex", r.get("sex", ""), sex, "sex")
-            a_ = pick(ln, "age_band", r.get("age_band", ""), age, "age band")
-        elif ev in ("close_air_route", "fare"):
-            for field in ("target", "other"):
-                if r.get(field, "") not in index:
-                    raise InputError(epath, ln, field, f"unknown location {r.get(field, '')!r} (not in locations.csv)")
-            target, other = index[r["target"]], index[r["other"]]
-            if (target, other) not in air_pairs:
-                raise InputError(epath, ln, "other", f"no air route between {r['target']!r} and {r['other']!r}")
-            if ev == "fare":
-                if not r.get("value"):
-                    raise InputError(epath, ln, "value", "a fare event needs a multiplier of the route's cost")
-                value = parse_float(epath, ln, "value", r["value"])
-                if not 0 <= value < math.inf:
-                    raise InputError(epath, ln, "value", f"{value} is not a non-negative multiplier")
-        elif ev == "bar_mode":
-            target = place(ln, "target", r["target"], CROSSING, "crossing")
+            return self.hazard(ln, ev, r)
+        if ev in ("close_air_route", "fare"):
+            return self.air(ln, ev, r)
+        target = self.place(ln, "target", r["target"], CROSSING, "crossing")
+        other, value = -1, 1.0
+        if ev == "bar_mode":
             if r.get("other") not in TRAVEL_MODES:
-                raise InputError(epath, ln, "other", f"unknown mode {r.get('other')!r} (expected "
+                raise InputError(self.epath, ln, "other", f"unknown mode {r.get('other')!r} (expected "
                                  f"{', '.join(TRAVEL_MODES)})")
             other = TRAVEL_MODES.index(r["other"])
         elif ev == "capacity":
-            target = place(ln, "target", r["target"], CROSSING, "crossing")
             mode = r.get("other", "")
             if mode not in (*TRAVEL_MODES, "", ANY):
-                raise InputError(epath, ln, "other", f"unknown mode {mode!r} (expected {', '.join(TRAVEL_MODES)} or *)")
+                raise InputError(self.epath, ln, "other", f"unknown mode {mode!r} (expected "
+                                 f"{', '.join(TRAVEL_MODES)} or *)")
             other = TRAVEL_MODES.index(mode) if mode in TRAVEL_MODES else -1
-            if not r.get("value"):
-                raise InputError(epath, ln, "value", "a capacity event needs a multiplier of the crossing's capacity")
-            value = parse_float(epath, ln, "value", r["value"])
-            if not 0 <= value < math.inf:
-                raise InputError(epath, ln, "value", f"{value} is not a non-negative multiplier")
-        else:  # close_crossing
-            target = place(ln, "target", r["target"], CROSSING, "crossing")
-            if r.get("other"):
-                raise InputError(epath, ln, "other", "close_crossing names only its target")
-        out.append(EmigrationEvent(ev, day, end, target, other, value, s_, a_, ln))
-    return tuple(out)
+            value = self.multiplier(ln, r, "a capacity event needs a multiplier of the crossing's capacity")
+        elif r.get("other"):  # close_crossing
+            raise InputError(self.epath, ln, "other", "close_crossing names only its target")
+        return target, other, value, -1, -1
+
+    def hazard(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+        target = -1
+        if r["target"] != ANY:
+            target = self.place(ln, "target", r["target"], ORIGIN, "origin")
+        other = self.pick(ln, "other", r.get("other", ""), self.agents["category"], "category")
+        if not r.get("value"):
+            raise InputError(self.epath, ln, "value", f"a {ev} needs a multiplier")
+        value = parse_float(self.epath, ln, "value", r["value"])
+        if value < 0:
+            raise InputError(self.epath, ln, "value", f"{value} is a negative multiplier")
+        return (target, other, value, self.pick(ln, "sex", r.get("sex", ""), self.agents["sex"], "sex"),
+                self.pick(ln, "age_band", r.get("age_band", ""), self.agents["age_band"], "age band"))
+
+    def air(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+        for field in ("target", "other"):
+            if r.get(field, "") not in self.index:
+                raise InputError(self.epath, ln, field, f"unknown location {r.get(field, '')!r} (not in "
+                                 "locations.csv)")
+        target, other = self.index[r["target"]], self.index[r["other"]]
+        if (target, other) not in self.air_pairs:
+            raise InputError(self.epath, ln, "other", f"no air route between {r['target']!r} and {r['other']!r}")
+        value = 1.0
+        if ev == "fare":
+            value = self.multiplier(ln, r, "a fare event needs a multiplier of the route's cost")
+        return target, other, value, -1, -1
+
+    def multiplier(self, ln: int, r: Mapping[str, str], missing: str) -> float:
+        if not r.get("value"):
+            raise InputError(self.epath, ln, "value", missing)
+        value = parse_float(self.epath, ln, "value", r["value"])
+        if not 0 <= value < math.inf:
+            raise InputError(self.epath, ln, "value", f"{value} is not a non-negative multiplier")
+        return value
+
+    def pick(self, ln: int, field: str, value: str, dist: Distribution, what: str) -> int:
+        if value in ("", ANY):
+            return -1
+        if value not in dist.names:
+            raise InputError(self.epath, ln, field, f"unknown {what} {value!r} (expected {', '.join(dist.names)} "
+                             "or *)")
+        return dist.index(value)
+
+    def place(self, ln: int, field: str, value: str, kind: int, what: str) -> int:
+        if value not in self.index:
+            raise InputError(self.epath, ln, field, f"unknown {what} {value!r} (not in locations.csv)")
+        if self.locs.kind[self.index[value]] != kind:
+            raise InputError(self.epath, ln, field, f"{value!r} is not a {what}" if what[0] not in "aeiou" else
+                             f"{value!r} is not an {what}")
+        return self.index[value]
 
 
 def check_locations(lpath: Path, locs: Locations, lines: list[int], attractiveness: np.ndarray) -> None:
@@ -482,7 +498,7 @@ def check_reachable(lpath: Path, locs: Locations, lines: list[int], links: Links
                              "(routes.csv)")
 
 
-def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: dict[str, int], locs: Locations,
+def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int], locs: Locations,
                      category: Distribution) -> np.ndarray:
     """preferences.csv ``category,destination,weight``: a category's weight for a destination (or for every
     destination of a country), multiplying its attractiveness; pairs not given weigh 1."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from crossings.params.flee import FleeSettings
 
 if TYPE_CHECKING:
     from crossings.scenario.emigration import EmigrationSpec
+    from crossings.scenario.observations import Observation
+    from crossings.scenario.parameters import Parameter
+    from crossings.scenario.source import Source
 
 # Location kinds (int8 codes used in arrays).
 TOWN, CONFLICT, CAMP, IDPCAMP, FORWARD, MARKER, OTHER = range(7)
@@ -22,7 +26,35 @@ KIND_NAMES = ("town", "conflict_zone", "camp", "idpcamp", "forwarding_hub", "mar
               "origin", "airport", "crossing", "destination")
 FLEE_KINDS = KIND_NAMES[:6]  # kinds a Flee-model scenario may declare
 EMIGRATION_KINDS = ("origin", "town", "airport", "crossing", "destination")
-MODELS = ("flee", "emigration")
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A read-only mapping that pickles (``types.MappingProxyType`` does not): the parsed files and the Scenario
+    travel to ensemble workers."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._data: dict[K, V] = dict(data)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return FrozenMap, (self._data,)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -158,8 +190,13 @@ class Scenario:
     emigration: EmigrationSpec | None = field(default=None, compare=False)  # set when model == "emigration"
     parameters: tuple[tuple[str, float], ...] = ()  # named scenario parameters ($name in files) and their values
     what_if: tuple[str, ...] = ()  # the --set texts applied to the files (crossings.scenario.whatif)
-    people_per_agent: float = 1.0  # people one agent stands for (Flee: hasten; native: scenario.yml's value)
+    people_per_agent: float = 1.0  # people one agent stands for (Flee model: hasten; emigration: scenario.yml's)
     observations_file: Path | None = None  # observations its runs are scored against (docs/fit.md), if any
+    # the named parameters scenario.yml declares, with their values in this build (low, high and source kept)
+    declared: Mapping[str, Parameter] = field(default_factory=FrozenMap)
+    observations: tuple[Observation, ...] = ()  # the rows of observations_file, read when the scenario was built
+    # the parsed files it was built from (crossings.scenario.build): builds with other parameters start from it
+    source: Source | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "conflict_locations", _frozen(self.conflict_locations))

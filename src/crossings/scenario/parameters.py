@@ -5,7 +5,7 @@ ensembles and what-if runs change a parameter by name instead of editing files."
 
 from __future__ import annotations
 
-import contextvars
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -30,9 +30,6 @@ class Parameter:
     source: str = ""
 
 
-_ACTIVE: contextvars.ContextVar[dict[str, Parameter] | None] = contextvars.ContextVar("parameters", default=None)
-
-
 def _number(path: Path, line: int | None, field: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(path, line, field, f"{value!r} is not a number")
@@ -46,6 +43,11 @@ def read_parameters(path: Path, raw: Any, lines: Mapping[str, int],
                     overrides: Mapping[str, float] | None = None) -> dict[str, Parameter]:
     """The ``parameters:`` mapping of scenario.yml (``name: value`` or ``name: {value, low, high, source}``),
     with ``overrides`` (from --param, calibration or --set) replacing values; unknown overrides are errors."""
+    return with_overrides(declare(path, raw, lines), overrides)
+
+
+def declare(path: Path, raw: Any, lines: Mapping[str, int]) -> dict[str, Parameter]:
+    """The parameters scenario.yml declares (its ``parameters:`` mapping), checked, with their file values."""
     out: dict[str, Parameter] = {}
     if raw is not None and not isinstance(raw, dict):
         raise InputError(path, lines.get("parameters"), "parameters", "must be a mapping of names to values")
@@ -54,27 +56,35 @@ def read_parameters(path: Path, raw: Any, lines: Mapping[str, int],
         line = lines.get(key, lines.get("parameters"))
         if not isinstance(name, str) or not _NAME.match(name):
             raise InputError(path, line, key, "a parameter name is letters, digits and _ (not first a digit)")
-        if isinstance(spec, dict):
-            unknown = set(spec) - {"value", "low", "high", "source", "note"}
-            if unknown:
-                raise InputError(path, line, key, f"unknown field {sorted(map(str, unknown))[0]!r} "
-                                 "(known: value, low, high, source, note)")
-            if "value" not in spec:
-                raise InputError(path, line, key, "missing value")
-            value = _number(path, line, f"{key}.value", spec["value"])
-            low = _number(path, line, f"{key}.low", spec["low"]) if spec.get("low") is not None else None
-            high = _number(path, line, f"{key}.high", spec["high"]) if spec.get("high") is not None else None
-            if low is not None and high is not None and low > high:
-                raise InputError(path, line, key, f"low {low} is above high {high}")
-            if (low is not None and value < low) or (high is not None and value > high):
-                raise InputError(path, line, key, f"value {value} is outside [{low}, {high}]")
-            out[name] = Parameter(name, value, low, high, str(spec.get("source", "")))
-        else:
-            out[name] = Parameter(name, _number(path, line, key, spec))
+        out[name] = _declared(path, line, key, name, spec)
+    return out
+
+
+def _declared(path: Path, line: int | None, key: str, name: str, spec: Any) -> Parameter:
+    """One entry of the ``parameters:`` mapping."""
+    if not isinstance(spec, dict):
+        return Parameter(name, _number(path, line, key, spec))
+    unknown = set(spec) - {"value", "low", "high", "source", "note"}
+    if unknown:
+        raise InputError(path, line, key, f"unknown field {sorted(map(str, unknown))[0]!r} "
+                         "(known: value, low, high, source, note)")
+    if "value" not in spec:
+        raise InputError(path, line, key, "missing value")
+    value = _number(path, line, f"{key}.value", spec["value"])
+    low = _number(path, line, f"{key}.low", spec["low"]) if spec.get("low") is not None else None
+    high = _number(path, line, f"{key}.high", spec["high"]) if spec.get("high") is not None else None
+    if low is not None and high is not None and low > high:
+        raise InputError(path, line, key, f"low {low} is above high {high}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(path, line, key, f"value {value} is outside [{low}, {high}]")
+    return Parameter(name, value, low, high, str(spec.get("source", "")))
+
+
+def with_overrides(declared: Mapping[str, Parameter], overrides: Mapping[str, float] | None) -> dict[str, Parameter]:
+    """``declared`` with the values of ``overrides`` (names must be declared; values finite numbers)."""
+    out = dict(declared)
     for name, value in (overrides or {}).items():
         if name not in out:
-            import difflib
-
             close = difflib.get_close_matches(name, list(out), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else \
                 f" (it defines: {', '.join(sorted(out)) or 'none'})"
@@ -118,21 +128,3 @@ def resolve_tree(path: Path, node: Any, params: Mapping[str, Parameter], where: 
         line = lines.get(where) or lines.get(where.rsplit(".", 1)[0]) or lines.get(where.split(".", 1)[0])
         return float(resolve(path, line, where, node, params))
     return node
-
-
-class active:
-    """Context in which the CSV reader resolves ``$name`` cells with ``params``."""
-
-    def __init__(self, params: dict[str, Parameter]) -> None:
-        self.params = params
-
-    def __enter__(self) -> None:
-        self.token = _ACTIVE.set(self.params)
-
-    def __exit__(self, *exc: object) -> None:
-        _ACTIVE.reset(self.token)
-
-
-def current() -> dict[str, Parameter] | None:
-    """The parameters of the scenario being read (None outside :class:`active`)."""
-    return _ACTIVE.get()

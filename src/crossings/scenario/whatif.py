@@ -1,59 +1,26 @@
 """What-if runs: ``crossings run SCENARIO --set 'event: close Upper Lars from 2022-09-22'`` changes one policy of
-an emigration scenario from the command line (the syntax is in docs/whatif.md).
+a scenario from the command line (the syntax is in docs/whatif.md).
 
-Each ``--set`` text becomes rows appended to the scenario's events.csv or policies.csv, a changed row of
-crossings.csv, a value of scenario.yml's ``emigration:`` mapping or a parameter override. The edited copy is
-written to a temporary directory and read by the normal reader, so every check of the format applies; any
-problem is reported as one line naming the ``--set`` text, never the temporary file.
+A model's section (:class:`~crossings.scenario.native.Section`) turns the ``--set`` texts into :class:`Edits`:
+rows appended to a table, rows of a table replaced by key, values of a scenario.yml mapping and parameter
+overrides. :func:`edit_source` applies them to a :class:`~crossings.scenario.source.Source` in memory (no file is
+copied or written), and the edited source is built by the normal reader, so every check of the format applies;
+:func:`reword` reports a problem as one line naming the ``--set`` text (for a row it added) or the original file.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import datetime as dt
-import difflib
-import io
-import math
-import re
-import shutil
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crossings.errors import InputError
-from crossings.scenario.model import KIND_NAMES, Scenario
+from crossings.scenario.model import FrozenMap
+from crossings.scenario.source import Source, Table
 
-KINDS = ("event", "policy", "capacity", "setting", "param")
-_KIND_ALIASES = {"event": "event", "events": "event", "policy": "policy", "policies": "policy",
-                 "capacity": "capacity", "capacities": "capacity", "setting": "setting", "settings": "setting",
-                 "param": "param", "params": "param", "parameter": "param", "parameters": "param"}
-_MODES = {"car": "car", "cars": "car", "foot": "foot", "pedestrian": "foot", "pedestrians": "foot"}
-_EVERY = ("*", "all", "every", "any", "both")
-_FILTERS = {"for": "category", "from": "origin", "sex": "sex", "age": "age_band", "age_band": "age_band"}
-_SEPARATORS = ("-", "–", "—", "to", "<->", "->", "<>")
-_POLICY_KEYS = {"p": "probability", "prob": "probability", "probability": "probability", "cost": "cost_usd",
-                "cost_usd": "cost_usd", "fee": "cost_usd", "usd": "cost_usd", "wait": "waiting_days",
-                "waiting": "waiting_days", "waiting_days": "waiting_days", "days": "days", "window": "window_days",
-                "window_days": "window_days", "weight": "weight", "w": "weight", "eligible": "eligible"}
-# per policy: the columns it takes, and how many days it takes without a key (visa_free 30, stay_limit 90/180)
-_POLICY_FORMS = {
-    "visa_free": (("days", "weight"), "DAYS [weight=W]"),
-    "registration": (("days",), "DAYS"),
-    "stay_limit": (("days", "window_days"), "DAYS/WINDOW"),
-    "tourist_ban": ((), ""),
-    "visa": (("probability", "cost_usd", "days"), "p=PROB cost=USD [days=N]"),
-    "residence_permit": (("probability", "waiting_days", "cost_usd", "days", "weight", "eligible"),
-                         "p=PROB wait=DAYS [cost=USD] [days=N] [weight=W] [eligible=SHARE]"),
-}
-_REQUIRED = {"events.csv": ("date", "event", "target"),
-             "policies.csv": ("date", "until", "country", "policy"),
-             "crossings.csv": ("crossing", "mode", "capacity_per_day")}
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+Where = dict[tuple[str, int], str]  # (file name, line) of a row a --set added or changed -> its text
 
 
 def label(text: str) -> str:
@@ -61,564 +28,135 @@ def label(text: str) -> str:
     return f"--set '{text}'"
 
 
-def _error(text: str, fld: str, problem: str) -> InputError:
+def set_error(text: str, fld: str, problem: str) -> InputError:
+    """An error in the --set text ``text`` itself."""
     return InputError(label(text), None, fld, problem)
 
 
-def norm(name: str) -> str:
-    """A place or value name for matching: case-insensitive, spaces, underscores and hyphens alike."""
-    return re.sub(r"[\s_\-]+", " ", name.strip().strip("'\"").lower()).strip()
+@dataclass
+class Replacement:
+    """Rows of a table replaced by key: ``changes`` maps a key (the cells of the ``key`` columns) to the --set
+    text and the new value of ``column`` (None: the row is dropped). Keys no row has are appended as new rows."""
 
-
-def _num(x: float) -> str:
-    """A number as written into a CSV cell (integers without a decimal point)."""
-    return str(int(x)) if float(x).is_integer() and abs(x) < 2**53 else repr(float(x))
-
-
-def _csv_line(cells: Sequence[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(list(cells))
-    return buf.getvalue()
+    key: tuple[str, ...]
+    column: str
+    changes: dict[tuple[str, ...], tuple[str, str | None]] = field(default_factory=dict)
 
 
 @dataclass
-class _Plan:
-    """The file edits that a list of --set texts amounts to."""
+class Edits:
+    """The changes a list of --set texts amounts to (built by a section's parser, applied by :func:`edit_source`).
 
-    rows: dict[str, list[tuple[str, dict[str, str]]]] = field(default_factory=dict)  # file -> (text, row)
-    capacity: dict[tuple[str, str], tuple[str, str | None]] = field(default_factory=dict)  # (crossing, mode)
-    settings: dict[str, tuple[str, float]] = field(default_factory=dict)
+    ``rows``: file -> (text, row) appended; ``required``: file -> the columns a new header names first;
+    ``replace``: file -> :class:`Replacement`; ``mappings``: scenario.yml mapping -> name -> (text, value);
+    ``params``: named parameter -> (text, value)."""
+
+    rows: dict[str, list[tuple[str, dict[str, str]]]] = field(default_factory=dict)
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    replace: dict[str, Replacement] = field(default_factory=dict)
+    mappings: dict[str, dict[str, tuple[str, Any]]] = field(default_factory=dict)
     params: dict[str, tuple[str, float]] = field(default_factory=dict)
 
-
-class _Parser:
-    """Turns one --set text at a time into edits, checking names and dates against the original scenario."""
-
-    def __init__(self, sc: Scenario) -> None:
-        spec = sc.emigration
-        assert spec is not None
-        self.spec = spec
-        locs = sc.locations
-        self.kind = {locs.name[i]: KIND_NAMES[int(locs.kind[i])] for i in range(len(locs))}
-        self.country = dict(zip(locs.name, locs.country, strict=True))
-        self.first = sc.start_date
-        self.last = sc.date_of(sc.length - 1)
-        home = {spec.countries[int(c)] for c in spec.home_countries}
-        self.abroad = [c for c in spec.countries if c not in home]
-        self.home = sorted(home)
-        air = [k for k in range(len(sc.links)) if int(spec.link_mode[k]) == 2]
-        self.flights: dict[str, set[str]] = {}
-        for k in air:
-            a, b = locs.name[int(sc.links.src[k])], locs.name[int(sc.links.dst[k])]
-            self.flights.setdefault(a, set()).add(b)
-        self.parameters = [str(p[0]) for p in getattr(sc, "parameters", ())]
-        self.plan = _Plan()
-        self.text = ""
-
-    # ---- helpers --------------------------------------------------------------------------------------
-
-    def err(self, fld: str, problem: str) -> InputError:
-        return _error(self.text, fld, problem)
-
-    def pick(self, fld: str, words: Sequence[str], pool: Iterable[str], what: str, every: bool = False) -> str:
-        """The name in ``pool`` that ``words`` mean (``*`` for every one if ``every``), or a one-line error."""
-        given = " ".join(words).strip("'\"")
-        if not given:
-            raise self.err(fld, f"missing the {what.split(' ', 1)[-1]}")
-        if every and given.lower() in _EVERY:
-            return "*"
-        pool = list(pool)
-        hits = [n for n in pool if norm(n) == norm(given)]
-        hits = [n for n in hits if n == given] or hits
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise self.err(fld, f"{given!r} matches {', '.join(map(repr, hits))}; write the name exactly")
-        return self.unknown(fld, given, pool, what)
-
-    def unknown(self, fld: str, given: str, pool: Sequence[str], what: str) -> Any:
-        by_norm = {norm(n): n for n in pool}
-        close = difflib.get_close_matches(norm(given), list(by_norm), n=1, cutoff=0.6)
-        if close:
-            hint = f" (did you mean {by_norm[close[0]]!r}?)"
-        elif pool and len(pool) <= 12:
-            hint = f" (known: {', '.join(pool)})"
-        else:
-            hint = ""
-        raise self.err(fld, f"no {what} named {given!r}{hint}")
-
-    def place(self, fld: str, words: Sequence[str], kinds: tuple[str, ...], what: str) -> str:
-        """A location of one of ``kinds`` named by ``words``."""
-        given = " ".join(words).strip("'\"")
-        if not given:
-            raise self.err(fld, f"missing the {what.split(' ', 1)[-1]}")
-        hits = [n for n in self.kind if norm(n) == norm(given)]
-        good = [n for n in hits if self.kind[n] in kinds]
-        good = [n for n in good if n == given] or good
-        if len(good) == 1:
-            return good[0]
-        if len(good) > 1:
-            raise self.err(fld, f"{given!r} matches {', '.join(map(repr, good))}; write the name exactly")
-        if hits:
-            k = self.kind[hits[0]]
-            raise self.err(fld, f"{hits[0]!r} is {'an' if k[0] in 'aeiou' else 'a'} {k}, not {what}")
-        return self.unknown(fld, given, [n for n in self.kind if self.kind[n] in kinds], what.split(" ", 1)[-1])
-
-    def date(self, fld: str, value: str, after: dt.date | None = None) -> dt.date:
-        """A YYYY-MM-DD date in the scenario's period (``until`` may be the day after its last day)."""
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise self.err(fld, f"{value!r} is not a date in YYYY-MM-DD form")
-        try:
-            d = dt.date.fromisoformat(value)
-        except ValueError:
-            raise self.err(fld, f"{value!r} is not a valid YYYY-MM-DD date") from None
-        end = self.last + dt.timedelta(days=1) if after is not None else self.last
-        if not self.first <= d <= end:
-            raise self.err(fld, f"{value} is outside the scenario's period {self.first}..{self.last}")
-        if after is not None and d <= after:
-            raise self.err(fld, f"{value} is not after the from date {after}")
-        return d
-
-    def period(self, tokens: list[str], required: bool = True) -> tuple[list[str], str, str]:
-        """Split the trailing ``from DATE [until DATE]`` off ``tokens``: (the rest, date, until)."""
-        rest, given = list(tokens), {}
-        while len(rest) >= 2 and rest[-2].lower() in ("from", "until") and \
-                (rest[-2].lower() == "until" or re.match(r"\d", rest[-1])):
-            kw = rest[-2].lower()
-            if kw in given:
-                raise self.err("date", f"'{kw}' given twice")
-            given[kw] = rest[-1]
-            rest = rest[:-2]
-        if "from" not in given:
-            if "until" in given or not required:
-                if required:
-                    raise self.err("date", "'until DATE' needs 'from DATE' (write: ... from DATE until DATE)")
-                return rest, "", ""
-            if any(re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", t) for t in rest):
-                raise self.err("date", "the period 'from DATE [until DATE]' must come last")
-            raise self.err("date", "missing 'from DATE' at the end (a date YYYY-MM-DD in the scenario's period "
-                                   f"{self.first}..{self.last})")
-        start = self.date("date", given["from"])
-        until = self.date("until", given["until"], after=start).isoformat() if "until" in given else ""
-        return rest, start.isoformat(), until
-
-    def add_row(self, file: str, row: dict[str, str]) -> None:
-        self.plan.rows.setdefault(file, []).append((self.text, row))
-
-    # ---- the forms ------------------------------------------------------------------------------------
-
-    def parse(self, text: str) -> None:
-        """Add the edits of one --set text to the plan (``InputError`` naming it if it is not understood)."""
-        self.text = text
-        head, sep, body = text.partition(":")
-        kind = _KIND_ALIASES.get(head.strip().lower())
-        if not sep or kind is None:
-            close = difflib.get_close_matches(head.strip().lower(), list(_KIND_ALIASES), n=1)
-            hint = f" (did you mean '{_KIND_ALIASES[close[0]]}:'?)" if sep and close else ""
-            raise self.err("kind", f"expected 'KIND: ...' with KIND one of {', '.join(KINDS)}{hint}")
-        body = re.sub(r"\s*=\s*", "=", body.strip())
-        body = re.sub(r"\s*/\s*", "/", body)
-        tokens = body.split()
-        if not tokens:
-            raise self.err(kind, "nothing after the colon")
-        getattr(self, f"_{kind}")(tokens)
-
-    def _event(self, tokens: list[str]) -> None:
-        verb = tokens[0].lower()
-        forms = ("close CROSSING, bar car|foot at CROSSING, close flights A - B, departures xN, returns xN, "
-                 "capacity CROSSING [car|foot] xN")
-        if verb == "close":
-            rest, date, until = self.period(tokens[1:])
-            lead = [t.lower() for t in rest[:2]]
-            if lead[:1] in (["flights"], ["flight"]) or lead == ["air", "route"]:
-                self._flights(rest[2 if lead == ["air", "route"] else 1:], date, until)
-                return
-            target = self.place("target", rest, ("crossing",), "a crossing")
-            self.add_row("events.csv", {"date": date, "until": until, "event": "close_crossing", "target": target})
-        elif verb == "bar":
-            rest, date, until = self.period(tokens[1:])
-            if not rest or rest[0].lower() not in _MODES:
-                got = repr(rest[0]) if rest else "nothing"
-                raise self.err("other", f"expected car or foot after 'bar', got {got}")
-            if len(rest) < 2 or rest[1].lower() != "at":
-                raise self.err("target", "expected 'bar car|foot at CROSSING'")
-            target = self.place("target", rest[2:], ("crossing",), "a crossing")
-            self.add_row("events.csv", {"date": date, "until": until, "event": "bar_mode", "target": target,
-                                        "other": _MODES[rest[0].lower()]})
-        elif verb in ("departures", "departure", "returns", "return"):
-            self._hazard("departure_hazard" if verb.startswith("departure") else "return_hazard", tokens[1:])
-        elif verb == "capacity":
-            self._capacity_event(tokens[1:])
-        else:
-            close = difflib.get_close_matches(verb, ["close", "bar", "departures", "returns", "capacity"], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise self.err("event", f"unknown event {tokens[0]!r}{hint}; expected one of: {forms}")
-
-    def _multiplier(self, tokens: Sequence[str]) -> float | None:
-        """A multiplier written as one token (``x20``, ``×20``, ``*20``, ``20x``) or two (``x 20``, ``times 20``);
-        None if ``tokens`` is neither, a one-line error if it is negative or not finite."""
-        if len(tokens) == 1:
-            m = re.fullmatch(rf"[x×*]({_NUMBER})|({_NUMBER})[x×]", tokens[0])
-        elif len(tokens) == 2 and tokens[0].lower() in ("x", "×", "*", "times"):
-            m = re.fullmatch(rf"()({_NUMBER})", tokens[1])
-        else:
-            return None
-        if m is None:
-            return None
-        value = float(m.group(1) or m.group(2))
-        if not math.isfinite(value) or value < 0:
-            raise self.err("value", f"{value:g} is not a non-negative multiplier")
-        return value
-
-    def _capacity_event(self, tokens: list[str]) -> None:
-        """``capacity CROSSING [car|foot] xN from DATE [until DATE]``: a dated multiplier of a crossing's capacity."""
-        rest, date, until = self.period(tokens)
-        syntax = "expected 'capacity CROSSING [car|foot] xN from DATE [until DATE]'"
-        used = 1
-        value = self._multiplier(rest[-1:])
-        if value is None:
-            value, used = self._multiplier(rest[-2:]), 2
-        if value is None:
-            got = repr(rest[-1]) if rest else "nothing"
-            raise self.err("value", f"{syntax}; got {got} where the multiplier (like x0.5) goes")
-        words = rest[:-used]
-        mode = "*"
-        if words and words[-1].lower() in _MODES:
-            mode = _MODES[words[-1].lower()]
-            words = words[:-1]
-        target = self.place("target", words, ("crossing",), "a crossing")
-        self.add_row("events.csv", {"date": date, "until": until, "event": "capacity", "target": target,
-                                    "other": mode, "value": _num(value)})
-
-    def _flights(self, rest: list[str], date: str, until: str) -> None:
-        seps = [i for i, t in enumerate(rest) if t.lower() in _SEPARATORS]
-        if len(seps) != 1 or seps[0] in (0, len(rest) - 1):
-            raise self.err("other", "expected 'close flights A - B' (or 'A to B') naming the two ends of an "
-                                    "air route")
-        i = seps[0]
-        ends = list(self.flights)
-        a = self.pick("target", rest[:i], ends, "airport with flights")
-        b = self.pick("other", rest[i + 1:], self.kind, "place")
-        if b not in self.flights[a]:
-            goes = ", ".join(sorted(self.flights[a]))
-            raise self.err("other", f"no air route between {a!r} and {b!r} (flights from {a} go to {goes})")
-        self.add_row("events.csv", {"date": date, "until": until, "event": "close_air_route", "target": a,
-                                    "other": b})
-
-    def _hazard(self, event: str, tokens: list[str]) -> None:
-        rest, date, until = self.period(tokens)
-        what = "departures" if event == "departure_hazard" else "returns"
-        used = 1
-        value = self._multiplier(rest[:1])
-        if value is None:
-            value, used = self._multiplier(rest[:2]), 2
-        if value is None:
-            got = repr(rest[0]) if rest else "nothing"
-            raise self.err("value", f"expected a multiplier like x20 after '{what}', got {got}")
-        row = {"date": date, "until": until, "event": event, "target": "*", "other": "*", "value": _num(value)}
-        seen: set[str] = set()
-        i = used
-        while i < len(rest):
-            kw = rest[i].lower()
-            if kw not in _FILTERS:
-                raise self.err("syntax", f"unexpected {rest[i]!r} (after the multiplier: [for CATEGORY] "
-                                         "[from ORIGIN] [sex S] [age BAND], then from DATE [until DATE])")
-            j = i + 1
-            while j < len(rest) and rest[j].lower() not in _FILTERS:
-                j += 1
-            words, key = rest[i + 1:j], _FILTERS[kw]
-            if key in seen:
-                raise self.err(key, f"'{kw}' given twice")
-            seen.add(key)
-            if key == "origin":
-                if len(words) == 1 and words[0].lower() in _EVERY:
-                    row["target"] = "*"
-                else:
-                    row["target"] = self.place("target", words, ("origin",), "an origin")
-            elif key == "category":
-                row["other"] = self.pick("other", words, self.spec.category.names, "category", every=True)
-            elif key == "sex":
-                row["sex"] = self.pick("sex", words, self.spec.sex.names, "sex", every=True)
-            else:
-                row["age_band"] = self.pick("age_band", words, self.spec.age_band.names, "age band", every=True)
-            i = j
-        self.add_row("events.csv", row)
-
-    def _policy(self, tokens: list[str]) -> None:
-        rest, date, until = self.period(tokens)
-        names = {norm(p): p for p in _POLICY_FORMS}
-        at, width = -1, 0
-        for i in range(len(rest)):
-            if i + 1 < len(rest) and norm(rest[i] + " " + rest[i + 1]) in names:
-                at, width = i, 2
-                break
-            if norm(rest[i]) in names:
-                at, width = i, 1
-                break
-        if at < 0:
-            raise self.err("policy", f"expected 'COUNTRY POLICY ...' with POLICY one of {', '.join(_POLICY_FORMS)}")
-        policy = names[norm(" ".join(rest[at:at + width]))]
-        country = self._country(rest[:at])
-        takes, positional = _POLICY_FORMS[policy]
-        form = positional.split(" ")[0]  # the positional part: DAYS or DAYS/WINDOW (or nothing)
-        row = {"date": date, "until": until, "country": country, "policy": policy}
-        args = rest[at + width:]
-        if form in ("DAYS", "DAYS/WINDOW") and args and "=" not in args[0]:
-            first = args.pop(0)
-            parts = first.split("/") if "/" in first else [first]
-            if form == "DAYS/WINDOW" and len(parts) == 1 and len(args) >= 2 and args[0].lower() == "in":
-                parts = [first, args[1]]
-                args = args[2:]
-            if args and args[0].lower() in ("days", "d"):
-                args.pop(0)
-            n_pos = 2 if form == "DAYS/WINDOW" else 1
-            if len(parts) != n_pos:
-                raise self.err("days", f"expected {policy} {positional}, got {first!r}")
-            row.update(zip(takes[:n_pos], parts, strict=True))
-        for a in args:
-            key, eq, value = a.partition("=")
-            col = _POLICY_KEYS.get(key.lower())
-            if not eq or not value:
-                raise self.err("syntax", f"unexpected {a!r} (a {policy} policy takes {positional or 'nothing'})")
-            if col is None or col not in takes:
-                raise self.err(col or key, f"a {policy} policy takes no {key!r} (write: {policy} {positional})"
-                               if positional else f"a {policy} policy takes no {key!r}")
-            if col in row:
-                raise self.err(col, f"{key!r} given twice")
-            if value.startswith("$") and value[1:2].isdigit():
-                value = value[1:]
-            if value.endswith("%") and col == "probability":
-                try:
-                    value = _num(float(value[:-1]) / 100)
-                except ValueError:
-                    raise self.err(col, f"{value!r} is not a percentage") from None
-            row[col] = value
-        required = {"visa": ("probability", "cost_usd"), "residence_permit": ("probability", "waiting_days")}
-        positional_cols = takes[:2 if form == "DAYS/WINDOW" else 1] if form.startswith("DAYS") else ()
-        for col in required.get(policy, positional_cols):
-            if col not in row:
-                raise self.err(col, f"a {policy} policy needs {col} (write: {policy} {positional})")
-        self.add_row("policies.csv", row)
-
-    def _country(self, words: list[str]) -> str:
-        given = " ".join(words).strip("'\"")
-        if not given:
-            raise self.err("country", "missing the country before the policy")
-        if norm(given) in {norm(c) for c in self.home}:
-            raise self.err("country", f"{given!r} holds origins; entry policies apply to countries abroad")
-        places = [n for n in self.kind if norm(n) == norm(given)]
-        if places and norm(self.country[places[0]]) != norm(given):
-            raise self.err("country", f"{places[0]!r} is a place; policies apply to countries (did you mean "
-                                      f"{self.country[places[0]]!r}?)")
-        return self.pick("country", words, self.abroad, "country abroad")
-
-    def _capacity(self, tokens: list[str]) -> None:
-        if any(t.lower() in ("from", "until") for t in tokens):
-            raise self.err("date", "'capacity:' sets crossings.csv's capacity for the whole run; for a dated change "
-                                   "write 'event: capacity CROSSING [car|foot] xN from DATE [until DATE]'")
-        if len(tokens) < 3:
-            raise self.err("syntax", "expected 'capacity: CROSSING car|foot N'")
-        if tokens[-2].lower() not in _MODES:
-            raise self.err("mode", f"expected car or foot before the capacity, got {tokens[-2]!r} (write: "
-                                   "'capacity: CROSSING car|foot N')")
-        crossing = self.place("crossing", tokens[:-2], ("crossing",), "a crossing")
-        mode = _MODES[tokens[-2].lower()]
-        value: str | None = tokens[-1]
-        if value.lower() in ("unlimited", "none", "inf"):
-            value = None
-        elif not re.fullmatch(r"\d+", value):
-            raise self.err("capacity_per_day", f"{value!r} is not a whole number ≥ 0 of people per day (or "
-                                               "'unlimited')")
-        key = (crossing, mode)
-        if key in self.plan.capacity:
-            raise self.err("capacity_per_day", f"{crossing} by {mode} is also set by "
-                                               f"{label(self.plan.capacity[key][0])}")
-        self.plan.capacity[key] = (self.text, value)
-
-    def _name_value(self, tokens: list[str], what: str) -> tuple[str, str]:
-        text = " ".join(tokens)
-        name, eq, value = text.partition("=")
-        if not eq:
-            parts = text.split()
-            if len(parts) != 2:
-                raise self.err("syntax", f"expected '{what}: NAME=VALUE'")
-            name, value = parts
-        name, value = name.strip(), value.strip()
-        if not name or not value or " " in name or " " in value:
-            raise self.err("syntax", f"expected '{what}: NAME=VALUE'")
-        return name, value
-
-    def _number(self, fld: str, value: str) -> float:
-        try:
-            x = float(value)
-        except ValueError:
-            raise self.err(fld, f"{value!r} is not a number") from None
-        if not math.isfinite(x):
-            raise self.err(fld, f"{value!r} is not a finite number")
-        return x
-
-    def _setting(self, tokens: list[str]) -> None:
-        from crossings.params.emigration import FIELDS, read_settings
-
-        name, value = self._name_value(tokens, "setting")
-        name = name.removeprefix("emigration.")
-        if name not in FIELDS:
-            close = difflib.get_close_matches(name, FIELDS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(FIELDS)})"
-            raise self.err(f"emigration.{name}", f"unknown setting{hint}")
-        x = self._number(f"emigration.{name}", value)
-        number: float = int(x) if x.is_integer() and "." not in value and "e" not in value.lower() else x
-        try:
-            read_settings(Path(label(self.text)), {name: number}, {})
-        except InputError as exc:
-            raise self.err(exc.field, exc.problem) from None
-        if name in self.plan.settings:
-            raise self.err(f"emigration.{name}", f"also set by {label(self.plan.settings[name][0])}")
-        self.plan.settings[name] = (self.text, number)
-
-    def _param(self, tokens: list[str]) -> None:
-        name, value = self._name_value(tokens, "param")
-        name = name.removeprefix("$")
-        if name not in self.parameters:
-            close = difflib.get_close_matches(name, self.parameters, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else \
-                f" (it defines: {', '.join(self.parameters)})" if self.parameters else ""
-            raise self.err("param", f"the scenario defines no parameter {name!r}{hint}")
-        if name in self.plan.params:
-            raise self.err("param", f"{name!r} is also set by {label(self.plan.params[name][0])}")
-        self.plan.params[name] = (self.text, self._number(f"parameters.{name}", value))
+    def parameters(self) -> dict[str, float]:
+        """The parameter overrides the texts give."""
+        return {k: v for k, (_, v) in self.params.items()}
 
 
-# ---- materialising the edited scenario -----------------------------------------------------------------------
+def edit_source(source: Source, edits: Edits) -> tuple[Source, Where]:
+    """``source`` with ``edits`` applied (the original is left as it is) and where each added row stands. Line
+    numbers are those the edited files would have: existing rows keep theirs, added rows follow the last line."""
+    tables = dict(source.tables)
+    files = set(source.files)
+    where: Where = {}
+    for name, items in edits.rows.items():
+        table, lines = _append(source.table_or_empty(name), [r for _, r in items], edits.required.get(name, ()))
+        tables[name] = table
+        files.add(name)
+        where.update({(name, ln): text for ln, (text, _) in zip(lines, items, strict=True)})
+    for name, rep in edits.replace.items():
+        table, changed = _replace(source.table_or_empty(name), rep)
+        if changed or source.exists(name):
+            tables[name] = table
+            files.add(name)
+        where.update({(name, ln): text for ln, text in changed.items()})
+    meta = dict(source.meta)
+    for key, values in edits.mappings.items():
+        meta[key] = {**(meta.get(key) or {}), **{k: v for k, (_, v) in values.items()}}
+    edited = dataclasses.replace(source, tables=FrozenMap(tables), files=frozenset(files),
+                                 meta=FrozenMap(meta))
+    return edited, where
 
-def _header(path: Path) -> tuple[list[str], int, list[tuple[int, list[str]]]]:
-    """A CSV's header cells, the line they are on and its data rows (empty header if the file is missing)."""
-    from crossings.scenario.csvutil import read_rows
 
-    if not path.is_file():
-        return [], 0, []
-    rows = read_rows(path, skip_hash=True)
-    if not rows:
-        return [], 0, []
-    return rows[0][1], rows[0][0], rows[1:]
-
-
-def _lines(path: Path) -> list[str]:
-    return path.read_bytes().decode("utf-8-sig").splitlines() if path.is_file() else []
-
-
-def _append_rows(path: Path, rows: list[dict[str, str]], required: tuple[str, ...]) -> list[int]:
-    """Append ``rows`` to a CSV (created if missing; missing columns added to its header, so every existing row
-    keeps its line number) and return the line number of each new row."""
-    head, head_line, _ = _header(path)
-    lines = _lines(path)
+def _append(table: Table, rows: Sequence[Mapping[str, str]], required: tuple[str, ...]) -> tuple[Table, list[int]]:
+    """Append ``rows`` to ``table`` (missing columns added to its header, a header made if it has none) and return
+    the line number of each new row."""
+    old = table.read()
+    head = list(old[0][1]) if old else []
     cols = [h.strip().lower() for h in head]
     wanted = list(required) + [k for r in rows for k, v in r.items() if v]
     missing = [c for c in dict.fromkeys(wanted) if c not in cols]
+    out = [(ln, tuple(cells)) for ln, cells in old]
+    n = table.n_lines
     if not head:
-        lines = [*lines, _csv_line(missing)]
+        n += 1
+        out.append((n, tuple(missing)))
         cols = missing
     elif missing:
-        lines[head_line - 1] = _csv_line([*head, *missing])
+        out[0] = (out[0][0], (*head, *missing))
         cols = cols + missing
-    out = []
+    lines = []
     for r in rows:
-        lines.append(_csv_line([r.get(c, "") for c in cols]))
-        out.append(len(lines))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out
+        n += 1
+        _keep(out, n, tuple(str(r.get(c, "")).strip() for c in cols))
+        lines.append(n)
+    return Table(rows=tuple(out), n_lines=n), lines
 
 
-def _set_capacities(path: Path, changes: Mapping[tuple[str, str], tuple[str, str | None]]) -> dict[int, str]:
-    """Replace (or add, or for ``None`` blank out) crossings.csv rows; returns {line: --set text}."""
-    head, _, rows = _header(path)
+def _keep(rows: list[tuple[int, tuple[str, ...]]], line: int, cells: tuple[str, ...]) -> None:
+    """Add a row as a reader of the file would see it (blank and ``#`` comment rows are not rows)."""
+    if any(cells) and not cells[0].startswith("#"):
+        rows.append((line, cells))
+
+
+def _replace(table: Table, rep: Replacement) -> tuple[Table, dict[int, str]]:
+    """Replace (or drop, for a None value) the rows of ``table`` whose key ``rep`` changes, then append the keys
+    no row has; returns the table and {line: --set text} of the rows changed or added."""
+    old = table.read()
+    head = list(old[0][1]) if old else []
     cols = [h.strip().lower() for h in head]
-    lines = _lines(path)
-    where: dict[int, str] = {}
-    todo = dict(changes)
-    if head and all(c in cols for c in _REQUIRED["crossings.csv"]):
-        ci, mi, vi = (cols.index(c) for c in _REQUIRED["crossings.csv"])
-        for ln, cells in rows:
-            cells = cells + [""] * (len(cols) - len(cells))
-            key = (cells[ci], cells[mi])
+    todo = dict(rep.changes)
+    changed: dict[int, str] = {}
+    out = [(ln, tuple(cells)) for ln, cells in old]
+    if head and all(c in cols for c in (*rep.key, rep.column)):
+        at, vi = [cols.index(c) for c in rep.key], cols.index(rep.column)
+        out = out[:1]
+        for ln, given in old[1:]:
+            cells = given + [""] * (len(cols) - len(given))
+            key = tuple(cells[i] for i in at)
             if key not in todo:
+                out.append((ln, tuple(given)))
                 continue
             text, value = todo.pop(key)
-            if value is None:
-                lines[ln - 1] = ""
-            else:
+            if value is not None:
                 cells[vi] = value
-                lines[ln - 1] = _csv_line(cells)
-                where[ln] = text
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    new = [(text, {"crossing": c, "mode": m, "capacity_per_day": v}) for (c, m), (text, v) in todo.items()
+                out.append((ln, tuple(cells)))
+                changed[ln] = text
+    table = Table(rows=tuple(out), n_lines=table.n_lines)
+    new = [(text, {**dict(zip(rep.key, k, strict=True)), rep.column: v}) for k, (text, v) in todo.items()
            if v is not None]
     if new:
-        for ln, (text, _) in zip(_append_rows(path, [r for _, r in new], _REQUIRED["crossings.csv"]), new,
-                                 strict=True):
-            where[ln] = text
-    return where
+        table, lines = _append(table, [r for _, r in new], (*rep.key, rep.column))
+        changed.update({ln: text for ln, (text, _) in zip(lines, new, strict=True)})
+    return table, changed
 
 
-def _write(root: Path, plan: _Plan) -> dict[tuple[str, int], str]:
-    """Apply the plan to the scenario copy at ``root``; returns {(file, line): --set text} of the rows added."""
-    where: dict[tuple[str, int], str] = {}
-    for file, items in plan.rows.items():
-        lines = _append_rows(root / file, [r for _, r in items], _REQUIRED[file])
-        where.update({(file, ln): text for ln, (text, _) in zip(lines, items, strict=True)})
-    if plan.capacity:
-        where.update({("crossings.csv", ln): t for ln, t in _set_capacities(root / "crossings.csv",
-                                                                            plan.capacity).items()})
-    if plan.settings:
-        ypath = root / "scenario.yml"
-        meta = yaml.safe_load(ypath.read_bytes().decode("utf-8-sig"))
-        em = meta.get("emigration") or {}
-        em.update({k: v for k, (_, v) in plan.settings.items()})
-        meta["emigration"] = em
-        ypath.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return where
-
-
-def _reword(exc: InputError, tmp: Path, root: Path, where: Mapping[tuple[str, int], str],
-            sets: Sequence[str]) -> InputError:
-    """An error of the edited copy as the user sees it: naming the --set text, or the original file."""
-    try:
-        rel = Path(exc.file).resolve().relative_to(tmp.resolve())
-    except ValueError:
+def reword(exc: InputError, root: Path, where: Mapping[tuple[str, int], str], sets: Sequence[str]) -> InputError:
+    """An error of the edited scenario as the user sees it: naming the --set text (for a row it added or changed),
+    else the original file with the --set texts that were applied."""
+    if exc.file.startswith("--") or Path(exc.file).parent != root:
         return exc
-    text = where.get((rel.as_posix(), exc.line or -1))
+    name = Path(exc.file).name
+    text = where.get((name, exc.line or -1))
     if text is not None:
-        return _error(text, exc.field, exc.problem)
-    return InputError(root / rel, exc.line, exc.field, f"{exc.problem} (with {', '.join(map(label, sets))})")
-
-
-def apply(path: str | Path, sets: Sequence[str], parameters: Mapping[str, float] | None = None) -> Scenario:
-    """The emigration scenario at ``path`` with every --set text of ``sets`` applied (see docs/whatif.md),
-    named ``NAME+what-if``, its ``path`` the original directory and ``what_if`` the texts."""
-    from crossings.api import load_scenario
-    from crossings.scenario.native import is_native_dir, read_native
-
-    sets = [str(s) for s in sets]
-    base = load_scenario(path, parameters) if parameters else load_scenario(path)
-    root = Path(base.path)
-    if base.model != "emigration" or base.emigration is None or not is_native_dir(root):
-        what = "a Flee-format scenario" if not is_native_dir(root) else "a Flee-model scenario"
-        raise _error(sets[0], "scenario", f"what-if --set applies to emigration scenarios; {root} is {what}")
-    parser = _Parser(base)
-    for text in sets:
-        parser.parse(text)
-    plan = parser.plan
-    overrides = dict(parameters or {})
-    overrides.update({k: v for k, (_, v) in plan.params.items()})
-    with tempfile.TemporaryDirectory(prefix="crossings-what-if-") as tmp_name:
-        tmp = Path(tmp_name)
-        for f in sorted(root.iterdir()):
-            if f.is_file():
-                shutil.copyfile(f, tmp / f.name)
-        where = _write(tmp, plan)
-        try:
-            sc = read_native(tmp, overrides) if overrides else read_native(tmp)
-        except InputError as exc:
-            raise _reword(exc, tmp, root, where, sets) from None
-    return dataclasses.replace(sc, name=f"{base.name}+what-if", path=base.path, what_if=tuple(sets),
-                               observations_file=base.observations_file)
+        return set_error(text, exc.field, exc.problem)
+    return InputError(root / name, exc.line, exc.field, f"{exc.problem} (with {', '.join(map(label, sets))})")

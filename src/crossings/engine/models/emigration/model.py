@@ -29,6 +29,7 @@ from crossings.engine.places import place_census, record_places
 from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import AgentTable
+from crossings.scenario.emigration_section import EmigrationSection
 from crossings.scenario.model import ORIGIN
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class EmigrationModel(Model):
     """``model: emigration`` (docs/engine.md, "The emigration model")."""
 
     name = "emigration"
+    section = EmigrationSection()
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
     band_series = BAND_SERIES

@@ -26,6 +26,7 @@ from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
 from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Schema, graph_dims
+from crossings.scenario.flee_section import FleeSection
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -45,6 +46,7 @@ class FleeModel(Model):
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel")})
     kernels = ("compiled", "numpy")
+    section = FleeSection()
 
     def validate(self, sim: Simulation) -> None:
         sc = sim.scenario
