@@ -59,6 +59,8 @@ class EmigrationModel(Model):
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
     band_series = BAND_SERIES
+    series = observe.SERIES
+    dimensions = observe.DIMENSIONS
 
     def plan(self, sim: Simulation) -> list[Rule]:
         return emigration_plan()
