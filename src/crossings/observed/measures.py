@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from crossings.params.emigration import LONG_STAY_DAYS
-from crossings.results import Dimension, Labels, Results
+from crossings.results import Dimension, Results
 
 # ---- quantities and targets ---------------------------------------------------------------------------------
 
@@ -221,8 +221,7 @@ class RunTables:
         for kind in GROUPED:
             names[kind], tables[kind] = _grouped(res, kind)
         loc = res.schema.dims.get("location")
-        countries = loc.key("country") if loc is not None else None
-        location_country = tuple(_texts(countries)) if countries is not None else ("",) * len(names["location"])
+        location_country = (loc.texts("country") if loc is not None else None) or ("",) * len(names["location"])
         src, dst = _link_ends(res.schema.dims.get("link"), names["location"])
         home = res.said("home_countries")
         if not isinstance(home, list):  # runs written before summary.json named them: countries people left
@@ -305,17 +304,13 @@ def _grouped(res: Results, key: str) -> tuple[tuple[str, ...], dict[str, np.ndar
     return names, out
 
 
-def _texts(key: Labels | np.ndarray) -> list[str]:
-    return [str(v) for v in (key.values() if isinstance(key, Labels) else np.asarray(key)).tolist()]
-
-
 def _link_ends(dim: Dimension | None, locations: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Location index of each link's start and end (none when the run lacks links or their ends)."""
-    ends = [dim.key(k) for k in ("from", "to")] if dim is not None else []
-    if len(ends) != 2 or any(e is None for e in ends):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ends = [dim.texts(k) for k in ("from", "to")] if dim is not None else []
     index = {n: i for i, n in reversed(list(enumerate(locations)))}
-    src, dst = (np.array([index[n] for n in _texts(e)], dtype=np.int64) for e in ends if e is not None)
+    if len(ends) != 2 or any(e is None or not set(e) <= set(index) for e in ends):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    src, dst = (np.array([index[n] for n in e], dtype=np.int64) for e in ends if e is not None)
     return src, dst
 
 

@@ -73,13 +73,17 @@ class Dimension:
         """The key column ``name`` (one value per entity), or None when the dimension has none of that name."""
         return dict(self.keys).get(name)
 
+    def texts(self, key: str) -> tuple[str, ...] | None:
+        """The values of the key column ``key`` as text, one per entity (None without that column)."""
+        column = self.key(key)
+        return tuple(_texts(column)) if column is not None else None
+
     def groups(self, key: str) -> tuple[tuple[str, ...], np.ndarray]:
         """The entities grouped by their value in the key column ``key``: (the values in the order entities first
         show them, the group of each entity), e.g. the crossings of a dimension of crossings by travel mode."""
-        column = self.key(key)
-        if column is None:
+        values = self.texts(key)
+        if values is None:
             raise KeyError(f"dimension {self.name!r} has no key column {key!r}")
-        values = _texts(column)
         first = {v: i for i, v in reversed(list(enumerate(values)))}
         names = tuple(sorted(first, key=first.__getitem__))
         index = {v: i for i, v in enumerate(names)}
