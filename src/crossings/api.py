@@ -7,11 +7,12 @@ from pathlib import Path
 
 from crossings.engine import checkpoint
 from crossings.engine.checkpoint import Checkpoint
-from crossings.engine.model import build_scenario
+from crossings.engine.model import build_scenario, get_model
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
 from crossings.errors import InputError
 from crossings.results import Results
+from crossings.results.read import read_summary
 from crossings.scenario.flee_section import write_native
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
@@ -100,3 +101,21 @@ def write_run(results: Results, out: str | Path) -> Path:
 
     files, extra = fit_outputs(results)
     return results.write(out, files, extra)
+
+
+def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
+    """The results a run wrote into ``run_dir`` (``crossings run --out``, :func:`write_run`, or an ensemble's
+    bands directory), read back by the model its summary.json names (none named: flee) without running anything.
+    Unless ``scenario`` is False, they carry the scenario at the summary's ``scenario_path`` when it still loads
+    (its places' coordinates, events and observations); else their scenario is None and dates, labels and counts
+    come from the files alone. InputError when ``run_dir`` is not a run directory."""
+    summary = read_summary(Path(run_dir))
+    model = get_model(str(summary.get("model") or "flee"))
+    path = summary.get("scenario_path")
+    sc = None
+    if scenario and isinstance(path, str) and path and Path(path).exists():
+        try:
+            sc = load_scenario(path)
+        except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
+            sc = None
+    return Results.read(run_dir, model, sc)

@@ -47,7 +47,7 @@ def make_run(root: Path, rename: dict[str, str] | None = None, days: int | None 
     """The demo scenario (places renamed as asked), run with seed 0, its results and report in ``root/run``."""
     import crossings as cx
     from crossings.api import write_run
-    from crossings.report import write_report
+    from crossings.cli.report import write_report
     from crossings.scenarios.demo import write_demo
 
     sc_dir = write_demo(root / "demo")
@@ -82,7 +82,7 @@ def make_russia_run(root: Path, days: int | None) -> Path:
     """russia2022 run with seed 0 for ``days`` days (None: all), its results and report in ``root/run``."""
     import crossings as cx
     from crossings.api import write_run
-    from crossings.report import write_report
+    from crossings.cli.report import write_report
 
     run = root / "run"
     write_run(cx.run(cx.load_scenario(russia_scenario()), seed=0, days=days), run)
@@ -95,7 +95,7 @@ def copy_run(run: Path, target: Path, **summary_changes: Any) -> Path:
     import json
     import shutil
 
-    from crossings.report import write_report
+    from crossings.cli.report import write_report
 
     target.mkdir(parents=True, exist_ok=True)
     for f in run.iterdir():

@@ -14,6 +14,7 @@ import yaml
 
 import crossings as cx
 from crossings.cli.main import main as cli
+from crossings.cli.report import after_ensemble
 from crossings.ensemble.emigration import (
     ScenarioParam,
     check_emigration_output,
@@ -189,6 +190,7 @@ def test_ensemble_report_has_the_emigration_sections_and_the_fit_of_the_median(t
     members' medians in bands/, in people, and its fit rows carry the members' spread."""
     import pyarrow.parquet as pq
 
+    from crossings.api import read_run
     from crossings.report import data as rdata
 
     sc = _copy(cx.api.resolve_bundled("russia2022"), tmp_path / "russia2022")
@@ -201,7 +203,7 @@ def test_ensemble_report_has_the_emigration_sections_and_the_fit_of_the_median(t
     crossings = pq.ParquetFile(bands / "crossings.parquet").read()
     assert {"crossing", "mode", "n_queue", "n_queue_q05", "n_queue_q95", "new_passages"} <= set(
         crossings.column_names)
-    em = rdata.collect(bands)["emigration"]
+    em = rdata.collect(read_run(bands))["emigration"]
     assert em is not None and em["people_per_agent"] == 100
     # the Georgia chart's people present is the members' median in people (agents × 100)
     t = pq.ParquetFile(bands / "countries.parquet").read().to_pydict()
@@ -247,6 +249,8 @@ def test_ensemble_draws_parameters_per_member(tiny: Path, local_client: object, 
     res.write(tmp_path / "ens")
     members = (tmp_path / "ens" / "members.csv").read_text().splitlines()
     assert members[0] == "member,seed,hazard,agents_final,loss_calibration,loss_validation,scored,inside"
+    assert not (tmp_path / "ens" / "report.html").exists(), "the library writes no page: the command line does"
+    after_ensemble(tmp_path / "ens")
     assert (tmp_path / "ens" / "report.html").stat().st_size > 10_000
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import crossings as cx
-from crossings.api import write_run
+from crossings.api import read_run, write_run
+from crossings.engine.model import get_model
 from crossings.observed import RunTables, band, fit_loss, fit_rows, loss, parse_sim, ratio, simulate
 from crossings.observed.observations import Observation
 from crossings.scenarios.emigration_demo import write_emigration_demo
@@ -293,7 +294,7 @@ def test_the_parquet_view_equals_the_results_view(tmp_path):
     sc = cx.load_scenario(write_emigration_demo(tmp_path / "demo"))
     res = cx.run(sc, seed=3, days=30)
     write_run(res, tmp_path / "out")
-    mem, disk = RunTables.from_results(res), RunTables.from_run_dir(tmp_path / "out")
+    mem, disk = RunTables.from_results(res), RunTables.from_results(read_run(tmp_path / "out"))
     assert mem.people_per_agent == disk.people_per_agent == 100
     assert mem.home_countries == disk.home_countries == ("Russia",)
     for name in ("countries", "locations", "location_country", "crossings", "categories", "days", "start_date"):
@@ -315,6 +316,6 @@ def test_the_parquet_view_equals_the_results_view(tmp_path):
     assert simulate(mem, parse_sim("entries(country=*abroad;from=Russia)"), sc.start_date, end).value > 0
     # categories.parquet absent (e.g. a run written before it existed): category measures say so
     (tmp_path / "out" / "categories.parquet").unlink()
-    got = simulate(RunTables.from_run_dir(tmp_path / "out"), parse_sim("away(category=*)"), sc.start_date,
-                   sc.start_date)
+    got = simulate(RunTables.from_run_dir(tmp_path / "out", get_model("emigration")),
+                   parse_sim("away(category=*)"), sc.start_date, sc.start_date)
     assert got.status == "unavailable" and "needs categories.parquet" in got.note

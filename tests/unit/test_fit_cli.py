@@ -137,13 +137,22 @@ def test_cli_bad_observations_exit_2_with_one_line(demo, tmp_path):
     assert "none.csv: file: missing" in line
 
 
-def test_cli_refuses_a_flee_run(demo_dir, tmp_path):
+def test_cli_scores_a_flee_run_on_its_places(demo_dir, tmp_path):
+    """Any model's run is scored through the same view: a Flee run has places, so a place's stock is scored (in
+    people: agents × hasten); it records no countries, so a country's entries are unavailable."""
     out = tmp_path / "flee-out"
-    assert crossings("run", str(demo_dir), "--out", str(out), "--days", "5", "--quiet", "--no-report",
+    assert crossings("run", str(demo_dir), "--out", str(out), "--days", "30", "--quiet", "--no-report",
                      cwd=tmp_path).returncode == 0
-    (tmp_path / "obs.csv").write_text(HEAD + GOOD)
-    line = one_line_error(crossings("fit", str(out), "--observed", str(tmp_path / "obs.csv"), cwd=tmp_path))
-    assert "not an emigration run" in line
+    stock = "2020-03-30,,Arland,Camp_North,people in the camp,100,,,UNHCR,http://x,,stock(location=Camp_North),,\n"
+    (tmp_path / "obs.csv").write_text(HEAD + GOOD.replace("2022-09-", "2020-03-") + stock)
+    proc = crossings("fit", str(out), "--observed", str(tmp_path / "obs.csv"), "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    entries, camp = json.loads(proc.stdout)
+    assert entries["status"] == "unavailable" and "countries.parquet" in entries["note"], entries
+    present = pq.read_table(out / "locations.parquet").to_pandas()
+    agents = present[(present.location == "Camp_North") & (present.day == 29)]["n_present"].item()
+    hasten = cx.load_scenario(demo_dir).people_per_agent
+    assert camp["status"] == "scored" and camp["simulated"] == agents * hasten, camp
 
 
 # ---- the classifier --------------------------------------------------------------------------------------------

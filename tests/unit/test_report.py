@@ -1,5 +1,5 @@
 """The report's data and page without a browser: values taken from the results files, thinning of long runs,
-escaping of scenario strings, runs whose scenario is gone, extra tables with ensemble bands, and the CLI."""
+escaping of scenario strings, runs whose scenario is gone, band columns of ensembles, and the CLI."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
-from crossings.api import write_run
-from crossings.cli.report import add_parser, after_run
+from crossings.api import read_run, write_run
+from crossings.cli.report import add_parser, after_run, write_report
 from crossings.cli.report import run as report_cli
 from crossings.errors import InputError
 from crossings.report import data as rdata
-from crossings.report import write_report
 from crossings.report.page import json_for_html, render
 from crossings.scenarios.demo import write_demo
 
@@ -44,7 +43,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def payload(run: Path) -> dict:
-    return rdata.collect(run)
+    return rdata.collect(read_run(run))
 
 
 def page_data(html: str) -> dict:
@@ -110,7 +109,7 @@ def test_events_and_fit_table(run: Path, payload: dict) -> None:
 
 def test_long_runs_are_thinned_and_the_last_day_kept(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rdata, "MAX_ANIMATED_VALUES", 200)
-    p = rdata.collect(run)
+    p = rdata.collect(read_run(run))
     assert p["step"] > 1
     assert p["kept"][0] == 0 and p["kept"][-1] == 119
     assert len(p["stocks"]) == len(p["kept"]) and all(len(s["values"]) == len(p["kept"])
@@ -159,20 +158,28 @@ def test_report_without_the_scenario_still_has_charts(tmp_path: Path) -> None:
     assert data["fit"]["rows"]
 
 
-def test_extra_tables_become_charts_with_bands(tmp_path: Path) -> None:
-    run = demo_run(tmp_path, days=10)
+def test_band_columns_become_bands_and_undeclared_tables_are_not_read(tmp_path: Path) -> None:
+    """A series ``X`` of a run's table with ``X_lo`` and ``X_hi`` beside it (an ensemble's band columns) is drawn
+    with that band, in people like the series; a Parquet file the model does not record is not read."""
+    demo = pytest.importorskip("crossings.scenarios.emigration_demo")
+    sc = cx.load_scenario(demo.write_emigration_demo(tmp_path / "scenario"))
+    run = tmp_path / "run"
+    write_run(cx.run(sc, seed=0, days=10), run)
+    t = pq.read_table(run / "countries.parquet")
+    n = t.column("new_entries").to_numpy()
+    t = t.append_column("new_entries_lo", pa.array(n - 1)).append_column("new_entries_hi", pa.array(n + 1))
+    pq.write_table(t, run / "countries.parquet")
     days = np.repeat(np.arange(10, dtype=np.int32), 2)
-    country = ["Belmark", "Corvia"] * 10
-    entries = np.arange(20, dtype=np.int64)
-    pq.write_table(pa.table({"day": days, "country": country, "entries": entries,
-                             "entries_lo": entries - 1, "entries_hi": entries + 1}), run / "countries.parquet")
-    data = rdata.collect(run)
-    chart = next(c for c in data["charts"] if c["id"] == "countries-entries")
-    assert [s["name"] for s in chart["series"]] == ["Belmark", "Corvia"]
-    corvia = chart["series"][1]
-    assert corvia["values"] == list(range(1, 20, 2))
-    assert corvia["lo"] == [v - 1 for v in corvia["values"]] and corvia["hi"] == [v + 1 for v in corvia["values"]]
-    assert not any(c["id"].startswith("countries-entries_") for c in data["charts"])
+    pq.write_table(pa.table({"day": days, "country": ["Belmark", "Corvia"] * 10, "entries": np.arange(20)}),
+                   run / "extra.parquet")
+    data = rdata.collect(read_run(run))
+    ppa = json.loads((run / "summary.json").read_text())["people_per_agent"]
+    chart = next(c for c in data["charts"] if c["id"] == "countries-new_entries")
+    assert chart["series"] and any(v for s in chart["series"] for v in s["values"]), "the demo's agents cross"
+    for s in chart["series"]:
+        assert s["lo"] == [v - ppa for v in s["values"]] and s["hi"] == [v + ppa for v in s["values"]]
+    assert not any(c["id"].startswith("countries-new_entries_") for c in data["charts"])
+    assert not any(c["id"].startswith("extra-") for c in data["charts"])
 
 
 def test_location_quantiles_draw_camp_bands(tmp_path: Path) -> None:
@@ -181,7 +188,7 @@ def test_location_quantiles_draw_camp_bands(tmp_path: Path) -> None:
     n = t.column("n_present").to_numpy()
     t = t.append_column("n_present_q05", pa.array(n // 2)).append_column("n_present_q95", pa.array(n * 2))
     pq.write_table(t, run / "locations.parquet")
-    data = rdata.collect(run)
+    data = rdata.collect(read_run(run))
     camp = next(c for c in data["charts"] if c["title"] == "Camp_South")
     sim = camp["series"][0]
     assert sim["lo"] == [v // 2 for v in sim["values"]] and sim["hi"] == [v * 2 for v in sim["values"]]
@@ -258,3 +265,17 @@ def test_native_notes_sources_and_names_are_data_not_markup(tmp_path: Path, nati
     assert {loc["note"] for loc in data["locations"]} == {note}
     assert data["events"] and all(e.get("source") == source for e in data["events"])
     assert data["meta"]["scenario"] == INJECTION
+
+
+def test_the_page_of_a_run_in_memory_is_the_page_of_its_directory(tmp_path: Path) -> None:
+    """The page is drawn from Results: those of a run in memory and those read back from what it wrote give the
+    same page (a Flee run with observed camps, and an emigration run)."""
+    from crossings.report import render_report
+    from crossings.scenarios.emigration_demo import write_emigration_demo
+
+    for sc_dir in (write_demo(tmp_path / "flee"), write_emigration_demo(tmp_path / "emigration")):
+        res = cx.run(cx.load_scenario(sc_dir), seed=0, days=40)
+        write_run(res, tmp_path / f"run-{sc_dir.name}")
+        page = render_report(res)
+        assert page == render_report(read_run(tmp_path / f"run-{sc_dir.name}")), sc_dir.name
+        assert page_data(page)["charts"], sc_dir.name

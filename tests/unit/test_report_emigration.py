@@ -16,9 +16,9 @@ import pytest
 
 import crossings as cx
 import crossings.scenarios
-from crossings.api import write_run
+from crossings.api import read_run, write_run
+from crossings.cli.report import write_report
 from crossings.report import data as rdata
-from crossings.report import write_report
 
 RUSSIA = Path(crossings.scenarios.__file__).resolve().parent / "russia2022"
 INJECTION = "<script>alert(1)</script>"
@@ -34,7 +34,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def payload(run: Path) -> dict:
-    return rdata.collect(run)
+    return rdata.collect(read_run(run))
 
 
 def wide(run: Path, table: str, key: str, column: str) -> tuple[list[str], np.ndarray]:
@@ -146,7 +146,7 @@ def test_an_observation_of_emigrants_is_a_stock_on_the_emigrants_line(run: Path,
                low=None, high=None, sim="emigrants(country=Serbia)", status="scored", scale=1.0)
     rows.append(row)
     (copy / "summary.json").write_text(json.dumps(summary))
-    page = rdata.collect(copy)
+    page = rdata.collect(read_run(copy))
     serbia = next(c for c in page["emigration"]["countries"] if c["country"] == "Serbia")
     mark = next(m for m in serbia["marks"] if m["line"] == 999)
     assert mark["key"] == "emigrants" and mark["kind"] == "end" and mark["v"] == 60000
@@ -247,7 +247,7 @@ def test_emigration_run_without_observations_or_travellers(tmp_path: Path) -> No
 
     sc = cx.load_scenario(write_emigration_demo(tmp_path / "scenario"))
     write_run(cx.run(sc, seed=0), tmp_path / "run")
-    data = rdata.collect(tmp_path / "run")
+    data = rdata.collect(read_run(tmp_path / "run"))
     em = data["emigration"]
     assert em["fit"] is None and em["round_trip"] == []
     assert em["countries"] and not any(c["marks"] for c in em["countries"])

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("matplotlib", reason="matplotlib is the report extra: pip install -e '.[report]'")
 
 import crossings as cx  # noqa: E402
-from crossings.api import write_run  # noqa: E402
+from crossings.api import read_run, write_run  # noqa: E402
 from crossings.scenarios.demo import write_demo  # noqa: E402
 
 
@@ -28,24 +28,25 @@ def test_figures_are_returned_not_shown(run: Path, monkeypatch: pytest.MonkeyPat
 
     shown = []
     monkeypatch.setattr(Figure, "show", lambda self, *a, **k: shown.append(self))
-    totals = rf.totals_figure(run)
-    camps = rf.camps_figure(run)
+    results = read_run(run)
+    totals = rf.totals_figure(results)
+    camps = rf.camps_figure(results)
     assert isinstance(totals, Figure) and isinstance(camps, Figure) and shown == []
     assert len([ax for ax in camps.axes if ax.get_visible()]) == 3
     first = camps.axes[0]
     assert first.get_title(loc="left") == "Camp_North"
     labels = [line.get_label() for line in first.get_lines()]
     assert "simulated" in labels and "observed" in labels
-    only = rf.camps_figure(run, camps=["Camp_West"])
+    only = rf.camps_figure(results, camps=["Camp_West"])
     assert [ax.get_title(loc="left") for ax in only.axes if ax.get_visible()] == ["Camp_West"]
     with pytest.raises(ValueError, match="no camp chart"):
-        rf.camps_figure(run, camps=["Nowhere"])
+        rf.camps_figure(results, camps=["Nowhere"])
 
 
 def test_save_figures_writes_png_and_svg(run: Path, tmp_path: Path) -> None:
     from crossings.report.figures import save_figures
 
-    paths = save_figures(run, tmp_path, dpi=80)
+    paths = save_figures(read_run(run), tmp_path, dpi=80)
     assert sorted(p.name for p in paths) == ["camps.png", "camps.svg", "totals.png", "totals.svg"]
     for p in paths:
         head = p.read_bytes()[:200]

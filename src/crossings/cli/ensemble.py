@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crossings.cli.report import after_ensemble
 from crossings.errors import InputError
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
@@ -154,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
         res = run_ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
         res.write(args.out)
+        after_ensemble(args.out)  # report.html of its daily bands, when it has some
         s = res.summary()
         line = f"{s['scenario']}: {res.runs} members x {res.days} days on {res.where}, {res.wall_seconds:.1f} s"
         if "ard_rescaled" in s["ard"]:

@@ -1,5 +1,5 @@
-"""``crossings fit RUN_DIR [--observed FILE.csv] [--json]``: score a finished emigration run against
-observations and print the fit table (docs/fit.md)."""
+"""``crossings fit RUN_DIR [--observed FILE.csv] [--json]``: score a finished run against observations and print
+the fit table (docs/fit.md). The run is read back with ``crossings.api.read_run``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crossings.api import read_run
 from crossings.errors import InputError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``fit`` subcommand to ``crossings``' subparsers."""
-    p = sub.add_parser("fit", help="score an emigration run against observations (the fit table)")
+    p = sub.add_parser("fit", help="score a run against observations (the fit table)")
     p.add_argument("run_dir", help="a run directory (what `crossings run --out DIR` wrote)")
     p.add_argument("--observed", default=None, metavar="FILE.csv",
                    help="observations shaped like shared/data/russia2022/observations.csv (default: the run's "
@@ -34,7 +35,7 @@ def observed_of_run(run_dir: Path) -> Path:
     used = fit.get("summary", {}).get("observed_file") if isinstance(fit, dict) else None
     if used and Path(used).is_file():
         return Path(used)
-    from crossings.observed.fit import scenario_observed
+    from crossings.observed.fit import scenario_observed  # the fit's modules load only when it runs (start-up)
 
     found = scenario_observed(summary.get("scenario_path"))
     if found is None:
@@ -45,11 +46,11 @@ def observed_of_run(run_dir: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out ``crossings fit``; bad input raises :class:`InputError` (exit code 2 in ``main``)."""
-    from crossings.observed.fit import fit_data, format_table, summary_text
+    from crossings.observed.fit import fit_data, format_table, summary_text  # (start-up: only when it runs)
     from crossings.observed.measures import RunTables
 
     run_dir = Path(args.run_dir)
-    view = RunTables.from_run_dir(run_dir)
+    view = RunTables.from_results(read_run(run_dir, scenario=False))
     observed = Path(args.observed) if args.observed is not None else observed_of_run(run_dir)
     rows, data = fit_data(view, observed)
     if args.json:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 def fit_line(run_dir: str | Path) -> str | None:
     """The line ``crossings run`` prints about the fit written into ``run_dir``/summary.json (None: no fit)."""
-    from crossings.observed.fit import run_line
+    from crossings.observed.fit import run_line  # the fit's modules load only when it runs (start-up)
 
     try:
         summary = json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf-8"))

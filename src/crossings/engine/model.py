@@ -34,7 +34,7 @@ from crossings.scenario.source import META, Source
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
-    from crossings.results import Results, Schema
+    from crossings.results import DimSpec, Results, Schema, SeriesSpec
     from crossings.scenario.model import Scenario
 
 ENTRY_POINT_GROUP = "crossings.models"
@@ -63,6 +63,10 @@ class Model:
     band_series: ClassVar[tuple[str, ...] | None] = None
     # the model's part of a native scenario: its tables and scenario.yml mappings (crossings.scenario.native)
     section: ClassVar[Section] = Section()
+    # the series a run records (name -> unit, stock or flow, dimension) and what each dimension is (its table, the
+    # key columns that name an entity, its label): enough to read a run back without its scenario (Results.read)
+    series: ClassVar[Mapping[str, SeriesSpec]] = MappingProxyType({})
+    dimensions: ClassVar[Mapping[str, DimSpec]] = MappingProxyType({})
 
     # ---- the engine --------------------------------------------------------------------------------------
     def validate(self, sim: Simulation) -> None:
@@ -105,7 +109,8 @@ class Model:
 
     # ---- the results -------------------------------------------------------------------------------------
     def schema(self, scenario: Scenario) -> Schema:
-        """The series a run of ``scenario`` records and the dimensions they run over."""
+        """The series a run of ``scenario`` records (:attr:`series`) over the dimensions of :attr:`dimensions`,
+        each with the scenario's entities (:meth:`crossings.results.DimSpec.of`)."""
         raise NotImplementedError
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
@@ -137,7 +142,14 @@ class Model:
 
     def report_section(self, view: Any, summary: Mapping[str, Any], scenario: Any, kept: Sequence[int],
                        step: int) -> dict[str, Any] | None:
-        """This model's part of the report page (JSON-able data drawn by the page's own code), or None."""
+        """This model's part of the report page (JSON-able data drawn by the page's own code), or None (the
+        default: the page's generic charts only). ``view`` is the fit's view of the run
+        (:class:`crossings.observed.measures.RunTables`, passed in: a model does not import the layers after the
+        engine), ``summary`` its summary.json, ``scenario`` the Scenario or None when it could not be read,
+        ``kept`` the days the page keeps, every ``step``-th. Keys the page reads besides the model's own:
+        ``people_per_agent`` (counts on the page are then in people), ``totals_chart`` (replaces the page's
+        totals chart) and ``no_circle`` (location indices drawn without a circle on the map); the last two are
+        taken out of the section's data."""
         return None
 
 

@@ -2,7 +2,7 @@
 row (median and 5–95 % band of the simulated value, share of members inside the accepted band, and the share a
 model centred on the band with the same spread would reach), the fit losses per member, and the daily bands of
 :data:`~crossings.ensemble.emigration.BAND_SERIES` written as tables the run report draws bands from (``X`` =
-the median, ``X_q05``/``X_q95``), with the report itself."""
+the median, ``X_q05``/``X_q95``; ``crossings.api.read_run`` reads them back)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,10 +256,9 @@ def bands_summary(result: Any) -> dict[str, Any]:
     """summary.json of the bands directory (what the report's header shows; no times, so it is reproducible),
     with the ensemble's fit shaped as a run's (:func:`report_fit`) when the scenario has observations."""
     from crossings._version import __version__
-    from crossings.observed.measures import people_per_agent
 
     sc = result.scenario
-    ppa = people_per_agent(sc)
+    ppa = float(sc.people_per_agent)
     out = {"scenario": sc.name, "scenario_path": str(sc.path), "format": sc.format, "model": sc.model,
            "start_date": sc.start_date.isoformat(), "days": result.days, "seed": result.seed,
            "members": result.runs, "rules": result.rules or sc.default_rules, "crossings_version": __version__,
@@ -305,8 +303,8 @@ def report_fit(fit: EnsembleFit) -> dict[str, Any]:
 
 
 def write_emigration_outputs(result: Any, out: Path, atomic: Any) -> None:
-    """Write fit.csv (when the scenario has observations), the bands directory and report.html into ``out``;
-    ``atomic(path, write)`` writes one file atomically. A report that cannot be drawn is a notice on stderr."""
+    """Write fit.csv (when the scenario has observations) and the bands directory into ``out`` (the command line
+    draws report.html from the bands); ``atomic(path, write)`` writes one file atomically."""
     import pyarrow.parquet as pq
 
     if result.fit is not None:
@@ -318,12 +316,6 @@ def write_emigration_outputs(result: Any, out: Path, atomic: Any) -> None:
         atomic(bands / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp, compression="zstd"))
     js = json.dumps(bands_summary(result), indent=2, sort_keys=True) + "\n"
     atomic(bands / "summary.json", lambda tmp: Path(tmp).write_text(js, encoding="utf-8"))
-    try:
-        from crossings.report import write_report
-
-        write_report(bands, out / "report.html")
-    except Exception as exc:  # noqa: BLE001 - the results are written; the page is a convenience
-        print(f"notice: no report.html ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def members_columns(fit: EnsembleFit | None) -> list[tuple[str, np.ndarray]]:

@@ -2,7 +2,7 @@
 tables that score a run against observations shaped like shared/data/russia2022/observations.csv (docs/fit.md).
 
     from crossings.observed import RunTables, fit_data, fit_loss
-    rows, data = fit_data(RunTables.from_run_dir("out"), "observed.csv")   # or RunTables.from_results(res)
+    rows, data = fit_data(RunTables.from_results(res), "observed.csv")   # res: cx.run(...) or api.read_run("out")
     fit_loss(rows)                                                        # mean loss of the calibration rows
 """
 

@@ -15,6 +15,7 @@ from typing import Any
 from crossings.observed.classify import classify
 from crossings.observed.measures import RunTables, simulate
 from crossings.observed.observations import SCORED_ROLES, Observation, read_observed
+from crossings.results import Results
 
 BAND = 0.25  # a single value accepts the simulated value within ±25 %
 LOG_FLOOR = 1e-3  # below an edge > 0, simulated values under this fraction of the edge (0 too) count as it
@@ -184,10 +185,10 @@ def scenario_observed(scenario_dir: str | Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def fit_outputs(results: Any) -> tuple[dict[str, str | None], dict[str, Any]]:
+def fit_outputs(results: Results) -> tuple[dict[str, str | None], dict[str, Any]]:
     """What a run's fit adds to its files: fit.csv (None when the scenario has no observations, so that an earlier
     run's file is removed) and summary.json's ``"fit"`` (the rows and their counts; docs/fit.md)."""
-    observed = results.scenario.observations_file
+    observed = results.scenario.observations_file if results.scenario is not None else None
     if observed is None:
         return {"fit.csv": None}, {}
     rows, fit = fit_data(RunTables.from_results(results), observed)

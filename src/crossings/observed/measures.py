@@ -1,6 +1,6 @@
 """The simulated quantities an observation is compared with (docs/fit.md, "Quantities"), computed from a small
-view of a finished emigration run: :class:`RunTables`, built from a :class:`~crossings.results.Results` in memory
-or from the Parquet tables of a run directory (read with pyarrow, never pandas).
+view of a finished run: :class:`RunTables`, built from a :class:`~crossings.results.Results` in memory or read
+back from a run directory (:meth:`~crossings.results.Results.read`).
 
 A quantity is named by a ``sim`` expression such as ``entries(country=Georgia)``, ``wait_days(crossing=Upper_Lars)``
 or ``entries(country=Georgia;crossing=Upper_Lars)``; :func:`parse_sim` reads one, :func:`simulate` evaluates it
@@ -10,15 +10,14 @@ over a period of dates (both included, clipped to the run). Counts are in people
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from crossings.errors import InputError
 from crossings.params.emigration import LONG_STAY_DAYS
+from crossings.results import Dimension, Results
 
 # the ``sim`` syntax (quantities and targets) lives with the scenario's observations; re-exported here
 from crossings.scenario.observations import ABROAD as ABROAD
@@ -34,18 +33,20 @@ from crossings.scenario.observations import parse_sim as parse_sim
 
 # ---- the run's tables ---------------------------------------------------------------------------------------
 
-COUNTRY_SERIES = ("n_in_country", "n_emigrants_in_country", "new_entries", "new_exits", "new_left_home",
-                  "new_visa_runs", "new_registrations", "n_registered", "new_permit_applications",
-                  "new_permits_granted", "n_permits", "new_returns", "new_long_stays")
-LOCATION_SERIES = ("n_present", "n_at_home")
-CROSSING_SERIES = ("n_queue", "new_passages", "sum_wait_days")  # summed over travel modes
-LINK_SERIES = ("new_border_crossings",)
-CATEGORY_SERIES = ("cat_left_home", "cat_returned", "cat_away")
+KINDS = ("country", "location", "category", "link")  # read from the run's dimension of that name
+GROUPED = ("crossing",)  # read from the dimension with a key column of that name, summed over its other keys
+TABLE_FILES = {"country": "countries.parquet", "location": "locations.parquet", "crossing": "crossings.parquet",
+               "category": "categories.parquet", "link": "links.parquet"}
+NOT_RECORDED = {"country": "countries are not recorded", "location": "places are not recorded",
+                "crossing": "crossings are not recorded", "category": "categories of leavers are not recorded"}
 
 
 @dataclass
 class RunTables:
-    """What the quantities need of a run, as (days, entities) arrays of agents, whatever the run was read from."""
+    """What the quantities need of a run, as (days, entities) arrays of agents per kind of target, whatever the run
+    was read from: a view of :class:`~crossings.results.Results` for any model (a kind whose dimension the run
+    lacks has no names, and the quantities that need it are unavailable). ``bands`` holds an ensemble's band
+    columns per kind (``{"country": {"n_in_country_q05": …}}``)."""
 
     start_date: dt.date
     days: int
@@ -64,81 +65,38 @@ class RunTables:
     categories: tuple[str, ...] = ()
     category: dict[str, np.ndarray] = field(default_factory=dict)
     source: str = "results"  # "results" (in memory) or the run directory
+    bands: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
-    def from_results(cls, res: Any) -> RunTables:
-        """The view of an emigration run's :class:`~crossings.results.Results` in memory."""
-        sc = res.scenario
-        em = sc.emigration
-        if em is None:
-            raise ValueError("fit tables score emigration runs only")
-        s = res.series
-        cross = [int(x) for x in em.crossings]
-        crossing = {k: s[k][:, 0::2] + s[k][:, 1::2] for k in CROSSING_SERIES if k in s}
-        categories = tuple(em.category.names) if "cat_left_home" in s else ()
-        return cls(
-            start_date=sc.start_date, days=res.days, people_per_agent=people_per_agent(sc),
-            countries=tuple(em.countries), home_countries=tuple(em.countries[int(c)] for c in em.home_countries),
-            country={k: s[k] for k in COUNTRY_SERIES if k in s},
-            locations=tuple(sc.locations.name), location_country=tuple(sc.locations.country),
-            location={k: s[k] for k in LOCATION_SERIES if k in s},
-            crossings=tuple(sc.locations.name[x] for x in cross), crossing=crossing,
-            link_src=np.asarray(sc.links.src, dtype=np.int64), link_dst=np.asarray(sc.links.dst, dtype=np.int64),
-            link={k: s[k] for k in LINK_SERIES if k in s},
-            categories=categories, category={k: s[k] for k in CATEGORY_SERIES if k in s and categories},
-        )
-
-    @classmethod
-    def from_run_dir(cls, run_dir: str | Path) -> RunTables:
-        """The view of an emigration run written by ``crossings run --out DIR`` (its summary.json and Parquet
-        tables); raises InputError for a directory that is not such a run."""
-        run = Path(run_dir)
-        if not run.is_dir():
-            raise InputError(run, None, "run", "no such run directory")
-        spath = run / "summary.json"
-        if not spath.is_file():
-            raise InputError(run, None, "run", "not a run directory (no summary.json)")
-        try:
-            summary = json.loads(spath.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(spath, None, "json", f"not readable ({exc})") from None
-        if summary.get("model") != "emigration" or not (run / "countries.parquet").is_file():
-            raise InputError(run, None, "run", "not an emigration run (fit tables score runs of model: emigration;"
-                             " Flee runs report their ARD in summary.json)")
-        days = int(summary["days"])
-        start = dt.date.fromisoformat(summary["start_date"])
-        countries, country, _ = read_long(run / "countries.parquet", "country", COUNTRY_SERIES, days)
-        locations, location, extra = read_long(run / "locations.parquet", "location", LOCATION_SERIES, days,
-                                                ("country",))
-        loc_country = extra["country"]
-        crossings, crossing, _ = read_long(run / "crossings.parquet", "crossing", CROSSING_SERIES, days)
-        index = {n: i for i, n in enumerate(locations)}
-        link: dict[str, np.ndarray] = {}
-        src = dst = np.zeros(0, dtype=np.int64)
-        if (run / "links.parquet").is_file() or not summary.get("members"):  # an ensemble's bands keep no links
-            _, link, ends = read_long(run / "links.parquet", "link", LINK_SERIES, days, ("from", "to"))
-            src = np.array([index[n] for n in ends["from"]], dtype=np.int64)
-            dst = np.array([index[n] for n in ends["to"]], dtype=np.int64)
-        categories: tuple[str, ...] = ()
-        category: dict[str, np.ndarray] = {}
-        if (run / "categories.parquet").is_file():
-            categories, category, _ = read_long(run / "categories.parquet", "category", CATEGORY_SERIES, days)
-        home = summary.get("home_countries")
+    def from_results(cls, res: Results) -> RunTables:
+        """The view of a run's results, in memory or read back from its directory (:meth:`Results.read`)."""
+        names: dict[str, tuple[str, ...]] = {}
+        tables: dict[str, dict[str, np.ndarray]] = {}
+        bands: dict[str, dict[str, np.ndarray]] = {}
+        for kind in KINDS:
+            names[kind], tables[kind], bands[kind] = _dimension(res, res.schema.dims.get(kind))
+        for kind in GROUPED:
+            names[kind], tables[kind] = _grouped(res, kind)
+        loc = res.schema.dims.get("location")
+        location_country = (loc.texts("country") if loc is not None else None) or ("",) * len(names["location"])
+        src, dst = _link_ends(res.schema.dims.get("link"), names["location"])
+        home = res.said("home_countries")
         if not isinstance(home, list):  # runs written before summary.json named them: countries people left
-            left = country.get("new_left_home")
-            at_home = location.get("n_at_home")
-            found = {countries[c] for c in np.flatnonzero(left.sum(axis=0) > 0)} if left is not None else set()
-            if at_home is not None:
-                found |= {loc_country[x] for x in np.flatnonzero(at_home.max(axis=0, initial=0) > 0)}
-            home = sorted(found)
-        ppa = summary.get("people_per_agent")
-        if not isinstance(ppa, int | float) or isinstance(ppa, bool) or ppa <= 0:
-            ppa = _people_per_agent_of(Path(summary.get("scenario_path") or run / "no-scenario"))
-        return cls(start_date=start, days=days, people_per_agent=float(ppa), countries=countries,
-                   home_countries=tuple(str(h) for h in home), country=country, locations=locations,
-                   location_country=loc_country, location=location, crossings=crossings, crossing=crossing,
-                   link_src=src, link_dst=dst, link=link, categories=categories, category=category,
-                   source=str(run))
+            home = _home_countries(names["country"], tables["country"], location_country, tables["location"])
+        return cls(start_date=res.start_date, days=res.days, people_per_agent=res.people_per_agent,
+                   countries=names["country"], home_countries=tuple(str(h) for h in home), country=tables["country"],
+                   locations=names["location"], location_country=location_country, location=tables["location"],
+                   crossings=names["crossing"], crossing=tables["crossing"], link_src=src, link_dst=dst,
+                   link=tables["link"], categories=names["category"], category=tables["category"],
+                   source=str(res.source) if res.source is not None else "results",
+                   bands={k: v for k, v in bands.items() if v})
+
+    @classmethod
+    def from_run_dir(cls, run_dir: str | Path, model: Any) -> RunTables:
+        """The view of the run that ``crossings run --out DIR`` wrote, read as a run of ``model`` (its summary.json
+        and Parquet tables; InputError for a directory that is not such a run). ``crossings.api.read_run`` finds
+        the model itself."""
+        return cls.from_results(Results.read(run_dir, model))
 
     # ---- names -----------------------------------------------------------------------------------------
     def names_of(self, kind: str) -> tuple[str, ...]:
@@ -150,104 +108,78 @@ class RunTables:
         """Countries that hold no origin."""
         return tuple(c for c in self.countries if c not in self.home_countries)
 
+    def expand(self, kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        """``names`` of a target with ``*abroad`` (countries) and ``*`` (categories) replaced by what they stand
+        for."""
+        out: list[str] = []
+        for n in names:
+            if kind == "country" and n == ABROAD:
+                out += self.abroad()
+            elif kind == "category" and n == EVERY:
+                out += self.categories
+            else:
+                out.append(n)
+        return tuple(out)
+
+    def parse(self, text: str) -> Sim:
+        """A ``sim`` expression of this vocabulary parsed (:func:`parse_sim`), for code that reads the fit's rows
+        through the view (a model's report section)."""
+        return parse_sim(text)
+
+    def band(self, kind: str, column: str) -> np.ndarray | None:
+        """An ensemble's band column of a kind (e.g. ``band("country", "n_in_country_q05")``), or None."""
+        return self.bands.get(kind, {}).get(column)
+
     def day_of(self, date: dt.date) -> int:
         """Day number of a date (0 = the start date; may lie outside the run)."""
         return (date - self.start_date).days
 
 
-def read_long(path: Path, key: str, series: tuple[str, ...], days: int,
-              text: tuple[str, ...] = ()) -> tuple[tuple[str, ...], dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
-    """A long Parquet table (one row per day and ``key``) as (keys in first-seen order, {series: (days, keys)}
-    summed over rows that share a day and key, {text column: its value per key}); absent series are left out."""
-    import pyarrow.parquet as pq
-
-    try:
-        t = pq.ParquetFile(path).read()  # (pq.read_table would import pandas)
-    except FileNotFoundError:
-        raise InputError(path, None, "file", "missing") from None
-    except Exception as exc:  # a truncated or foreign file
-        raise InputError(path, None, "parquet", f"not readable ({type(exc).__name__}: {exc})") from None
-    for col in ("day", key):
-        if col not in t.column_names:
-            raise InputError(path, None, col, "missing column")
-    day = _ints(t.column("day"))
-    codes, labels = _codes(t.column(key))
-    first_codes, first = np.unique(codes, return_index=True)
-    order = np.argsort(first, kind="stable")
-    entity = np.full(len(labels) if labels else int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
-    entity[first_codes[order]] = np.arange(len(order))
-    names = tuple(str(labels[c]) if labels else str(c) for c in first_codes[order])
-    rows = entity[codes]
-    ok = (day >= 0) & (day < days)
-    out: dict[str, np.ndarray] = {}
-    for name in series:
-        if name in t.column_names:
-            values = _numbers(t.column(name))
-            m = np.zeros((days, len(names)), dtype=values.dtype)
-            np.add.at(m, (day[ok], rows[ok]), values[ok])
-            out[name] = m
-    extra: dict[str, tuple[str, ...]] = {}
-    for col in text:
-        if col not in t.column_names:
-            raise InputError(path, None, col, "missing column")
-        c_codes, c_labels = _codes(t.column(col))
-        at = first[order]
-        extra[col] = tuple(str(c_labels[c]) if c_labels else str(c) for c in c_codes[at])
-    return names, out, extra
+def _dimension(res: Results, dim: Dimension | None) -> tuple[tuple[str, ...], dict[str, np.ndarray],
+                                                             dict[str, np.ndarray]]:
+    """A dimension's labels, its series and its band columns (none when the run lacks the dimension)."""
+    if dim is None:
+        return (), {}, {}
+    own = res.schema.names(dim.name)
+    bands = {k + suffix: b for k in own for suffix, b in res.bands.get(k, {}).items()}
+    return tuple(dim.labels), {k: res.series[k] for k in own}, bands
 
 
-def _ints(col: Any) -> np.ndarray:
-    return np.asarray(col.combine_chunks().to_numpy(zero_copy_only=False), dtype=np.int64)
+def _grouped(res: Results, key: str) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The values of the key column ``key`` in the run's dimension that has one (e.g. the crossings of crossings
+    by travel mode) and that dimension's series summed over the entities that share a value."""
+    dim = next((d for d in res.schema.dims.values() if d.key(key) is not None), None)
+    if dim is None:
+        return (), {}
+    names, group = dim.groups(key)
+    members = [np.flatnonzero(group == j) for j in range(len(names))]
+    out = {}
+    for k in res.schema.names(dim.name):
+        a = res.series[k]
+        out[k] = np.stack([a[:, m].sum(axis=1) for m in members], axis=1) if members \
+            else np.zeros((a.shape[0], 0), dtype=a.dtype)
+    return names, out
 
 
-def _numbers(col: Any) -> np.ndarray:
-    import pyarrow as pa
-
-    arr = col.combine_chunks()
-    values = arr.to_numpy(zero_copy_only=False)
-    return np.asarray(values, dtype=np.int64 if pa.types.is_integer(arr.type) else np.float64)
-
-
-def _codes(col: Any) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes and their labels of a text column (dictionary-encoded or not); a numeric column gives its
-    values as codes and no labels."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = col.combine_chunks()
-    if pa.types.is_integer(arr.type):
-        return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64), []
-    if not pa.types.is_dictionary(arr.type):
-        arr = pc.dictionary_encode(arr)
-    return np.asarray(arr.indices.to_numpy(zero_copy_only=False), dtype=np.int64), arr.dictionary.to_pylist()
+def _link_ends(dim: Dimension | None, locations: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Location index of each link's start and end (none when the run lacks links or their ends)."""
+    ends = [dim.texts(k) for k in ("from", "to")] if dim is not None else []
+    index = {n: i for i, n in reversed(list(enumerate(locations)))}
+    if len(ends) != 2 or any(e is None or not set(e) <= set(index) for e in ends):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    src, dst = (np.array([index[n] for n in e], dtype=np.int64) for e in ends if e is not None)
+    return src, dst
 
 
-def people_per_agent(sc: Any) -> float:
-    """People one agent stands for: scenario.yml's ``people_per_agent`` for an emigration scenario (default 1),
-    Flee's ``hasten`` otherwise."""
-    if getattr(sc, "model", "flee") != "emigration":
-        return float(sc.settings.hasten)
-    given = getattr(sc, "people_per_agent", None)
-    if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
-        return float(given)
-    return _people_per_agent_of(Path(sc.path))
-
-
-def _people_per_agent_of(root: Path) -> float:
-    """``people_per_agent`` of the native scenario at ``root`` (1 when it does not say or is not there)."""
-    path = root / "scenario.yml"
-    if not path.is_file():
-        return 1.0
-    import yaml
-
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError):
-        return 1.0
-    value = meta.get("people_per_agent", 1) if isinstance(meta, dict) else 1
-    if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
-        raise InputError(path, None, "people_per_agent", f"{value!r} is not a positive number of people")
-    return float(value)
+def _home_countries(countries: tuple[str, ...], country: dict[str, np.ndarray], location_country: tuple[str, ...],
+                    location: dict[str, np.ndarray]) -> list[str]:
+    """Countries people left (new_left_home) or whose places hold people at home (n_at_home)."""
+    left = country.get("new_left_home")
+    at_home = location.get("n_at_home")
+    found = {countries[c] for c in np.flatnonzero(left.sum(axis=0) > 0)} if left is not None else set()
+    if at_home is not None:
+        found |= {location_country[x] for x in np.flatnonzero(at_home.max(axis=0, initial=0) > 0)}
+    return sorted(found)
 
 
 # ---- evaluation ---------------------------------------------------------------------------------------------
@@ -347,15 +279,13 @@ COUNTRY_FLOWS = {"visa_runs": "new_visa_runs", "registrations": "new_registratio
                  "permit_applications": "new_permit_applications", "permits_granted": "new_permits_granted",
                  "returns": "new_returns"}
 COUNTRY_STOCKS = {"registered": "n_registered", "permits": "n_permits", "emigrants": "n_emigrants_in_country"}
-TABLE_FILES = {"country": "countries.parquet", "location": "locations.parquet", "crossing": "crossings.parquet",
-               "category": "categories.parquet", "link": "links.parquet"}
 
 
 def _indices(view: RunTables, kind: str, names: tuple[str, ...]) -> list[int]:
     """Positions of ``names`` among the run's ``kind``s (``*abroad`` and ``*`` expanded)."""
     pool = view.names_of(kind)
-    if kind == "category" and not pool:
-        raise _Missing("unavailable", "needs categories.parquet (categories of leavers are not recorded)")
+    if not pool:
+        raise _Missing("unavailable", f"needs {TABLE_FILES[kind]} ({NOT_RECORDED[kind]})")
     out: list[int] = []
     for n in names:
         if kind == "country" and n == ABROAD:

@@ -1,30 +1,24 @@
 """Reading Flee's out.csv and scoring it with the ARD (:mod:`crossings.results.metrics` holds the metric itself,
-beside the results it is computed from)."""
+beside the results it is computed from; :mod:`crossings.results.read` reads out.csv)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from crossings.results.metrics import ard_series, mean_ard
+from crossings.results.read import read_out_csv
 
 __all__ = ["ard_from_out_csv", "ard_series", "mean_ard", "read_out_csv_camps"]
 
 
 def read_out_csv_camps(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Camp names and (days, camps) simulated and observed counts from a Flee-style out.csv."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    header = rows[0]
-    camps = [h[: -len(" sim")] for h in header if h.endswith(" sim") and h != "total refugees (simulation)"]
-    sim_idx = [header.index(f"{c} sim") for c in camps]
-    data_idx = [header.index(f"{c} data") for c in camps]
-    body = [r for r in rows[1:] if r]
-    sim = np.array([[float(r[i]) for i in sim_idx] for r in body], dtype=np.float64).reshape(len(body), -1)
-    data = np.array([[float(r[i]) for i in data_idx] for r in body], dtype=np.float64).reshape(len(body), -1)
-    return camps, sim, data
+    camps = read_out_csv(Path(path))
+    if camps is None:
+        raise FileNotFoundError(f"no such file: {path}")
+    return list(camps.names), camps.sim, camps.data
 
 
 def ard_from_out_csv(path: str | Path) -> dict[str, float]:

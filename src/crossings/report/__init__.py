@@ -1,21 +1,17 @@
-"""The run report: one self-contained, offline HTML page per run directory (``write_report``), and static
-figures of the same charts for papers (:mod:`crossings.report.figures`, needs the ``report`` extra)."""
+"""The run report: one self-contained, offline HTML page of a run's :class:`~crossings.results.Results`
+(:func:`render_report`; the command line reads the run with ``crossings.api.read_run`` and writes the page), and
+static figures of the same charts for papers (:mod:`crossings.report.figures`, needs the ``report`` extra)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from crossings.report.data import collect
+from crossings.report.page import render
+from crossings.results import Results
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``run_dir/report.html`` (or ``out``) from the run's files and return its path."""
-    from crossings.files import write_text
-    from crossings.report.data import collect
-    from crossings.report.page import render
-
-    run = Path(run_dir)
-    target = Path(out) if out is not None else run / "report.html"
-    write_text(target, render(collect(run)))
-    return target
+def render_report(results: Results) -> str:
+    """The report page of ``results`` (a run read back from its directory, or in memory) as HTML text."""
+    return render(collect(results))
 
 
-__all__ = ["write_report"]
+__all__ = ["collect", "render", "render_report"]

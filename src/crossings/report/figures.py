@@ -3,8 +3,9 @@
 Each function returns a :class:`matplotlib.figure.Figure` built without pyplot (no global state, no window);
 save it with ``fig.savefig(path)``, or use :func:`save_figures` for all of them at once::
 
+    from crossings.api import read_run
     from crossings.report.figures import camps_figure
-    fig = camps_figure("out/burundi")
+    fig = camps_figure(read_run("out/burundi"))
     fig.savefig("burundi-camps.pdf")
 """
 
@@ -16,25 +17,26 @@ from pathlib import Path
 from typing import Any
 
 from crossings.report.data import collect
+from crossings.results import Results
 
 _COLORS = {"sim": "#1f5fbf", "sim2": "#0f8a80", "obs": "#222222", "obs2": "#8a8f96"}
 _LINES = ["#1f5fbf", "#e07b00", "#0f8a80", "#c62828", "#7b3fa0", "#6b7280", "#b45309", "#15803d"]
 _EVENTS = {"conflict": "#c62828", "peace": "#6b7280", "closure": "#b45309", "opening": "#15803d"}
 
 
-def _data(run: Any) -> dict:
+def _data(run: Results | dict) -> dict:
     return run if isinstance(run, dict) else collect(run)
 
 
 def _figure(width: float, height: float) -> Any:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib (the report extra) is slow to import: only figures need it
 
     return Figure(figsize=(width, height), layout="constrained")
 
 
 def _draw(ax: Any, data: dict, chart: dict, events: bool = True, legend: bool = True) -> None:
     """One chart of the page on a matplotlib Axes: series, bands, observation points and event marks."""
-    import matplotlib.dates as mdates
+    import matplotlib.dates as mdates  # matplotlib (the report extra) is slow to import: only figures need it
 
     dates = [dt.date.fromisoformat(d) for d in data["dates"]]
     x = [dates[d] for d in data["kept"]]
@@ -79,11 +81,11 @@ def _short(v: float, _pos: Any = None) -> str:
     return f"{v:g}"
 
 
-def totals_figure(run: str | Path | dict, width: float = 7.0, height: float = 3.2) -> Any:
+def totals_figure(run: Results | dict, width: float = 7.0, height: float = 3.2) -> Any:
     """People displaced over time: simulated (all, in camps) and observed totals, with the timeline of events (an
     emigration run: people abroad, on the way, and emigrants and travellers away).
 
-    ``run`` is a run directory or the data from :func:`crossings.report.data.collect`."""
+    ``run`` is a run's results or the data from :func:`crossings.report.data.collect`."""
     data = _data(run)
     fig = _figure(width, height)
     ax = fig.add_subplot()
@@ -97,7 +99,7 @@ def totals_figure(run: str | Path | dict, width: float = 7.0, height: float = 3.
     return fig
 
 
-def camps_figure(run: str | Path | dict, camps: list[str] | None = None, ncols: int = 3,
+def camps_figure(run: Results | dict, camps: list[str] | None = None, ncols: int = 3,
                  panel: tuple[float, float] = (2.6, 1.9)) -> Any:
     """Small multiples, one panel per camp: simulated against observed (the observation dates as dots).
 
@@ -127,11 +129,12 @@ def camps_figure(run: str | Path | dict, camps: list[str] | None = None, ncols: 
     return fig
 
 
-def save_figures(run_dir: str | Path, out_dir: str | Path | None = None,
-                 formats: tuple[str, ...] = ("png", "svg"), dpi: int = 200) -> list[Path]:
-    """Write totals and camps figures into ``out_dir`` (default ``run_dir/figures``) in each format."""
-    data = collect(run_dir)
-    out = Path(out_dir) if out_dir is not None else Path(run_dir) / "figures"
+def save_figures(run: Results | dict, out_dir: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+                 dpi: int = 200) -> list[Path]:
+    """Write totals and camps figures of ``run`` (results, or the data from :func:`collect`) into ``out_dir`` in
+    each format."""
+    data = _data(run)
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     figures = {"totals": totals_figure(data)}

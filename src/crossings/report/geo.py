@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
 
-@lru_cache(maxsize=1)
 def outlines() -> dict:
-    """The bundled outlines file, decoded once: ``{"source", "licence", "countries": [(name, bbox, rings)]}``
-    with each ring an (n, 2) float array of lon/lat degrees."""
+    """The bundled outlines file, decoded: ``{"source", "licence", "countries": [(name, bbox, rings)]}`` with each
+    ring an (n, 2) float array of lon/lat degrees (a page decodes it once and passes it on)."""
     raw = json.loads(resources.files("crossings.report").joinpath("data/countries.json").read_text("utf-8"))
     unit = float(raw["unit"])
     countries = []
@@ -74,13 +72,13 @@ def fit(lon: np.ndarray, lat: np.ndarray, width: float = 760.0, height: float = 
     return Projection(lon0, lat0, scale, width / 2, height / 2, width, height, bounds)
 
 
-def country_paths(proj: Projection, tolerance_px: float = 0.6) -> list[dict]:
-    """SVG path data for each country that overlaps the projection's window (coordinates rounded to 0.1 px;
-    points closer than ``tolerance_px`` to the previous one are dropped)."""
+def country_paths(proj: Projection, world: dict, tolerance_px: float = 0.6) -> list[dict]:
+    """SVG path data for each country of ``world`` (:func:`outlines`) that overlaps the projection's window
+    (coordinates rounded to 0.1 px; points closer than ``tolerance_px`` to the previous one are dropped)."""
     lo_lon, lo_lat, hi_lon, hi_lat = proj.bounds
     pad_lon, pad_lat = (hi_lon - lo_lon) * 0.5, (hi_lat - lo_lat) * 0.5
     out = []
-    for name, (b0, b1, b2, b3), rings in outlines()["countries"]:
+    for name, (b0, b1, b2, b3), rings in world["countries"]:
         if b2 < lo_lon - pad_lon or b0 > hi_lon + pad_lon or b3 < lo_lat - pad_lat or b1 > hi_lat + pad_lat:
             continue
         parts = []

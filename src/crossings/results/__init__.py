@@ -1,7 +1,8 @@
 """Results that describe themselves: daily stocks (``n_*``) and flows (``new_*``) in arrays shaped (days, n),
 named and described by the :class:`~crossings.results.schema.Schema` of the model that ran (unit, stock or
 flow, dimension and its labels); long tables for pandas or Parquet, Flee's out.csv view and the ARD against
-observed camp counts."""
+observed camp counts. ``Results.write(dir)`` writes a run directory and ``Results.read(dir, model)`` reads one
+back (a run's, or an ensemble's bands) without the engine and, if need be, without the scenario."""
 
 from __future__ import annotations
 
@@ -18,22 +19,38 @@ import numpy as np
 from crossings._version import __version__
 from crossings.files import write_json, write_parquet, write_text
 from crossings.results.metrics import mean_ard
-from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Dimension, Labels, Schema, SeriesSpec
+from crossings.results.read import Camps, read_run_files
+from crossings.results.schema import (
+    BAND_SUFFIXES,
+    LINK_SERIES,
+    PLACE_SERIES,
+    Dimension,
+    DimSpec,
+    Labels,
+    Schema,
+    SeriesSpec,
+)
 from crossings.scenario.model import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["LINK_SERIES", "PLACE_SERIES", "Dimension", "Labels", "Results", "Schema", "SeriesSpec"]
+__all__ = ["BAND_SUFFIXES", "LINK_SERIES", "PLACE_SERIES", "Camps", "DimSpec", "Dimension", "Labels", "Results",
+           "Schema", "SeriesSpec"]
 
 
 @dataclass
 class Results:
     """Everything a run recorded, day by day: ``series[name]`` is an int64 array (days, n) described by
     ``schema.series[name]`` over the entities of ``schema.dims[...]``; ``model`` is the model that ran (its
-    hooks give the files and views only it has)."""
+    hooks give the files and views only it has).
 
-    scenario: Scenario
+    Results read from a directory (:meth:`read`) also carry what was written there: ``written`` (summary.json),
+    ``source`` (the directory), ``bands`` (an ensemble's band columns beside each series: ``bands[name]["_q05"]``,
+    float arrays like the medians in ``series``) and ``written_camps`` (out.csv); their ``scenario`` is None when
+    it could not be read, and ``n_agents`` and ``refugee_debt`` (not in the tables) are zeros."""
+
+    scenario: Scenario | None
     days: int
     seed: int
     rules: str
@@ -46,6 +63,11 @@ class Results:
     meta: dict[str, Any] = field(default_factory=dict)
     schema: Schema = field(default_factory=lambda: Schema({}))
     model: Any = None
+    written: dict[str, Any] | None = None
+    source: Path | None = None
+    bands: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    written_camps: Camps | None = None
+    start: dt.date | None = None  # the start date of results read without their scenario
 
     @classmethod
     def allocate(cls, sc: Scenario, days: int, seed: int, rules: str, schema: Schema, model: Any = None) -> Results:
@@ -54,17 +76,73 @@ class Results:
         return cls(sc, days, seed, rules, series, np.zeros(days, dtype=np.int64), np.zeros(days, dtype=np.int64),
                    schema=schema, model=model)
 
+    @classmethod
+    def read(cls, run_dir: str | Path, model: Any, scenario: Scenario | None = None) -> Results:
+        """The results written into ``run_dir`` by :meth:`write` (or an ensemble's bands directory) of a run of
+        ``model`` (its ``series`` and ``dimensions`` say which tables and columns to read), with the run's
+        ``scenario`` when it could be loaded: series, labels and dates come from the files alone. InputError when
+        ``run_dir`` is not a run directory or a table does not read."""
+        run = Path(run_dir)
+        start = scenario.start_date if scenario is not None else None
+        got = read_run_files(run, model.series, model.dimensions, start)
+        s = got.summary
+        series = {k: model.series[k] for k in got.order}
+        schema = Schema(series, {k: got.dims[k] for k in model.dimensions if k in got.dims})
+        counts = {k: _number(s.get(k), int) for k in ("seed", "agent_steps", "bytes_per_agent")}
+        return cls(scenario, got.days, counts["seed"], str(s.get("rules", "")), got.series,
+                   np.zeros(got.days, dtype=np.int64), np.zeros(got.days, dtype=np.int64),
+                   wall_seconds=_number(s.get("wall_seconds"), float), agent_steps=counts["agent_steps"],
+                   bytes_per_agent=counts["bytes_per_agent"], schema=schema, model=model, written=s, source=run,
+                   bands=got.bands, written_camps=got.camps, start=got.start_date or start or dt.date(2000, 1, 1))
+
     # ---- views -------------------------------------------------------------------------------------
+    @property
+    def start_date(self) -> dt.date:
+        """The run's first day (summary.json's for results read from a directory)."""
+        if self.start is not None:
+            return self.start
+        assert self.scenario is not None, "results need a scenario or a start date"
+        return self.scenario.start_date
+
     @property
     def dates(self) -> list[dt.date]:
         """Calendar date of each recorded day."""
-        return [self.scenario.date_of(d) for d in range(self.days)]
+        return [self.start_date + dt.timedelta(days=d) for d in range(self.days)]
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.scenario.name if self.scenario is not None else str((self.written or {}).get("scenario", ""))
+
+    def said(self, key: str) -> Any:
+        """What the run's summary holds under ``key`` beyond the common fields (the model's additions, such as
+        ``people_per_agent``; summary.json's for results read from a directory), or None."""
+        return (self.written if self.written is not None else self.meta).get(key)
+
+    @property
+    def people_per_agent(self) -> float:
+        """People one agent stands for: as the run's summary says, else the scenario's (1 without either)."""
+        given = self.said("people_per_agent")
+        if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
+            return float(given)
+        return float(self.scenario.people_per_agent) if self.scenario is not None else 1.0
 
     @property
     def camps(self) -> list[int]:
         """Location indices of the camps with observed data (Flee's out.csv columns)."""
-        obs = self.scenario.observed
+        obs = self.scenario.observed if self.scenario is not None else None
         return list(obs.camps) if obs is not None else []
+
+    def camp_table(self) -> Camps | None:
+        """The observed camps with simulated and observed counts: as out.csv holds them for results read from a
+        directory, else from the scenario's observations (None without observed camps)."""
+        if self.written_camps is not None:
+            return self.written_camps
+        if not self.camps:
+            return None
+        assert self.scenario is not None and self.scenario.observed is not None
+        names = tuple(self.scenario.locations.name[c] for c in self.camps)
+        return Camps(names, self.camp_sim(), self.camp_data(), self.scenario.observed.total_by_day(self.days))
 
     def camp_sim(self) -> np.ndarray:
         """Simulated agents present at each observed camp, (days, camps)."""
@@ -72,7 +150,7 @@ class Results:
 
     def camp_data(self) -> np.ndarray:
         """Observed (interpolated) counts at each camp, (days, camps)."""
-        obs = self.scenario.observed
+        obs = self.scenario.observed if self.scenario is not None else None
         return obs.camps_by_day(self.days) if obs is not None else np.zeros((self.days, 0), dtype=np.int64)
 
     def ard(self) -> dict[str, float]:
@@ -85,6 +163,7 @@ class Results:
     def flee_out_csv(self) -> str:
         """Flee's out.csv (flee-model.md §3.1) as text."""
         sc = self.scenario
+        assert sc is not None, "out.csv needs the scenario's observed camps"
         names = [sc.locations.name[c] for c in self.camps]
         sim = self.camp_sim()
         data = self.camp_data()
@@ -112,7 +191,10 @@ class Results:
         return buf.getvalue()
 
     def summary(self) -> dict[str, Any]:
-        """The run's summary (what summary.json holds)."""
+        """The run's summary (what summary.json holds; for results read from a directory, what it held)."""
+        if self.written is not None:
+            return dict(self.written)
+        assert self.scenario is not None
         out: dict[str, Any] = {
             "scenario": self.scenario.name,
             "scenario_path": str(self.scenario.path),
@@ -150,6 +232,8 @@ class Results:
             cols[name] = key.take(entity) if isinstance(key, Labels) else np.asarray(key)[entity]
         for k in self.schema.names(dim):
             cols[k] = self.series[k].reshape(-1)
+            for suffix, band in self.bands.get(k, {}).items():
+                cols[k + suffix] = band.reshape(-1)
         for name, num, den in d.ratios:
             cols[name] = self.ratio(num, den).reshape(-1)
         return cols
@@ -193,11 +277,11 @@ class Results:
         if what in tables:
             table = self.table(tables[what].name)
             return pd.DataFrame({k: v.categorical() if isinstance(v, Labels) else v for k, v in table.items()})
-        if what == "camps":
-            names = [self.scenario.locations.name[c] for c in self.camps]
+        camps = self.camp_table() if what == "camps" else None
+        if camps is not None:
             idx = pd.Index(self.dates, name="date")
-            sim = pd.DataFrame(self.camp_sim(), index=idx, columns=names)
-            data = pd.DataFrame(self.camp_data(), index=idx, columns=names)
+            sim = pd.DataFrame(camps.sim, index=idx, columns=list(camps.names))
+            data = pd.DataFrame(camps.data, index=idx, columns=list(camps.names))
             return pd.concat({"sim": sim, "data": data}, axis=1)
         raise ValueError(f"unknown table {what!r}; choose {', '.join([*tables, 'camps'])}")
 
@@ -209,6 +293,8 @@ class Results:
         observations.csv), ``files`` (text by file name; None removes an earlier run's file of that name) and,
         last, summary.json (:meth:`summary` and ``extra``), which marks a complete run. Each file is written
         atomically."""
+        if self.scenario is None:
+            raise ValueError("results read without their scenario cannot be written again")
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         summary_path = out / "summary.json"
@@ -227,3 +313,8 @@ class Results:
                 (out / name).unlink()
         write_json(summary_path, {**self.summary(), **(extra or {})})
         return out
+
+
+def _number(value: Any, kind: type) -> Any:
+    """``value`` as ``kind`` (int or float) when it is a number, else 0."""
+    return kind(value) if isinstance(value, int | float) and not isinstance(value, bool) else kind(0)

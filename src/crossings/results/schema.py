@@ -1,14 +1,17 @@
 """What a run's results are made of, supplied by the model that ran: its series (name, unit, stock or flow,
 dimension) and its dimensions (what each entity is called, and the columns that name it in a long table).
 
-Every table a run writes, the ensemble's quantile and band tables and the fit's views are built from these
-two, so an entity is labelled in one place (e.g. a crossing by travel mode: ``Upper_Lars/car`` in quantile
-tables; ``crossing``, ``country`` and ``mode`` columns in crossings.parquet)."""
+A model declares both without a scenario (:class:`SeriesSpec`, :class:`DimSpec`); a scenario, or the key columns
+of a written table, gives each dimension its entities (:meth:`DimSpec.of`). Every table a run writes, the
+ensemble's quantile and band tables and the fit's views are built from these, so an entity is labelled in one
+place (e.g. a crossing by travel mode: ``Upper_Lars/car`` in quantile tables; ``crossing``, ``country`` and
+``mode`` columns in crossings.parquet)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -66,6 +69,55 @@ class Dimension:
         """Number of entities."""
         return len(self.labels)
 
+    def key(self, name: str) -> Labels | np.ndarray | None:
+        """The key column ``name`` (one value per entity), or None when the dimension has none of that name."""
+        return dict(self.keys).get(name)
+
+    def texts(self, key: str) -> tuple[str, ...] | None:
+        """The values of the key column ``key`` as text, one per entity (None without that column)."""
+        column = self.key(key)
+        return tuple(_texts(column)) if column is not None else None
+
+    def groups(self, key: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """The entities grouped by their value in the key column ``key``: (the values in the order entities first
+        show them, the group of each entity), e.g. the crossings of a dimension of crossings by travel mode."""
+        values = self.texts(key)
+        if values is None:
+            raise KeyError(f"dimension {self.name!r} has no key column {key!r}")
+        first = {v: i for i, v in reversed(list(enumerate(values)))}
+        names = tuple(sorted(first, key=first.__getitem__))
+        index = {v: i for i, v in enumerate(names)}
+        return names, np.array([index[v] for v in values], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class DimSpec:
+    """What a dimension is, whatever the scenario: its table, the key columns that name an entity (in the order the
+    table shows them), the label of an entity made from its keys (``"{crossing}/{mode}"``), whether the table has
+    a date column, and the derived ratios (name, numerator series, denominator series)."""
+
+    name: str
+    table: str
+    keys: tuple[str, ...]
+    label: str
+    dated: bool = True
+    ratios: tuple[tuple[str, str, str], ...] = ()
+
+    def of(self, keys: Mapping[str, Labels | np.ndarray],
+           ratios: tuple[tuple[str, str, str], ...] | None = None) -> Dimension:
+        """The dimension over the entities that ``keys`` name (one value per entity in each of this spec's key
+        columns; a written table may lack some, but not those the label is made of); ``ratios`` defaults to the
+        spec's."""
+        cols = tuple((k, keys[k]) for k in self.keys if k in keys)
+        texts = {k: _texts(v) for k, v in cols}
+        n = len(next(iter(texts.values()))) if texts else 0
+        labels = tuple(self.label.format_map({k: v[i] for k, v in texts.items()}) for i in range(n))
+        return Dimension(self.name, self.table, labels, cols, self.dated, self.ratios if ratios is None else ratios)
+
+
+def _texts(key: Labels | np.ndarray) -> list[str]:
+    return [str(v) for v in (key.values() if isinstance(key, Labels) else np.asarray(key)).tolist()]
+
 
 @dataclass(frozen=True)
 class Schema:
@@ -97,31 +149,35 @@ class Schema:
 
 
 # Stocks and flows per place and per link that every model moving agents over a scenario's graph records.
-PLACE_SERIES: dict[str, SeriesSpec] = {
+PLACE_SERIES: Mapping[str, SeriesSpec] = MappingProxyType({
     "n_present": SeriesSpec("agents", "stock", "location"),
     "new_spawned": SeriesSpec("agents/day", "flow", "location"),
     "new_arrivals": SeriesSpec("agents/day", "flow", "location"),
     "new_departures": SeriesSpec("agents/day", "flow", "location"),
-}
-LINK_SERIES: dict[str, SeriesSpec] = {
+})
+LINK_SERIES: Mapping[str, SeriesSpec] = MappingProxyType({
     "n_on_link": SeriesSpec("agents", "stock", "link"),
     "new_link_entries": SeriesSpec("agents/day", "flow", "link"),
     "new_link_exits": SeriesSpec("agents/day", "flow", "link"),
-}
+})
+# The dimensions of a scenario's graph: locations by name with their country, links by index with their ends.
+LOCATION_DIM = DimSpec("location", "locations", ("location", "country"), "{location}")
+LINK_DIM = DimSpec("link", "links", ("link", "from", "to"), "{from}->{to}", dated=False)
+GRAPH_DIMS: Mapping[str, DimSpec] = MappingProxyType({"location": LOCATION_DIM, "link": LINK_DIM})
+# Columns beside a series ``X`` that hold a band around it (an ensemble's quantiles): X_lo and X_hi, X_q05 and X_q95…
+BAND_SUFFIXES = (("_lo", "_hi"), ("_q05", "_q95"), ("_q10", "_q90"), ("_q25", "_q75"))
 
 
 def graph_dims(locations: Any, links: Any) -> dict[str, Dimension]:
     """The location and link dimensions of a scenario's graph: locations by name with their country (codes into
-    the sorted countries), links by index with the names of their ends (labelled ``from->to``)."""
+    the sorted countries), links by index with the names of their ends."""
     names = tuple(locations.name)
     countries = sorted(set(locations.country))
     country_code = np.array([countries.index(c) for c in locations.country], dtype=np.int32)
     src, dst = np.asarray(links.src), np.asarray(links.dst)
     return {
-        "location": Dimension("location", "locations", names,
-                              (("location", Labels(np.arange(len(names), dtype=np.int32), names)),
-                               ("country", Labels(country_code, tuple(countries))))),
-        "link": Dimension("link", "links", tuple(f"{names[a]}->{names[b]}" for a, b in zip(src, dst, strict=True)),
-                          (("link", np.arange(len(src), dtype=np.int32)), ("from", Labels(src, names)),
-                           ("to", Labels(dst, names))), dated=False),
+        "location": LOCATION_DIM.of({"location": Labels(np.arange(len(names), dtype=np.int32), names),
+                                     "country": Labels(country_code, tuple(countries))}),
+        "link": LINK_DIM.of({"link": np.arange(len(src), dtype=np.int32), "from": Labels(src, names),
+                             "to": Labels(dst, names)}),
     }

@@ -5,14 +5,14 @@ mode, border queues and flights, stays, permits, money, onward moves and returns
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crossings.engine.model import Model
-from crossings.engine.models.emigration import observe
+from crossings.engine.models.emigration import observe, report
 from crossings.engine.models.emigration.border_queues import BorderQueues
 from crossings.engine.models.emigration.departures import Departures
 from crossings.engine.models.emigration.flights import Flights
@@ -61,6 +61,8 @@ class EmigrationModel(Model):
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
     band_series = BAND_SERIES
+    series = observe.SERIES
+    dimensions = observe.DIMENSIONS
 
     def plan(self, sim: Simulation) -> list[Rule]:
         return emigration_plan()
@@ -130,6 +132,12 @@ class EmigrationModel(Model):
     def loss(self, member: Any) -> float:
         """The fit loss of the member's calibration rows (docs/fit.md)."""
         return float(member.fit.loss_of("calibration")) if member.fit is not None else float("nan")
+
+    def report_section(self, view: Any, summary: Mapping[str, Any], scenario: Any, kept: Sequence[int],
+                       step: int) -> dict[str, Any] | None:
+        """Who left, the destination countries, the crossings' queues, the categories of leavers and the fit
+        table, in people (:mod:`crossings.engine.models.emigration.report`)."""
+        return report.section(view, summary, scenario, kept, step)
 
 
 def retire_returned(sim: Simulation, least: int | None = None) -> None:

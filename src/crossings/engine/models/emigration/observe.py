@@ -6,6 +6,8 @@ shared/data/russia2022/observations.csv."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +15,16 @@ import numpy as np
 from crossings.engine.models.emigration.movement import next_link
 from crossings.engine.models.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
 from crossings.params.emigration import LONG_STAY_DAYS
-from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Dimension, Labels, Schema, SeriesSpec, graph_dims
+from crossings.results.schema import (
+    GRAPH_DIMS,
+    LINK_SERIES,
+    PLACE_SERIES,
+    DimSpec,
+    Labels,
+    Schema,
+    SeriesSpec,
+    graph_dims,
+)
 from crossings.scenario.emigration import AIR
 from crossings.scenario.model import CROSSING, DESTINATION
 
@@ -67,30 +78,38 @@ EMIGRATION_SERIES: dict[str, tuple[str, str, str]] = {
     "cat_away": ("agents", "stock", "category"),  # left and not returned (abroad or on the way)
 }
 TRAVEL_MODE_NAMES = ("car", "foot")  # the gate dimension's modes, in gate order (2 × crossing + mode)
+SERIES: Mapping[str, SeriesSpec] = MappingProxyType(
+    {**PLACE_SERIES, **LINK_SERIES, **{k: SeriesSpec(*v) for k, v in EMIGRATION_SERIES.items()}})
+COUNTRY_DIM = DimSpec("country", "countries", ("country",), "{country}")
+# Each crossing by travel mode, the one place that names a gate: labelled ``crossing/mode``; in tables, its
+# crossing, the crossing's country and the mode.
+GATE_DIM = DimSpec("gate", "crossings", ("crossing", "country", "mode"), "{crossing}/{mode}",
+                   ratios=(("mean_wait_days", "sum_wait_days", "new_passages"),))
+CATEGORY_DIM = DimSpec("category", "categories", ("category",), "{category}")
+DIMENSIONS: Mapping[str, DimSpec] = MappingProxyType(
+    {**GRAPH_DIMS, "country": COUNTRY_DIM, "gate": GATE_DIM, "category": CATEGORY_DIM})
 
 
 def schema(sc: Any) -> Schema:
     """The series an emigration run records and its dimensions: places and links, countries, crossings by
-    travel mode (one label ``crossing/mode`` each; in tables a crossing, its country and the mode), categories."""
+    travel mode (gate ``2 × crossing + mode``), categories."""
     em = sc.emigration
     names = sc.locations.name
     cross = [int(x) for x in em.crossings]
-    gate = np.arange(2 * len(cross), dtype=np.int32)
+    modes = len(TRAVEL_MODE_NAMES)
+    gate = np.arange(modes * len(cross), dtype=np.int32)
     dims = graph_dims(sc.locations, sc.links)
-    dims["country"] = Dimension("country", "countries", tuple(em.countries),
-                                (("country", Labels(np.arange(len(em.countries), dtype=np.int32),
-                                                    tuple(em.countries))),))
-    dims["gate"] = Dimension(
-        "gate", "crossings", tuple(f"{names[x]}/{m}" for x in cross for m in TRAVEL_MODE_NAMES),
-        (("crossing", Labels(gate // 2, tuple(names[x] for x in cross))),
-         ("country", Labels(gate // 2, tuple(sc.locations.country[x] for x in cross))),
-         ("mode", Labels(gate % 2, TRAVEL_MODE_NAMES))),
-        ratios=(("mean_wait_days", "sum_wait_days", "new_passages"),))
-    cats = tuple(em.category.names)
-    dims["category"] = Dimension("category", "categories", cats,
-                                 (("category", Labels(np.arange(len(cats), dtype=np.int32), cats)),))
-    series = {**PLACE_SERIES, **LINK_SERIES, **{k: SeriesSpec(*v) for k, v in EMIGRATION_SERIES.items()}}
-    return Schema(series, dims)
+    dims["country"] = COUNTRY_DIM.of({"country": _numbered(em.countries)})
+    dims["gate"] = GATE_DIM.of({"crossing": Labels(gate // modes, tuple(names[x] for x in cross)),
+                                "country": Labels(gate // modes, tuple(sc.locations.country[x] for x in cross)),
+                                "mode": Labels(gate % modes, TRAVEL_MODE_NAMES)})
+    dims["category"] = CATEGORY_DIM.of({"category": _numbered(em.category.names)})
+    return Schema(dict(SERIES), dims)
+
+
+def _numbered(names: Any) -> Labels:
+    """One entity per name, in order."""
+    return Labels(np.arange(len(names), dtype=np.int32), tuple(names))
 
 
 def record(res: Results, sim: Simulation, day: int) -> None:

@@ -25,7 +25,7 @@ from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
-from crossings.results.schema import LINK_SERIES, PLACE_SERIES, Schema, graph_dims
+from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES, Schema, graph_dims
 from crossings.scenario.flee_section import FleeSection
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class FleeModel(Model):
     streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel")})
     kernels = ("compiled", "numpy")
     section = FleeSection()
+    series = MappingProxyType({**PLACE_SERIES, **LINK_SERIES})
+    dimensions = GRAPH_DIMS
 
     def validate(self, sim: Simulation) -> None:
         sc = sim.scenario
@@ -88,7 +90,7 @@ class FleeModel(Model):
             sim.route_cdf = arrays["route_cdf"]
 
     def schema(self, scenario: Scenario) -> Schema:
-        return Schema({**PLACE_SERIES, **LINK_SERIES}, graph_dims(scenario.locations, scenario.links))
+        return Schema(dict(self.series), graph_dims(scenario.locations, scenario.links))
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
         """From the observed totals that drive spawning."""

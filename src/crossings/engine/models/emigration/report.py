@@ -1,11 +1,12 @@
-"""The part of the report that only an emigration run has (``model: emigration``): who left home, who is abroad,
-on the way or back home; per destination country the entries that border statistics count beside the people
-present and the residence permits; queues and waits at the land crossings; leavers per category; and the
-observations of ``summary.json["fit"]`` drawn on the simulated line each one is compared with.
+"""The emigration model's section of the run report: who left home, who is abroad, on the way or back home; per
+destination country the entries that border statistics count beside the people present and the residence
+permits; queues and waits at the land crossings; leavers per category; and the observations of
+``summary.json["fit"]`` drawn on the simulated line each one is compared with.
 
-The numbers come from :class:`crossings.observed.measures.RunTables`, the same view of the run that the fit table is
-computed from, so a chart and the fit table never disagree. Counts are in people (agents × people_per_agent).
-How an observation is drawn follows the fit's definition of its quantity (docs/fit.md, "Quantities"):
+The numbers come from the fit's view of the run (:class:`crossings.observed.measures.RunTables`, passed in by
+the report), the same view the fit table is computed from, so a chart and the fit table never disagree. Counts
+are in people (agents × people_per_agent). How an observation is drawn follows the fit's definition of its
+quantity (docs/fit.md, "Quantities"):
 
 * a sum over the period (entries, permits granted, left home, returned) is drawn on the cumulative line, from
   where the simulated total stood the day before the period: a dot at the period's end at that total plus the
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from crossings.scenario.model import ORIGIN
 
 SUM_QUANTITIES = frozenset({"entries", "permits_granted", "left_home", "returned"})
 END_QUANTITIES = frozenset({"stock", "permits", "away", "emigrants"})
@@ -39,20 +42,6 @@ MAX_WINDOW_POINTS = 1500  # days drawn at most in a crossing's chart (its own th
 WINDOW_PAD = 14  # days shown before and after a crossing's busy days
 BUSY_SHARE = 0.25  # a crossing is busy on days its queue holds at least this share of its longest queue
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def load_view(run: Path, summary: dict) -> Any | None:
-    """The run's tables as the fit reads them, or None when ``run`` is not an emigration run (or its tables do
-    not read: the page then shows the generic charts)."""
-    if summary.get("model") != "emigration" or not (run / "countries.parquet").is_file():
-        return None
-    from crossings.errors import InputError
-    from crossings.observed.measures import RunTables
-
-    try:
-        return RunTables.from_run_dir(run)
-    except (InputError, KeyError, ValueError, IndexError, OSError):
-        return None
 
 
 def date_text(d: dt.date) -> str:
@@ -98,14 +87,12 @@ class _Obs:
 
 def _observations(view: Any, rows: list[dict]) -> list[_Obs]:
     """The fit rows that can be drawn on a country's, crossing's or categories' chart."""
-    from crossings.observed.measures import ABROAD, EVERY, parse_sim
-
     out: list[_Obs] = []
     for r in rows:
         if not isinstance(r, dict) or r.get("status") in ("outside run", "not in this run"):
             continue
         try:
-            sim = parse_sim(str(r.get("sim") or "none"))
+            sim = view.parse(str(r.get("sim") or "none"))
             start = dt.date.fromisoformat(str(r["period_start"]))
             end = dt.date.fromisoformat(str(r.get("period_end") or r["period_start"]))
         except (ValueError, KeyError, TypeError):
@@ -118,34 +105,16 @@ def _observations(view: Any, rows: list[dict]) -> list[_Obs]:
             continue
         c0, c1 = max(d0, 0), min(d1, view.days - 1)
         clipped = (c0, c1) != (d0, d1)
-        if t.kind == "country" and q in COUNTRY_LINES and len(t.names) == 1 and t.names[0] != ABROAD:
+        if t.kind == "country" and q in COUNTRY_LINES and len(t.names) == 1 \
+                and view.expand("country", t.names) == t.names:  # one country, not *abroad
             out.append(_Obs(r, q, "country", t.names[0], c0, c1, clipped))
         elif t.kind == "crossing" and q in CROSSING_LINES and len(t.names) == 1:
             out.append(_Obs(r, q, "crossing", t.names[0], c0, c1, clipped))
         elif t.kind == "category" and q in CATEGORY_LINES and view.categories:
-            names = set(view.categories) if EVERY in t.names else set(t.names)
+            names = set(view.expand("category", t.names))
             key = tuple(c for c in view.categories if c in names)
             if key and len(key) == len(names):
                 out.append(_Obs(r, q, "category", key, c0, c1, clipped))
-    return out
-
-
-def _stock_bands(view: Any) -> dict[str, dict[str, np.ndarray]]:
-    """An ensemble's bands of the stocks the page draws per country and category (``X_q05``/``X_q95`` beside
-    each median in bands/), as (days, keys) arrays in the view's key order. Only stocks: a band of daily flows
-    does not give the band of their running total."""
-    from crossings.observed.measures import read_long
-
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for key, file, stocks, order in (
-            ("country", "countries.parquet", ("n_in_country", "n_emigrants_in_country", "n_permits"), view.countries),
-            ("category", "categories.parquet", ("cat_away",), view.categories)):
-        path = Path(view.source) / file
-        if path.is_file():
-            names = tuple(f"{s}_{q}" for s in stocks for q in ("q05", "q95"))
-            keys, got, _ = read_long(path, key, names, int(view.days))
-            if tuple(keys) == tuple(order):  # the same keys in the same order as the medians the page draws
-                out[key] = got
     return out
 
 
@@ -178,6 +147,13 @@ def _mark(o: _Obs, line: str, series: np.ndarray, start: dt.date, unit: str) -> 
         return {}
     if kind == "sum":
         m["base"] = _num(base)
+    m["text"] = _mark_text(o, kind, scale, start, unit)
+    return m
+
+
+def _mark_text(o: _Obs, kind: str, scale: float, start: dt.date, unit: str) -> str:
+    """The sentence a mark shows on hover: the row, its period, observed and simulated values, how it is drawn."""
+    r = o.row
     d_a, d_b = start + dt.timedelta(days=o.d0), start + dt.timedelta(days=o.d1)
     period = date_text(d_a) if o.d0 == o.d1 else f"{date_text(d_a)} – {date_text(d_b)}"
     where = ", ".join(x for x in (str(r.get("country") or ""), str(r.get("place") or "")) if x)
@@ -198,43 +174,43 @@ def _mark(o: _Obs, line: str, series: np.ndarray, start: dt.date, unit: str) -> 
         text += f". Drawn from the simulated total on {date_text(before)}"
     if o.clipped:
         text += ". Period clipped to the run"
-    m["text"] = text
-    return m
+    return text
 
 
 def _sample(a: np.ndarray, idx: np.ndarray) -> list:
     return _json_list(np.asarray(a, dtype=np.float64)[idx])
 
 
-def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict:
-    """The emigration part of the page's data: totals per kept day, a chart per destination country, per land
-    crossing with a queue and per category of leavers, and the fit table (see the module docstring)."""
-    ppa = float(view.people_per_agent)
-    n = int(view.days)
-    kept_a = np.asarray(kept, dtype=np.int64)
-    start = view.start_date
-    fit = summary.get("fit") if isinstance(summary.get("fit"), dict) else None
-    rows = [r for r in (fit or {}).get("rows", []) if isinstance(r, dict)]
-    obs = _observations(view, rows)
-    C = view.country
-    spread = _stock_bands(view) if summary.get("members") else {}
+@dataclass
+class _Section:
+    """What every part of the section shares: the view, the kept days, the observations to draw, the stocks'
+    ensemble bands, and the categories that make round trips."""
 
-    def band(table: str, name: str, j: int) -> dict[str, list]:
+    view: Any
+    ppa: float
+    n: int
+    kept: np.ndarray
+    step: int
+    start: dt.date
+    obs: list[_Obs]
+    spread: bool  # an ensemble's bands directory: stocks carry the members' 5-95 % band
+    round_trip: set[str]
+
+    def band(self, kind: str, name: str, j: int) -> dict[str, list]:
         """lo/hi of a stock's ensemble band (members' 5 and 95 %), in people on the kept days; {} without."""
-        got = spread.get(table, {})
-        lo, hi = got.get(f"{name}_q05"), got.get(f"{name}_q95")
-        if lo is None or hi is None:
+        lo, hi = self.view.band(kind, f"{name}_q05"), self.view.band(kind, f"{name}_q95")
+        if not self.spread or lo is None or hi is None:
             return {}
-        return {"lo": _sample(lo[:, j] * ppa, kept_a), "hi": _sample(hi[:, j] * ppa, kept_a)}
+        return {"lo": _sample(lo[:, j] * self.ppa, self.kept), "hi": _sample(hi[:, j] * self.ppa, self.kept)}
 
-    def col(table: dict, name: str, j: int) -> np.ndarray:
+    def col(self, table: dict, name: str, j: int) -> np.ndarray:
         a = table.get(name)
-        return np.zeros(n) if a is None else np.asarray(a[:, j], dtype=np.float64)
+        return np.zeros(self.n) if a is None else np.asarray(a[:, j], dtype=np.float64)
 
-    def series(name: str, key: str, values: np.ndarray, days: np.ndarray | None = None, **extra: Any) -> dict:
+    def series(self, name: str, key: str, values: np.ndarray, days: np.ndarray | None = None, **extra: Any) -> dict:
         """A chart's series: the daily ``values`` taken on the kept days, or on ``days`` (then ``values`` may
         also be given per entry of ``days`` already)."""
-        idx = kept_a if days is None else days
+        idx = self.kept if days is None else days
         vals = values if days is not None and len(values) == len(days) else np.asarray(values)[idx]
         s = {"name": name, "role": "line", "key": key, "values": _json_list(vals)}
         if days is not None:
@@ -242,89 +218,136 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
         s.update(extra)
         return s
 
-    # ---- totals: left home = abroad + on the way + back home ----------------------------------------------
-    abroad_idx = [j for j, c in enumerate(view.countries) if c not in view.home_countries]
-    left = np.cumsum(C["new_left_home"].sum(axis=1)) * ppa if "new_left_home" in C else np.zeros(n)
-    back = np.cumsum(C["new_returns"].sum(axis=1)) * ppa if "new_returns" in C else np.zeros(n)
-    abroad = C["n_in_country"][:, abroad_idx].sum(axis=1) * ppa if abroad_idx else np.zeros(n)
-    on_way = np.maximum(left - back - abroad, 0)
-    rt_names = _round_trip(sc, view.categories)
-    emigrant_cats = tuple(c for c in view.categories if c not in rt_names)
-    traveller_cats = tuple(c for c in view.categories if c in rt_names)
-    totals: dict[str, Any] = {"left": _sample(left, kept_a), "abroad": _sample(abroad, kept_a),
-                              "on_way": _sample(on_way, kept_a), "back": _sample(back, kept_a)}
-    A = view.category
-    cat_index = {c: j for j, c in enumerate(view.categories)}
-
-    def cat_sum(name: str, cats: tuple[str, ...]) -> np.ndarray:
+    def cat_sum(self, name: str, cats: tuple[str, ...]) -> np.ndarray:
+        """Daily sum of a category series over ``cats``, in people."""
+        A, view = self.view.category, self.view
         if name not in A or not cats:
-            return np.zeros(n)
-        return np.asarray(A[name][:, [cat_index[c] for c in cats]].sum(axis=1), dtype=np.float64) * ppa
+            return np.zeros(self.n)
+        index = {c: j for j, c in enumerate(view.categories)}
+        return np.asarray(A[name][:, [index[c] for c in cats]].sum(axis=1), dtype=np.float64) * self.ppa
 
-    split = bool(traveller_cats and emigrant_cats)
-    if split:
-        for label, cats in (("emig", emigrant_cats), ("rt", traveller_cats)):
-            totals[f"left_{label}"] = _sample(np.cumsum(cat_sum("cat_left_home", cats)), kept_a)
-            totals[f"back_{label}"] = _sample(np.cumsum(cat_sum("cat_returned", cats)), kept_a)
-    total_chart: dict[str, Any] = {"id": "totals", "group": "totals", "title": "Left home and not back",
-                                   "unit": "people", "series": [
-                                       series("abroad", "abroad", abroad),
-                                       series("on the way (roads, queues, waiting for a seat)", "on_way", on_way)]}
-    if split:
-        total_chart["series"].append(series("emigrants away (abroad or on the way)", "away_emig",
-                                            cat_sum("cat_away", emigrant_cats)))
-        total_chart["series"].append(series("travellers away (" + ", ".join(traveller_cats) + ")", "away_rt",
-                                            cat_sum("cat_away", traveller_cats)))
+    def emigrant_cats(self) -> tuple[str, ...]:
+        return tuple(c for c in self.view.categories if c not in self.round_trip)
 
-    # ---- one chart per destination country --------------------------------------------------------------
-    countries = []
-    empty = []
+    def traveller_cats(self) -> tuple[str, ...]:
+        return tuple(c for c in self.view.categories if c in self.round_trip)
+
+
+def section(view: Any, summary: Mapping[str, Any], sc: Any, kept: Sequence[int], step: int) -> dict | None:
+    """The emigration part of the page's data: totals per kept day, a chart per destination country, per land
+    crossing with a queue and per category of leavers, the fit table, and per origin who left and who came back
+    (see the module docstring); None for a run without countries."""
+    if not view.countries or not view.country:
+        return None
+    fit = summary.get("fit") if isinstance(summary.get("fit"), dict) else None
+    rows = [r for r in (fit or {}).get("rows", []) if isinstance(r, dict)]
+    ppa = float(view.people_per_agent)
+    s = _Section(view, ppa, int(view.days), np.asarray(kept, dtype=np.int64), step, view.start_date,
+                 _observations(view, rows), bool(summary.get("members")), _round_trip(sc, view.categories))
+    totals, total_chart = _totals(s)
+    countries, empty = _country_charts(s)
+    kinds = np.asarray(sc.locations.kind) if sc is not None else np.zeros(0)
+    return {
+        "people_per_agent": int(ppa) if ppa.is_integer() else ppa,
+        "home_countries": list(view.home_countries),
+        "round_trip": sorted(s.round_trip),
+        "totals": totals,
+        "totals_chart": total_chart,
+        "countries": countries,
+        "no_entries": empty,
+        "crossings": _crossing_charts(s),
+        "categories": _category_charts(s),
+        "fit": _fit_block(fit, rows),
+        "origins": _origins(s, sc),
+        "no_circle": [int(i) for i in np.flatnonzero(kinds == ORIGIN)],
+    }
+
+
+def _totals(s: _Section) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Left home = abroad + on the way + back home, per kept day (split into emigrants and travellers when both
+    are there), and the totals chart: abroad, on the way, and who is away."""
+    view, n, C = s.view, s.n, s.view.country
+    abroad_idx = [j for j, c in enumerate(view.countries) if c not in view.home_countries]
+    left = np.cumsum(C["new_left_home"].sum(axis=1)) * s.ppa if "new_left_home" in C else np.zeros(n)
+    back = np.cumsum(C["new_returns"].sum(axis=1)) * s.ppa if "new_returns" in C else np.zeros(n)
+    abroad = C["n_in_country"][:, abroad_idx].sum(axis=1) * s.ppa if abroad_idx else np.zeros(n)
+    on_way = np.maximum(left - back - abroad, 0)
+    totals: dict[str, Any] = {"left": _sample(left, s.kept), "abroad": _sample(abroad, s.kept),
+                              "on_way": _sample(on_way, s.kept), "back": _sample(back, s.kept)}
+    emigrants, travellers = s.emigrant_cats(), s.traveller_cats()
+    split = bool(travellers and emigrants)
+    if split:
+        for label, cats in (("emig", emigrants), ("rt", travellers)):
+            totals[f"left_{label}"] = _sample(np.cumsum(s.cat_sum("cat_left_home", cats)), s.kept)
+            totals[f"back_{label}"] = _sample(np.cumsum(s.cat_sum("cat_returned", cats)), s.kept)
+    chart: dict[str, Any] = {"id": "totals", "group": "totals", "title": "Left home and not back", "unit": "people",
+                             "series": [s.series("abroad", "abroad", abroad),
+                                        s.series("on the way (roads, queues, waiting for a seat)", "on_way",
+                                                 on_way)]}
+    if split:
+        chart["series"].append(s.series("emigrants away (abroad or on the way)", "away_emig",
+                                        s.cat_sum("cat_away", emigrants)))
+        chart["series"].append(s.series("travellers away (" + ", ".join(travellers) + ")", "away_rt",
+                                        s.cat_sum("cat_away", travellers)))
+    return totals, chart
+
+
+def _country_charts(s: _Section) -> tuple[list[dict], list[str]]:
+    """One chart per destination country (those with most kinds of observation first), and the countries
+    nobody entered."""
+    view, C, ppa = s.view, s.view.country, s.ppa
+    split = bool(s.traveller_cats() and s.emigrant_cats())
+    countries, empty = [], []
     for j, name in enumerate(view.countries):
         if name in view.home_countries:
             continue
-        lines = {"entries": np.cumsum(col(C, "new_entries", j)) * ppa,
-                 "present": col(C, "n_in_country", j) * ppa,
-                 "permits": col(C, "n_permits", j) * ppa,
-                 "granted": np.cumsum(col(C, "new_permits_granted", j)) * ppa,
-                 "emigrants": col(C, "n_emigrants_in_country", j) * ppa}
-        visa = np.cumsum(col(C, "new_visa_runs", j)) * ppa
-        marks = [m for o in obs if o.kind == "country" and o.key == name
-                 for m in [_mark(o, COUNTRY_LINES[o.quantity], lines[COUNTRY_LINES[o.quantity]], start, "people")]
+        lines = {"entries": np.cumsum(s.col(C, "new_entries", j)) * ppa,
+                 "present": s.col(C, "n_in_country", j) * ppa,
+                 "permits": s.col(C, "n_permits", j) * ppa,
+                 "granted": np.cumsum(s.col(C, "new_permits_granted", j)) * ppa,
+                 "emigrants": s.col(C, "n_emigrants_in_country", j) * ppa}
+        visa = np.cumsum(s.col(C, "new_visa_runs", j)) * ppa
+        marks = [m for o in s.obs if o.kind == "country" and o.key == name
+                 for m in [_mark(o, COUNTRY_LINES[o.quantity], lines[COUNTRY_LINES[o.quantity]], s.start, "people")]
                  if m]
         if lines["entries"][-1] <= 0 and lines["present"].max(initial=0) <= 0 and not marks:
             empty.append(name)
             continue
         chart = {"id": f"country-{name}", "group": "countries", "title": name, "unit": "people", "country": name,
-                 "series": [series("entries so far (each visa run counts again)", "entries", lines["entries"]),
-                            series("people present", "present", lines["present"], **band("country", "n_in_country",
-                                                                                          j)),
-                            series("residence permit holders", "permits", lines["permits"],
-                                   **band("country", "n_permits", j)),
-                            series("permits granted so far", "granted", lines["granted"])],
+                 "series": [s.series("entries so far (each visa run counts again)", "entries", lines["entries"]),
+                            s.series("people present", "present", lines["present"],
+                                     **s.band("country", "n_in_country", j)),
+                            s.series("residence permit holders", "permits", lines["permits"],
+                                     **s.band("country", "n_permits", j)),
+                            s.series("permits granted so far", "granted", lines["granted"])],
                  "marks": marks}
         # the stock without the round-trip travellers in it: shown where travellers are apart or it is observed
         emig = "n_emigrants_in_country" in C and (split or any(m["key"] == "emigrants" for m in marks))
         if emig:
-            chart["series"].insert(2, series("of them emigrants (travellers' short trips not counted)", "emigrants",
-                                             lines["emigrants"], **band("country", "n_emigrants_in_country", j)))
-        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, start, n, emig)
+            chart["series"].insert(2, s.series("of them emigrants (travellers' short trips not counted)",
+                                               "emigrants", lines["emigrants"],
+                                               **s.band("country", "n_emigrants_in_country", j)))
+        chart["note"], chart["snapshot"] = _country_sentence(name, lines, visa, marks, s.start, s.n, emig)
         score = (len({m["key"] for m in marks}), len(marks), float(lines["present"].max(initial=0)))
         countries.append((score, chart))
     countries.sort(key=lambda x: x[0], reverse=True)
-    country_charts = [c for _, c in countries]
+    return [c for _, c in countries], empty
 
-    # ---- crossings: queue, passages and waits, in the window where something happens -----------------------
-    Q = view.crossing
+
+def _crossing_charts(s: _Section) -> list[dict]:
+    """Per land crossing with a queue or an observation, in the window where something happens: the queue and
+    the passages, and the mean wait of each day's passers (observed ones first, then by the longest queue)."""
+    view, Q, n = s.view, s.view.crossing, s.n
     loc_country = dict(zip(view.locations, view.location_country, strict=False))
     crossings = []
     for k, name in enumerate(view.crossings):
-        queue = col(Q, "n_queue", k) * ppa
-        passed = col(Q, "new_passages", k) * ppa
+        queue = s.col(Q, "n_queue", k) * s.ppa
+        passed = s.col(Q, "new_passages", k) * s.ppa
         with np.errstate(divide="ignore", invalid="ignore"):
-            wait = np.where(col(Q, "new_passages", k) > 0, col(Q, "sum_wait_days", k) / col(Q, "new_passages", k),
-                            np.nan)
+            wait = np.where(s.col(Q, "new_passages", k) > 0,
+                            s.col(Q, "sum_wait_days", k) / s.col(Q, "new_passages", k), np.nan)
         lines = {"queue": queue, "passed": passed, "wait": wait}
-        mine = [o for o in obs if o.kind == "crossing" and o.key == name]
+        mine = [o for o in s.obs if o.kind == "crossing" and o.key == name]
         busy = np.flatnonzero((queue > 0) & (queue >= BUSY_SHARE * queue.max(initial=0)))
         if not len(busy) and not mine:
             continue
@@ -333,12 +356,12 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
         w0, w1 = max(0, first - WINDOW_PAD), min(n - 1, last + WINDOW_PAD)
         if w1 - w0 > 0.7 * n:
             w0, w1 = 0, n - 1
-        every = max(1, step, math.ceil((w1 - w0 + 1) / MAX_WINDOW_POINTS))  # thinned with the page, if at all
+        every = max(1, s.step, math.ceil((w1 - w0 + 1) / MAX_WINDOW_POINTS))  # thinned with the page, if at all
         days = np.arange(w0, w1 + 1, every, dtype=np.int64)
         if days[-1] != w1:
             days = np.append(days, w1)
         marks = {key: [m for o in mine if CROSSING_LINES[o.quantity] == key
-                       for m in [_mark(o, key, lines[key], start, "days" if key == "wait" else "people")] if m]
+                       for m in [_mark(o, key, lines[key], s.start, "days" if key == "wait" else "people")] if m]
                  for key in ("queue", "passed", "wait")}
         where = loc_country.get(name, "")
         title = f"{name} ({where} side)" if where else name
@@ -346,64 +369,55 @@ def build(view: Any, summary: dict, sc: Any, kept: list[int], step: int) -> dict
         crossings.append(((n_marks, float(queue.max(initial=0))), [
             {"id": f"crossing-{name}-queue", "group": "crossings", "title": f"{title}: queue and passages",
              "unit": "people", "crossing": name, "window": [int(w0), int(w1)],
-             "series": [series("in the queue", "queue", queue, days),
-                        series("passed that day", "passed", passed, days)],
+             "series": [s.series("in the queue", "queue", queue, days),
+                        s.series("passed that day", "passed", passed, days)],
              "marks": marks["queue"] + marks["passed"]},
             {"id": f"crossing-{name}-wait", "group": "crossings", "title": f"{title}: mean wait of that day's "
              "passers", "unit": "days", "crossing": name, "window": [int(w0), int(w1)],
-             "series": [series("days waited", "wait", wait, days)], "marks": marks["wait"]}]))
-    crossings.sort(key=lambda x: x[0], reverse=True)  # observed ones first, then by the longest queue
-    crossing_charts = [c for _, pair in crossings for c in pair]
+             "series": [s.series("days waited", "wait", wait, days)], "marks": marks["wait"]}]))
+    crossings.sort(key=lambda x: x[0], reverse=True)
+    return [c for _, pair in crossings for c in pair]
 
-    # ---- who left: per category, and the groups the observations name ----------------------------------------
-    category_charts = []
-    if A and view.categories:
-        weeks = np.arange(0, n, 7, dtype=np.int64)
-        for c in view.categories:
-            one = (c,)
-            weekly = np.add.reduceat(cat_sum("cat_left_home", one), weeks) if n else np.zeros(0)
-            category_charts.append({
-                "id": f"category-{c}", "group": "travellers" if c in rt_names else "emigrants", "title": c,
-                "unit": "people", "category": c,
-                "series": [series("left home per week", "left_week", weekly, weeks, style="bars", width=7),
-                           series("away (left, not back)", "away", cat_sum("cat_away", one),
-                                  **band("category", "cat_away", cat_index[c])),
-                           series("back home so far", "back", np.cumsum(cat_sum("cat_returned", one)))],
-                "marks": []})
-        groups: list[tuple[str, ...]] = []
-        if emigrant_cats:
-            groups.append(emigrant_cats)
-        for o in obs:
-            if o.kind == "category" and o.key not in groups:
-                groups.append(o.key)
-        for g in groups:
-            lines = {"left": np.cumsum(cat_sum("cat_left_home", g)), "away": cat_sum("cat_away", g),
-                     "back": np.cumsum(cat_sum("cat_returned", g))}
-            marks = [m for o in obs if o.kind == "category" and o.key == g
-                     for m in [_mark(o, CATEGORY_LINES[o.quantity], lines[CATEGORY_LINES[o.quantity]], start,
-                                     "people")] if m]
-            category_charts.append({
-                "id": "group-" + "+".join(g), "group": "travellers" if set(g) & rt_names else "emigrants",
-                "title": _group_title(g, view.categories, emigrant_cats, bool(rt_names)), "unit": "people",
-                "categories": list(g), "aggregate": True,
-                "series": [series("left home so far", "left", lines["left"]),
-                           series("away (left, not back)", "away", lines["away"]),
-                           series("back home so far", "back", lines["back"])],
-                "marks": marks})
-        category_charts.sort(key=lambda ch: (ch["group"] != "emigrants", not ch.get("aggregate")))
 
-    return {
-        "people_per_agent": int(ppa) if ppa.is_integer() else ppa,
-        "home_countries": list(view.home_countries),
-        "round_trip": sorted(rt_names),
-        "totals": totals,
-        "totals_chart": total_chart,
-        "countries": country_charts,
-        "no_entries": empty,
-        "crossings": crossing_charts,
-        "categories": category_charts,
-        "fit": _fit_block(fit, rows),
-    }
+def _category_charts(s: _Section) -> list[dict]:
+    """Who left: a chart per category, then per group of categories (the emigrants, and each group an
+    observation names) with who left, who is away and who is back."""
+    view = s.view
+    if not view.category or not view.categories:
+        return []
+    charts = []
+    weeks = np.arange(0, s.n, 7, dtype=np.int64)
+    index = {c: j for j, c in enumerate(view.categories)}
+    for c in view.categories:
+        one = (c,)
+        weekly = np.add.reduceat(s.cat_sum("cat_left_home", one), weeks) if s.n else np.zeros(0)
+        charts.append({
+            "id": f"category-{c}", "group": "travellers" if c in s.round_trip else "emigrants", "title": c,
+            "unit": "people", "category": c,
+            "series": [s.series("left home per week", "left_week", weekly, weeks, style="bars", width=7),
+                       s.series("away (left, not back)", "away", s.cat_sum("cat_away", one),
+                                **s.band("category", "cat_away", index[c])),
+                       s.series("back home so far", "back", np.cumsum(s.cat_sum("cat_returned", one)))],
+            "marks": []})
+    emigrants = s.emigrant_cats()
+    groups: list[tuple[str, ...]] = [emigrants] if emigrants else []
+    groups += [o.key for o in s.obs if o.kind == "category"]
+    for g in dict.fromkeys(groups):
+        lines = {"left": np.cumsum(s.cat_sum("cat_left_home", g)), "away": s.cat_sum("cat_away", g),
+                 "back": np.cumsum(s.cat_sum("cat_returned", g))}
+        marks = [m for o in s.obs if o.kind == "category" and o.key == g
+                 for m in [_mark(o, CATEGORY_LINES[o.quantity], lines[CATEGORY_LINES[o.quantity]], s.start,
+                                 "people")] if m]
+        charts.append({
+            "id": "group-" + "+".join(g), "group": "travellers" if set(g) & s.round_trip else "emigrants",
+            "title": _group_title(g, view.categories, emigrants, bool(s.round_trip)), "unit": "people",
+            "categories": list(g), "aggregate": True,
+            "series": [s.series("left home so far", "left", lines["left"]),
+                       s.series("away (left, not back)", "away", lines["away"]),
+                       s.series("back home so far", "back", lines["back"])],
+            "marks": marks})
+    charts.sort(key=lambda ch: (ch["group"] != "emigrants", not ch.get("aggregate")))
+    return charts
 
 
 def _round_trip(sc: Any, categories: tuple[str, ...]) -> set[str]:
@@ -490,21 +504,24 @@ def _fit_block(fit: dict | None, rows: list[dict]) -> dict | None:
                                           if k in summary}}
 
 
-def origins(kinds: list[str], loc_series: dict[str, np.ndarray], kept: list[int]) -> dict[str, dict[str, list]]:
-    """Per origin (keyed by location index): people who left from there so far (each trip counted) and people
-    back home there so far, per kept day (``loc_series`` already in people): what the page shows of an origin
+def _origins(s: _Section, sc: Any) -> dict[str, dict[str, list]]:
+    """Per origin (keyed by its index among the scenario's places): people who left from there so far (each
+    trip counted) and people back home there so far, in people per kept day: what the page shows of an origin
     instead of its ``n_present``, which counts the people who came back."""
-    kept_a = np.asarray(kept, dtype=np.int64)
-    spawned = loc_series.get("new_spawned")
-    returned = loc_series.get("n_returned")
+    if sc is None:
+        return {}
+    view = s.view
+    column = {name: j for j, name in reversed(list(enumerate(view.locations)))}
     out: dict[str, dict[str, list]] = {}
-    for i, k in enumerate(kinds):
-        if k != "origin":
-            continue
+    for i in np.flatnonzero(np.asarray(sc.locations.kind) == ORIGIN).tolist():
+        j = column.get(sc.locations.name[i])
         rec: dict[str, list] = {}
-        if spawned is not None:
-            rec["left"] = _json_list(np.cumsum(np.nan_to_num(spawned[:, i]))[kept_a])
-        if returned is not None:
-            rec["back"] = _json_list(np.nan_to_num(returned[:, i])[kept_a])
+        for key, series, cumulative in (("left", "new_spawned", True), ("back", "n_returned", False)):
+            a = view.location.get(series)
+            if a is None:
+                continue
+            people = np.zeros(s.n) if j is None else np.asarray(a[:, j], dtype=np.float64)
+            people = people * s.ppa if s.ppa != 1.0 else people
+            rec[key] = _json_list((np.cumsum(people) if cumulative else people)[s.kept])
         out[str(i)] = rec
     return out
