@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from crossings.engine import checkpoint
 from crossings.engine.checkpoint import Checkpoint
@@ -11,9 +12,12 @@ from crossings.engine.model import build_scenario, get_model
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
 from crossings.errors import InputError
+from crossings.files import write_text
+from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
+from crossings.observed.measures import RunTables
+from crossings.report import render_report
 from crossings.results import Results
 from crossings.results.read import read_summary
-from crossings.scenario.flee_section import write_native
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
 
@@ -44,8 +48,10 @@ def resolve_bundled(path: str | Path) -> Path:
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
-    """Write the scenario at ``source`` (any format) in the native format into ``target``."""
-    return write_native(load_scenario(source), target)
+    """Write the scenario at ``source`` (any format) in the native format into ``target``, through its model's
+    section (InputError for a model whose scenarios the native files cannot hold)."""
+    sc = load_scenario(source)
+    return get_model(sc.model).section.write(sc, Path(target))
 
 
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
@@ -97,8 +103,6 @@ def remove_checkpoints(out: str | Path) -> None:
 def write_run(results: Results, out: str | Path) -> Path:
     """Write a run's files into ``out`` (as ``crossings run`` does, without the report): its tables, its model's
     own files, the fit against the scenario's observations when it has some (fit.csv), and summary.json last."""
-    from crossings.observed.fit import fit_outputs
-
     files, extra = fit_outputs(results)
     return results.write(out, files, extra)
 
@@ -119,3 +123,57 @@ def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
         except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
             sc = None
     return Results.read(run_dir, model, sc)
+
+
+# ---- fit and report of a finished run --------------------------------------------------------------------------
+
+def observed_of_run(run_dir: str | Path) -> Path:
+    """The observations a run is scored against by default: those its summary.json used, else the observed.csv
+    of the scenario directory it names (InputError when there is none)."""
+    summary = read_summary(Path(run_dir))
+    fit = summary.get("fit")
+    used = fit.get("summary", {}).get("observed_file") if isinstance(fit, dict) else None
+    if used and Path(used).is_file():
+        return Path(used)
+    found = scenario_observed(summary.get("scenario_path"))
+    if found is None:
+        raise InputError(run_dir, None, "--observed", "no observations: the run's scenario has no observed.csv; "
+                         "give --observed FILE.csv")
+    return found
+
+
+def fit_run(run_dir: str | Path, observed: str | Path | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """The fit table of the run in ``run_dir`` against ``observed`` (default: :func:`observed_of_run`): its rows
+    and what summary.json keeps of it (docs/fit.md)."""
+    view = RunTables.from_results(read_run(run_dir, scenario=False))
+    return fit_data(view, Path(observed) if observed is not None else observed_of_run(run_dir))
+
+
+def fit_text(rows: Sequence[Any], data: Mapping[str, Any]) -> str:
+    """The fit table as the command line prints it, with its closing counts."""
+    return format_table(rows) + summary_text(data["summary"]) + "\n"
+
+
+def fit_line(run_dir: str | Path) -> str | None:
+    """The line ``crossings run`` prints about the fit written into ``run_dir``/summary.json (None: no fit)."""
+    try:
+        summary = read_summary(Path(run_dir))
+    except InputError:
+        return None
+    fit = summary.get("fit")
+    return run_line(fit["summary"]) if isinstance(fit, dict) and "summary" in fit else None
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None, results: Results | None = None) -> Path:
+    """Write the report page of the run in ``run_dir`` (or of an ensemble's bands directory) into ``out``
+    (default ``run_dir/report.html``), drawn from ``results`` or from the run read back; returns its path."""
+    target = Path(out) if out is not None else Path(run_dir) / "report.html"
+    write_text(target, render_report(results if results is not None else read_run(run_dir)))
+    return target
+
+
+def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
+    """The report's charts as PNG and SVG files in ``out_dir`` (needs matplotlib, the ``report`` extra)."""
+    from crossings.report.figures import save_figures as save  # matplotlib: loaded only when figures are asked for
+
+    return save(results, Path(out_dir))

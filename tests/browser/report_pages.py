@@ -46,8 +46,7 @@ class Page:
 def make_run(root: Path, rename: dict[str, str] | None = None, days: int | None = None) -> Path:
     """The demo scenario (places renamed as asked), run with seed 0, its results and report in ``root/run``."""
     import crossings as cx
-    from crossings.api import write_run
-    from crossings.cli.report import write_report
+    from crossings.api import write_report, write_run
     from crossings.scenarios.demo import write_demo
 
     sc_dir = write_demo(root / "demo")
@@ -81,8 +80,7 @@ def russia_days() -> int | None:
 def make_russia_run(root: Path, days: int | None) -> Path:
     """russia2022 run with seed 0 for ``days`` days (None: all), its results and report in ``root/run``."""
     import crossings as cx
-    from crossings.api import write_run
-    from crossings.cli.report import write_report
+    from crossings.api import write_report, write_run
 
     run = root / "run"
     write_run(cx.run(cx.load_scenario(russia_scenario()), seed=0, days=days), run)
@@ -95,7 +93,7 @@ def copy_run(run: Path, target: Path, **summary_changes: Any) -> Path:
     import json
     import shutil
 
-    from crossings.cli.report import write_report
+    from crossings.api import write_report
 
     target.mkdir(parents=True, exist_ok=True)
     for f in run.iterdir():

@@ -137,8 +137,7 @@ def test_flee_conflict_report(browser, tmp_path: Path) -> None:
     import pytest
 
     import crossings as cx
-    from crossings.api import write_run
-    from crossings.cli.report import write_report
+    from crossings.api import write_report, write_run
 
     src = flee_scenario("mali2012")
     if src is None:
@@ -161,7 +160,7 @@ def test_flee_conflict_report(browser, tmp_path: Path) -> None:
 
 def test_native_note_and_source_show_as_text(browser, native_run_with_text) -> None:
     """Free text of a native scenario (a place's note, an event's source) is shown as typed, markup and all."""
-    from crossings.cli.report import write_report
+    from crossings.api import write_report
 
     note, source = '<img src=x onerror="alert(2)">', "<b>UNHCR</b>"
     page = Page(browser, write_report(native_run_with_text(note, source)))

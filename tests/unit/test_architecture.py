@@ -163,7 +163,6 @@ def test_no_function_over_80_lines(modules):
     assert not found, _listing("function(s) over 80 lines", found)
 
 
-@STILL_FAILING
 def test_no_module_level_mutable_state(modules):
     found = arch.mutable_state(modules)
     assert not found, _listing("piece(s) of module-level mutable state", found)

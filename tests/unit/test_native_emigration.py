@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
+from crossings.errors import InputError
 from crossings.scenarios.emigration_demo import FILES, write_emigration_demo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -175,10 +176,19 @@ def test_flee_model_rejects_emigration_features(demo_dir, tmp_path, replace_once
 
 
 def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
-    from crossings.scenario.flee_section import write_native
+    from crossings.api import convert
 
-    with pytest.raises(ValueError, match="emigration"):
-        write_native(cx.load_scenario(demo), tmp_path / "out")
+    with pytest.raises(InputError, match="emigration scenario") as e:
+        convert(demo, tmp_path / "out")
+    assert e.value.field == "convert" and not (tmp_path / "out").exists(), str(e.value)
+
+
+def test_cli_convert_of_an_emigration_scenario_is_one_line_and_exit_2(demo, tmp_path, capsys):
+    from crossings.cli.main import main
+
+    assert main(["convert", str(demo), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "emigration scenario" in err[0], err
 
 
 def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import crossings as cx
-from crossings.api import read_run, write_run
-from crossings.cli.report import add_parser, after_run, write_report
+from crossings.api import read_run, write_report, write_run
+from crossings.cli.report import add_parser, after_run
 from crossings.cli.report import run as report_cli
 from crossings.errors import InputError
 from crossings.report import data as rdata

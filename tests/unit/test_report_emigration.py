@@ -16,8 +16,7 @@ import pytest
 
 import crossings as cx
 import crossings.scenarios
-from crossings.api import read_run, write_run
-from crossings.cli.report import write_report
+from crossings.api import read_run, write_report, write_run
 from crossings.report import data as rdata
 
 RUSSIA = Path(crossings.scenarios.__file__).resolve().parent / "russia2022"

@@ -1,6 +1,5 @@
-"""``crossings report DIR``: the command-line side of the report. The run is read back with
-``crossings.api.read_run``; the page is drawn from those results (:func:`crossings.report.render_report`) and
-written here."""
+"""``crossings report DIR``: the command-line side of the report. The run is read back and its page
+written through :mod:`crossings.api` (``read_run``, ``write_report``)."""
 
 from __future__ import annotations
 
@@ -8,9 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from crossings.api import read_run
+from crossings import api
 from crossings.errors import InputError
-from crossings.files import write_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,32 +22,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report page of the run in ``run_dir`` (or of an ensemble's bands directory) into ``out``
-    (default ``run_dir/report.html``) and return its path."""
-    from crossings.report import render_report  # the report's modules load only when a page is drawn (start-up)
-
-    target = Path(out) if out is not None else Path(run_dir) / "report.html"
-    write_text(target, render_report(read_run(run_dir)))
-    return target
-
-
 def run(args: argparse.Namespace) -> int:
     """Carry out ``crossings report``; bad input raises :class:`InputError` (exit code 2 in ``main``)."""
-    from crossings.report import render_report  # the report's modules load only when a page is drawn (start-up)
-
     run_dir = Path(args.dir)
     if not (run_dir / "summary.json").is_file():
         raise InputError(run_dir, None, "report", "not a run directory (no summary.json)")
-    results = read_run(run_dir)
-    path = Path(args.out) if args.out is not None else run_dir / "report.html"
-    write_text(path, render_report(results))
-    written = [path]
+    results = api.read_run(run_dir)
+    written = [api.write_report(run_dir, args.out, results)]
     if args.figures:
         try:
-            from crossings.report.figures import save_figures  # matplotlib, the report extra: only with --figures
-
-            written += save_figures(results, run_dir / "figures")
+            written += api.save_figures(results, run_dir / "figures")
         except ImportError as exc:
             raise InputError(run_dir, None, "--figures", f"needs matplotlib ({exc}); pip install "
                              "'crossings[report]'") from None
@@ -62,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 def after_run(out_dir: str | Path, quiet: bool = False) -> None:
     """Write the report at the end of ``crossings run``; a failure is a notice, never a failed run."""
     try:
-        path = write_report(out_dir)
+        path = api.write_report(out_dir)
     except Exception as exc:  # the results are written already; the page is a convenience
         print(f"notice: no report.html ({type(exc).__name__}: {exc})", file=sys.stderr)
         return
@@ -77,6 +59,6 @@ def after_ensemble(out_dir: str | Path) -> None:
     if not (bands / "summary.json").is_file():
         return
     try:
-        write_report(bands, Path(out_dir) / "report.html")
+        api.write_report(bands, Path(out_dir) / "report.html")
     except Exception as exc:  # the results are written already; the page is a convenience
         print(f"notice: no report.html ({type(exc).__name__}: {exc})", file=sys.stderr)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from crossings import api
-from crossings.cli.fit import fit_line
 from crossings.cli.report import after_run
 from crossings.errors import InputError
 
@@ -151,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_summary(results: Any, out: Path) -> None:
     """The fit line (emigration runs) and the run's one-line summary, on stderr."""
-    line = fit_line(out)
+    line = api.fit_line(out)
     if line:
         print(line, file=sys.stderr)
     s = results.summary()

@@ -63,6 +63,9 @@ class FleeSection(Section):
     def read_meta(self, path: Path, meta: Mapping[str, Any], lines: Mapping[str, int]) -> FleeSettings:
         return read_settings(path, meta.get("settings"), lines)
 
+    def write(self, sc: Scenario, root: Path) -> Path:
+        return write_native(sc, root)
+
     def build(self, ctx: NativeContext) -> Scenario:
         for extra in EMIGRATION_FILES:
             if ctx.exists(extra):
@@ -243,9 +246,7 @@ def _csv_line(cells: list[str]) -> str:
 
 def write_native(sc: Scenario, root: str | Path) -> Path:
     """Write the Flee-model scenario ``sc`` as a native scenario directory ``root`` (created; existing files are
-    replaced). Scenarios of other models carry more than these files hold: ValueError."""
-    if sc.model != "flee":
-        raise ValueError(f"write_native writes Flee-model scenarios; {sc.name!r} is a {sc.model} scenario")
+    replaced)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     (root / "scenario.yml").write_text(

@@ -119,6 +119,12 @@ class Section:
         """The Scenario: the common part in ``ctx``, the model's tables read from ``ctx.source``."""
         raise NotImplementedError
 
+    def write(self, sc: Scenario, root: Path) -> Path:
+        """Write ``sc`` as a native scenario directory ``root`` (``crossings convert``); a model whose scenarios
+        carry more than the native files hold refuses with an InputError."""
+        raise InputError(sc.path, None, "convert", f"{sc.name!r} is a {sc.model} scenario: only scenarios of Flee's "
+                         "model can be written in the native format (the emigration format is already native)")
+
     def edits(self, base: Scenario, sets: Sequence[str]) -> Edits:
         """The changes the what-if texts ``sets`` make to the scenario ``base`` (docs/whatif.md); a model
         without what-ifs refuses them."""
