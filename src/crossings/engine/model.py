@@ -12,7 +12,7 @@ Models are found by name: the built-in ones below, and any installed package tha
 group ``crossings.models`` (``name = "package.module:ModelClass"``), e.g. in its pyproject.toml::
 
     [project.entry-points."crossings.models"]
-    randomwalk = "my_models.randomwalk:RandomWalk"
+    mymodel = "my_models.mymodel:MyModel"
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import numpy as np
 from crossings.engine.rule import Rule
 from crossings.engine.state import AgentTable
 from crossings.errors import InputError
+from crossings.results.schema import Schema, graph_dims
 from crossings.scenario.build import build
 from crossings.scenario.native import Section
 from crossings.scenario.source import META, Source
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
-    from crossings.results import DimSpec, Results, Schema, SeriesSpec
+    from crossings.results import DimSpec, Results, SeriesSpec
     from crossings.scenario.model import Scenario
 
 ENTRY_POINT_GROUP = "crossings.models"
@@ -110,8 +111,13 @@ class Model:
     # ---- the results -------------------------------------------------------------------------------------
     def schema(self, scenario: Scenario) -> Schema:
         """The series a run of ``scenario`` records (:attr:`series`) over the dimensions of :attr:`dimensions`,
-        each with the scenario's entities (:meth:`crossings.results.DimSpec.of`)."""
-        raise NotImplementedError
+        each with the scenario's entities. The default knows the graph's (locations and links); a model with
+        dimensions of its own builds them here (:meth:`crossings.results.DimSpec.of`)."""
+        graph = graph_dims(scenario.locations, scenario.links)
+        missing = [d for d in self.dimensions if d not in graph]
+        if missing:
+            raise NotImplementedError(f"the {self.name} model must build its dimensions {missing} in schema()")
+        return Schema(dict(self.series), {d: graph[d] for d in self.dimensions})
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
         """Agents a run of ``days`` days will hold at its end (for the memory estimate)."""

@@ -462,7 +462,7 @@ def _payload(page: _Page, step: int | None) -> dict:
     kept_a = np.asarray(kept, dtype=np.int64)
     model = page.res.model
     em = model.report_section(page.view, page.summary, page.sc, kept, step) if model is not None else None
-    ppa = float(em["people_per_agent"]) if em is not None else 1.0  # the model's section counts people
+    ppa = float(em.get("people_per_agent", 1.0)) if em is not None else 1.0  # the model's section counts people
     loc_series = {col: a * ppa if ppa != 1.0 and _is_count(col) else a for col, a in page.loc_raw.items()}
     stocks = np.nan_to_num(loc_series["n_present"]) if "n_present" in loc_series else np.zeros((n_days, n_loc))
     on_roads = page.on_link * ppa if page.on_link is not None else np.zeros(n_days)
@@ -473,13 +473,30 @@ def _payload(page: _Page, step: int | None) -> dict:
         for i, (r, sign) in enumerate(page.link_route):
             (route_ab if sign > 0 else route_ba)[:, r] += per_link[:, i]
     hidden = em.pop("no_circle", []) if em is not None else []
-    charts = [em.pop("totals_chart")] if em is not None else _flee_totals(page, loc_series, stocks, on_roads, kept_a)
+    section = _generic_section(em, kept_a)
+    if em is not None and set(em) <= {"people_per_agent"}:  # nothing left for the page's own drawing of it
+        em = None
+    total = em.pop("totals_chart", None) if em is not None else None
+    charts = [total] if total is not None else _flee_totals(page, loc_series, stocks, on_roads, kept_a)
     charts += _camp_charts(page, loc_series, stocks, kept_a) + _table_charts(page, ppa, kept_a)
     shown_stocks = stocks
     if hidden:  # e.g. an origin's n_present counts the people who came back: it gets no circle on the map
         shown_stocks = stocks.copy()
         shown_stocks[:, hidden] = 0
-    return _assemble(page, kept, step, shown_stocks, route_ab, route_ba, on_roads, charts, em)
+    return {**_assemble(page, kept, step, shown_stocks, route_ab, route_ba, on_roads, charts, em), "section": section}
+
+
+def _generic_section(em: dict | None, kept_a: np.ndarray) -> dict | None:
+    """What any model's section may give the page in a form it draws as is: a ``title``, a ``note`` and
+    ``charts`` ({"id", "title", "unit", "series": [{"name", "role", "values": one per day of the run}]}),
+    taken out of the section (the rest stays for the drawing the page has for that data)."""
+    if em is None or "charts" not in em:
+        return None
+    charts = []
+    for c in em.pop("charts"):
+        series = [{**s, "values": _ints(np.asarray(s["values"], dtype=np.float64)[kept_a])} for s in c["series"]]
+        charts.append({**c, "group": "section", "series": series})
+    return {"title": str(em.pop("title", "")), "note": str(em.pop("note", "")), "charts": charts}
 
 
 def _assemble(page: _Page, kept: list[int], step: int, stocks: np.ndarray, route_ab: np.ndarray,

@@ -115,6 +115,11 @@ emigrants; they are shown apart.</p>
 the simulated value lies in its range, or within ±25 % of a single value; — marks rows that are not scored
 (the simulated cell says why). Click a column to sort by it.</p>
 </section>
+<section class="wide card" id="model-section" hidden>
+<h2 id="model-title"></h2>
+<p class="muted" id="model-note"></p>
+<div class="grid" id="model-charts"></div>
+</section>
 <section class="wide card" id="camps-section">
 <h2>Camps, destinations and crossings: simulated and observed</h2>
 <div class="grid" id="camp-charts"></div>

@@ -601,6 +601,15 @@
     }
     if (!nCamps) $('camps-section').hidden = true;
     if (!nOther) $('tables-section').hidden = true;
+    modelSection();
+  }
+  function modelSection() {  // a model's own charts (Model.report_section's "charts"), under its title
+    var S = D.section;
+    if (!S || !S.charts || !S.charts.length) return;
+    $('model-section').hidden = false;
+    $('model-title').textContent = S.title || 'The model';
+    $('model-note').textContent = S.note || '';
+    S.charts.forEach(function (c) { lineChart($('model-charts'), c, {width: 420, height: 190}); });
   }
   function lazyCharts(grid, list) {  // many small charts behind a "Show" switch, drawn the first time it opens
     if (!list.length) return 0;

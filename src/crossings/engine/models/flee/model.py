@@ -25,7 +25,7 @@ from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
-from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES, Schema, graph_dims
+from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES
 from crossings.scenario.flee_section import FleeSection
 
 if TYPE_CHECKING:
@@ -88,9 +88,6 @@ class FleeModel(Model):
         sim.onset_today = bool(values.get("onset_today", False))
         if "route_cdf" in arrays:
             sim.route_cdf = arrays["route_cdf"]
-
-    def schema(self, scenario: Scenario) -> Schema:
-        return Schema(dict(self.series), graph_dims(scenario.locations, scenario.links))
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
         """From the observed totals that drive spawning."""
