@@ -15,6 +15,8 @@ from crossings.results import Results
 from crossings.scenario.flee_section import write_native
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
+from crossings.scenarios import BUNDLED as BUNDLED  # re-exported from where the bundled scenarios live
+from crossings.scenarios import resolve_bundled
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -28,18 +30,6 @@ def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = Non
     if parameters and not is_native_dir(p):
         raise InputError(p, None, "parameters", "only native scenarios define named parameters")
     return build_scenario(read_source(p), parameters, sets or ())
-
-
-BUNDLED = ("russia2022",)  # scenarios shipped inside the package, run by name
-
-
-def resolve_bundled(path: str | Path) -> Path:
-    """``path`` itself, or for the name of a bundled scenario (e.g. ``russia2022``) that is not a directory here,
-    its directory inside the installed package."""
-    p = Path(path)
-    if str(path) in BUNDLED and not p.exists():
-        return Path(__file__).resolve().parent / "scenarios" / str(path)
-    return p
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
