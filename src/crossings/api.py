@@ -11,6 +11,13 @@ from crossings.engine.checkpoint import Checkpoint
 from crossings.engine.model import build_scenario, get_model
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
+from crossings.ensemble.calibrate import CalibrationResult, run_calibration
+from crossings.ensemble.calibrate import write_parameters as _write_parameters
+from crossings.ensemble.cluster import need_dask as need_dask  # re-exported: Dask present or a one-line error
+from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
+from crossings.ensemble.member import ParamSpec, parse_param
+from crossings.ensemble.member import read_params_file as read_params_file  # re-exported: --params-file
+from crossings.ensemble.sensitivity import SensitivityResult, run_sensitivity
 from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
@@ -20,6 +27,8 @@ from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
+from crossings.scenarios import BUNDLED as BUNDLED  # re-exported from where the bundled scenarios live
+from crossings.scenarios import resolve_bundled
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -33,18 +42,6 @@ def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = Non
     if parameters and not is_native_dir(p):
         raise InputError(p, None, "parameters", "only native scenarios define named parameters")
     return build_scenario(read_source(p), parameters, sets or ())
-
-
-BUNDLED = ("russia2022",)  # scenarios shipped inside the package, run by name
-
-
-def resolve_bundled(path: str | Path) -> Path:
-    """``path`` itself, or for the name of a bundled scenario (e.g. ``russia2022``) that is not a directory here,
-    its directory inside the installed package."""
-    p = Path(path)
-    if str(path) in BUNDLED and not p.exists():
-        return Path(__file__).resolve().parent / "scenarios" / str(path)
-    return p
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
@@ -177,3 +174,47 @@ def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
     from crossings.report.figures import save_figures as save  # matplotlib: loaded only when figures are asked for
 
     return save(results, Path(out_dir))
+
+
+# ---- ensembles, sensitivity, calibration (crossings.ensemble) ------------------------------------------------------
+
+def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = False) -> list[ParamSpec]:
+    """The ``--param`` texts as parameters of ``scenario`` (its FleeSettings fields, or the named parameters its
+    scenario.yml declares); ``need_range``: each must be a range (sensitivity, calibration)."""
+    return [parse_param(t, need_range, scenario) for t in texts]
+
+
+def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> EnsembleResult:
+    """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
+    params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
+    :func:`write_ensemble_report` the page."""
+    return run_ensemble(scenario, runs, **options)
+
+
+def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
+                **options: Any) -> SensitivityResult:
+    """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
+    return run_sensitivity(scenario, params, samples, **options)
+
+
+def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int,
+              **options: Any) -> CalibrationResult:
+    """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
+    (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
+    return run_calibration(scenario, params, budget, **options)
+
+
+def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
+                     calibration_json: str | Path | None = None) -> Path:
+    """Write calibrated ``values`` into ``scenario_dir``/scenario.yml (only the numbers change) and copy
+    ``calibration_json`` beside it (:func:`crossings.ensemble.calibrate.write_parameters`)."""
+    return _write_parameters(scenario_dir, values, calibration_json)
+
+
+def write_ensemble_report(result: EnsembleResult, out: str | Path) -> Path | None:
+    """Draw ``out``/report.html from the bands an ensemble's ``write(out)`` wrote (None when its model keeps no
+    bands). Errors drawing it are the caller's to report: the results are written already."""
+    if not result.has_bands:
+        return None
+    out = Path(out)
+    return write_report(out / "bands", out / "report.html")

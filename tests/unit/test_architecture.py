@@ -8,7 +8,6 @@ test calls its functions).
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 from pathlib import Path
 
@@ -57,12 +56,6 @@ ONLY = {"cli": ("api", "base")}  # layer -> the only other layers it may import
 NEVER = {"observed": ("engine",), "report": ("engine",), "results": ("engine",)}  # layer -> layers it never imports
 LAYER_RULES = arch.Layers(LAYERS, APART, ONLY, NEVER)
 
-STILL_FAILING = pytest.mark.xfail(strict=True, reason="issue 18: lands with the rest of the refactor")
-# Parts of the source already clean of every finding: kept clean by a plain test while the rules as a whole are
-# still xfail. Add a part when its clean-up lands; drop the list once the six rules pass everywhere.
-CLEAN = ("src/crossings/_version.py", "src/crossings/errors.py", "src/crossings/files.py", "src/crossings/params/",
-         "src/crossings/scenarios/", "src/crossings/results/", "src/crossings/engine/")
-
 
 @pytest.fixture(scope="module")
 def modules():
@@ -76,10 +69,6 @@ def edges(modules):
 
 def _listing(what: str, found: list[str]) -> str:
     return f"{len(found)} {what}:\n" + "\n".join(found)
-
-
-def _in_clean_part(finding: str) -> bool:
-    return any(path.startswith(part) for path in re.findall(r"src/crossings/[\w/]+\.py", finding) for part in CLEAN)
 
 
 # ---- the checks of the checks ----------------------------------------------------------------------------------
@@ -145,19 +134,16 @@ def test_state_and_deferral_checks_catch_what_they_should(tmp_path):
 
 # ---- the rules --------------------------------------------------------------------------------------------------
 
-@STILL_FAILING
 def test_no_import_circles(edges):
     found = arch.import_cycles(edges)
     assert not found, _listing("import circle(s) (importer -> imported)", found)
 
 
-@STILL_FAILING
 def test_imports_follow_the_layer_order(edges, modules):
     found = arch.layer_violations(edges, LAYER_RULES, modules)
     assert not found, _listing("import(s) against the layer order", found)
 
 
-@STILL_FAILING
 def test_no_function_over_80_lines(modules):
     found = arch.long_functions(modules)
     assert not found, _listing("function(s) over 80 lines", found)
@@ -168,24 +154,13 @@ def test_no_module_level_mutable_state(modules):
     assert not found, _listing("piece(s) of module-level mutable state", found)
 
 
-@STILL_FAILING
 def test_deferred_imports_say_why(modules):
     found = arch.undocumented_deferred_imports(modules)
     assert not found, _listing("import(s) inside functions without a comment saying why", found)
 
 
-@STILL_FAILING
 def test_nobody_asks_a_model_its_name(modules):
     found = arch.model_name_questions(modules)
     assert not found, _listing("comparison(s) of a model's name outside crossings/engine/model.py", found)
 
 
-@pytest.fixture(scope="module")
-def every_finding(modules):
-    return arch.check_all(modules, LAYER_RULES)
-
-
-@pytest.mark.parametrize("check", arch.CHECKS, ids=lambda c: c.split(".")[0])
-def test_parts_already_clean_stay_clean(every_finding, check):
-    found = [f for f in every_finding[check] if _in_clean_part(f)]
-    assert not found, _listing(f"finding(s) of '{check}' in parts already clean ({', '.join(CLEAN)})", found)

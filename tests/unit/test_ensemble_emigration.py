@@ -14,15 +14,9 @@ import yaml
 
 import crossings as cx
 from crossings.cli.main import main as cli
-from crossings.cli.report import after_ensemble
-from crossings.ensemble.emigration import (
-    ScenarioParam,
-    check_emigration_output,
-    parse_scenario_param,
-    with_scenario_parameters,
-)
-from crossings.ensemble.emigration_calibrate import write_parameters, yaml_number
-from crossings.ensemble.member import run_member, with_params
+from crossings.ensemble.calibrate import write_parameters, yaml_number
+from crossings.ensemble.member import ParamSpec, parse_scenario_param, run_member, with_params, with_scenario_parameters
+from crossings.ensemble.sensitivity import check_output
 
 pytest.importorskip("distributed", reason="ensembles need Dask: pip install -e '.[ensemble]'")
 pytest.importorskip("optuna", reason="calibration needs Optuna: pip install -e '.[ensemble]'")
@@ -137,7 +131,7 @@ def test_params_parse_against_scenario_yml(tiny: Path) -> None:
     assert p.value(0.0) == pytest.approx(0.0005) and p.value(1.0) == pytest.approx(0.02)
     assert p.value(0.5) == pytest.approx((0.0005 * 0.02) ** 0.5)  # uniform in log
     lin = parse_scenario_param("stay=0.2:0.8", sc)
-    assert not lin.log and lin.value(0.5) == pytest.approx(0.5) and isinstance(lin, ScenarioParam)
+    assert not lin.log and lin.value(0.5) == pytest.approx(0.5) and isinstance(lin, ParamSpec) and lin.named
     assert parse_scenario_param("hazard=0.001:0.002:lin", sc).log is False
     assert parse_scenario_param("speed=900", sc).fixed  # no range in scenario.yml: any value
     for text, problem in [("hazrd=0.1", "did you mean 'hazard'"), ("hazard=0.5", "outside"),
@@ -154,9 +148,9 @@ def test_params_parse_against_scenario_yml(tiny: Path) -> None:
     fitted.write_text("parameters:\n  hazard: 0.9\n")
     with pytest.raises(cx.InputError, match="outside"):
         load_params_file(fitted, sc)
-    assert check_emigration_output(sc, "new_entries@Georgia") == "new_entries@Georgia"
+    assert check_output(sc, "new_entries@Georgia") == "new_entries@Georgia"
     with pytest.raises(cx.InputError, match="did you mean 'Georgia'"):
-        check_emigration_output(sc, "new_entries@Gorgia")
+        check_output(sc, "new_entries@Gorgia")
 
 
 # ---- ensembles -----------------------------------------------------------------------------------------------
@@ -203,6 +197,8 @@ def test_ensemble_report_has_the_emigration_sections_and_the_fit_of_the_median(t
     crossings = pq.ParquetFile(bands / "crossings.parquet").read()
     assert {"crossing", "mode", "n_queue", "n_queue_q05", "n_queue_q95", "new_passages"} <= set(
         crossings.column_names)
+    # shaped like a run's crossings.parquet: the gate dimension's key columns after day and date
+    assert crossings.column_names[:5] == ["day", "date", "crossing", "country", "mode"]
     em = rdata.collect(read_run(bands))["emigration"]
     assert em is not None and em["people_per_agent"] == 100
     # the Georgia chart's people present is the members' median in people (agents × 100)
@@ -247,11 +243,26 @@ def test_ensemble_draws_parameters_per_member(tiny: Path, local_client: object, 
     row = res.fit.rows[1]
     assert row["members_scored"] == 6 and row["simulated_q05"] <= row["simulated_q50"] <= row["simulated_q95"]
     res.write(tmp_path / "ens")
+    assert not (tmp_path / "ens" / "report.html").exists(), "the library writes the results only"
+    cx.api.write_ensemble_report(res, tmp_path / "ens")  # the page, as the command line draws it
     members = (tmp_path / "ens" / "members.csv").read_text().splitlines()
     assert members[0] == "member,seed,hazard,agents_final,loss_calibration,loss_validation,scored,inside"
-    assert not (tmp_path / "ens" / "report.html").exists(), "the library writes no page: the command line does"
-    after_ensemble(tmp_path / "ens")
     assert (tmp_path / "ens" / "report.html").stat().st_size > 10_000
+
+
+def test_a_report_that_cannot_be_drawn_is_a_notice(tiny: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    """The command line draws report.html after the results are written; a page it cannot draw is a notice on
+    stderr, not a failed command, and the results stay."""
+    def broken(*args: object, **kw: object) -> None:
+        raise RuntimeError("no page today")
+
+    monkeypatch.setattr(cx.api, "write_report", broken)
+    out = tmp_path / "ens"
+    code = cli(["ensemble", str(tiny), "--members", "2", "--workers", "1", "--days", "10", "--out", str(out),
+                "--quiet"])
+    assert code == 0 and "notice: no report.html (RuntimeError: no page today)" in capsys.readouterr().err
+    assert (out / "ensemble.json").is_file() and (out / "bands" / "summary.json").is_file()
+    assert not (out / "report.html").exists()
 
 
 # ---- calibration -----------------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crossings.ensemble.emigration import MemberFit
-from crossings.ensemble.emigration_reduce import FitStack, fit_line, reduce_fit, share_if_centred
+from crossings.ensemble.member import MemberFit
+from crossings.ensemble.reduce import FitStack, fit_line, reduce_fit, share_if_centred
 from crossings.observed.fit import band
 
 HEADER = ["date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value", "low",

@@ -103,7 +103,6 @@ def test_it_runs_from_the_command_line_with_its_series_fit_table_and_report_sect
     assert [r["status"] for r in rows] == ["scored", "scored"] and rows[0]["simulated"] == present[-1, 1], rows
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: lands with the generic ensemble layer")
 def test_it_gets_an_ensemble_with_quantile_bands_fit_and_report(plugin, walk, tmp_path):
     out = tmp_path / "ens"
     cli(plugin, "ensemble", str(walk), "--members", "4", "--workers", "1", "--param", "p_move=0.05:0.2",

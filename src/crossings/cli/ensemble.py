@@ -1,14 +1,19 @@
 """The ``ensemble``, ``sensitivity`` and ``calibrate`` commands (``add_parsers`` and ``run``, wired into
-``crossings.cli.main``). Dask, SALib and Optuna are imported only when one of them runs."""
+``crossings.cli.main``): parse, call the library through :mod:`crossings.api`, show progress and the closing
+lines, and draw an ensemble's report.html once its results are written. Dask, SALib and Optuna are imported only
+when one of them runs."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crossings.cli.report import after_ensemble
+from crossings import api
 from crossings.errors import InputError
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
@@ -82,35 +87,49 @@ def add_parsers(sub: Any) -> None:
 
 
 def load_params_file(path: str | Path, scenario: Any = None) -> list[Any]:
-    """Fixed settings from a YAML file: fitted.yml (its ``parameters``) or a plain mapping NAME: VALUE (for an
-    emigration ``scenario``: its named parameters)."""
-    import yaml
+    """Fixed values from a YAML file: fitted.yml (its ``parameters``) or a plain mapping NAME: VALUE, parameters of
+    ``scenario`` (without one: FleeSettings fields)."""
+    return api.read_params_file(path, scenario)
 
-    from crossings.ensemble.member import ParamSpec, check_parameter
 
-    p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(p, None, "file", "missing") from None
-    except yaml.YAMLError as exc:
-        raise InputError(p, None, "yaml", str(exc).splitlines()[0]) from None
-    if isinstance(doc, dict) and isinstance(doc.get("parameters"), dict):
-        doc = doc["parameters"]
-    if not isinstance(doc, dict):
-        raise InputError(p, None, "parameters", "expected a mapping of settings to values")
-    out = []
-    for k, v in doc.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise InputError(p, None, str(k), f"{v!r} is not a number")
-        if scenario is not None and scenario.model == "emigration":
-            from crossings.ensemble.emigration import fixed_scenario_param
+class Progress:
+    """A one-line progress bar on stderr when it is a terminal (or when forced); silent otherwise."""
 
-            out.append(fixed_scenario_param(str(k), float(v), scenario, str(p)))
-            continue
-        val = float(check_parameter(str(k), float(v), where=str(p)))
-        out.append(ParamSpec(str(k), val, val))
-    return out
+    def __init__(self, enabled: bool, what: str = "members", force: bool = False) -> None:
+        self.enabled = enabled and (force or sys.stderr.isatty())
+        self.what = what
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        now = time.perf_counter()
+        if 0 < done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        fill = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.what} {done}/{total} "
+                         f"{now - self.t0:5.1f}s")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def command_line(args: Any) -> str:
+    """The ``crossings calibrate`` command as parsed (every option given, in a fixed order), for provenance."""
+    parts = ["crossings", "calibrate", str(args.scenario)]
+    for p in args.param:
+        parts += ["--param", p]
+    for opt in ("budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler", "rules",
+                "out", "write_parameters"):
+        v = getattr(args, opt, None)
+        if v is not None:
+            parts += [f"--{opt.replace('_', '-')}", str(v)]
+    for s in getattr(args, "sets", None) or []:
+        parts += ["--set", s]
+    return shlex.join(parts)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -127,113 +146,76 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``crossings ensemble|sensitivity|calibrate``; returns the exit code (InputError goes to main)."""
-    from crossings.api import load_scenario
-    from crossings.ensemble.cluster import Progress, need_dask
-    from crossings.ensemble.member import parse_param
-
     _check(args)
-    need_range = args.command != "ensemble"
-    need_dask()
-    scenario = load_scenario(args.scenario, sets=getattr(args, "sets", None))
-    emigration = scenario.model == "emigration"
-    if emigration:
-        from crossings.ensemble.emigration import parse_scenario_param
-
-        specs = [parse_scenario_param(t, scenario, need_range=need_range) for t in args.param]
-    else:
-        specs = [parse_param(t, need_range=need_range) for t in args.param]
+    api.need_dask()
+    scenario = api.load_scenario(args.scenario, sets=getattr(args, "sets", None))
+    specs = api.parse_params(args.param, scenario, need_range=args.command != "ensemble")
     if args.command == "ensemble" and args.params_file:
         given = {s.name for s in specs}
         specs = [s for s in load_params_file(args.params_file, scenario) if s.name not in given] + specs
-    say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    say: Callable[[str], None] = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     for note in scenario.notices:
         say(f"notice: {note}")
     common = {"workers": args.workers, "scheduler": args.scheduler, "days": args.days, "rules": args.rules,
               "kernel": args.kernel, "seed": args.seed}
     if args.command == "ensemble":
-        from crossings.ensemble.ensemble import run_ensemble
-
-        res = run_ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
-        res.write(args.out)
-        after_ensemble(args.out)  # report.html of its daily bands, when it has some
-        s = res.summary()
-        line = f"{s['scenario']}: {res.runs} members x {res.days} days on {res.where}, {res.wall_seconds:.1f} s"
-        if "ard_rescaled" in s["ard"]:
-            a = s["ard"]["ard_rescaled"]
-            line += f"; ARD rescaled median {a['q50']:.4f} (5-95 %: {a['q05']:.4f}-{a['q95']:.4f})"
-        if s["coverage"].get("points"):
-            cv = s["coverage"]
-            line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
-        if res.fit is not None:
-            from crossings.ensemble.emigration_reduce import fit_line
-
-            line += "; " + fit_line(res.fit)
-        say(line + f"; results in {args.out}/")
-        return 0
+        return _ensemble(args, scenario, specs, common, say)
     if args.command == "sensitivity":
-        from crossings.ensemble.sensitivity import run_sensitivity
-
-        res = run_sensitivity(scenario, specs, args.samples, output=args.output, replicates=args.replicates,
-                              progress=Progress(not args.quiet, "runs"), **common)
-        res.write(args.out)
-        say(f"Sobol' indices of {res.output} ({len(res.Y)} points, {res.replicates} run(s) each, "
-            f"{res.wall_seconds:.1f} s):")
-        for name, ix in res.indices.items():
-            say(f"  {name:28s} S1 {ix['S1']:7.3f} ± {ix['S1_conf']:.3f}   ST {ix['ST']:7.3f} ± {ix['ST_conf']:.3f}")
-        say(f"results in {args.out}/sensitivity.json")
-        return 0
-    if args.command == "calibrate" and emigration:
-        return _calibrate_emigration(args, scenario, specs, common, say)
-    if args.command == "calibrate" and args.write_parameters:
-        raise InputError("--write-parameters", None, "write-parameters", "applies to emigration scenarios (Flee "
-                         "scenarios: fitted.yml holds the settings as simsetting.yml sections)")
+        return _sensitivity(args, scenario, specs, common, say)
     if args.command == "calibrate":
-        from crossings.ensemble.calibrate import run_calibration
-
-        res = run_calibration(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss or "ard_rescaled",
-                              replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
-                              progress=Progress(not args.quiet, "runs"), sampler=args.sampler, **common)
-        res.write(args.out)
-        best = ", ".join(f"{k}={v:.6g}" for k, v in res.best.items())
-        say(f"best of {len(res.trials)} sets: {best} ({res.loss} {res.best_loss:.4f} on the training data)")
-        for part in ("training", "holdout"):
-            if part in res.fit:
-                fit, base = res.fit[part][res.loss], res.baseline[part][res.loss]
-                say(f"  {part:8s} {res.loss}: fitted {fit['mean']:.4f} (5-95 %: {fit['q05']:.4f}-{fit['q95']:.4f}),"
-                    f" scenario's settings {base['mean']:.4f}, over {fit['n']} fresh runs")
-        say(f"fitted settings in {args.out}/fitted.yml")
-        return 0
+        return _calibrate(args, scenario, specs, common, say)
     raise ValueError(f"not an ensemble command: {args.command}")
 
 
-def _calibrate_emigration(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
-                          say: Any) -> int:
-    """``crossings calibrate`` of an emigration scenario: fit its named parameters to the calibration rows of
-    observed.csv, report calibration and validation rows apart, optionally write the values back."""
-    from crossings.ensemble.cluster import Progress
-    from crossings.ensemble.emigration_calibrate import (
-        check_parameters_target,
-        command_line,
-        run_emigration_calibration,
-        write_parameters,
-    )
+def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+              say: Callable[[str], None]) -> int:
+    """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
+    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
+    res.write(args.out)
+    try:
+        api.write_ensemble_report(res, args.out)
+    except Exception as exc:  # noqa: BLE001 - the results are written; the page is a convenience
+        print(f"notice: no report.html ({type(exc).__name__}: {exc})", file=sys.stderr)
+    s = res.summary()
+    line = f"{s['scenario']}: {res.runs} members x {res.days} days on {res.where}, {res.wall_seconds:.1f} s"
+    if "ard_rescaled" in s["ard"]:
+        a = s["ard"]["ard_rescaled"]
+        line += f"; ARD rescaled median {a['q50']:.4f} (5-95 %: {a['q05']:.4f}-{a['q95']:.4f})"
+    if s["coverage"].get("points"):
+        cv = s["coverage"]
+        line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
+    if res.fit is not None:
+        line += "; " + res.fit.line()
+    say(line + f"; results in {args.out}/")
+    return 0
 
-    if args.holdout:
-        raise InputError("--holdout", None, args.holdout[0], "an emigration scenario holds out the rows of its "
-                         "observed.csv whose role is validation")
-    if args.loss is not None:
-        raise InputError("--loss", None, args.loss, "an emigration scenario is fitted on the fit loss of its "
-                         "calibration rows")
-    if args.write_parameters:
-        check_parameters_target(args.write_parameters, [s.name for s in specs])
-    res = run_emigration_calibration(scenario, specs, args.budget, replicates=args.replicates, batch=args.batch,
-                                     check_runs=args.check_runs, progress=Progress(not args.quiet, "runs"),
-                                     command=command_line(args), sampler=args.sampler, **common)
+
+def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+                 say: Callable[[str], None]) -> int:
+    """``crossings sensitivity``: Sobol' indices, written and printed."""
+    res = api.sensitivity(scenario, specs, args.samples, output=args.output, replicates=args.replicates,
+                          progress=Progress(not args.quiet, "runs"), **common)
+    res.write(args.out)
+    say(f"Sobol' indices of {res.output} ({len(res.Y)} points, {res.replicates} run(s) each, "
+        f"{res.wall_seconds:.1f} s):")
+    for name, ix in res.indices.items():
+        say(f"  {name:28s} S1 {ix['S1']:7.3f} ± {ix['S1_conf']:.3f}   ST {ix['ST']:7.3f} ± {ix['ST_conf']:.3f}")
+    say(f"results in {args.out}/sensitivity.json")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+               say: Callable[[str], None]) -> int:
+    """``crossings calibrate``: fit the parameters to the scenario's observed data, report the fit on the
+    training and held-out parts, optionally write the values back into a scenario.yml."""
+    res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
+                        replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
+                        progress=Progress(not args.quiet, "runs"), sampler=args.sampler, command=command_line(args),
+                        write_target=args.write_parameters, **common)
     out = res.write(args.out)
-    for line in res.lines():
+    for line in res.lines(args.out):
         say(line)
-    say(f"fitted parameters in {out}/fitted.yml, provenance in {out}/calibration.json")
     if args.write_parameters:
-        path = write_parameters(args.write_parameters, res.best, out / "calibration.json")
+        path = api.write_parameters(args.write_parameters, res.best, out / "calibration.json")
         say(f"wrote the best values into {path} and calibration.json beside it")
     return 0

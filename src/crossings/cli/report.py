@@ -50,15 +50,3 @@ def after_run(out_dir: str | Path, quiet: bool = False) -> None:
         return
     if not quiet:
         print(f"report: {path}", file=sys.stderr)
-
-
-def after_ensemble(out_dir: str | Path) -> None:
-    """Write the report of an ensemble (``out_dir/report.html``, drawn from its daily bands in ``out_dir/bands``)
-    at the end of ``crossings ensemble``, when it has bands; a failure is a notice, never a failed ensemble."""
-    bands = Path(out_dir) / "bands"
-    if not (bands / "summary.json").is_file():
-        return
-    try:
-        api.write_report(bands, Path(out_dir) / "report.html")
-    except Exception as exc:  # the results are written already; the page is a convenience
-        print(f"notice: no report.html ({type(exc).__name__}: {exc})", file=sys.stderr)

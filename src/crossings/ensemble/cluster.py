@@ -13,12 +13,11 @@ import hashlib
 import logging
 import os
 import pickle
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from crossings.ensemble.member import run_member
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
@@ -26,6 +25,7 @@ from crossings.scenario.model import Scenario
 def need_dask() -> None:
     """Raise a one-line :class:`InputError` when Dask is not installed."""
     try:
+        # deferred: Dask takes a second to import, and only members need it
         import distributed  # noqa: F401
     except ImportError:
         raise InputError("crossings", None, "ensemble", "needs Dask: pip install 'crossings[ensemble]'") from None
@@ -47,7 +47,7 @@ def open_client(workers: int | None = None, scheduler: str | None = None, client
         yield client
         return
     need_dask()
-    import distributed
+    import distributed  # deferred: Dask takes a second to import, and only members need it
 
     if scheduler is not None:
         try:
@@ -63,7 +63,7 @@ def open_client(workers: int | None = None, scheduler: str | None = None, client
     n = default_workers() if workers is None else workers
     if n < 1:
         raise InputError("--workers", None, "workers", f"{n} is not a positive number of workers")
-    import dask
+    import dask  # deferred: Dask takes a second to import, and only members need it
 
     # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, so glibc hands freed memory back to the system at
     # once; a member allocates and frees arrays of every agent each day, and the page faults that follow cost
@@ -102,8 +102,6 @@ def _thaw(payload: bytes) -> Scenario:
 
 
 def _member(scenario: Scenario, params: Mapping[str, Any], seed: int, kw: Mapping[str, Any]) -> Any:
-    from crossings.ensemble.member import run_member
-
     return run_member(scenario, params, seed, **kw)
 
 
@@ -111,7 +109,7 @@ def map_members(client: Any, scenario: Scenario, params: Sequence[Mapping[str, A
                 progress: Callable[[int, int], None] | None = None, **kw: Any) -> Iterator[tuple[int, Any]]:
     """Run member i = ``run_member(scenario, params[i], seeds[i], **kw)`` on the cluster; yield ``(i, result)``
     as members finish (any order). A member whose worker dies is run again elsewhere by Dask."""
-    from distributed import as_completed
+    from distributed import as_completed  # deferred: Dask takes a second to import, and only members need it
 
     if len(params) != len(seeds):
         raise ValueError("one parameter mapping per seed")
@@ -140,28 +138,3 @@ def map_members(client: Any, scenario: Scenario, params: Sequence[Mapping[str, A
         for f in futures:
             f.release()
         sc_future.release()
-
-
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal (or when forced); silent otherwise."""
-
-    def __init__(self, enabled: bool, what: str = "members", force: bool = False) -> None:
-        self.enabled = enabled and (force or sys.stderr.isatty())
-        self.what = what
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        now = time.perf_counter()
-        if 0 < done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.what} {done}/{total} "
-                         f"{now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()

@@ -1,13 +1,13 @@
-"""``run_ensemble``: many members of one scenario, their seeds spawned from one seed, on Dask; the result
-holds per location (link, country, crossing) and day the 5/25/50/75/95 % quantiles and the mean of every
-stock and flow, the distribution of the ARD, and the coverage of observed data by the 90 % band."""
+"""``run_ensemble``: many members of one scenario, their seeds spawned from one seed, on Dask; the result holds
+per entity (location, link, country, crossing, …) and day the 5/25/50/75/95 % quantiles and the mean of every
+series the members keep, and what the scenario's data allow: the distribution of the ARD and the coverage of
+observed camp counts by the 90 % band, the fit per observation row. ``EnsembleResult.write`` writes the results
+(the report is drawn from them by the command line)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,19 +16,34 @@ from typing import Any
 
 import numpy as np
 
+from crossings._version import __version__
 from crossings.engine.model import get_model
 from crossings.ensemble.cluster import describe, map_members, open_client
-from crossings.ensemble.member import ParamSpec, as_scenario, check_unique, member_seeds, run_seed, with_params
-from crossings.ensemble.reduce import QUANTILE_NAMES, Stack, coverage, distribution
+from crossings.ensemble.member import (
+    MemberResult,
+    ParamSpec,
+    as_param,
+    as_scenario,
+    check_unique,
+    flee_settings,
+    member_seeds,
+    run_seed,
+    with_params,
+)
+from crossings.ensemble.reduce import QUANTILE_NAMES, FitStack, Stack, coverage, distribution, reduce_fit, report_fit
 from crossings.errors import InputError
-from crossings.results.schema import Schema
+from crossings.files import atomic_write, write_parquet, write_text
+from crossings.observed.metrics import mean_ard
+from crossings.results.schema import Labels, Schema
 from crossings.scenario.model import Scenario
 
 QUANTILE_FILE = "quantiles.parquet"
+FIT_FILE = "fit.csv"
+BANDS_DIR = "bands"
 
 
 def member_params(specs: Sequence[ParamSpec], ss: np.random.SeedSequence) -> dict[str, float | int]:
-    """A member's settings: fixed values as given, ranges drawn uniformly from the member's own stream."""
+    """A member's parameters: fixed values as given, ranges drawn uniformly from the member's own stream."""
     if not specs:
         return {}
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))))
@@ -59,13 +74,12 @@ class EnsembleResult:
     wall_seconds: float = 0.0
     where: str = ""
     member_seconds: np.ndarray | None = None  # (runs, 2): each member's wall and CPU time on its worker
-    fit: Any = None  # emigration: the fit per observed row (crossings.ensemble.emigration_reduce.EnsembleFit)
+    fit: Any = None  # the fit per observation row (crossings.ensemble.reduce.EnsembleFit), with observations
     schema: Schema = field(default_factory=lambda: Schema({}))  # of the model's series (dimensions and labels)
+    meta: dict[str, Any] = field(default_factory=dict)  # what the model adds to a run's summary (first member)
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
-        from crossings._version import __version__
-
         sc = self.scenario
         out = {
             "scenario": sc.name,
@@ -94,15 +108,15 @@ class EnsembleResult:
             "crossings_version": __version__,
             "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        if sc.model == "emigration":
+        if not flee_settings(sc):  # a scenario of named parameters records them, its model and its what-ifs
             out.update({"model": sc.model, "parameters": dict(sc.parameters), "what_if": list(sc.what_if)})
-            if self.fit is not None:
-                out["fit"] = self.fit.summary
+        if self.fit is not None:
+            out["fit"] = self.fit.summary
         return out
 
     def quantile_table(self) -> Any:
         """One row per series, day and place: series, dimension, day, date, place, index, q05..q95, mean."""
-        import pyarrow as pa
+        import pyarrow as pa  # deferred: pyarrow takes 0.2 s to import, and only the written tables need it
 
         sc = self.scenario
         dates = [sc.date_of(d).isoformat() for d in range(self.days)]
@@ -137,9 +151,8 @@ class EnsembleResult:
         })
 
     def members_csv(self) -> str:
-        from crossings.ensemble.emigration_reduce import members_columns
-
-        extra = members_columns(self.fit)
+        """members.csv: per member its index, seed, drawn parameters, agents at the end, ARD and fit figures."""
+        extra = self.fit.members_columns() if self.fit is not None else []
         head = ["member", "seed", *[p.name for p in self.params], "agents_final", *self.ard, *[k for k, _ in extra]]
         lines = [",".join(head)]
         for i in range(self.runs):
@@ -149,39 +162,131 @@ class EnsembleResult:
             lines.append(",".join(row))
         return "\n".join(lines) + "\n"
 
+    @property
+    def has_bands(self) -> bool:
+        """True when ``write`` writes the bands directory: the model names the series its members keep for bands
+        (``Model.band_series``), and those are tables a run's report can draw."""
+        return get_model(self.scenario.model).band_series is not None
+
+    def band_tables(self) -> dict[str, dict[str, np.ndarray | Labels]]:
+        """The daily bands as run-shaped tables, one per dimension of the kept series (its table's name, e.g.
+        ``locations``, ``crossings``): ``day``, ``date``, the dimension's key columns, and per series the members'
+        median under its own name with ``X_q05`` and ``X_q95`` beside it."""
+        dates = tuple(self.scenario.date_of(d).isoformat() for d in range(self.days))
+        by_dim: dict[str, list[str]] = {}
+        for name in self.quantiles:
+            by_dim.setdefault(self.schema.dim_of(name), []).append(name)
+        out: dict[str, dict[str, np.ndarray | Labels]] = {}
+        for dim, names in by_dim.items():
+            d = self.schema.dims.get(dim)
+            if d is None:
+                continue
+            days, n = self.quantiles[names[0]].shape[1:]
+            day = np.repeat(np.arange(days, dtype=np.int32), n)
+            entity = np.tile(np.arange(n, dtype=np.int32), days)
+            cols: dict[str, np.ndarray | Labels] = {"day": day}
+            if d.dated:
+                cols["date"] = Labels(day, dates[:days])
+            for key, values in d.keys:
+                cols[key] = values.take(entity) if isinstance(values, Labels) else np.asarray(values)[entity]
+            for name in names:
+                q = self.quantiles[name]
+                cols.update({name: q[2].reshape(-1), f"{name}_q05": q[0].reshape(-1), f"{name}_q95": q[-1].reshape(-1)})
+            out[d.table] = cols
+        return out
+
+    def bands_summary(self) -> dict[str, Any]:
+        """summary.json of the bands directory (what the report's header shows; no times, so it is reproducible):
+        the ensemble, what its model adds to a run's summary, and its fit shaped as a run's when the scenario has
+        observations."""
+        sc = self.scenario
+        ppa = float(sc.people_per_agent)
+        out = {"scenario": sc.name, "scenario_path": str(sc.path), "format": sc.format, "model": sc.model,
+               "start_date": sc.start_date.isoformat(), "days": self.days, "seed": self.seed,
+               "members": self.runs, "rules": self.rules or sc.default_rules, "crossings_version": __version__,
+               "people_per_agent": int(ppa) if ppa.is_integer() else ppa,
+               "what": "ensemble bands: each series is the members' median, X_q05 and X_q95 their 5 and 95 % "
+                       "quantiles (agents)"}
+        for k, v in self.meta.items():
+            out.setdefault(k, v)
+        if self.fit is not None:
+            out["fit"] = report_fit(self.fit)
+        return out
+
     def write(self, out: str | Path) -> Path:
-        """Write quantiles.parquet, members.csv, for an emigration scenario fit.csv, bands/ and report.html, and
-        (last, marking a complete ensemble) ensemble.json."""
-        import pyarrow.parquet as pq
+        """Write quantiles.parquet, members.csv, fit.csv (when the scenario has observations), the bands directory
+        (when the model names its band series) and, last, marking a complete ensemble, ensemble.json."""
+        import pyarrow.parquet as pq  # deferred: pyarrow takes 0.2 s to import, and only the written tables need it
 
         out = Path(out)
         if out.exists() and not out.is_dir():
             raise InputError(out, None, "--out", "exists and is not a directory")
         out.mkdir(parents=True, exist_ok=True)
         table = self.quantile_table()
-        _atomic(out / QUANTILE_FILE, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
-        text = self.members_csv()
-        _atomic(out / "members.csv", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-        if self.scenario.model == "emigration":  # fit.csv, daily bands for the report, report.html
-            from crossings.ensemble.emigration_reduce import write_emigration_outputs
-
-            write_emigration_outputs(self, out, _atomic)
-        js = json.dumps(self.summary(), indent=2, sort_keys=True) + "\n"
-        _atomic(out / "ensemble.json", lambda tmp: Path(tmp).write_text(js, encoding="utf-8"))
+        atomic_write(out / QUANTILE_FILE, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+        write_text(out / "members.csv", self.members_csv())
+        if self.fit is not None:
+            write_text(out / FIT_FILE, self.fit.csv())
+        if self.has_bands:
+            bands = out / BANDS_DIR
+            for name, columns in self.band_tables().items():
+                write_parquet(bands / f"{name}.parquet", columns)
+            write_text(bands / "summary.json", json.dumps(self.bands_summary(), indent=2, sort_keys=True) + "\n")
+        write_text(out / "ensemble.json", json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
         return out
 
 
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+@dataclass
+class _Gathered:
+    """The members of an ensemble reduced as they arrive (in member order, whatever the order of arrival)."""
+
+    runs: int
+    stack: Stack | None = None
+    agents_final: np.ndarray = field(init=False)
+    member_seconds: np.ndarray = field(init=False)
+    ard: dict[str, np.ndarray] = field(default_factory=dict)
+    fits: FitStack = field(init=False)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.agents_final = np.zeros(self.runs, dtype=np.int64)
+        self.member_seconds = np.zeros((self.runs, 2))
+        self.fits = FitStack(self.runs)
+
+    def put(self, i: int, res: MemberResult) -> None:
+        """Store member ``i``."""
+        assert res.series is not None
+        if self.stack is None:
+            self.stack = Stack(self.runs, {k: v.shape for k, v in res.series.items()})
+            self.ard = {k: np.full(self.runs, np.nan) for k in res.ard}
+        if i == 0:
+            self.meta = dict(res.meta)
+        self.stack.put(i, res.series)
+        self.agents_final[i] = res.agents_final
+        self.member_seconds[i] = res.wall_seconds, res.cpu_seconds
+        for k, v in res.ard.items():
+            self.ard[k][i] = v
+        if res.fit is not None:
+            self.fits.put(i, res.fit)
+
+
+def _gather(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
+            progress: Callable[[int, int], None] | None) -> tuple[_Gathered, dict[str, np.ndarray],
+                                                                  dict[str, np.ndarray]]:
+    """Run the members on ``client`` and reduce them: what they hand back, and per series the quantiles and mean."""
+    got = _Gathered(len(seeds))
     try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        for i, res in map_members(client, sc, mparams, seeds, progress=progress, **kw):
+            got.put(i, res)
+        assert got.stack is not None
+        quantiles: dict[str, np.ndarray] = {}
+        mean: dict[str, np.ndarray] = {}
+        for k in got.stack.names:
+            quantiles[k], mean[k] = got.stack.reduce(k)
+    finally:
+        if got.stack is not None:
+            got.stack.close()
+    return got, quantiles, mean
 
 
 def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, params: Sequence[ParamSpec] = (),
@@ -194,61 +299,29 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
         raise InputError("--runs", None, "runs", f"{runs} is not a positive number of members")
     if days is not None and days < 1:
         raise InputError("--days", None, "days", f"{days} is not a positive number of days")
-    params = list(params)
-    check_unique(params)
     sc = as_scenario(scenario)
+    params = [as_param(p, sc) for p in params]
+    check_unique(params)
     n_days = days or sc.length
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]
     with_params(sc, mparams[0])  # check the names before anything starts
     t0 = time.perf_counter()
-    stack: Stack | None = None
-    agents_final = np.zeros(runs, dtype=np.int64)
-    member_seconds = np.zeros((runs, 2))
-    ard: dict[str, np.ndarray] = {}
-    fits = None
-    if sc.model == "emigration":
-        from crossings.ensemble.emigration_reduce import FitStack
-
-        fits = FitStack(runs)
     kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": True}
-    try:
-        with open_client(workers, scheduler, client) as c:
-            where = describe(c, scheduler, client)
-            for i, res in map_members(c, sc, mparams, seeds, progress=progress, **kw):
-                if stack is None:
-                    stack = Stack(runs, {k: v.shape for k, v in res.series.items()})
-                    ard = {k: np.full(runs, np.nan) for k in res.ard}
-                stack.put(i, res.series)
-                agents_final[i] = res.agents_final
-                member_seconds[i] = res.wall_seconds, res.cpu_seconds
-                for k, v in res.ard.items():
-                    ard[k][i] = v
-                if fits is not None and res.fit is not None:
-                    fits.put(i, res.fit)
-        assert stack is not None
-        quantiles: dict[str, np.ndarray] = {}
-        mean: dict[str, np.ndarray] = {}
-        for k in stack.names:
-            quantiles[k], mean[k] = stack.reduce(k)
-    finally:
-        if stack is not None:
-            stack.close()
-    cov = coverage(sc, quantiles["n_present"], n_days)
+    with open_client(workers, scheduler, client) as c:
+        where = describe(c, scheduler, client)
+        got, quantiles, mean = _gather(c, sc, mparams, seeds, kw, progress)
+    cov: dict[str, Any] = {}
     aom: dict[str, float] = {}
-    if sc.observed is not None and sc.observed.camps:
-        from crossings.observed.metrics import mean_ard
-
+    if sc.observed is not None and sc.observed.camps:  # observed camp counts: the band's coverage, the median's ARD
+        cov = coverage(sc, quantiles["n_present"], n_days)
         med = quantiles["n_present"][2][:, list(sc.observed.camps)]
         data = sc.observed.camps_by_day(n_days)
         aom = {"ard_normal": mean_ard(med, data, rescaled=False), "ard_rescaled": mean_ard(med, data, rescaled=True)}
     efit = None
-    if fits is not None and fits.first is not None:
-        from crossings.ensemble.emigration import observed_file
-        from crossings.ensemble.emigration_reduce import reduce_fit
-
-        efit = reduce_fit(fits, observed_file(sc))
-    return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, agents_final, ard,
-                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, member_seconds, efit,
-                          get_model(sc.model).schema(sc))
+    if sc.observations_file is not None and got.fits.first is not None:
+        efit = reduce_fit(got.fits, sc.observations_file, sc.observations)
+    return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, got.agents_final, got.ard,
+                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, got.member_seconds, efit,
+                          get_model(sc.model).schema(sc), got.meta)

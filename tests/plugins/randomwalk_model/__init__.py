@@ -125,6 +125,7 @@ class RandomWalk(Model):
     series = MappingProxyType({**PLACE_SERIES, **LINK_SERIES,
                                "new_moves": SeriesSpec("agents/day", "flow", "location")})
     dimensions = GRAPH_DIMS
+    band_series = ("n_present", "new_moves")  # what an ensemble member keeps for the bands and the report
 
     def plan(self, sim: Any) -> list[Rule]:
         return [Walk()]
