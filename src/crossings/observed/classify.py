@@ -1,11 +1,13 @@
 """Rows without a ``sim`` cell (e.g. the plain shared observations.csv): which quantity of which target a row
 compares with, decided by keyword rules on its measure, destination_country and crossing_or_city (docs/fit.md,
-"Rows without sim"). Every rule is in the tables below."""
+"Rows without sim"). The keyword rules are in classify_rules.csv, the other tables below."""
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from crossings.observed.measures import ABROAD, EVERY, FLOW_KINDS, QUANTITIES, RunTables, Sim, Target
@@ -19,38 +21,19 @@ class Rule(NamedTuple):
     role: str = "validation"
 
 
+RULES_FILE = Path(__file__).resolve().with_name("classify_rules.csv")
+
+
+def read_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
+    """The keyword rules, in order (classify_rules.csv: pattern, quantity, scale, role; empty cells: none, 1,
+    validation)."""
+    rows = csv.DictReader(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    return tuple(Rule(r["pattern"], r["quantity"] or None, float(r["scale"] or 1.0), r["role"] or "validation")
+                 for r in rows)
+
+
 # The first rule whose pattern is found in the measure decides; a measure no rule matches is not modelled.
-RULES: tuple[Rule, ...] = (
-    # scenario inputs (entry rules, capacities): the scenario's own files hold them, nothing to simulate
-    Rule(r"design capacity|customs throughput|visa-free stay|visa on arrival|max stay|stay without registration",
-         None, role="input"),
-    # money, firms, trips and people the model has no notion of
-    Rule(r"compan|business|entrepreneur|homes bought|\bprices?\b|\bfares?\b|\brents?\b|bribe|smuggling", None,
-         role="not_modelled"),
-    Rule(r"\btrips?\b|\bfsb\b|rosstat|\bstaff\b|engineers|it specialists|census|\bgdp\b|mobilised|sim cards|\biin\b"
-         r"|immigrants|flights per|queue length|vehicles|cars per day", None, role="not_modelled"),
-    # leavers by category (run-wide; the row's country must be "All")
-    Rule(r"share returned", "returned_share"),
-    Rule(r"did not return", "away"),
-    Rule(r"returned", "returned"),
-    Rule(r"emigrants|range of .*estimates", "left_home"),
-    # crossings
-    Rule(r"waiting time \(hours\)", "wait_days", scale=24.0),
-    Rule(r"waiting time", "wait_days"),
-    # stays and permits
-    Rule(r"holders", "permits"),
-    Rule(r"(residence|permit).*applications", "permit_applications"),
-    Rule(r"(approved|issued).*permits|permits.*(approved|issued)", "permits_granted"),
-    Rule(r"registered stays|registered entries|registrations", "registrations"),
-    # entries, exits and stocks
-    Rule(r"peak", "peak_entries_per_day"),
-    Rule(r"exits per day", "exits_per_day"),
-    Rule(r"(entries|arrivals) per day", "entries_per_day"),
-    Rule(r"\bnet\b", "net"),
-    Rule(r"\bstock\b", "stock"),
-    Rule(r"\bexits?\b", "exits"),
-    Rule(r"\bentries\b|\barrivals\b", "entries"),
-)
+RULES: tuple[Rule, ...] = read_rules()
 
 ALL_COUNTRIES = ("all", "all destinations")  # destination_country meaning every country abroad (*abroad)
 # crossing_or_city (brackets removed) meaning "the whole country", no narrowing; so does anything starting "all "

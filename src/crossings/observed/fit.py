@@ -67,17 +67,10 @@ def loss(simulated: float, value: float | None, low: float | None, high: float |
 
 @dataclass(frozen=True)
 class FitRow:
-    """One observation with what the run says about it."""
+    """One observation (``obs``: its line, period, place, measure and value or range) with what the run says
+    about it."""
 
-    line: int
-    period_start: str
-    period_end: str
-    country: str
-    place: str
-    measure: str
-    value: float | None
-    low: float | None
-    high: float | None
+    obs: Observation
     sim: str  # the sim expression used (from the file, or found by the classifier)
     scale: float
     role: str
@@ -88,6 +81,23 @@ class FitRow:
     inside: bool | None
     loss: float | None
     note: str
+
+    line = property(lambda self: self.obs.line)
+    country = property(lambda self: self.obs.country)
+    place = property(lambda self: self.obs.place)
+    measure = property(lambda self: self.obs.measure)
+    value = property(lambda self: self.obs.value)
+    low = property(lambda self: self.obs.low)
+    high = property(lambda self: self.obs.high)
+
+    @property
+    def period_start(self) -> str:
+        return self.obs.start.isoformat()
+
+    @property
+    def period_end(self) -> str:
+        """The period's last day (its first for an observation on one day)."""
+        return self.obs.end.isoformat()
 
     def to_dict(self) -> dict[str, Any]:
         """The row as JSON-ready data (summary.json "fit" rows, ``crossings fit --json``)."""
@@ -130,10 +140,7 @@ def _fit_row(view: RunTables, obs: Observation) -> FitRow:
         inside = a <= simulated <= b
         r = ratio(simulated, obs.value, obs.low, obs.high)
         lo = loss(simulated, obs.value, obs.low, obs.high)
-    end = obs.end.isoformat() if obs.end != obs.start else obs.start.isoformat()
-    return FitRow(line=obs.line, period_start=obs.start.isoformat(), period_end=end, country=obs.country,
-                  place=obs.place, measure=obs.measure, value=obs.value, low=obs.low, high=obs.high,
-                  sim=str(sim), scale=scale, role=role, auto=auto, status=status, simulated=simulated,
+    return FitRow(obs=obs, sim=str(sim), scale=scale, role=role, auto=auto, status=status, simulated=simulated,
                   ratio=r, inside=inside, loss=lo, note=note)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from crossings.errors import InputError
 from crossings.params.emigration import EmigrationSettings
 from crossings.scenario.csvutil import parse_date, parse_float, parse_int
-from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations
-from crossings.scenario.native import route_ends
+from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations, frozen_array
+from crossings.scenario.native import both_ways, route_ends
 
 ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
@@ -46,12 +46,6 @@ POLICY_FIELDS = {
     "registration": (("days",), ()),
 }
 ANY = "*"
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
 
 
 @dataclass(frozen=True)
@@ -149,10 +143,10 @@ class EmigrationSpec:
     def __post_init__(self) -> None:
         for f in ("link_mode", "link_duration", "link_seats", "attractiveness", "capacity", "hazard", "crossings",
                   "link_cost", "cost_of_living", "transit", "home_countries"):
-            object.__setattr__(self, f, _frozen(getattr(self, f)))
+            object.__setattr__(self, f, frozen_array(getattr(self, f)))
         for f in ("preference", "return_multiplier"):
             if getattr(self, f) is not None:
-                object.__setattr__(self, f, _frozen(getattr(self, f)))
+                object.__setattr__(self, f, frozen_array(getattr(self, f)))
 
     def attractiveness_of(self, category: int) -> np.ndarray:
         """Weights of destinations for leavers of one category (attractiveness × that category's preference)."""
@@ -240,7 +234,7 @@ def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
 def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int],
                 locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Links (both directions of every row) and, per link, its mode, flight duration, daily seats and cost."""
-    src, dst, dist, lines, mode, dur, seats, cost = [], [], [], [], [], [], [], []
+    out: list[dict[str, Any]] = []
     for ln, r in rows:
         a, b = route_ends(rpath, ln, r, index)
         m = r.get("mode") or ""
@@ -278,23 +272,31 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapp
         usd = parse_float(rpath, ln, "cost", r["cost"]) if r.get("cost") else 0.0
         if not 0 <= usd < math.inf:
             raise InputError(rpath, ln, "cost", f"{usd} is not a non-negative amount")
-        for s_, e_ in ((a, b), (b, a)):
-            src.append(s_)
-            dst.append(e_)
-            dist.append(d)
-            lines.append(ln)
-            mode.append(code)
-            dur.append(days)
-            seats.append(n_seats)
-            cost.append(usd)
-    n = len(src)
-    links = Links(src=np.array(src, dtype=np.int32), dst=np.array(dst, dtype=np.int32), distance=np.array(dist),
-                  speed=np.full(n, np.nan), walk_probability=np.zeros(n), line=np.array(lines, dtype=np.int32))
-    return (links, np.array(mode, dtype=np.int8), np.array(dur, dtype=np.float64), np.array(seats, dtype=np.int64),
-            np.array(cost, dtype=np.float64))
+        out.append({"from": a, "to": b, "line": ln, "distance": d, "mode": code, "duration": days, "seats": n_seats,
+                    "cost": usd})
+    k = both_ways(out)
+    n = len(k["src"])
+
+    def col(name: str, dtype: type) -> np.ndarray:
+        return k[name].astype(dtype) if name in k else np.zeros(n, dtype=dtype)
+
+    links = Links(src=k["src"], dst=k["dst"], distance=col("distance", np.float64), speed=np.full(n, np.nan),
+                  walk_probability=np.zeros(n), line=k["line"])
+    return links, col("mode", np.int8), col("duration", np.float64), col("seats", np.int64), col("cost", np.float64)
 
 
 # ---- crossings.csv and departures.csv -------------------------------------------------------------------
+
+def _place_of_kind(path: Path, line: int, field: str, name: str, index: Mapping[str, int], locs: Locations,
+                   kind: int, what: str) -> int:
+    """The index of the location ``name`` a row names in ``field``, which must exist and be of ``kind``."""
+    if name not in index:
+        raise InputError(path, line, field, f"unknown {field} {name!r} (not in locations.csv)")
+    x = index[name]
+    if locs.kind[x] != kind:
+        raise InputError(path, line, field, f"{name!r} is not {what}")
+    return x
+
 
 def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int],
                    locs: Locations) -> np.ndarray:
@@ -303,11 +305,8 @@ def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: M
     seen: dict[tuple[int, int], int] = {}
     for ln, r in rows:
         name = r["crossing"]
-        if name not in index:
-            raise InputError(cpath, ln, "crossing", f"unknown crossing {name!r} (not in locations.csv)")
-        x = index[name]
-        if locs.kind[x] != CROSSING:
-            raise InputError(cpath, ln, "crossing", f"{name!r} is not a crossing (its kind is not 'crossing')")
+        x = _place_of_kind(cpath, ln, "crossing", name, index, locs, CROSSING,
+                           "a crossing (its kind is not 'crossing')")
         if r["mode"] not in TRAVEL_MODES:
             raise InputError(cpath, ln, "mode", f"unknown mode {r['mode']!r} (expected {', '.join(TRAVEL_MODES)})")
         m = TRAVEL_MODES.index(r["mode"])
@@ -331,11 +330,7 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
     seen: dict[tuple[int, int], int] = {}
     for ln, r in rows:
         name = r["origin"]
-        if name not in index:
-            raise InputError(dpath, ln, "origin", f"unknown origin {name!r} (not in locations.csv)")
-        x = index[name]
-        if locs.kind[x] != ORIGIN:
-            raise InputError(dpath, ln, "origin", f"{name!r} is not an origin")
+        x = _place_of_kind(dpath, ln, "origin", name, index, locs, ORIGIN, "an origin")
         cat = r.get("category") or ANY
         if cat != ANY and cat not in category.names:
             raise InputError(dpath, ln, "category", f"unknown category {cat!r} (expected {', '.join(category.names)} "

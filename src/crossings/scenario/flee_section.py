@@ -39,7 +39,7 @@ from crossings.scenario.model import (
     Scenario,
     Series,
 )
-from crossings.scenario.native import FORMAT, LOCATION_COLUMNS, NativeContext, Section, route_ends
+from crossings.scenario.native import FORMAT, LOCATION_COLUMNS, NativeContext, Section, both_ways, route_ends
 
 MODES = ("road",)
 CLOSE_EVENTS = MappingProxyType({"close_border": "country", "close_location": "location", "close_link": "link",
@@ -109,7 +109,7 @@ def read_roads(ctx: NativeContext) -> Links:
     """routes.csv of the Flee model: roads, each row giving a link in both directions."""
     rpath = ctx.path("routes.csv")
     index = ctx.index
-    src, dst, dist, speed, walk, rlines = [], [], [], [], [], []
+    rows: list[dict[str, Any]] = []
     for ln, r in ctx.table("routes.csv", ("from", "to", "distance_km"),
                            ("mode", "max_speed_km_per_day", "walk_probability")):
         a, b = route_ends(rpath, ln, r, index)
@@ -128,15 +128,12 @@ def read_roads(ctx: NativeContext) -> Links:
         wp = parse_float(rpath, ln, "walk_probability", r["walk_probability"]) if r.get("walk_probability") else 0.0
         if not 0 <= wp <= 1:
             raise InputError(rpath, ln, "walk_probability", f"{wp} is not a probability")
-        for s_, e_ in ((a, b), (b, a)):
-            src.append(s_)
-            dst.append(e_)
-            dist.append(d)
-            speed.append(sp)
-            walk.append(wp)
-            rlines.append(ln)
-    return Links(src=np.array(src, dtype=np.int32), dst=np.array(dst, dtype=np.int32), distance=np.array(dist),
-                 speed=np.array(speed), walk_probability=np.array(walk), line=np.array(rlines, dtype=np.int32))
+        rows.append({"from": a, "to": b, "line": ln, "distance": d, "speed": sp, "walk": wp})
+    k = both_ways(rows)
+    n = len(k["src"])
+    return Links(src=k["src"], dst=k["dst"], distance=k.get("distance", np.zeros(n)).astype(np.float64),
+                 speed=k.get("speed", np.zeros(n)).astype(np.float64),
+                 walk_probability=k.get("walk", np.zeros(n)).astype(np.float64), line=k["line"])
 
 
 def read_events(ctx: NativeContext) -> tuple[tuple[Closure, ...], np.ndarray, np.ndarray]:

@@ -57,7 +57,8 @@ class FrozenMap(Mapping[K, V]):
         return FrozenMap, (self._data,)
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
+def frozen_array(a: np.ndarray) -> np.ndarray:
+    """``a`` as a contiguous read-only array (what a frozen Scenario holds)."""
     a = np.ascontiguousarray(a)
     a.setflags(write=False)
     return a
@@ -83,7 +84,7 @@ class Locations:
     def __post_init__(self) -> None:
         for f in ("lat", "lon", "kind", "start_kind", "conflict_date", "population", "capacity", "intensity",
                   "foreign"):
-            object.__setattr__(self, f, _frozen(getattr(self, f)))
+            object.__setattr__(self, f, frozen_array(getattr(self, f)))
 
     def __len__(self) -> int:
         return len(self.name)
@@ -106,7 +107,7 @@ class Links:
 
     def __post_init__(self) -> None:
         for f in ("src", "dst", "distance", "speed", "walk_probability", "line"):
-            object.__setattr__(self, f, _frozen(getattr(self, f)))
+            object.__setattr__(self, f, frozen_array(getattr(self, f)))
 
     def __len__(self) -> int:
         return len(self.src)
@@ -199,8 +200,8 @@ class Scenario:
     source: Source | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "conflict_locations", _frozen(self.conflict_locations))
-        object.__setattr__(self, "conflicts", _frozen(self.conflicts))
+        object.__setattr__(self, "conflict_locations", frozen_array(self.conflict_locations))
+        object.__setattr__(self, "conflicts", frozen_array(self.conflicts))
 
     def date_of(self, day: int) -> dt.date:
         """The calendar date of simulation day ``day``."""

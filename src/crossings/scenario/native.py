@@ -173,6 +173,18 @@ def route_ends(path: Path, line: int, row: Mapping[str, str], index: Mapping[str
     return a, b
 
 
+def both_ways(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+    """Route rows as directed links: row k (``from``, ``to``, ``line`` and its other values) gives link 2k
+    (from → to) and 2k + 1 (to → from), each carrying the row's values; ``src``, ``dst`` and ``line`` are int32."""
+    names = [k for k in (rows[0] if rows else {}) if k not in ("from", "to", "line")]
+    a = np.array([r["from"] for r in rows], dtype=np.int32).reshape(-1, 1)
+    b = np.array([r["to"] for r in rows], dtype=np.int32).reshape(-1, 1)
+    out = {"src": np.hstack([a, b]).ravel(), "dst": np.hstack([b, a]).ravel(),
+           "line": np.repeat(np.array([r["line"] for r in rows], dtype=np.int32), 2)}
+    out.update({k: np.repeat(np.array([r[k] for r in rows]), 2) for k in names})
+    return out
+
+
 # ---- the build ------------------------------------------------------------------------------------------------
 
 def build_native(source: Source, section: Section, parameters: Mapping[str, float] | None = None) -> Scenario:
