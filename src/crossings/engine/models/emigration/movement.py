@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.entry import admit, on_entry, on_exit, refuse
+from crossings.engine.models.emigration.entry import ON_ARRIVAL, admit, on_entry, on_exit, refuse
 from crossings.engine.models.emigration.state import MOVING, NEVER, QUEUED, RETURNED, SEAT_WAIT, SETTLED
 from crossings.scenario.emigration import AIR
 
@@ -87,7 +87,7 @@ def arrive(sim: Simulation, idx: np.ndarray) -> np.ndarray:
     c_from, c_to = w.link_country[lk], w.country[dst]
     entering = np.flatnonzero(c_from != c_to)
     if entering.size and sim.scenario.emigration.policies:
-        ok = admit(sim, idx[entering], c_to[entering].astype(np.int64))
+        ok = admit(sim, idx[entering], c_to[entering].astype(np.int64), 2 * lk[entering].astype(np.int64) + ON_ARRIVAL)
         j = entering[~ok]
         if j.size:
             back[j] = True
