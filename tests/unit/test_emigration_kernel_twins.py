@@ -49,13 +49,20 @@ def test_counter_uniforms_are_the_same_in_c_and_numpy() -> None:
 
 def test_the_c_constants_and_struct_match_python() -> None:
     lib = kernels_c.lib()
-    out = np.zeros(12, dtype=np.int64)
+    out = np.zeros(13, dtype=np.int64)
     lib.crossings_em_constants(out.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
     want = [state.PLAN, state.PLAN_NO_AIR, state.MOVING, state.QUEUED, state.SEAT_WAIT, state.SETTLED,
-            state.NO_PERMIT, state.PERMIT, state.NEVER, travel.MAX_CHAIN, entry.ON_ARRIVAL, entry.AT_CROSSING]
+            state.RETURNED, state.NO_PERMIT, state.PERMIT, state.NEVER, travel.MAX_CHAIN, entry.ON_ARRIVAL,
+            entry.AT_CROSSING]
     assert out.tolist() == want, "state codes or limits differ between _emigration.c and Python"
     assert lib.crossings_em_eps() == travel.EPS
     assert lib.crossings_em_ctx_size() == ctypes.sizeof(kernels_c.EmCtx), "EmCtx differs between C and ctypes"
+    fields = [name for name, _ in kernels_c.EmCtx._fields_]
+    offsets = np.zeros(len(fields) + 8, dtype=np.int64)
+    n = lib.crossings_em_layout(offsets.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+    assert n == len(fields), "EmCtx has another number of fields in C"
+    for name, off in zip(fields, offsets[:n].tolist(), strict=True):
+        assert getattr(kernels_c.EmCtx, name).offset == off, f"EmCtx.{name} is at another offset in C"
 
 
 # ---- whole runs ------------------------------------------------------------------------------------------
@@ -135,10 +142,11 @@ def _state(sim: Simulation) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights"])
+@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights", "returns", "money"])
 def test_each_kernel_equals_its_numpy_twin(scenarios, rule: str) -> None:  # noqa: ANN001
     """On the synthetic scenario's state just before the rule, one step of it changes the same bytes (on days
-    when the rule has work: the state before and after it differ)."""
+    when the rule has work: the state before and after it differ). Returns and money send agents home
+    (``movement.go_home``, compiled or not)."""
     worked = 0
     for day in (6, 14, 41):
         sim = Simulation(scenarios["synthetic"], seed=2, days=60, kernel="numpy")

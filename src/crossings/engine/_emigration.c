@@ -11,12 +11,13 @@
  * float32); the extension is built with -ffp-contract=off (no fused multiply-add).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* must equal engine/models/emigration/state.py and travel.py (checked by crossings_em_constants' test) */
-enum { PLAN = 0, PLAN_NO_AIR = 1, MOVING = 2, QUEUED = 3, SEAT_WAIT = 4, SETTLED = 5 };
+enum { PLAN = 0, PLAN_NO_AIR = 1, MOVING = 2, QUEUED = 3, SEAT_WAIT = 4, SETTLED = 5, RETURNED = 6 };
 enum { NO_PERMIT = 0, PERMIT = 3 };
 #define EM_NEVER 2147483647
 #define I16_MAX 32767
@@ -48,7 +49,7 @@ void crossings_counter_uniforms(uint64_t dkey, const int64_t *ids, const int64_t
 }
 
 void crossings_em_constants(int64_t *out) {
-    int64_t v[] = {PLAN, PLAN_NO_AIR, MOVING, QUEUED, SEAT_WAIT, SETTLED, NO_PERMIT, PERMIT, EM_NEVER,
+    int64_t v[] = {PLAN, PLAN_NO_AIR, MOVING, QUEUED, SEAT_WAIT, SETTLED, RETURNED, NO_PERMIT, PERMIT, EM_NEVER,
                    EM_MAX_CHAIN, ENTRY_ON_ARRIVAL, ENTRY_AT_CROSSING};
     for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++) out[k] = v[k];
 }
@@ -88,13 +89,13 @@ static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most,
 
 typedef struct {
     /* agent columns */
-    int32_t *id, *loc, *link;
+    int32_t *id, *loc, *link, *home;
     float *progress;
     int32_t *route;
     int8_t *hop, *state;
     int32_t *since;
     int16_t *tries, *wait_days;
-    int8_t *travel_mode, *category;
+    int8_t *travel_mode, *category, *sex, *age_band;
     float *savings;
     int8_t *stay_country;
     int32_t *entry_day, *window_start;
@@ -102,18 +103,19 @@ typedef struct {
     int32_t *allowed_until;
     int8_t *permit, *avoid, *broke;
     /* stocks */
-    int64_t *present, *on_link, *in_country, *queue, *seat_wait, *permits;
+    int64_t *present, *on_link, *in_country, *queue, *seat_wait, *permits, *at_home;
     /* the day's flows */
     int64_t *departures, *arrivals, *link_entries, *link_exits, *entries, *exits, *joins, *passages, *wait_sum,
         *gave_up, *turned_back, *seat_joins, *boarded, *missed_seat, *seat_gave_up, *border, *refused,
-        *permits_ended;
+        *permits_ended, *returns, *returned_home, *travellers_back, *cat_returned;
     /* places and links */
     const int32_t *country, *link_country, *link_src, *link_dst;
     const double *link_days;
     const uint8_t *gated, *is_air;
     const int64_t *gates;
     const double *link_cost, *cost_of_living;
-    const uint8_t *settle_ok;
+    const uint8_t *settle_ok, *round_trip;
+    const int64_t *origin_pos;
     /* countries: entry policies */
     const uint8_t *abroad, *banned;
     const int64_t *per_entry, *window_max, *window_len, *visa_days;
@@ -124,11 +126,33 @@ typedef struct {
     const double *path_cost;
     /* parameters of the day */
     uint64_t entry_key; /* the entry stream's key today (crossings_day_key) */
-    int64_t n_paths, n_gates, n_links;
+    int64_t n_paths, n_gates, n_links, n_cat, n_sex, n_age;
     int32_t day, policies, fares, priced, route_tries, queue_patience, seat_patience, no_seat_stays;
 } EmCtx;
 
 int64_t crossings_em_ctx_size(void) { return (int64_t)sizeof(EmCtx); }
+
+/* Offsets of the fields of EmCtx, in their order (tested against kernels_c.EmCtx). */
+#define O(f) (int64_t) offsetof(EmCtx, f)
+int64_t crossings_em_layout(int64_t *out) {
+    const int64_t v[] = {
+        O(id), O(loc), O(link), O(home), O(progress), O(route), O(hop), O(state), O(since), O(tries), O(wait_days),
+        O(travel_mode), O(category), O(sex), O(age_band), O(savings), O(stay_country), O(entry_day), O(window_start),
+        O(window_used), O(allowed_until), O(permit), O(avoid), O(broke), O(present), O(on_link), O(in_country),
+        O(queue), O(seat_wait), O(permits), O(at_home), O(departures), O(arrivals), O(link_entries), O(link_exits),
+        O(entries), O(exits), O(joins), O(passages), O(wait_sum), O(gave_up), O(turned_back), O(seat_joins), O(boarded),
+        O(missed_seat), O(seat_gave_up), O(border), O(refused), O(permits_ended), O(returns), O(returned_home),
+        O(travellers_back), O(cat_returned), O(country), O(link_country), O(link_src), O(link_dst), O(link_days),
+        O(gated), O(is_air), O(gates), O(link_cost), O(cost_of_living), O(settle_ok), O(round_trip), O(origin_pos),
+        O(abroad), O(banned), O(per_entry), O(window_max), O(window_len), O(visa_days), O(visa_p), O(visa_cost),
+        O(path_start), O(by_origin), O(path_links), O(path_n_links), O(path_end), O(path_cost), O(entry_key),
+        O(n_paths), O(n_gates), O(n_links), O(n_cat), O(n_sex), O(n_age), O(day), O(policies), O(fares), O(priced),
+        O(route_tries), O(queue_patience), O(seat_patience), O(no_seat_stays),
+    };
+    for (int64_t k = 0; k < (int64_t)(sizeof v / sizeof v[0]); k++) out[k] = v[k];
+    return (int64_t)(sizeof v / sizeof v[0]);
+}
+#undef O
 
 /* ---- the stay bookkeeping and the entry check (entry.py) --------------------------------------------- */
 
@@ -281,6 +305,36 @@ static int dispatch(const EmCtx *c, int64_t i) {
     }
     step_onto(c, i, lk);
     return 1;
+}
+
+/* Agents idx[0..n) (at places, not queued or waiting for a seat) go home the same day (movement.go_home). */
+void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = idx[k];
+        int32_t here = c->loc[i], home = c->home[i];
+        c->present[here] -= 1;
+        c->departures[here] += 1;
+        c->present[home] += 1;
+        c->arrivals[home] += 1;
+        int64_t from = c->country[here];
+        change_country(c, i, from, c->country[home], -1);
+        c->returns[from] += 1;
+        c->returned_home[home] += 1;
+        int64_t cat = c->category[i];
+        c->cat_returned[cat] += 1;
+        if (c->round_trip[cat]) { /* travellers back home are again among the people who may leave */
+            int64_t cell = ((c->origin_pos[home] * c->n_cat + cat) * c->n_sex + c->sex[i]) * c->n_age + c->age_band[i];
+            c->at_home[cell] += 1;
+            c->travellers_back[home] += 1;
+        }
+        c->loc[i] = home;
+        c->state[i] = RETURNED;
+        c->route[i] = -1;
+        c->avoid[i] = -1;
+        c->broke[i] = 0;
+        c->stay_country[i] = -1;
+        c->allowed_until[i] = EM_NEVER;
+    }
 }
 
 /* ---- route choice (route_choice.py) ----------------------------------------------------------------- */
@@ -501,8 +555,9 @@ static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
     step_onto(c, i, lk);
 }
 
-/* The first gate_cap[g] (today's capacity) of each gate's queue pass (the entry check of the country beyond, then the road);
- * with queue_patience > 0 the others who have waited that many days give up. Returns 0, or -1 (no memory). */
+/* The first gate_cap[g] (today's capacity) of each gate's queue pass (the entry check of the country beyond,
+ * then the road); with queue_patience > 0 the others who have waited that many days give up. Returns 0, or -1
+ * (no memory). */
 int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t *gate_cap, int64_t *rows) {
     int64_t *gate = NULL;
     uint8_t *served = NULL;

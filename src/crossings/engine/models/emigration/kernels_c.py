@@ -26,24 +26,26 @@ _I8, _I16, _I32, _I64 = np.int8, np.int16, np.int32, np.int64
 _F32, _F64, _B = np.float32, np.float64, np.bool_
 # The pointer fields of the C struct EmCtx, in its order, with their dtypes.
 AGENT_FIELDS = (
-    ("id", _I32), ("loc", _I32), ("link", _I32), ("progress", _F32), ("route", _I32), ("hop", _I8), ("state", _I8),
-    ("since", _I32), ("tries", _I16), ("wait_days", _I16), ("travel_mode", _I8), ("category", _I8),
-    ("savings", _F32),
-    ("stay_country", _I8), ("entry_day", _I32), ("window_start", _I32), ("window_used", _I16),
-    ("allowed_until", _I32), ("permit", _I8), ("avoid", _I8), ("broke", _I8),
+    ("id", _I32), ("loc", _I32), ("link", _I32), ("home", _I32), ("progress", _F32), ("route", _I32), ("hop", _I8),
+    ("state", _I8), ("since", _I32), ("tries", _I16), ("wait_days", _I16), ("travel_mode", _I8), ("category", _I8),
+    ("sex", _I8), ("age_band", _I8), ("savings", _F32), ("stay_country", _I8), ("entry_day", _I32),
+    ("window_start", _I32), ("window_used", _I16), ("allowed_until", _I32), ("permit", _I8), ("avoid", _I8),
+    ("broke", _I8),
 )
-STOCK_FIELDS = tuple((n, _I64) for n in ("present", "on_link", "in_country", "queue", "seat_wait", "permits"))
+STOCK_FIELDS = tuple((n, _I64) for n in ("present", "on_link", "in_country", "queue", "seat_wait", "permits",
+                                          "at_home"))
 FLOW_FIELDS = tuple((n, _I64) for n in ("departures", "arrivals", "link_entries", "link_exits"))
 EFLOW_FIELDS = tuple((n, _I64) for n in (
     "entries", "exits", "joins", "passages", "wait_sum", "gave_up", "turned_back", "seat_joins", "boarded",
-    "missed_seat", "seat_gave_up", "border", "refused", "permits_ended"))
+    "missed_seat", "seat_gave_up", "border", "refused", "permits_ended", "returns", "returned_home",
+    "travellers_back", "cat_returned"))
 FIXED_FIELDS = (
     ("country", _I32), ("link_country", _I32), ("link_src", _I32), ("link_dst", _I32), ("link_days", _F64),
     ("gated", _B), ("is_air", _B), ("gates", _I64), ("link_cost", _F64), ("cost_of_living", _F64),
-    ("settle_ok", _B), ("abroad", _B), ("banned", _B), ("per_entry", _I64), ("window_max", _I64),
-    ("window_len", _I64), ("visa_days", _I64), ("visa_p", _F64), ("visa_cost", _F64),
-    ("path_start", _I64), ("by_origin", _I64), ("path_links", _I32), ("path_n_links", _I32), ("path_end", _I32),
-    ("path_cost", _F64),
+    ("settle_ok", _B), ("round_trip", _B), ("origin_pos", _I64), ("abroad", _B), ("banned", _B),
+    ("per_entry", _I64), ("window_max", _I64), ("window_len", _I64), ("visa_days", _I64), ("visa_p", _F64),
+    ("visa_cost", _F64), ("path_start", _I64), ("by_origin", _I64), ("path_links", _I32), ("path_n_links", _I32),
+    ("path_end", _I32), ("path_cost", _F64),
 )
 WORLD_NAMES = tuple(name for name, _ in STOCK_FIELDS) + (
     "country", "link_country", "link_days", "gated", "gates", "link_cost", "abroad", "banned", "per_entry",
@@ -51,8 +53,8 @@ WORLD_NAMES = tuple(name for name, _ in STOCK_FIELDS) + (
 CHANGING = tuple(n for n, _ in AGENT_FIELDS) + WORLD_NAMES + tuple(n for n, _ in FLOW_FIELDS + EFLOW_FIELDS)
 POINTERS = AGENT_FIELDS + STOCK_FIELDS + FLOW_FIELDS + EFLOW_FIELDS + FIXED_FIELDS
 DTYPES = dict(POINTERS)
-PARAMS = (("entry_key", ctypes.c_uint64), ("n_paths", ctypes.c_int64), ("n_gates", ctypes.c_int64),
-          ("n_links", ctypes.c_int64), *((n, ctypes.c_int32) for n in (
+PARAMS = (("entry_key", ctypes.c_uint64), *((n, ctypes.c_int64) for n in (
+    "n_paths", "n_gates", "n_links", "n_cat", "n_sex", "n_age")), *((n, ctypes.c_int32) for n in (
               "day", "policies", "fares", "priced", "route_tries", "queue_patience", "seat_patience",
               "no_seat_stays")))
 
@@ -79,10 +81,12 @@ def lib() -> ctypes.CDLL:
         "crossings_em_constants": ([p64], None),
         "crossings_em_eps": ([], ctypes.c_double),
         "crossings_em_ctx_size": ([], i64),
+        "crossings_em_layout": ([p64], i64),
         "crossings_em_route_choice": ([ctx, i64, vp, i64, i64, vp, u64, vp], i64),
         "crossings_em_travel": ([ctx, i64, vp], None),
         "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
         "crossings_em_flights": ([ctx, i64, vp, vp], i64),
+        "crossings_em_go_home": ([ctx, vp, i64], None),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -119,10 +123,15 @@ class EmigrationKernels:
             "is_air": np.ascontiguousarray(spec.link_mode == AIR),
             "settle_ok": np.ascontiguousarray(w.abroad[w.country] & (sc.locations.kind == DESTINATION)),
             "link_src": sc.links.src, "link_dst": sc.links.dst, "cost_of_living": spec.cost_of_living,
+            "round_trip": np.zeros(len(spec.category.names), dtype=bool) if spec.round_trip is None
+            else np.ascontiguousarray(spec.round_trip, dtype=bool),
+            "origin_pos": np.full(len(sc.locations), -1, dtype=np.int64),
         }
+        self._fixed["origin_pos"][w.origins] = np.arange(len(w.origins))
         st = spec.settings
         c = self.ctx
         c.n_paths, c.n_gates, c.n_links = len(w.routes.days), len(w.queue), len(sc.links)
+        c.n_cat, c.n_sex, c.n_age = w.at_home.shape[1:] if w.at_home.ndim == 4 else (0, 0, 0)
         c.policies, c.fares, c.priced = int(bool(spec.policies)), int(bool(spec.link_cost.any())), int(is_priced(spec))
         c.route_tries, c.queue_patience = int(st.route_tries), int(st.queue_patience_days)
         c.seat_patience, c.no_seat_stays = int(st.seat_patience_days), int(bool(st.no_seat_stays))
@@ -217,3 +226,10 @@ def flights(sim: Simulation, day: int, seats: np.ndarray) -> None:
     s = np.ascontiguousarray(seats, dtype=np.int64)
     _check(kc.lib.crossings_em_flights(ctypes.byref(kc.update(sim, day)), n_rows, s.ctypes.data,
                                        kc.buffer(n_rows).ctypes.data), "flights")
+
+
+def go_home(sim: Simulation, idx: np.ndarray) -> None:
+    """The compiled ``movement.go_home`` of agents ``idx`` (rows, at places, not queued or waiting for a seat)."""
+    kc = context(sim)
+    rows = np.ascontiguousarray(idx, dtype=np.int64)
+    kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size)
