@@ -194,13 +194,14 @@ def route_choice(sim: Simulation, day: int, stack: Any, n_c: int, cat_stride: in
     kc = context(sim)
     n_rows = len(sim.agents)
     out = kc.buffer(n_rows)
-    while True:
+    for _ in range(2):  # the second call finds every group built
         ctx = kc.update(sim, day)
         n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, stack.lut.ctypes.data, n_c, cat_stride,
                                              stack.cdf.ctypes.data, dkey, out.ctypes.data)
         if n >= 0:
             return out[:n].copy()
         build(np.unique(out[:-n]))
+    raise RuntimeError("route choice: groups still without weights after building them")
 
 
 def travel(sim: Simulation, day: int) -> None:

@@ -42,7 +42,12 @@ class RouteChoice(Rule):
     goes home instead. Weights are recomputed only on days the timeline changed something — and, with the
     setting ``route_sees_waits``, on days with queues or seat waits: a path's travel days then include
     today's expected waits on it (people queued at each crossing ÷ its daily capacity for the agent's mode,
-    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding."""
+    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding.
+
+    Draw t of an agent on a day is number t of the counter-based route stream (``engine/rng.py``), keyed by its
+    id. Each group's cumulative weights (travel mode, no flight first, country avoided, category) are built in
+    NumPy on first use and stacked (:class:`CdfStack`); the draws are made in C (``crossings_em_route_choice``,
+    the default kernel) or by their NumPy twin (:func:`choose`), with the same bytes."""
 
     name = "route_choice"
     reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings",
