@@ -70,9 +70,9 @@ def test_agent_columns_are_typed_and_their_bytes_documented():
     from crossings.engine.state import AgentTable
 
     t = AgentTable(columns=COLUMNS)
-    assert t.bytes_per_agent == 68
+    assert t.bytes_per_agent == 72
     doc = (REPO / "docs" / "engine.md").read_text()
-    assert "68 bytes per agent" in doc
+    assert "72 bytes per agent" in doc
     for name in COLUMNS:
         assert f"`{name}`" in doc, f"docs/engine.md must describe the emigration column {name!r}"
 
@@ -222,7 +222,7 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     import json
 
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 68
+    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 72
 
 
 def test_flee_results_keep_their_tables(demo_dir):

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.entry import admit, refuse
+from crossings.engine.models.emigration import kernels_c
+from crossings.engine.models.emigration.entry import AT_CROSSING, admit, refuse
 from crossings.engine.models.emigration.movement import next_link, step_onto
 from crossings.engine.models.emigration.state import PLAN, QUEUED
 from crossings.engine.rule import Rule
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
 
-def first_in_groups(groups: np.ndarray, since: np.ndarray, rows: np.ndarray, limits: np.ndarray) -> np.ndarray:
+def first_in_groups(groups: np.ndarray, since: np.ndarray, ids: np.ndarray, limits: np.ndarray) -> np.ndarray:
     """True for the elements among the first ``limits[g]`` of their group g in arrival order (the day they
-    joined, then agent-table row); all of a group with a negative limit or no more members than its limit.
+    joined, then agent id); all of a group with a negative limit or no more members than its limit.
     Groups are few (crossings × modes, or flights), elements many: one partial sort per group that is over
     its limit, O(n) each."""
     counts = np.bincount(groups, minlength=len(limits))
@@ -27,20 +28,21 @@ def first_in_groups(groups: np.ndarray, since: np.ndarray, rows: np.ndarray, lim
     for g in np.flatnonzero(~everyone & (limits > 0)):
         members = np.flatnonzero(groups == g)
         c = int(limits[g])
-        key = since[members].astype(np.int64) * (int(rows.max()) + 1) + rows[members]
+        key = since[members].astype(np.int64) * (int(ids.max()) + 1) + ids[members]
         out[members[np.argpartition(key, c - 1)[:c]]] = True
     return out
 
 
 class BorderQueues(Rule):
-    """Agents queue in order of the day they joined, then agent-table order. Each day the first
+    """Agents queue in order of the day they joined, then agent id. Each day the first
     ``capacity_per_day`` of each queue pass (all if no capacity is given) and step onto the road beyond;
     a passer's wait is today − the day it joined (0 if it passed on the day it arrived), added to its
     ``wait_days``. Everyone else waits; with ``queue_patience_days`` > 0, those who have waited that many
-    days leave the queue and re-plan (turning back is free)."""
+    days leave the queue and re-plan (turning back is free). With the compiled kernel (the default) the same is
+    done in C (``crossings_em_border_queues``)."""
 
     name = "border_queues"
-    reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.since", "world.crossing_closures",
+    reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.since", "world.crossing_closures",
              "world.mode_bars", "world.cap_mult")
     writes = ("agents.state", "agents.wait_days", "agents.route", "agents.link", "agents.hop", "agents.progress",
               "world.queue", "world.present", "world.on_link", "world.in_country", "flows.departures",
@@ -48,14 +50,32 @@ class BorderQueues(Rule):
               "eflows.exits", "eflows.turned_back", "eflows.refused", "eflows.border", "agents.avoid",
               "agents.savings", "agents.stay_country", "agents.entry_day", "agents.allowed_until")
 
+    def init(self, sim: Simulation) -> None:
+        self._cap_key = b""
+        self._cap = np.zeros(0, dtype=np.int64)
+
+    def capacity(self, sim: Simulation) -> np.ndarray:
+        """Today's capacity per gate (``EmigrationWorld.gate_capacity``), recomputed only when the timeline has
+        changed what it depends on (capacity events, closures, bars)."""
+        w = sim.world
+        key = w.cap_mult.tobytes() + w.crossing_closures.tobytes() + w.mode_bars.tobytes()
+        if key != self._cap_key:
+            self._cap = w.gate_capacity(sim.scenario.emigration)
+            self._cap_key = key
+        return self._cap
+
     def step(self, sim: Simulation, day: int) -> None:
         a, w, f = sim.agents, sim.world, sim.eflows
-        q = np.flatnonzero(a.state == QUEUED)
-        if q.size == 0:
+        if not w.queue.any():  # nobody queued
             return
         spec = sim.scenario.emigration
+        cap = self.capacity(sim)
+        if sim.kernel == "compiled":
+            kernels_c.border_queues(sim, day, cap)
+            return
+        q = np.flatnonzero(a.state == QUEUED)
         gid = w.gates.ravel()[a.loc[q].astype(np.int64) * 2 + a.travel_mode[q]]
-        passing = first_in_groups(gid, a.since[q], q, w.gate_capacity(spec))
+        passing = first_in_groups(gid, a.since[q], a.id[q], cap)
         n_gate = len(w.queue)
         if passing.any():
             p, pg = q[passing], gid[passing]
@@ -64,7 +84,7 @@ class BorderQueues(Rule):
             lk = next_link(sim, p)
             if spec.policies:  # the entry check of the country beyond; the refused are turned back here
                 c = w.link_country[lk].astype(np.int64)
-                ok = admit(sim, p, c)
+                ok = admit(sim, p, c, 2 * lk.astype(np.int64) + AT_CROSSING)
                 if not ok.all():
                     r = ~ok
                     n = np.bincount(pg[r], minlength=n_gate)

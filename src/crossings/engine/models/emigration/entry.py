@@ -10,11 +10,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration.state import NEVER, NO_PERMIT, PERMIT, PLAN
+from crossings.engine.rng import counter_uniforms, day_key
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
 _I16 = np.iinfo(np.int16).max
+ENTRY_STREAM = "emigration.entry"  # the counter stream of the visa draws (engine/rng.py)
+# An agent's visa draw at the border of the country beyond link k is number 2k + site: one link, one check a
+# day (routes are loop-free and a refusal ends the day), and a check on landing differs from one at a crossing.
+ON_ARRIVAL, AT_CROSSING = 0, 1
 
 
 # ---- the stay of each agent ------------------------------------------------------------------------------
@@ -82,11 +87,12 @@ def on_entry(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> None:
     a.allowed_until[g] = np.minimum(stay_end(sim, cg, used, day), NEVER)
 
 
-def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:
+def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray, draw: int | np.ndarray = 0) -> np.ndarray:
     """The entry check of agents ``idx`` arriving at the border of country ``c`` (a crossing letting them
     through, a flight landing, a road into the country): True for those let in. Home countries let everyone
     in. Abroad: nobody under a tourist ban; nobody whose stay_limit window is used up; where a visa is needed,
-    the agent pays its cost (refused if it cannot) and is approved with its probability."""
+    the agent pays its cost (refused if it cannot) and is approved with its probability, drawn from the entry
+    stream with draw number(s) ``draw`` (one for all, or one per agent: 2 × link + ON_ARRIVAL or AT_CROSSING)."""
     a, w = sim.agents, sim.world
     day = sim.today
     abroad = w.abroad[c]
@@ -102,7 +108,8 @@ def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:
         cost = w.visa_cost[c[j]]
         pay = a.savings[idx[j]] >= cost
         a.savings[idx[j[pay]]] -= cost[pay].astype(np.float32)
-        u = sim.rng["entry"].random(j.size)
+        dkey = day_key(sim.stream_key(ENTRY_STREAM), day)
+        u = counter_uniforms(dkey, a.id[idx[j]], draw if np.ndim(draw) == 0 else np.asarray(draw)[j])
         ok[j] = pay & (u < vp[j])
     return ok
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.border_queues import first_in_groups
 from crossings.engine.models.emigration.movement import next_link, step_onto
 from crossings.engine.models.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
@@ -19,16 +20,17 @@ if TYPE_CHECKING:
 
 
 class Flights(Rule):
-    """Per air link, waiting agents board in order of the day they started waiting, then agent-table order,
+    """Per air link, waiting agents board in order of the day they started waiting, then agent id,
     up to the link's seats (all if unlimited); a closed route boards nobody. A boarder lands after the flight's
     ``duration_days``. Each day without a seat adds one to an agent's ``tries``; at ``seat_patience_days`` it
     stops waiting and re-plans on a path that does not start with a flight. With ``no_seat_stays`` = 1 an agent
     waiting at a destination abroad whose stay there has not run out and who is not broke settles there
-    instead: a move on from abroad is a choice it can drop, not a must."""
+    instead: a move on from abroad is a choice it can drop, not a must. With the compiled kernel (the default)
+    the same is done in C (``crossings_em_flights``)."""
 
     name = "flights"
-    reads = ("agents.state", "agents.since", "agents.route", "agents.hop", "agents.loc", "agents.allowed_until",
-             "agents.broke", "world.air_closures")
+    reads = ("agents.id", "agents.state", "agents.since", "agents.route", "agents.hop", "agents.loc",
+             "agents.allowed_until", "agents.broke", "world.air_closures")
     writes = ("agents.state", "agents.tries", "agents.route", "agents.avoid", "agents.link", "agents.hop",
               "agents.progress",
               "world.seat_wait", "world.present", "world.on_link", "world.in_country", "flows.departures",
@@ -37,13 +39,16 @@ class Flights(Rule):
 
     def step(self, sim: Simulation, day: int) -> None:
         a, w, f = sim.agents, sim.world, sim.eflows
-        s = np.flatnonzero(a.state == SEAT_WAIT)
-        if s.size == 0:
+        if not w.seat_wait.any():  # nobody waiting for a seat
             return
         spec = sim.scenario.emigration
-        lk = next_link(sim, s)
         seats = np.where(w.air_closures > 0, 0, spec.link_seats)
-        board = first_in_groups(lk, a.since[s], s, seats)
+        if sim.kernel == "compiled":
+            kernels_c.flights(sim, day, seats)
+            return
+        s = np.flatnonzero(a.state == SEAT_WAIT)
+        lk = next_link(sim, s)
+        board = first_in_groups(lk, a.since[s], a.id[s], seats)
         n_link = len(w.seat_wait)
         if board.any():
             n = np.bincount(lk[board], minlength=n_link)

@@ -60,6 +60,8 @@ class EmigrationModel(Model):
     section = EmigrationSection()
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
+    # route choice, travel, border queues and flights in C (kernels_c.py), or their NumPy twins: same bytes
+    kernels = ("compiled", "numpy")
     band_series = BAND_SERIES
     series = observe.SERIES
     dimensions = observe.DIMENSIONS
@@ -97,7 +99,7 @@ class EmigrationModel(Model):
         em = sc.emigration
         ppa = float(sc.people_per_agent)
         res.meta.update({"model": self.name, "people_per_agent": int(ppa) if ppa.is_integer() else ppa,
-                         "home_countries": [em.countries[int(c)] for c in em.home_countries]})
+                         "home_countries": [em.countries[int(c)] for c in em.home_countries], "kernel": sim.kernel})
 
     def checkpoint_state(self, sim: Simulation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"debt": 0, "today": int(sim.today)}, {}

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.entry import admit, on_entry, on_exit, refuse
+from crossings.engine.models.emigration import kernels_c
+from crossings.engine.models.emigration.entry import ON_ARRIVAL, admit, on_entry, on_exit, refuse
 from crossings.engine.models.emigration.state import MOVING, NEVER, QUEUED, RETURNED, SEAT_WAIT, SETTLED
 from crossings.scenario.emigration import AIR
 
@@ -87,7 +88,7 @@ def arrive(sim: Simulation, idx: np.ndarray) -> np.ndarray:
     c_from, c_to = w.link_country[lk], w.country[dst]
     entering = np.flatnonzero(c_from != c_to)
     if entering.size and sim.scenario.emigration.policies:
-        ok = admit(sim, idx[entering], c_to[entering].astype(np.int64))
+        ok = admit(sim, idx[entering], c_to[entering].astype(np.int64), 2 * lk[entering].astype(np.int64) + ON_ARRIVAL)
         j = entering[~ok]
         if j.size:
             back[j] = True
@@ -156,8 +157,12 @@ def dispatch(sim: Simulation, idx: np.ndarray, day: int) -> np.ndarray:
 
 def go_home(sim: Simulation, idx: np.ndarray) -> None:
     """Agents ``idx`` (at places, not queued or waiting for a seat) go home the same day: they leave the
-    country they are in (one exit there, one entry at home), their permit ends, and they stay at their origin."""
+    country they are in (one exit there, one entry at home), their permit ends, and they stay at their origin.
+    With the compiled kernel (the default) the same is done in C (``crossings_em_go_home``)."""
     if idx.size == 0:
+        return
+    if sim.kernel == "compiled":
+        kernels_c.go_home(sim, idx)
         return
     a, w, fl, f = sim.agents, sim.world, sim.flows, sim.eflows
     here = a.loc[idx]

@@ -9,15 +9,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.kernels import sample_paths
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.movement import go_home
-from crossings.engine.models.emigration.routes import blocked_paths, origin_end_pairs, path_costs, route_cdf
-from crossings.engine.models.emigration.state import MOVING, PLAN_NO_AIR
+from crossings.engine.models.emigration.routes import (
+    blocked_paths,
+    is_priced,
+    origin_end_pairs,
+    path_costs,
+    path_weights,
+    route_cdf,
+)
+from crossings.engine.models.emigration.state import MOVING, PLAN_NO_AIR, assign_ids
+from crossings.engine.rng import counter_uniforms, day_key
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import AIR, TRAVEL_MODES
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
+
+ROUTE_STREAM = "emigration.route"  # the counter stream of route draws: draw t of an agent is its t-th try today
 
 
 class RouteChoice(Rule):
@@ -32,14 +42,19 @@ class RouteChoice(Rule):
     goes home instead. Weights are recomputed only on days the timeline changed something — and, with the
     setting ``route_sees_waits``, on days with queues or seat waits: a path's travel days then include
     today's expected waits on it (people queued at each crossing ÷ its daily capacity for the agent's mode,
-    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding."""
+    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding.
+
+    Draw t of an agent on a day is number t of the counter-based route stream (``engine/rng.py``), keyed by its
+    id. Each group's cumulative weights (travel mode, no flight first, country avoided, category) are built in
+    NumPy on first use and stacked (:class:`CdfStack`); the draws are made in C (``crossings_em_route_choice``,
+    the default kernel) or by their NumPy twin (:func:`choose`), with the same bytes."""
 
     name = "route_choice"
-    reads = ("agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings", "agents.broke",
-             "agents.category", "agents.allowed_until", "world.air_closures", "world.crossing_closures",
-             "world.mode_bars", "world.cap_mult",
+    reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings",
+             "agents.broke", "agents.category", "agents.allowed_until", "world.air_closures",
+             "world.crossing_closures", "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
-    writes = ("agents.hop", "world.routes_dirty",  # and, for those who go home instead, as movement.go_home:
+    writes = ("agents.id", "agents.hop", "world.routes_dirty",  # and, for those who go home instead, as go_home:
               "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
               "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
@@ -47,11 +62,16 @@ class RouteChoice(Rule):
               "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
 
     def init(self, sim: Simulation) -> None:
-        self.cdf: dict[tuple[int, bool, int, int], np.ndarray] = {}
         self.usable: dict[int, np.ndarray] = {}
+        self.weights: dict[tuple[int, int], np.ndarray] = {}  # (travel mode, category) -> path_weights
         spec = sim.scenario.emigration
-        # fare events only multiply costs: a scenario without any stays unpriced
-        self.priced = bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
+        self.key = sim.stream_key(ROUTE_STREAM)
+        self.tries = int(spec.settings.route_tries)
+        self.n_c = len(spec.countries) + 1  # the country avoided, or none
+        by_cat = spec.preference is not None
+        self.cat_stride = 2 * len(TRAVEL_MODES) * self.n_c if by_cat else 0
+        n_codes = (len(spec.category.names) if by_cat else 1) * 2 * len(TRAVEL_MODES) * self.n_c
+        self.stack = CdfStack(n_codes, len(sim.world.routes.days))
         self.sees_waits = bool(spec.settings.route_sees_waits)
         self.pair = origin_end_pairs(sim.world.routes.paths) if spec.settings.route_by_destination else None
         self.waits: dict[int, np.ndarray] | None = None  # per travel mode, expected wait days of each path
@@ -71,7 +91,8 @@ class RouteChoice(Rule):
         if not (w.queue.any() or w.seat_wait.any()):
             if self.waits is not None:
                 self.waits = None
-                self.cdf.clear()
+                self.stack.clear()
+                self.weights.clear()
             return
         seat_days = np.where(self.air, w.seat_wait / self.seats, 0.0)
         cap = w.gate_capacity(spec).astype(np.float64)
@@ -81,7 +102,8 @@ class RouteChoice(Rule):
             c = cap[g]
             q_days = np.where(on & (c > 0), w.queue[g] / np.where(c > 0, c, 1.0), 0.0)
             self.waits[m] = path_costs(w.routes.paths, q_days + seat_days)  # summed over each path's links
-        self.cdf.clear()
+        self.stack.clear()
+        self.weights.clear()
 
     def refresh(self, sim: Simulation) -> None:
         """Usable paths for each travel mode today; weights are then built per group on first use."""
@@ -94,82 +116,152 @@ class RouteChoice(Rule):
         for m in range(len(TRAVEL_MODES)):
             shut = w.gated & (cap[src, m] == 0)
             self.usable[m] = ~blocked_paths(w.routes, air_closed | shut) & ~banned & ~w.routes.via_home
-        self.cdf.clear()
+        self.stack.clear()
         w.routes_dirty = False
 
     def group_cdf(self, sim: Simulation, key: tuple[int, bool, int, int]) -> np.ndarray:
-        cdf = self.cdf.get(key)
-        if cdf is None:
-            w = sim.world
-            m, no_air, avoid, cat = key
-            ok = self.usable[m]
-            if no_air:
-                ok = ok & ~w.routes.first_air
-            if avoid >= 0:
-                ok = ok & ~w.routes.touches[avoid]
-            spec = sim.scenario.emigration
-            waits = self.waits[m] if self.waits is not None else None
-            cdf = self.cdf[key] = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power,
-                                            waits, self.pair)
-        return cdf
+        """Cumulative weights of every path for agents of group ``key`` (travel mode, no flight first, country
+        to avoid, category)."""
+        w = sim.world
+        m, no_air, avoid, cat = key
+        ok = self.usable[m]
+        if no_air:
+            ok = ok & ~w.routes.first_air
+        if avoid >= 0:
+            ok = ok & ~w.routes.touches[avoid]
+        spec = sim.scenario.emigration
+        waits = self.waits[m] if self.waits is not None else None
+        weights = self.weights.get((m, cat))
+        if weights is None:  # the same for every group of this mode and category until the waits change
+            weights = self.weights[m, cat] = path_weights(w.routes, spec.attractiveness_of(cat),
+                                                          spec.settings.time_power, waits)
+        return route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power, waits, self.pair,
+                         weights)
 
-    def draw(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
-        """One path per agent (−1: none usable), by group."""
-        a, w = sim.agents, sim.world
-        u = sim.rng["route"].random(idx.size)
-        pid = np.full(idx.size, -1, dtype=np.int32)
-        mode = a.travel_mode[idx].astype(np.int64)
-        no_air = (a.state[idx] == PLAN_NO_AIR).astype(np.int64)
-        avoid = a.avoid[idx].astype(np.int64)
-        n_c = len(w.abroad) + 1
-        code = (mode * 2 + no_air) * n_c + avoid + 1
-        by_cat = sim.scenario.emigration.preference is not None
-        if by_cat:  # categories weigh destinations differently (preferences.csv)
-            code = code + a.category[idx].astype(np.int64) * (2 * len(TRAVEL_MODES) * n_c)
-        for g in np.unique(code):
-            sel = code == g
-            cat, rest = divmod(int(g), 2 * len(TRAVEL_MODES) * n_c)
-            key = (rest // n_c // 2, bool(rest // n_c % 2), rest % n_c - 1, cat)
-            pid[sel] = sample_paths(self.group_cdf(sim, key), w.routes.paths.by_origin, a.loc[idx[sel]], u[sel])
-        return pid
+    def group_codes(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
+        """The group of each agent (int64 codes into ``stack.lut``): travel mode, whether its path may not start
+        with a flight, the country it avoids, and its category if categories weigh destinations differently."""
+        a = sim.agents
+        code = ((a.travel_mode[idx].astype(np.int64) * 2 + (a.state[idx] == PLAN_NO_AIR)) * self.n_c
+                + a.avoid[idx].astype(np.int64) + 1)
+        if self.cat_stride:  # categories weigh destinations differently (preferences.csv)
+            code += a.category[idx].astype(np.int64) * self.cat_stride
+        return code
 
-    def affordable(self, sim: Simulation, idx: np.ndarray, pid: np.ndarray) -> np.ndarray:
-        a, w = sim.agents, sim.world
-        p = np.maximum(pid, 0)
-        ok = w.path_cost[p] <= a.savings[idx]
-        broke = a.broke[idx] > 0
-        if broke.any():
-            col = sim.scenario.emigration.cost_of_living
-            ok &= ~broke | (col[w.routes.paths.end[p]] < col[a.loc[idx]])
-        return ok & (pid >= 0)
+    def build(self, sim: Simulation, codes: np.ndarray) -> None:
+        """Stack the weights of groups ``codes`` (not built yet)."""
+        stride = 2 * len(TRAVEL_MODES) * self.n_c
+        for g in codes.tolist():
+            cat, rest = divmod(g, stride)
+            key = (rest // self.n_c // 2, bool(rest // self.n_c % 2), rest % self.n_c - 1, cat)
+            self.stack.add(g, self.group_cdf(sim, key))
 
     def step(self, sim: Simulation, day: int) -> None:
-        a = sim.agents
-        idx = np.flatnonzero(a.state <= PLAN_NO_AIR)
-        if idx.size == 0:
-            return
-        w = sim.world
+        assign_ids(sim)
+        a, w = sim.agents, sim.world
         if w.routes_dirty or not self.usable:
             self.refresh(sim)
         if self.sees_waits:
             self.update_waits(sim)
-        pid = self.draw(sim, idx)
-        if self.priced:
-            ok = self.affordable(sim, idx, pid)
-            for _ in range(sim.scenario.emigration.settings.route_tries - 1):
-                redo = np.flatnonzero(~ok & (pid >= 0))
-                if redo.size == 0:
-                    break
-                pid[redo] = self.draw(sim, idx[redo])
-                ok[redo] = self.affordable(sim, idx[redo], pid[redo])
-            pid = np.where(ok, pid, -1)
-        got = pid >= 0
-        g = idx[got]
-        a.route[g] = pid[got]
-        a.hop[g] = 0
-        a.state[g] = MOVING
-        stuck = idx[~got]
-        if stuck.size:
-            must = w.abroad[w.country[a.loc[stuck]]] & ((a.allowed_until[stuck] <= day) | (a.broke[stuck] > 0))
-            if must.any():
-                go_home(sim, stuck[must])
+        dkey = day_key(self.key, day)
+        if sim.kernel == "compiled":
+            home = kernels_c.route_choice(sim, day, self.stack, self.n_c, self.cat_stride, dkey,
+                                          lambda codes: self.build(sim, codes))
+        else:
+            idx = np.flatnonzero(a.state <= PLAN_NO_AIR)
+            code = self.group_codes(sim, idx)
+            missing = self.stack.lut[code] < 0
+            if missing.any():
+                self.build(sim, np.unique(code[missing]))
+            home = must_leave(sim, choose(sim, idx, self.stack.lut[code], self.stack.cdf, dkey, self.tries), day)
+        if home.size:
+            go_home(sim, home)
+
+
+class CdfStack:
+    """The groups' cumulative path weights, one row each, built on first use and kept until the weights change
+    (``clear``): ``lut[group code]`` is the group's row, −1 while not built."""
+
+    def __init__(self, n_codes: int, n_paths: int) -> None:
+        self.lut = np.full(n_codes, -1, dtype=np.int32)
+        self.cdf = np.zeros((4, max(n_paths, 1)))
+        self.n = 0
+
+    def clear(self) -> None:
+        self.lut[:] = -1
+        self.n = 0
+
+    def add(self, code: int, cdf: np.ndarray) -> None:
+        if self.n == len(self.cdf):
+            grown = np.zeros((2 * self.n, self.cdf.shape[1]))
+            grown[: self.n] = self.cdf
+            self.cdf = grown
+        self.cdf[self.n, : cdf.size] = cdf
+        self.lut[code] = self.n
+        self.n += 1
+
+
+def sample_rows(flat: np.ndarray, off: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per agent, the first path p in [lo, hi) whose cumulative weight ``flat[off + p]`` exceeds ``target``, or
+    hi − 1 if none (a vectorised binary search: what searchsorted on the agent's row gives, clipped)."""
+    left, right = lo.copy(), hi.copy()
+    last = len(flat) - 1
+    while True:
+        act = left < right
+        if not act.any():
+            return np.minimum(left, hi - 1)
+        mid = (left + right) // 2
+        above = flat[np.minimum(off + mid, last)] > target
+        right = np.where(act & above, mid, right)
+        left = np.where(act & ~above, mid + 1, left)
+
+
+def choose(sim: Simulation, idx: np.ndarray, grp: np.ndarray, stack: np.ndarray, dkey: int,
+           tries: int) -> np.ndarray:
+    """The NumPy twin of the compiled route choice: agents ``idx`` draw a path from their group's row of
+    ``stack``, draw t with number t of the route stream, and take the first one they can pay, up to ``tries``
+    draws (1 if nothing is priced); sets route, hop and state of those who got one, returns the others."""
+    a, w = sim.agents, sim.world
+    bo = w.routes.paths.by_origin
+    flat = stack.ravel()
+    loc = a.loc[idx]
+    lo, hi = bo[loc], bo[loc + 1]
+    off = grp.astype(np.int64) * stack.shape[1]
+    base = np.where(lo > 0, flat[off + np.maximum(lo - 1, 0)], 0.0)
+    tot = np.where(hi > 0, flat[off + np.maximum(hi - 1, 0)], 0.0) - base
+    pid = np.full(idx.size, -1, dtype=np.int64)
+    todo = np.flatnonzero((hi > lo) & (tot > 0))
+    priced = is_priced(sim.scenario.emigration)
+    for t in range(tries if priced else 1):
+        if todo.size == 0:
+            break
+        u = counter_uniforms(dkey, a.id[idx[todo]], t)
+        p = sample_rows(flat, off[todo], lo[todo], hi[todo], base[todo] + u * tot[todo])
+        ok = affordable(sim, idx[todo], p) if priced else np.ones(todo.size, dtype=bool)
+        pid[todo[ok]] = p[ok]
+        todo = todo[~ok]
+    got = pid >= 0
+    g = idx[got]
+    a.route[g] = pid[got]
+    a.hop[g] = 0
+    a.state[g] = MOVING
+    return idx[~got]
+
+
+def must_leave(sim: Simulation, stuck: np.ndarray, day: int) -> np.ndarray:
+    """Of agents ``stuck`` (no route today), those who must leave where they are: abroad with their stay run out,
+    or broke. They go home instead."""
+    a, w = sim.agents, sim.world
+    must = w.abroad[w.country[a.loc[stuck]]] & ((a.allowed_until[stuck] <= day) | (a.broke[stuck] > 0))
+    return stuck[must]
+
+
+def affordable(sim: Simulation, idx: np.ndarray, pid: np.ndarray) -> np.ndarray:
+    """True where agents ``idx`` can pay path ``pid`` (and, if broke, it ends somewhere cheaper to live)."""
+    a, w = sim.agents, sim.world
+    ok = w.path_cost[pid] <= a.savings[idx]
+    broke = a.broke[idx] > 0
+    if broke.any():
+        col = sim.scenario.emigration.cost_of_living
+        ok &= ~broke | (col[w.routes.paths.end[pid]] < col[a.loc[idx]])
+    return ok

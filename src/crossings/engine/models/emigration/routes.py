@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crossings.scenario.emigration import AIR
+from crossings.scenario.emigration import AIR, EmigrationSpec
 from crossings.scenario.graph import MAX_PATHS, Paths, out_links
 from crossings.scenario.model import DESTINATION, Scenario
 
@@ -101,6 +101,12 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
                   touches=touches, via_home=via_home)
 
 
+def is_priced(spec: EmigrationSpec) -> bool:
+    """True if route choice must check what agents can pay: some link costs money or some place costs a living
+    (fare events only multiply costs, so a scenario without any stays unpriced)."""
+    return bool(spec.link_cost.any()) or bool(spec.cost_of_living.any())
+
+
 def path_costs(paths: Paths, link_cost: np.ndarray) -> np.ndarray:
     """USD of each path: the sum of its links' costs (routes.csv, or today's with fare events applied); any
     other per-link amount (expected wait days) sums the same way."""
@@ -114,17 +120,28 @@ def blocked_paths(routes: Routes, blocked_link: np.ndarray) -> np.ndarray:
     return path_costs(routes.paths, blocked_link.astype(np.int32)) > 0
 
 
+def path_weights(routes: Routes, attractiveness: np.ndarray, time_power: float,
+                 wait_days: np.ndarray | None = None) -> np.ndarray:
+    """Every path's weight were it usable: attractiveness(end) / (1 + days)^time_power, ``wait_days`` (per path)
+    added to the travel days."""
+    days = routes.days if wait_days is None else routes.days + wait_days
+    return attractiveness[routes.paths.end] / (1.0 + days) ** time_power
+
+
 def route_cdf(routes: Routes, usable: np.ndarray, attractiveness: np.ndarray, time_power: float,
-              wait_days: np.ndarray | None = None, pair: np.ndarray | None = None) -> np.ndarray:
+              wait_days: np.ndarray | None = None, pair: np.ndarray | None = None,
+              weights: np.ndarray | None = None) -> np.ndarray:
     """Cumulative route weights, grouped by first place: attractiveness(end) / (1 + days)^time_power on usable
-    paths, 0 on the others; ``wait_days`` (per path) adds expected waits to the travel days. With ``pair``
+    paths, 0 on the others; ``wait_days`` (per path) adds expected waits to the travel days (``weights``: those
+    of :func:`path_weights` with the same arguments, if already computed). With ``pair``
     (:func:`origin_end_pairs`), each (first place, end) pair weighs as its fastest usable path alone, shared
     among its usable paths ∝ (1 + days)^-time_power, so many roads to one place do not add up. A place whose
     usable paths all weigh 0 offers no route (sampling gives -1)."""
-    p = routes.paths
-    days = routes.days if wait_days is None else routes.days + wait_days
-    w = np.where(usable, attractiveness[p.end] / (1.0 + days) ** time_power, 0.0)
+    if weights is None:
+        weights = path_weights(routes, attractiveness, time_power, wait_days)
+    w = np.where(usable, weights, 0.0)
     if pair is not None and pair.size:
+        days = routes.days if wait_days is None else routes.days + wait_days
         speed = np.where(usable, 1.0 / (1.0 + days) ** time_power, 0.0)
         n = int(pair.max()) + 1
         total = np.bincount(pair, weights=speed, minlength=n)

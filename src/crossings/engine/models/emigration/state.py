@@ -1,12 +1,22 @@
 """Agent columns of the emigration model and the states an emigrant passes through.
 
 One row per person (or group of ``people_per_agent``) who has left home; people still at home are a stock per
-origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 68 bytes per agent.
+origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 72 bytes per agent.
+
+Each row has a stable ``id``: 0, 1, 2, ... in the order people left home, never reused within a run and kept
+when returned rows are dropped from the table. Counter-based draws (``engine/rng.py``) are keyed by it, so they
+do not depend on the row an agent is in or the order a kernel visits agents in. Rows are appended in id order and
+compaction keeps their order, so the table is always sorted by id.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
 
 # What an agent is doing (int8 codes of the ``state`` column).
 PLAN = 0  # at a place, needs a route (just left home, or re-planning)
@@ -24,6 +34,7 @@ NEVER = np.iinfo(np.int32).max  # allowed_until of a stay without a limit
 
 # name -> (dtype, initial value); bytes per agent in brackets.
 COLUMNS: dict[str, tuple[type, float]] = {
+    "id": (np.int32, -1),  # [4] stable agent id (see above); -1 until assigned by assign_ids
     "loc": (np.int32, -1),  # [4] location while at one; the last location while on a link
     "link": (np.int32, -1),  # [4] link while travelling, -1 at a location
     "progress": (np.float32, 0.0),  # [4] days of travel done on the current link
@@ -51,3 +62,24 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "avoid": (np.int8, -1),  # [1] country its next route must not enter or end in (refused, moving on)
     "broke": (np.int8, 0),  # [1] 1 while it looks for a cheaper place because its savings ran out
 }
+
+
+def assign_ids(sim: Simulation) -> None:
+    """Give the rows added since the last call (people who left home since) their ids, in row order. Rows
+    without an id are always the table's last ones (rows are appended; the only rows ever dropped are returned
+    agents, which have ids), and the ids given before are those of the rows in the table and of the rows dropped
+    (``world.retired``), so the next id is their count. Cheap when there is nothing to do; idempotent."""
+    a = sim.agents
+    n = len(a)
+    col = a.cols["id"]
+    if n == 0 or col[n - 1] >= 0:
+        return
+    lo, hi = 0, n - 1  # the first row without an id, by bisection (ids are a prefix of the rows)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if col[mid] >= 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    given = lo + int(sim.world.retired.sum())
+    col[lo:n] = np.arange(given, given + n - lo, dtype=np.int32)

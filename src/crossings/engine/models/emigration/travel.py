@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.movement import arrive, dispatch
 from crossings.engine.models.emigration.state import MOVING
 from crossings.engine.rule import Rule
@@ -15,18 +16,19 @@ from crossings.engine.rule import Rule
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
-EPS = 1e-6  # days; absorbs float32 rounding of progress
-MAX_CHAIN = 1000  # places one agent may pass in a day
+EPS = 1e-6  # days; absorbs float32 rounding of progress (EM_EPS in _emigration.c)
+MAX_CHAIN = 1000  # places one agent may pass in a day (EM_MAX_CHAIN in _emigration.c)
 
 
 class Travel(Rule):
     """Agents holding a route at a place take its next step first (see ``movement.dispatch``); then every agent
     on a link advances: arrival when the link's travel days are done (progress ≥ days), and the time left over
-    is spent on the next link the same day. Joining a queue or a seat wait ends the agent's day."""
+    is spent on the next link the same day. Joining a queue or a seat wait ends the agent's day. With the
+    compiled kernel (the default) the same is done agent by agent in C (``crossings_em_travel``)."""
 
     name = "travel"
-    reads = ("agents.state", "agents.route", "agents.hop", "agents.link", "agents.progress", "world.link_days",
-             "world.gated")
+    reads = ("agents.id", "agents.state", "agents.route", "agents.hop", "agents.link", "agents.progress",
+             "world.link_days", "world.gated")
     writes = ("agents.loc", "agents.link", "agents.progress", "agents.hop", "agents.state", "agents.since",
               "agents.tries", "world.present", "world.on_link", "world.in_country", "world.queue",
               "world.seat_wait", "flows.arrivals", "flows.departures", "flows.link_entries", "flows.link_exits",
@@ -35,6 +37,9 @@ class Travel(Rule):
               "agents.allowed_until")
 
     def step(self, sim: Simulation, day: int) -> None:
+        if sim.kernel == "compiled":
+            kernels_c.travel(sim, day)
+            return
         a, w = sim.agents, sim.world
         dispatch(sim, np.flatnonzero((a.state == MOVING) & (a.link < 0)), day)
         act = np.flatnonzero((a.state == MOVING) & (a.link >= 0))

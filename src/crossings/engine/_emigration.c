@@ -1,0 +1,619 @@
+/* Compiled rules of the emigration model: route choice, travel (with dispatch and arrival), border queues and
+ * flights. Part of the extension crossings.engine._kernels (with _kernels.c), loaded with ctypes by
+ * engine/models/emigration/kernels_c.py; no Python API.
+ *
+ * Each kernel is the twin of a vectorised NumPy rule (route_choice.py, travel.py + movement.py + entry.py,
+ * border_queues.py, flights.py) and gives the same bytes for the same seed: agents are visited one by one, but
+ * no agent's outcome depends on another's within a rule (stocks and flows are integer sums; queues and seats
+ * are served in the order of the day an agent joined, then its id), and every random number is counter-based,
+ * u = f(stream key, day, agent id, draw number) (the same function as engine/rng.py's counter_uniforms).
+ * Floating point follows the NumPy twins operation by operation, in the same precision (float32 columns stay
+ * float32); the extension is built with -ffp-contract=off (no fused multiply-add).
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* must equal engine/models/emigration/state.py and travel.py (checked by crossings_em_constants' test) */
+enum { PLAN = 0, PLAN_NO_AIR = 1, MOVING = 2, QUEUED = 3, SEAT_WAIT = 4, SETTLED = 5, RETURNED = 6 };
+enum { NO_PERMIT = 0, PERMIT = 3 };
+#define EM_NEVER 2147483647
+#define I16_MAX 32767
+#define EM_MAX_CHAIN 1000
+#define EM_EPS 1e-6
+#define ENTRY_ON_ARRIVAL 0 /* entry draws: number 2 × link + site */
+#define ENTRY_AT_CROSSING 1
+
+/* ---- the counter-based generator (engine/rng.py) ------------------------------------------------------ */
+
+static inline uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t crossings_day_key(uint64_t key, int64_t day) {
+    return mix64(key + (uint64_t)(day + 1) * 0x9E3779B97F4A7C15ULL);
+}
+
+static inline double counter_uniform(uint64_t dkey, int64_t id, int64_t draw) {
+    uint64_t z = mix64(dkey + (uint64_t)id * 0xD1B54A32D192ED03ULL);
+    z = mix64(z + (uint64_t)draw * 0x8CB92BA72F3D8DD7ULL);
+    return (double)(z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void crossings_counter_uniforms(uint64_t dkey, const int64_t *ids, const int64_t *draws, int64_t n, double *out) {
+    for (int64_t k = 0; k < n; k++) out[k] = counter_uniform(dkey, ids[k], draws[k]);
+}
+
+void crossings_em_constants(int64_t *out) {
+    int64_t v[] = {PLAN, PLAN_NO_AIR, MOVING, QUEUED, SEAT_WAIT, SETTLED, RETURNED, NO_PERMIT, PERMIT, EM_NEVER,
+                   EM_MAX_CHAIN, ENTRY_ON_ARRIVAL, ENTRY_AT_CROSSING};
+    for (int k = 0; k < (int)(sizeof v / sizeof v[0]); k++) out[k] = v[k];
+}
+
+double crossings_em_eps(void) { return EM_EPS; }
+
+/* ---- scanning the state column ----------------------------------------------------------------------- */
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* True if some byte of w is 0. */
+static inline int has_zero_byte(uint64_t w) { return ((w - ONES) & ~w & HIGHS) != 0; }
+
+/* Rows i in [0, n) with state[i] == s (or, with at_most, 0 <= state[i] <= s for s = 1), written to rows[];
+ * returns their number. States are small non-negative codes; eight rows are tested at once. */
+static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most, int64_t *rows) {
+    uint64_t pattern = (uint64_t)(uint8_t)s * ONES;
+    int64_t m = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, state + i, 8);
+        if (!has_zero_byte(at_most ? (w & ~ONES) : (w ^ pattern))) continue;
+        for (int64_t j = i; j < i + 8; j++) { /* branch-free: store, then keep it or not */
+            rows[m] = j;
+            m += at_most ? (uint8_t)state[j] <= (uint8_t)s : state[j] == s;
+        }
+    }
+    for (; i < n; i++) {
+        rows[m] = i;
+        m += at_most ? (uint8_t)state[i] <= (uint8_t)s : state[i] == s;
+    }
+    return m;
+}
+
+/* ---- the run's arrays (the field order is mirrored by kernels_c.EmCtx) ---------------------------------- */
+
+typedef struct {
+    /* agent columns */
+    int32_t *id, *loc, *link, *home;
+    float *progress;
+    int32_t *route;
+    int8_t *hop, *state;
+    int32_t *since;
+    int16_t *tries, *wait_days;
+    int8_t *travel_mode, *category, *sex, *age_band;
+    float *savings;
+    int8_t *stay_country;
+    int32_t *entry_day, *window_start;
+    int16_t *window_used;
+    int32_t *allowed_until;
+    int8_t *permit, *avoid, *broke;
+    /* stocks */
+    int64_t *present, *on_link, *in_country, *queue, *seat_wait, *permits, *at_home;
+    /* the day's flows */
+    int64_t *departures, *arrivals, *link_entries, *link_exits, *entries, *exits, *joins, *passages, *wait_sum,
+        *gave_up, *turned_back, *seat_joins, *boarded, *missed_seat, *seat_gave_up, *border, *refused,
+        *permits_ended, *returns, *returned_home, *travellers_back, *cat_returned;
+    /* places and links */
+    const int32_t *country, *link_country, *link_src, *link_dst;
+    const double *link_days;
+    const uint8_t *gated, *is_air;
+    const int64_t *gates;
+    const double *link_cost, *cost_of_living;
+    const uint8_t *settle_ok, *round_trip;
+    const int64_t *origin_pos;
+    /* countries: entry policies */
+    const uint8_t *abroad, *banned;
+    const int64_t *per_entry, *window_max, *window_len, *visa_days;
+    const double *visa_p, *visa_cost;
+    /* candidate paths */
+    const int64_t *path_start, *by_origin;
+    const int32_t *path_links, *path_n_links, *path_end;
+    const double *path_cost;
+    /* parameters of the day */
+    uint64_t entry_key; /* the entry stream's key today (crossings_day_key) */
+    int64_t n_paths, n_gates, n_links, n_cat, n_sex, n_age;
+    int32_t day, policies, fares, priced, route_tries, queue_patience, seat_patience, no_seat_stays;
+} EmCtx;
+
+int64_t crossings_em_ctx_size(void) { return (int64_t)sizeof(EmCtx); }
+
+/* Offsets of the fields of EmCtx, in their order (tested against kernels_c.EmCtx). */
+#define O(f) (int64_t) offsetof(EmCtx, f)
+int64_t crossings_em_layout(int64_t *out) {
+    const int64_t v[] = {
+        O(id), O(loc), O(link), O(home), O(progress), O(route), O(hop), O(state), O(since), O(tries), O(wait_days),
+        O(travel_mode), O(category), O(sex), O(age_band), O(savings), O(stay_country), O(entry_day), O(window_start),
+        O(window_used), O(allowed_until), O(permit), O(avoid), O(broke), O(present), O(on_link), O(in_country),
+        O(queue), O(seat_wait), O(permits), O(at_home), O(departures), O(arrivals), O(link_entries), O(link_exits),
+        O(entries), O(exits), O(joins), O(passages), O(wait_sum), O(gave_up), O(turned_back), O(seat_joins), O(boarded),
+        O(missed_seat), O(seat_gave_up), O(border), O(refused), O(permits_ended), O(returns), O(returned_home),
+        O(travellers_back), O(cat_returned), O(country), O(link_country), O(link_src), O(link_dst), O(link_days),
+        O(gated), O(is_air), O(gates), O(link_cost), O(cost_of_living), O(settle_ok), O(round_trip), O(origin_pos),
+        O(abroad), O(banned), O(per_entry), O(window_max), O(window_len), O(visa_days), O(visa_p), O(visa_cost),
+        O(path_start), O(by_origin), O(path_links), O(path_n_links), O(path_end), O(path_cost), O(entry_key),
+        O(n_paths), O(n_gates), O(n_links), O(n_cat), O(n_sex), O(n_age), O(day), O(policies), O(fares), O(priced),
+        O(route_tries), O(queue_patience), O(seat_patience), O(no_seat_stays),
+    };
+    for (int64_t k = 0; k < (int64_t)(sizeof v / sizeof v[0]); k++) out[k] = v[k];
+    return (int64_t)(sizeof v / sizeof v[0]);
+}
+#undef O
+
+/* ---- the stay bookkeeping and the entry check (entry.py) --------------------------------------------- */
+
+static inline int64_t window_used_in(const EmCtx *c, int64_t i, int64_t k) {
+    int64_t wl = c->window_len[k];
+    int same = c->stay_country[i] == k && (wl < 0 || (int64_t)c->day < (int64_t)c->window_start[i] + wl);
+    return same ? (int64_t)c->window_used[i] : 0;
+}
+
+static inline int64_t stay_end(const EmCtx *c, int64_t k, int64_t used) {
+    int64_t day = c->day, out = EM_NEVER;
+    int64_t pe = c->per_entry[k], vd = c->visa_days[k], wm = c->window_max[k];
+    if (pe >= 0 && day + pe < out) out = day + pe;
+    if (!isnan(c->visa_p[k]) && vd >= 0 && day + vd < out) out = day + vd;
+    if (wm >= 0 && day + wm - used < out) out = day + wm - used;
+    return out;
+}
+
+static void on_exit_country(const EmCtx *c, int64_t i, int64_t k) {
+    if (c->stay_country[i] != k) return;
+    int32_t used = (int32_t)c->window_used[i] + (c->day - c->entry_day[i]);
+    c->window_used[i] = (int16_t)(used < I16_MAX ? used : I16_MAX);
+    if (c->permit[i] == PERMIT) {
+        c->permits[k] -= 1;
+        c->permits_ended[k] += 1;
+    }
+    c->permit[i] = NO_PERMIT;
+}
+
+static void on_entry_country(const EmCtx *c, int64_t i, int64_t k) {
+    if (!c->abroad[k]) {
+        c->stay_country[i] = -1;
+        c->allowed_until[i] = EM_NEVER;
+        return;
+    }
+    int64_t wl = c->window_len[k];
+    int fresh = c->stay_country[i] != k || (wl >= 0 && (int64_t)c->day >= (int64_t)c->window_start[i] + wl);
+    int64_t used = fresh ? 0 : (int64_t)c->window_used[i];
+    if (fresh) c->window_start[i] = c->day;
+    c->window_used[i] = (int16_t)used;
+    c->stay_country[i] = (int8_t)k;
+    c->entry_day[i] = c->day;
+    c->allowed_until[i] = (int32_t)stay_end(c, k, used);
+}
+
+/* movement.change_country for one agent (with its stay bookkeeping; lk < 0: not counted on a link) */
+static void change_country(const EmCtx *c, int64_t i, int64_t from, int64_t to, int64_t lk) {
+    if (from == to) return;
+    c->exits[from] += 1;
+    c->entries[to] += 1;
+    c->in_country[to] += 1;
+    c->in_country[from] -= 1;
+    if (lk >= 0) c->border[lk] += 1;
+    on_exit_country(c, i, from);
+    on_entry_country(c, i, to);
+}
+
+/* entry.admit for one agent arriving at the border of country k; its draw is number 2 × lk + site */
+static int admit(const EmCtx *c, int64_t i, int64_t k, int64_t lk, int site) {
+    if (!c->abroad[k]) return 1;
+    if (c->banned[k]) return 0;
+    int64_t wm = c->window_max[k];
+    if (wm >= 0 && !(window_used_in(c, i, k) < wm)) return 0;
+    double vp = c->visa_p[k];
+    if (isnan(vp)) return 1;
+    double cost = c->visa_cost[k];
+    int pay = (double)c->savings[i] >= cost;
+    if (pay) c->savings[i] = c->savings[i] - (float)cost;
+    double u = counter_uniform(c->entry_key, c->id[i], 2 * lk + site);
+    return pay && u < vp;
+}
+
+static void refuse(const EmCtx *c, int64_t i, int64_t k) {
+    c->state[i] = PLAN;
+    c->route[i] = -1;
+    c->avoid[i] = (int8_t)k;
+    c->refused[k] += 1;
+}
+
+/* ---- moving (movement.py) --------------------------------------------------------------------------- */
+
+static inline int32_t next_link(const EmCtx *c, int64_t i) {
+    return c->path_links[c->path_start[c->route[i]] + c->hop[i]];
+}
+
+static void step_onto(const EmCtx *c, int64_t i, int32_t lk) {
+    int32_t here = c->loc[i];
+    c->present[here] -= 1;
+    c->departures[here] += 1;
+    c->on_link[lk] += 1;
+    c->link_entries[lk] += 1;
+    change_country(c, i, c->country[here], c->link_country[lk], lk);
+    if (c->fares) {
+        float s = c->savings[i] - (float)c->link_cost[lk];
+        c->savings[i] = s < 0.0f ? 0.0f : s;
+    }
+    c->link[i] = lk;
+    c->progress[i] = 0.0f;
+    c->hop[i] = (int8_t)(c->hop[i] + 1);
+    c->state[i] = MOVING;
+}
+
+/* the end of the agent's link; returns 1 if it was refused entry and turned back */
+static int arrive(const EmCtx *c, int64_t i) {
+    int32_t lk = c->link[i];
+    int32_t dst = c->link_dst[lk];
+    int64_t from = c->link_country[lk], to = c->country[dst], refused_c = -1;
+    if (from != to && c->policies && !admit(c, i, to, lk, ENTRY_ON_ARRIVAL)) {
+        refused_c = to;
+        dst = c->link_src[lk];
+        to = from;
+    }
+    c->on_link[lk] -= 1;
+    c->link_exits[lk] += 1;
+    c->present[dst] += 1;
+    c->arrivals[dst] += 1;
+    change_country(c, i, from, to, lk);
+    c->loc[i] = dst;
+    c->link[i] = -1;
+    c->progress[i] = 0.0f;
+    if (refused_c >= 0) refuse(c, i, refused_c);
+    return refused_c >= 0;
+}
+
+/* the route's next step of an agent at a place; returns 1 if it is now on a link */
+static int dispatch(const EmCtx *c, int64_t i) {
+    int32_t r = c->route[i];
+    if ((int64_t)c->hop[i] >= (int64_t)c->path_n_links[r]) {
+        c->state[i] = SETTLED;
+        c->avoid[i] = -1;
+        c->broke[i] = 0;
+        return 0;
+    }
+    int32_t lk = next_link(c, i);
+    if (c->is_air[lk]) {
+        c->state[i] = SEAT_WAIT;
+        c->since[i] = c->day;
+        c->tries[i] = 0;
+        c->seat_wait[lk] += 1;
+        c->seat_joins[lk] += 1;
+        return 0;
+    }
+    if (c->gated[lk]) {
+        c->state[i] = QUEUED;
+        c->since[i] = c->day;
+        int64_t g = c->gates[2 * (int64_t)c->loc[i] + c->travel_mode[i]];
+        c->queue[g] += 1;
+        c->joins[g] += 1;
+        return 0;
+    }
+    step_onto(c, i, lk);
+    return 1;
+}
+
+/* Agents idx[0..n) (at places, not queued or waiting for a seat) go home the same day (movement.go_home). */
+void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = idx[k];
+        int32_t here = c->loc[i], home = c->home[i];
+        c->present[here] -= 1;
+        c->departures[here] += 1;
+        c->present[home] += 1;
+        c->arrivals[home] += 1;
+        int64_t from = c->country[here];
+        change_country(c, i, from, c->country[home], -1);
+        c->returns[from] += 1;
+        c->returned_home[home] += 1;
+        int64_t cat = c->category[i];
+        c->cat_returned[cat] += 1;
+        if (c->round_trip[cat]) { /* travellers back home are again among the people who may leave */
+            int64_t cell = ((c->origin_pos[home] * c->n_cat + cat) * c->n_sex + c->sex[i]) * c->n_age + c->age_band[i];
+            c->at_home[cell] += 1;
+            c->travellers_back[home] += 1;
+        }
+        c->loc[i] = home;
+        c->state[i] = RETURNED;
+        c->route[i] = -1;
+        c->avoid[i] = -1;
+        c->broke[i] = 0;
+        c->stay_country[i] = -1;
+        c->allowed_until[i] = EM_NEVER;
+    }
+}
+
+/* ---- route choice (route_choice.py) ----------------------------------------------------------------- */
+
+/* one path from the candidates [lo, hi) of a group's cumulative weights, or -1 (engine/kernels.sample_paths) */
+static inline int64_t sample_path(const double *cdf, int64_t lo, int64_t hi, double u) {
+    double base = lo > 0 ? cdf[lo - 1] : 0.0;
+    double top = hi > 0 ? cdf[hi - 1] : 0.0;
+    double tot = top - base;
+    if (!(hi > lo && tot > 0)) return -1;
+    double target = base + u * tot;
+    int64_t l = lo, h = hi;
+    while (l < h) {
+        int64_t m = l + (h - l) / 2;
+        if (cdf[m] > target) h = m;
+        else l = m + 1;
+    }
+    return l < hi ? l : hi - 1;
+}
+
+static inline int affordable(const EmCtx *c, int64_t i, int64_t p) {
+    if (!(c->path_cost[p] <= (double)c->savings[i])) return 0;
+    if (c->broke[i] > 0) return c->cost_of_living[c->path_end[p]] < c->cost_of_living[c->loc[i]];
+    return 1;
+}
+
+/* The group code of an agent needing a route (route_choice.group_rows): travel mode, no flight first, the
+ * country it avoids, its category if categories weigh destinations differently (cat_stride > 0). */
+static inline int64_t group_code(const EmCtx *c, int64_t i, int64_t n_c, int64_t cat_stride) {
+    int64_t code = ((int64_t)c->travel_mode[i] * 2 + (c->state[i] == PLAN_NO_AIR)) * n_c + c->avoid[i] + 1;
+    return code + (int64_t)c->category[i] * cat_stride;
+}
+
+/* Every agent needing a route (state plan or plan_no_air), in row order, draws a path from its group's row
+ * lut[code] of ``stack`` (n_paths cumulative weights per row): draw t uses number t; the first affordable one
+ * is taken, up to route_tries draws (one if nothing is priced). Those left without a path who must leave where
+ * they are (abroad, with their stay run out or broke) are handed back to go home: their rows are written to
+ * out[] (which holds n_rows) and their number is returned. If some agent's group has no row yet, nothing is
+ * changed: the codes of such agents are written to out[] and minus their number is returned. */
+int64_t crossings_em_route_choice(const EmCtx *c, int64_t n_rows, const int32_t *lut, int64_t n_c,
+                                  int64_t cat_stride, const double *stack, uint64_t dkey, int64_t *out) {
+    int64_t m = rows_in_state(c->state, n_rows, PLAN_NO_AIR, 1, out);
+    int64_t n_missing = 0;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t code = group_code(c, out[k], n_c, cat_stride);
+        if (lut[code] < 0) out[n_missing++] = code;
+    }
+    if (n_missing) return -n_missing;
+    int64_t n_home = 0;
+    int tries = c->priced ? c->route_tries : 1;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = out[k];
+        const double *cdf = stack + (int64_t)lut[group_code(c, i, n_c, cat_stride)] * c->n_paths;
+        int64_t x = c->loc[i], lo = c->by_origin[x], hi = c->by_origin[x + 1], pid = -1;
+        for (int t = 0; t < tries; t++) {
+            int64_t p = sample_path(cdf, lo, hi, counter_uniform(dkey, c->id[i], t));
+            if (p < 0) break;
+            if (!c->priced || affordable(c, i, p)) {
+                pid = p;
+                break;
+            }
+        }
+        if (pid >= 0) {
+            c->route[i] = (int32_t)pid;
+            c->hop[i] = 0;
+            c->state[i] = MOVING;
+        } else if (c->abroad[c->country[x]] && (c->allowed_until[i] <= c->day || c->broke[i] > 0)) {
+            out[n_home++] = i; /* n_home <= k: rows still to visit are not overwritten */
+        }
+    }
+    return n_home;
+}
+
+/* ---- travel (travel.py) ----------------------------------------------------------------------------- */
+
+/* One day of travel time for agent i, on its link (after dispatch): arrivals, and onward steps the same day. */
+static void travel_day(const EmCtx *c, int64_t i) {
+    double budget = 1.0;
+    for (int steps = 0; steps < EM_MAX_CHAIN; steps++) {
+        double need = c->link_days[c->link[i]] - (double)c->progress[i];
+        if (!(need <= budget + EM_EPS)) {
+            c->progress[i] = (float)((double)c->progress[i] + budget);
+            return;
+        }
+        double left = budget - (need > 0.0 ? need : 0.0);
+        if (arrive(c, i)) return;
+        if (!(dispatch(c, i) && left > EM_EPS)) return;
+        budget = left;
+    }
+}
+
+/* Agents holding a route take its next step, then travel; rows in order (``rows``: work space for n). */
+void crossings_em_travel(const EmCtx *c, int64_t n, int64_t *rows) {
+    int64_t m = rows_in_state(c->state, n, MOVING, 0, rows);
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        if (c->link[i] < 0 && !dispatch(c, i)) continue;
+        travel_day(c, i);
+    }
+}
+
+/* ---- serving queues in arrival order (border_queues.py, flights.py) --------------------------------- */
+
+typedef struct {
+    int64_t group, since, id, pos;
+} Waiter;
+
+static int by_arrival(const void *pa, const void *pb) {
+    const Waiter *a = pa, *b = pb;
+    if (a->group != b->group) return a->group < b->group ? -1 : 1;
+    if (a->since != b->since) return a->since < b->since ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Stable counting sort of w[0..m) by key(w) in [0, range): out receives them in order. */
+static int counting_pass(const Waiter *w, Waiter *out, int64_t m, int64_t range, int by_group, int64_t lo) {
+    int64_t *start = calloc((size_t)range + 1, sizeof(int64_t));
+    if (!start) return -1;
+    for (int64_t j = 0; j < m; j++) start[(by_group ? w[j].group : w[j].since - lo) + 1] += 1;
+    for (int64_t k = 0; k < range; k++) start[k + 1] += start[k];
+    for (int64_t j = 0; j < m; j++) out[start[by_group ? w[j].group : w[j].since - lo]++] = w[j];
+    free(start);
+    return 0;
+}
+
+/* Sort w[0..m) by (group, since, id). Waiters are collected in row order, which is id order (state.py), so
+ * two stable counting sorts (by since, then by group) do it in O(m + days + groups); qsort otherwise. */
+static int order_by_arrival(Waiter *w, int64_t m, int64_t n_groups) {
+    int64_t lo = w[0].since, hi = w[0].since, ids_rise = 1;
+    for (int64_t j = 1; j < m; j++) {
+        if (w[j].since < lo) lo = w[j].since;
+        if (w[j].since > hi) hi = w[j].since;
+        ids_rise &= w[j].id > w[j - 1].id;
+    }
+    if (!ids_rise || hi - lo > 4 * m + 1024) {
+        qsort(w, (size_t)m, sizeof(Waiter), by_arrival);
+        return 0;
+    }
+    Waiter *tmp = malloc((size_t)m * sizeof(Waiter));
+    if (!tmp) return -1;
+    int rc = counting_pass(w, tmp, m, hi - lo + 1, 0, lo);
+    if (rc == 0) rc = counting_pass(tmp, w, m, n_groups, 1, 0);
+    free(tmp);
+    return rc;
+}
+
+/* served[k] = 1 for the first limit[g] waiters of each group g by (since, id); everyone where limit < 0 or the
+ * group has no more waiters than its limit (first_in_groups). Returns 0, or -1 if memory ran out. */
+static int serve(const EmCtx *c, const int64_t *rows, const int64_t *group, int64_t n, const int64_t *limit,
+                 int64_t n_groups, uint8_t *served) {
+    int64_t *count = calloc((size_t)(n_groups > 0 ? n_groups : 1), sizeof(int64_t));
+    if (!count) return -1;
+    for (int64_t k = 0; k < n; k++) count[group[k]] += 1;
+    int64_t n_over = 0;
+    for (int64_t k = 0; k < n; k++) {
+        int64_t lim = limit[group[k]];
+        served[k] = lim < 0 || count[group[k]] <= lim;
+        if (!served[k] && lim > 0) n_over++;
+    }
+    free(count);
+    if (n_over == 0) return 0;
+    Waiter *w = malloc((size_t)n_over * sizeof(Waiter));
+    if (!w) return -1;
+    int64_t m = 0;
+    for (int64_t k = 0; k < n; k++) {
+        if (!served[k] && limit[group[k]] > 0) {
+            w[m].group = group[k];
+            w[m].since = c->since[rows[k]];
+            w[m].id = c->id[rows[k]];
+            w[m].pos = k;
+            m++;
+        }
+    }
+    int rc = order_by_arrival(w, n_over, n_groups);
+    for (int64_t j = 0, first = 0; rc == 0 && j < n_over; j++) {
+        if (j > 0 && w[j].group != w[j - 1].group) first = j;
+        if (j - first < limit[w[j].group]) served[w[j].pos] = 1;
+    }
+    free(w);
+    return rc;
+}
+
+/* The waiting (state == s) rows in order, written to rows[] (room for n_rows), their group (gate, or next
+ * link) and space for the served flags; returns their number, or -1 if memory ran out. */
+static int64_t waiters(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, int64_t **group, uint8_t **served) {
+    int64_t m = rows_in_state(c->state, n_rows, s, 0, rows);
+    if (m == 0) return 0;
+    *group = malloc((size_t)m * sizeof(int64_t));
+    *served = malloc((size_t)m);
+    if (!*group || !*served) {
+        free(*group), free(*served);
+        return -1;
+    }
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        (*group)[k] = s == QUEUED ? c->gates[2 * (int64_t)c->loc[i] + c->travel_mode[i]] : next_link(c, i);
+    }
+    return m;
+}
+
+static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
+    int64_t wait = (int64_t)c->day - c->since[i];
+    int64_t total = (int64_t)c->wait_days[i] + wait;
+    c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
+    int32_t lk = next_link(c, i);
+    if (c->policies) {
+        int64_t k = c->link_country[lk];
+        if (!admit(c, i, k, lk, ENTRY_AT_CROSSING)) {
+            c->queue[g] -= 1;
+            c->turned_back[g] += 1;
+            refuse(c, i, k);
+            return;
+        }
+    }
+    c->queue[g] -= 1;
+    c->passages[g] += 1;
+    c->wait_sum[g] += wait;
+    step_onto(c, i, lk);
+}
+
+/* The first gate_cap[g] (today's capacity) of each gate's queue pass (the entry check of the country beyond,
+ * then the road); with queue_patience > 0 the others who have waited that many days give up. Returns 0, or -1
+ * (no memory). */
+int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t *gate_cap, int64_t *rows) {
+    int64_t *gate = NULL;
+    uint8_t *served = NULL;
+    int64_t n = waiters(c, n_rows, QUEUED, rows, &gate, &served);
+    if (n <= 0) return n;
+    int rc = serve(c, rows, gate, n, gate_cap, c->n_gates, served);
+    for (int64_t k = 0; rc == 0 && k < n; k++) {
+        int64_t i = rows[k], g = gate[k];
+        if (served[k]) {
+            pass_crossing(c, i, g);
+            continue;
+        }
+        int64_t waited = (int64_t)c->day - c->since[i] + 1;
+        if (c->queue_patience > 0 && waited >= c->queue_patience) {
+            int64_t total = (int64_t)c->wait_days[i] + waited;
+            c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
+            c->queue[g] -= 1;
+            c->gave_up[g] += 1;
+            c->state[i] = PLAN;
+            c->route[i] = -1;
+        }
+    }
+    free(gate), free(served);
+    return rc;
+}
+
+/* Seat waiters board their route's next flight, up to seats[link] today (0 while closed, -1 unlimited), by
+ * (since, id); the others try again tomorrow, and give up after seat_patience days. Returns 0, or -1 (no
+ * memory). */
+int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seats, int64_t *rows) {
+    int64_t *lk = NULL;
+    uint8_t *served = NULL;
+    int64_t n = waiters(c, n_rows, SEAT_WAIT, rows, &lk, &served);
+    if (n <= 0) return n;
+    int rc = serve(c, rows, lk, n, seats, c->n_links, served);
+    for (int64_t k = 0; rc == 0 && k < n; k++) {
+        int64_t i = rows[k], l = lk[k];
+        if (served[k]) {
+            c->seat_wait[l] -= 1;
+            c->boarded[l] += 1;
+            step_onto(c, i, (int32_t)l);
+            continue;
+        }
+        c->tries[i] = (int16_t)(c->tries[i] + 1);
+        c->missed_seat[l] += 1;
+        if (c->tries[i] >= c->seat_patience) {
+            c->seat_wait[l] -= 1;
+            c->seat_gave_up[l] += 1;
+            c->state[i] = PLAN_NO_AIR;
+            c->route[i] = -1;
+            if (c->no_seat_stays && c->settle_ok[c->loc[i]] && c->allowed_until[i] > c->day && c->broke[i] == 0) {
+                c->state[i] = SETTLED;
+                c->avoid[i] = -1;
+            }
+        }
+    }
+    free(lk), free(served);
+    return rc;
+}

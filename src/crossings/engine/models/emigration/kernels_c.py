@@ -1,0 +1,236 @@
+"""ctypes bindings of the emigration model's compiled rules (``engine/_emigration.c``, in the extension
+``crossings.engine._kernels`` with the Flee model's kernels): route choice, travel with dispatch and arrival,
+border queues and flights. Each takes the run's arrays through one context (:class:`EmCtx`) and gives the same
+bytes as its NumPy twin (the vectorised rule) for the same seed."""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import operator
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crossings.engine.models.emigration.entry import ENTRY_STREAM
+from crossings.engine.models.emigration.routes import is_priced
+from crossings.engine.rng import day_key
+from crossings.scenario.emigration import AIR
+from crossings.scenario.model import DESTINATION
+
+if TYPE_CHECKING:
+    from crossings.engine.simulation import Simulation
+
+_I8, _I16, _I32, _I64 = np.int8, np.int16, np.int32, np.int64
+_F32, _F64, _B = np.float32, np.float64, np.bool_
+# The pointer fields of the C struct EmCtx, in its order, with their dtypes.
+AGENT_FIELDS = (
+    ("id", _I32), ("loc", _I32), ("link", _I32), ("home", _I32), ("progress", _F32), ("route", _I32), ("hop", _I8),
+    ("state", _I8), ("since", _I32), ("tries", _I16), ("wait_days", _I16), ("travel_mode", _I8), ("category", _I8),
+    ("sex", _I8), ("age_band", _I8), ("savings", _F32), ("stay_country", _I8), ("entry_day", _I32),
+    ("window_start", _I32), ("window_used", _I16), ("allowed_until", _I32), ("permit", _I8), ("avoid", _I8),
+    ("broke", _I8),
+)
+STOCK_FIELDS = tuple((n, _I64) for n in ("present", "on_link", "in_country", "queue", "seat_wait", "permits",
+                                          "at_home"))
+FLOW_FIELDS = tuple((n, _I64) for n in ("departures", "arrivals", "link_entries", "link_exits"))
+EFLOW_FIELDS = tuple((n, _I64) for n in (
+    "entries", "exits", "joins", "passages", "wait_sum", "gave_up", "turned_back", "seat_joins", "boarded",
+    "missed_seat", "seat_gave_up", "border", "refused", "permits_ended", "returns", "returned_home",
+    "travellers_back", "cat_returned"))
+FIXED_FIELDS = (
+    ("country", _I32), ("link_country", _I32), ("link_src", _I32), ("link_dst", _I32), ("link_days", _F64),
+    ("gated", _B), ("is_air", _B), ("gates", _I64), ("link_cost", _F64), ("cost_of_living", _F64),
+    ("settle_ok", _B), ("round_trip", _B), ("origin_pos", _I64), ("abroad", _B), ("banned", _B),
+    ("per_entry", _I64), ("window_max", _I64), ("window_len", _I64), ("visa_days", _I64), ("visa_p", _F64),
+    ("visa_cost", _F64), ("path_start", _I64), ("by_origin", _I64), ("path_links", _I32), ("path_n_links", _I32),
+    ("path_end", _I32), ("path_cost", _F64),
+)
+WORLD_NAMES = tuple(name for name, _ in STOCK_FIELDS) + (
+    "country", "link_country", "link_days", "gated", "gates", "link_cost", "abroad", "banned", "per_entry",
+    "window_max", "window_len", "visa_days", "visa_p", "visa_cost", "path_cost")
+CHANGING = tuple(n for n, _ in AGENT_FIELDS) + WORLD_NAMES + tuple(n for n, _ in FLOW_FIELDS + EFLOW_FIELDS)
+POINTERS = AGENT_FIELDS + STOCK_FIELDS + FLOW_FIELDS + EFLOW_FIELDS + FIXED_FIELDS
+DTYPES = dict(POINTERS)
+PARAMS = (("entry_key", ctypes.c_uint64), *((n, ctypes.c_int64) for n in (
+    "n_paths", "n_gates", "n_links", "n_cat", "n_sex", "n_age")), *((n, ctypes.c_int32) for n in (
+              "day", "policies", "fares", "priced", "route_tries", "queue_patience", "seat_patience",
+              "no_seat_stays")))
+
+
+class EmCtx(ctypes.Structure):
+    """Mirror of the C struct ``EmCtx``: array pointers, then the day's parameters."""
+
+    _fields_ = [(name, ctypes.c_void_p) for name, _ in POINTERS] + list(PARAMS)
+
+
+def lib() -> ctypes.CDLL:
+    """The project's C library with the emigration kernels' signatures set. The system loads it once per
+    process; each run keeps its handle on its :class:`EmigrationKernels`, so no module-level state holds it."""
+    spec = importlib.util.find_spec("crossings.engine._kernels")
+    if spec is None or spec.origin is None:
+        raise ImportError("the compiled kernels (crossings/engine/_kernels) are missing; reinstall crossings "
+                          "with a C compiler available, or run with kernel='numpy'")
+    lib = ctypes.CDLL(spec.origin)
+    ctx, p64, vp = ctypes.POINTER(EmCtx), ctypes.POINTER(ctypes.c_int64), ctypes.c_void_p
+    i64, u64 = ctypes.c_int64, ctypes.c_uint64
+    sigs: dict[str, tuple[list[Any], Any]] = {
+        "crossings_day_key": ([u64, i64], u64),
+        "crossings_counter_uniforms": ([u64, vp, vp, i64, vp], None),
+        "crossings_em_constants": ([p64], None),
+        "crossings_em_eps": ([], ctypes.c_double),
+        "crossings_em_ctx_size": ([], i64),
+        "crossings_em_layout": ([p64], i64),
+        "crossings_em_route_choice": ([ctx, i64, vp, i64, i64, vp, u64, vp], i64),
+        "crossings_em_travel": ([ctx, i64, vp], None),
+        "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
+        "crossings_em_flights": ([ctx, i64, vp, vp], i64),
+        "crossings_em_go_home": ([ctx, vp, i64], None),
+    }
+    for name, (args, res) in sigs.items():
+        f = getattr(lib, name)
+        f.argtypes = args
+        f.restype = res
+    return lib
+
+
+def _ptr(name: str, arr: np.ndarray) -> int:
+    if arr.dtype != DTYPES.get(name, arr.dtype) or not arr.flags.c_contiguous:
+        raise TypeError(f"kernel array {name!r} must be a contiguous {np.dtype(DTYPES[name])} array, got {arr.dtype}")
+    return arr.ctypes.data
+
+
+class EmigrationKernels:
+    """The compiled rules' context for one run: the library's handle, the arrays' pointers (refreshed whenever an
+    array object changes: the agent table grows, a resumed run restores it), the run's parameters."""
+
+    def __init__(self, sim: Simulation) -> None:
+        sc = sim.scenario
+        spec, w = sc.emigration, sim.world
+        self.lib = lib()
+        self.ctx = EmCtx()
+        self._arrays: dict[str, np.ndarray] = {}
+        self._routes: Any = None
+        self._current: tuple[np.ndarray, ...] = ()
+        self._get_cols = operator.itemgetter(*(name for name, _ in AGENT_FIELDS))
+        self._get_world = operator.attrgetter(*WORLD_NAMES)
+        self._get_flows = operator.attrgetter(*(name for name, _ in FLOW_FIELDS))
+        self._get_eflows = operator.attrgetter(*(name for name, _ in EFLOW_FIELDS))
+        self._buffer = np.empty(1024, dtype=np.int64)
+        self._entry_key = sim.stream_key(ENTRY_STREAM)
+        self._fixed = {
+            "is_air": np.ascontiguousarray(spec.link_mode == AIR),
+            "settle_ok": np.ascontiguousarray(w.abroad[w.country] & (sc.locations.kind == DESTINATION)),
+            "link_src": sc.links.src, "link_dst": sc.links.dst, "cost_of_living": spec.cost_of_living,
+            "round_trip": np.zeros(len(spec.category.names), dtype=bool) if spec.round_trip is None
+            else np.ascontiguousarray(spec.round_trip, dtype=bool),
+            "origin_pos": np.full(len(sc.locations), -1, dtype=np.int64),
+        }
+        self._fixed["origin_pos"][w.origins] = np.arange(len(w.origins))
+        st = spec.settings
+        c = self.ctx
+        c.n_paths, c.n_gates, c.n_links = len(w.routes.days), len(w.queue), len(sc.links)
+        c.n_cat, c.n_sex, c.n_age = w.at_home.shape[1:] if w.at_home.ndim == 4 else (0, 0, 0)
+        c.policies, c.fares, c.priced = int(bool(spec.policies)), int(bool(spec.link_cost.any())), int(is_priced(spec))
+        c.route_tries, c.queue_patience = int(st.route_tries), int(st.queue_patience_days)
+        c.seat_patience, c.no_seat_stays = int(st.seat_patience_days), int(bool(st.no_seat_stays))
+
+    def arrays(self, sim: Simulation) -> dict[str, np.ndarray]:
+        """Every array the kernels read or write, by field name (agent columns: the table's full buffers)."""
+        out = dict(zip(CHANGING, self._changing(sim), strict=True))
+        p = sim.world.routes.paths
+        out.update({"path_start": p.start, "by_origin": p.by_origin, "path_links": p.links,
+                    "path_n_links": p.n_links, "path_end": p.end})
+        out.update(self._fixed)
+        return out
+
+    def _changing(self, sim: Simulation) -> tuple[np.ndarray, ...]:
+        """The arrays whose objects may change during a run (the agent table grows; a resumed run restores its
+        state), in the order of ``CHANGING`` (attribute getters written in C: this runs several times a day)."""
+        return (self._get_cols(sim.agents.cols) + self._get_world(sim.world) + self._get_flows(sim.flows)
+                + self._get_eflows(sim.eflows))
+
+    def update(self, sim: Simulation, day: int) -> EmCtx:
+        """Point the context at ``sim``'s current arrays, set the day and return it."""
+        current = self._changing(sim)
+        if sim.world.routes is not self._routes or not all(map(operator.is_, current, self._current)):
+            for name, arr in self.arrays(sim).items():
+                if self._arrays.get(name) is not arr:
+                    setattr(self.ctx, name, _ptr(name, arr))
+                    self._arrays[name] = arr
+            self._routes, self._current = sim.world.routes, current
+        self.ctx.day = day
+        self.ctx.entry_key = day_key(self._entry_key, day)
+        return self.ctx
+
+    def buffer(self, n: int) -> np.ndarray:
+        """A reusable int64 work array of at least ``n`` elements."""
+        if self._buffer.size < n:
+            self._buffer = np.empty(max(n, 2 * self._buffer.size), dtype=np.int64)
+        return self._buffer
+
+
+def context(sim: Simulation) -> EmigrationKernels:
+    """The run's compiled context, made on the first compiled rule of the run."""
+    kc = getattr(sim, "_emigration_kernels", None)
+    if kc is None:
+        kc = EmigrationKernels(sim)
+        sim._emigration_kernels = kc
+    return kc
+
+
+def _check(rc: int, what: str) -> None:
+    if rc < 0:
+        raise MemoryError(f"the compiled {what} kernel could not allocate its work arrays")
+
+
+def route_choice(sim: Simulation, day: int, stack: Any, n_c: int, cat_stride: int, dkey: int,
+                 build: Callable[[np.ndarray], None]) -> np.ndarray:
+    """Every agent needing a route draws one (the compiled twin of ``route_choice.group_codes`` and ``choose``),
+    from the rows ``stack.lut[code]`` of ``stack.cdf`` with the route stream's day key ``dkey``; groups without
+    a row yet are first given one by ``build(codes)``. Returns the rows of those left without a route who must
+    leave where they are (``route_choice.must_leave``), in order."""
+    kc = context(sim)
+    n_rows = len(sim.agents)
+    out = kc.buffer(n_rows)
+    for _ in range(2):  # the second call finds every group built
+        ctx = kc.update(sim, day)
+        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, stack.lut.ctypes.data, n_c, cat_stride,
+                                             stack.cdf.ctypes.data, dkey, out.ctypes.data)
+        if n >= 0:
+            return out[:n].copy()
+        build(np.unique(out[:-n]))
+    raise RuntimeError("route choice: groups still without weights after building them")
+
+
+def travel(sim: Simulation, day: int) -> None:
+    """The compiled travel rule for ``day``."""
+    kc = context(sim)
+    n_rows = len(sim.agents)
+    kc.lib.crossings_em_travel(ctypes.byref(kc.update(sim, day)), n_rows, kc.buffer(n_rows).ctypes.data)
+
+
+def border_queues(sim: Simulation, day: int, gate_cap: np.ndarray) -> None:
+    """The compiled border queues for ``day`` with today's capacity per gate (int64)."""
+    kc = context(sim)
+    n_rows = len(sim.agents)
+    cap = np.ascontiguousarray(gate_cap, dtype=np.int64)
+    _check(kc.lib.crossings_em_border_queues(ctypes.byref(kc.update(sim, day)), n_rows, cap.ctypes.data,
+                                             kc.buffer(n_rows).ctypes.data), "border queue")
+
+
+def flights(sim: Simulation, day: int, seats: np.ndarray) -> None:
+    """The compiled flights for ``day`` with today's seats per link (int64; 0 while closed, −1 unlimited)."""
+    kc = context(sim)
+    n_rows = len(sim.agents)
+    s = np.ascontiguousarray(seats, dtype=np.int64)
+    _check(kc.lib.crossings_em_flights(ctypes.byref(kc.update(sim, day)), n_rows, s.ctypes.data,
+                                       kc.buffer(n_rows).ctypes.data), "flights")
+
+
+def go_home(sim: Simulation, idx: np.ndarray) -> None:
+    """The compiled ``movement.go_home`` of agents ``idx`` (rows, at places, not queued or waiting for a seat)."""
+    kc = context(sim)
+    rows = np.ascontiguousarray(idx, dtype=np.int64)
+    kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size)
