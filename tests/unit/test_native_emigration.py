@@ -214,8 +214,9 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     # the table's bytes per agent: the model's 68 and the columns the rules and the tally keep for themselves
     from crossings.engine.models.emigration import counters
+    from crossings.engine.models.emigration.money import Money
 
-    own = counters.SEEN
+    own = {**counters.SEEN, **Money.costs}
     assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 68 + sum(
         np.dtype(dt).itemsize for dt, _ in own.values())
 

@@ -132,15 +132,18 @@ class StayLimits(Rule):
             return
         a = sim.agents
         if self.permits:
-            self.decide(sim, day)
-        over = np.flatnonzero((a.allowed_until <= day) & (a.state == SETTLED))
+            self.decide(sim, day, np.flatnonzero(a.permit_day == day))
+        over = np.flatnonzero(a.allowed_until <= day)
+        over = over[a.state[over] == SETTLED]
         if over.size:
             self.choose(sim, over, day)
 
-    def decide(self, sim: Simulation, day: int) -> None:
-        """Permits whose waiting time is over: granted or refused as drawn at application."""
+    def decide(self, sim: Simulation, day: int, due: np.ndarray) -> None:
+        """Pending permits among agents ``due`` (those whose decision day is today: an application is decided
+        on the day its waiting time is over, so no other can be pending) are granted or refused as drawn at
+        application."""
         a, w, f = sim.agents, sim.world, sim.eflows
-        due = np.flatnonzero((a.permit >= PENDING_YES) & (a.permit <= PENDING_NO) & (a.permit_day <= day))
+        due = due[(a.permit[due] >= PENDING_YES) & (a.permit[due] <= PENDING_NO)]
         if due.size == 0:
             return
         c = a.stay_country[due].astype(np.int64)
@@ -229,5 +232,6 @@ class StayLimits(Rule):
             a.route[g] = -1
             a.avoid[g] = c[mv]
         go_home(sim, idx[pick == GO_HOME])
-        if self.permits:
-            self.decide(sim, day)  # applications with no waiting time are decided today
+        if self.permits and ap.any():
+            g = idx[ap]
+            self.decide(sim, day, g[a.permit_day[g] == day])  # applications with no waiting time: decided today
