@@ -215,8 +215,10 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     # the table's bytes per agent: the model's 68 and the columns the rules and the tally keep for themselves
     from crossings.engine.models.emigration import counters
     from crossings.engine.models.emigration.money import Money
+    from crossings.engine.models.emigration.onward import Onward
+    from crossings.engine.models.emigration.returns import Returns
 
-    own = {**counters.SEEN, **Money.costs}
+    own = {**counters.SEEN, **Returns.clock, **Onward.clock, **Money.costs}
     assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 68 + sum(
         np.dtype(dt).itemsize for dt, _ in own.values())
 
