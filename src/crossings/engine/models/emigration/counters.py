@@ -85,7 +85,11 @@ class Tally:
     def sync(self, sim: Simulation) -> None:
         """Count again the rows whose place, link or stay changed since the last sync (idempotent)."""
         a, w = sim.agents, sim.world
-        ch = np.flatnonzero((a.loc != a.seen_loc) | (a.link != a.seen_link) | (a.entry_day != a.seen_entry))
+        moved, other = np.empty(len(a), dtype=bool), np.empty(len(a), dtype=bool)
+        np.not_equal(a.loc, a.seen_loc, out=moved)
+        np.logical_or(moved, np.not_equal(a.link, a.seen_link, out=other), out=moved)
+        np.logical_or(moved, np.not_equal(a.entry_day, a.seen_entry, out=other), out=moved)
+        ch = np.flatnonzero(moved)
         if ch.size == 0:
             return
         n_c = len(w.emigrants)
@@ -93,23 +97,20 @@ class Tally:
         em = self.emigrant[a.category[ch]]
         was = em & (old_loc >= 0)  # a new row (no copy yet) was counted nowhere
         if was.any():
-            old = counted_in(sim, loc=old_loc[was], link=old_link[was])
-            w.emigrants -= np.bincount(old, minlength=n_c)
+            w.emigrants -= np.bincount(counted_in(sim, loc=old_loc[was], link=old_link[was]), minlength=n_c)
         now = em & (a.state[ch] != RETURNED)
         if now.any():
             w.emigrants += np.bincount(counted_in(sim, ch[now]), minlength=n_c)
         self._stays(sim, ch)
         a.seen_loc[ch] = a.loc[ch]
         a.seen_link[ch] = a.link[ch]
-        a.seen_entry[ch] = a.entry_day[ch]
-        a.seen_stay[ch] = a.stay_country[ch]
 
     def _stays(self, sim: Simulation, ch: np.ndarray) -> None:
         """Move the changed rows' stays in the calendar: the one that ended out (and out of the registered
         stays if it was counted there at the last count), the one that started in."""
         a, w = sim.agents, sim.world
-        old_c, old_e = a.seen_stay[ch].astype(np.int64), a.seen_entry[ch].astype(np.int64)
-        new_c, new_e = a.stay_country[ch].astype(np.int64), a.entry_day[ch].astype(np.int64)
+        old_c, old_e = a.seen_stay[ch], a.seen_entry[ch]
+        new_c, new_e = a.stay_country[ch], a.entry_day[ch]
         other = (old_c != new_c) | (old_e != new_e)
         gone = other & (old_c >= 0)
         if gone.any():
@@ -120,8 +121,10 @@ class Tally:
                 was = (reg >= 0) & (self.last_day - e >= reg)
                 w.registered -= np.bincount(c[was], minlength=len(w.registered))
         came = other & (new_c >= 0)
-        if came.any():
+        if came.any():  # (stays that started since the last sync: today's, but a rebuild can come between)
             np.add.at(self.calendar, (new_e[came], new_c[came]), 1)
+        a.seen_entry[ch] = new_e
+        a.seen_stay[ch] = new_c
 
     def stays_on(self, sim: Simulation, day: int) -> tuple[np.ndarray, np.ndarray]:
         """After :meth:`sync` on ``day``: (stays reaching LONG_STAY_DAYS today, stays reaching their country's
