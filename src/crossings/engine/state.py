@@ -96,11 +96,12 @@ class AgentTable:
     def add(self, n: int) -> slice:
         """Append ``n`` rows with initial values; returns their slice."""
         need = self.n + n
-        if need > self._cap:
+        if need > self._cap:  # each new array is written once: the rows in use copied, the rest initial values
             new_cap = max(need, int(self._cap * 1.5) + 16)
             for name, (dt, init) in self.columns.items():
-                grown = np.full(new_cap, init, dtype=dt)
+                grown = np.empty(new_cap, dtype=dt)
                 grown[: self.n] = self.cols[name][: self.n]
+                grown[self.n:] = init
                 self.cols[name] = grown
             self._cap = new_cap
         s = slice(self.n, need)
