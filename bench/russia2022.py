@@ -136,21 +136,30 @@ def bench_ensemble(members: int, workers: int, seed: int, tmp: Path) -> dict[str
 
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on (the host facts of bench/vs_flee.py, plus the version and commit)."""
-    from vs_flee import machine_info  # bench/ is on sys.path when this script runs
+    """What the figures were measured on: CPU, cores, Python, and the version and commit of the crossings this
+    interpreter imports (the one ``crossings_command`` runs; bench/vs_flee.py is not imported, as it puts this
+    repository's src/ first on sys.path, which need not be what this interpreter has installed)."""
+    import platform
 
     import crossings
 
-    info = machine_info()
+    cpu = ""
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    root = Path(crossings.__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True,
+        dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True,
                                     text=True, timeout=10).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "", False
-    return {"cpu": info["cpu"], "cores": info["cpus"], "python": info["python"],
-            "crossings_version": crossings.__version__, "commit": commit, "working_tree_modified": dirty}
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "crossings_version": crossings.__version__, "crossings_path": str(root), "commit": commit,
+            "working_tree_modified": dirty}
 
 
 def markdown(doc: dict[str, Any]) -> str:
