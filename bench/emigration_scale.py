@@ -9,6 +9,9 @@ agent-steps, returned ones included (they are rows the rules still scan). The Fl
 ``bench/scale.py``'s grid with the same number of agents.
 
     python bench/emigration_scale.py [--agents 1000000] [--days 60] [--flee-days 30] [--json]
+
+Per rule it reports seconds and ns per agent-day (``Simulation.timings`` ÷ agent-days), the rules' total
+against issue 19's target of 60 ns, and the rest of the loop (the daily recording) apart.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+TARGET_NS = 60  # issue 19: the emigration rules at no more than 60 ns per agent-day at 10^6 agents
 
 
 def measure_emigration(agents: int, days: int) -> dict:
@@ -42,12 +46,17 @@ def measure_emigration(agents: int, days: int) -> dict:
     counts = {k: int(s[k].sum()) for k in ("new_entries", "new_passages", "new_boarded", "new_visa_runs",
                                            "new_permits_granted", "new_refused", "new_onward", "new_returns",
                                            "new_broke", "new_registrations")}
+    rules = sum(sim.timings.values())
+    per = max(res.agent_steps, 1) / 1e9  # agent-days per ns
     return {
         "model": "emigration", "agents": int(res.n_agents[-1]), "days": days, "wall_s": round(wall, 3),
         "agent_steps": res.agent_steps, "agent_steps_per_s": round(res.agent_steps / wall),
         "bytes_per_agent_state": res.bytes_per_agent,
         "peak_rss_bytes_per_agent": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / agents, 1),
         "rule_seconds": {k: round(v, 3) for k, v in sim.timings.items()}, "counts": counts,
+        # time per agent-day: each rule, all rules, and the rest of the loop (recording, retiring returned rows)
+        "rule_ns_per_agent_day": {k: round(v / per, 1) for k, v in sim.timings.items()},
+        "rules_ns_per_agent_day": round(rules / per, 1), "rest_ns_per_agent_day": round((wall - rules) / per, 1),
     }
 
 
@@ -70,6 +79,10 @@ def main() -> int:
         print(f"emigration: {em['agents']:>11,d} agents x {em['days']} days: {em['wall_s']:7.2f} s, "
               f"{em['agent_steps_per_s'] / 1e6:6.2f} M agent-steps/s, {em['bytes_per_agent_state']} B state/agent")
         print("  per rule (s): " + ", ".join(f"{k} {v}" for k, v in em["rule_seconds"].items()))
+        print("  per rule (ns per agent-day): "
+              + ", ".join(f"{k} {v}" for k, v in em["rule_ns_per_agent_day"].items()))
+        print(f"  rules {em['rules_ns_per_agent_day']} ns per agent-day (target <= {TARGET_NS}), "
+              f"the rest of the loop (recording) {em['rest_ns_per_agent_day']}")
         print("  counts: " + ", ".join(f"{k} {v:,d}" for k, v in em["counts"].items()))
         print(f"flee rules: {flee['agents']:>11,d} agents x {flee['days']} days: {flee['wall_s']:7.2f} s, "
               f"{flee['agent_steps_per_s'] / 1e6:6.2f} M agent-steps/s")

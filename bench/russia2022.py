@@ -1,8 +1,13 @@
-"""The default scenario's benchmark: one ``crossings run russia2022`` as a fresh process, and a 100-member
-ensemble of it on a 2-worker LocalCluster, with wall and CPU time and the machine's load at the time.
+"""The default scenario's benchmark: one ``crossings run russia2022`` as a fresh process, the engine's time per
+rule in this process, and a 100-member ensemble of it on a 2-worker LocalCluster, with wall and CPU time, members
+per minute and the machine's load at the time.
 
     python bench/russia2022.py [--repeat 3] [--members 100] [--workers 2] [--seed 0] [--skip-run]
-                               [--skip-ensemble] [--json bench/results/russia2022.json]
+                               [--with-report] [--skip-engine] [--skip-ensemble] [--json bench/results/russia2022.json]
+
+The engine part runs ``Simulation(russia2022, seed).run()`` ``--repeat`` times in this process and keeps the
+fastest: per rule its seconds (``Simulation.timings``) and ns per agent-day (÷ the run's agent-days, every row
+of every day), the rules' total, and the rest of the loop (recording, retiring returned rows) apart.
 
 Every measurement is a whole ``crossings`` process started from this Python (the ``crossings`` script next to
 it, else ``python -m crossings``): wall time from ``time.perf_counter`` around it, CPU time (user + system) of
@@ -68,12 +73,14 @@ def timed(cmd: list[str]) -> dict[str, Any]:
             "stdout_tail": out[-500:], "stderr_tail": err[-500:]}
 
 
-def bench_run(repeat: int, seed: int, tmp: Path) -> dict[str, Any]:
-    """``crossings run russia2022`` as a fresh process, ``repeat`` times (results and report written)."""
+def bench_run(repeat: int, seed: int, tmp: Path, report: bool = False) -> dict[str, Any]:
+    """``crossings run russia2022 --quiet --no-report`` as a fresh process (issue 19's measure), ``repeat`` times
+    (results written; with ``report`` the run report too, without ``--no-report``)."""
     runs = []
     for i in range(repeat):
         out = tmp / f"run{i}"
-        r = timed([*crossings_command(), "run", "russia2022", "--seed", str(seed), "--out", str(out), "--quiet"])
+        r = timed([*crossings_command(), "run", "russia2022", "--seed", str(seed), "--out", str(out), "--quiet",
+                   *(() if report else ("--no-report",))])
         summary = json.loads((out / "summary.json").read_text())
         r.update({"engine_wall_s": summary.get("wall_seconds"), "agents_final": summary.get("agents_final"),
                   "days": summary.get("days"), "fit": (summary.get("fit") or {}).get("summary")})
@@ -85,6 +92,29 @@ def bench_run(repeat: int, seed: int, tmp: Path) -> dict[str, Any]:
                                                        "max": walls[-1]},
             "cpu_s": {"min": cpus[0], "median": cpus[len(cpus) // 2], "max": cpus[-1]},
             "target_s": TARGET_RUN_S, "meets_target": walls[-1] < TARGET_RUN_S}
+
+
+def bench_engine(repeat: int, seed: int) -> dict[str, Any]:
+    """``Simulation(russia2022, seed).run()`` in this process, ``repeat`` times: the fastest run's time per rule
+    (seconds and ns per agent-day), the rules' total and the rest of the loop; and each run's wall seconds."""
+    import crossings as cx
+
+    sc = cx.load_scenario("russia2022")
+    runs = []
+    for _ in range(repeat):
+        sim = cx.Simulation(sc, seed=seed)
+        t0 = time.perf_counter()
+        res = sim.run()
+        runs.append((time.perf_counter() - t0, dict(sim.timings), res.agent_steps))
+    wall, timings, steps = min(runs, key=lambda r: r[0])
+    rules = sum(timings.values())
+    per = max(steps, 1) / 1e9
+    return {"repeat": repeat, "walls_s": [round(r[0], 3) for r in runs], "wall_s": round(wall, 3),
+            "agent_days": steps, "ns_per_agent_day": round(wall / per, 1), "rules_s": round(rules, 3),
+            "rules_ns_per_agent_day": round(rules / per, 1), "rest_s": round(wall - rules, 3),
+            "rest_ns_per_agent_day": round((wall - rules) / per, 1),
+            "rule_s": {k: round(v, 4) for k, v in timings.items()},
+            "rule_ns_per_agent_day": {k: round(v / per, 1) for k, v in timings.items()}}
 
 
 def bench_ensemble(members: int, workers: int, seed: int, tmp: Path) -> dict[str, Any]:
@@ -106,21 +136,30 @@ def bench_ensemble(members: int, workers: int, seed: int, tmp: Path) -> dict[str
 
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on (the host facts of bench/vs_flee.py, plus the version and commit)."""
-    from vs_flee import machine_info  # bench/ is on sys.path when this script runs
+    """What the figures were measured on: CPU, cores, Python, and the version and commit of the crossings this
+    interpreter imports (the one ``crossings_command`` runs; bench/vs_flee.py is not imported, as it puts this
+    repository's src/ first on sys.path, which need not be what this interpreter has installed)."""
+    import platform
 
     import crossings
 
-    info = machine_info()
+    cpu = ""
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    except OSError:
+        pass
+    root = Path(crossings.__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True,
+        dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True,
                                     text=True, timeout=10).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "", False
-    return {"cpu": info["cpu"], "cores": info["cpus"], "python": info["python"],
-            "crossings_version": crossings.__version__, "commit": commit, "working_tree_modified": dirty}
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "crossings_version": crossings.__version__, "crossings_path": str(root), "commit": commit,
+            "working_tree_modified": dirty}
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -140,6 +179,14 @@ def markdown(doc: dict[str, Any]) -> str:
                          f"{r['load_before']['load1']:.2f} → {r['load_after']['load1']:.2f} |")
         lines += ["", f"Command: `{run['runs'][0]['command']}`. Target < {TARGET_RUN_S:.0f} s: "
                   f"{'met' if run['meets_target'] else 'NOT met'} (slowest {run['wall_s']['max']:.2f} s).", ""]
+    if "engine" in doc:
+        g = doc["engine"]
+        lines += [f"Engine in process (fastest of {g['repeat']}): {g['wall_s']:.2f} s for {g['agent_days']:,} "
+                  f"agent-days = {g['ns_per_agent_day']:.0f} ns per agent-day; rules {g['rules_s']:.2f} s "
+                  f"({g['rules_ns_per_agent_day']:.0f} ns), the rest of the loop {g['rest_s']:.2f} s "
+                  f"({g['rest_ns_per_agent_day']:.0f} ns).", "", "| rule | s | ns per agent-day |", "|---|---|---|"]
+        lines += [f"| {k} | {v:.3f} | {g['rule_ns_per_agent_day'][k]:.1f} |" for k, v in g["rule_s"].items()]
+        lines.append("")
     if "ensemble" in doc:
         e = doc["ensemble"]
         lines += ["| members | workers | wall s | CPU s (all processes) | members' CPU s | members/min | load before "
@@ -160,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="ensemble workers (default 2)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-run", action="store_true")
+    ap.add_argument("--with-report", action="store_true", help="the fresh runs also write the run report")
+    ap.add_argument("--skip-engine", action="store_true")
     ap.add_argument("--skip-ensemble", action="store_true")
     ap.add_argument("--json", default=str(REPO / "bench" / "results" / "russia2022.json"),
                     help="where to write the figures (default bench/results/russia2022.json)")
@@ -170,8 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crossings-bench-russia2022-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_run:
-            doc["run"] = bench_run(args.repeat, args.seed, tmp)
+            doc["run"] = bench_run(args.repeat, args.seed, tmp, args.with_report)
             print(f"run: wall {doc['run']['wall_s']}, CPU {doc['run']['cpu_s']}", file=sys.stderr)
+        if not args.skip_engine:
+            doc["engine"] = bench_engine(args.repeat, args.seed)
+            g = doc["engine"]
+            print(f"engine: {g['wall_s']} s, {g['ns_per_agent_day']} ns per agent-day (rules "
+                  f"{g['rules_ns_per_agent_day']})", file=sys.stderr)
         if not args.skip_ensemble:
             doc["ensemble"] = bench_ensemble(args.members, args.workers, args.seed, tmp)
             e = doc["ensemble"]

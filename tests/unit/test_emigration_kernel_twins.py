@@ -136,8 +136,8 @@ def _run_until(sim: Simulation, day: int, rule: str) -> None:
 def _state(sim: Simulation) -> dict[str, bytes]:
     out = {f"agents.{c}": getattr(sim.agents, c).tobytes() for c in sim.agents.columns}
     for prefix, obj in (("world", sim.world), ("flows", sim.flows), ("eflows", sim.eflows)):
-        for k, v in vars(obj).items():
-            if isinstance(v, np.ndarray):
+        for k, v in vars(obj).items():  # private storage (the flows' one buffer) is seen through its views
+            if isinstance(v, np.ndarray) and not k.startswith("_"):
                 out[f"{prefix}.{k}"] = v.tobytes()
     return out
 

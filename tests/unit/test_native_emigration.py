@@ -222,7 +222,15 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     import json
 
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 72
+    # the table's bytes per agent: the model's 72 and the columns the rules and the tally keep for themselves
+    from crossings.engine.models.emigration import counters
+    from crossings.engine.models.emigration.money import Money
+    from crossings.engine.models.emigration.onward import Onward
+    from crossings.engine.models.emigration.returns import Returns
+
+    own = {**counters.SEEN, **Returns.clock, **Onward.clock, **Money.costs}
+    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 72 + sum(
+        np.dtype(dt).itemsize for dt, _ in own.values())
 
 
 def test_flee_results_keep_their_tables(demo_dir):

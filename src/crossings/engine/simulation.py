@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.memory import tune_malloc
 from crossings.engine.model import Model, get_model
 from crossings.engine.rng import stream
 from crossings.engine.rule import Rule
@@ -120,6 +121,7 @@ class Simulation:
         is called after each day (see :class:`crossings.engine.checkpoint.Checkpointer`); with ``resume`` (a
         :class:`crossings.engine.checkpoint.Checkpoint` of this run) the run continues from its state."""
         t0 = time.perf_counter()
+        tune_malloc()  # freed temporaries stay in the process: no page faults day after day
         self._setup()
         res = Results.allocate(self.scenario, self.days, self.seed, self.rules, self.model.schema(self.scenario),
                                self.model)

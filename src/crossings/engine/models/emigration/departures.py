@@ -37,22 +37,35 @@ class Departures(Rule):
               "eflows.cat_left")
 
     def init(self, sim: Simulation) -> None:
-        self.base = sim.scenario.emigration.hazard[sim.world.origins]  # (O, C)
+        spec = sim.scenario.emigration
+        self.base = spec.hazard[sim.world.origins][:, :, None, None]  # (O, C, 1, 1)
+        self.mult: np.ndarray | None = None  # the world.hazard_mult that self.p was worked out for
+        self.p = np.zeros(0)
+        shares = np.asarray(spec.travel_mode.shares, dtype=np.float64)  # as Generator.choice(p=shares) draws
+        self.mode_cdf = shares.cumsum()
+        self.mode_cdf /= self.mode_cdf[-1]
 
     def step(self, sim: Simulation, day: int) -> None:
         w = sim.world
         if w.at_home.size == 0:
             return
-        p = np.clip(self.base[:, :, None, None] * w.hazard_mult, 0.0, 1.0)
+        if w.hazard_mult is not self.mult:  # the timeline replaces the array when a multiplier changes
+            self.mult = w.hazard_mult
+            self.p = np.clip(self.base * w.hazard_mult, 0.0, 1.0)
         rng = sim.rng["departures"]
-        n = rng.binomial(w.at_home, p)
+        n = rng.binomial(w.at_home, self.p)
         total = int(n.sum())
         if total == 0:
             return
         w.at_home -= n
         cells = np.repeat(np.arange(n.size), n.ravel())[rng.permutation(total)]
         o, c, s, g = np.unravel_index(cells, n.shape)
-        spec = sim.scenario.emigration
+        self.add(sim, day, o, c, s, g)
+
+    def add(self, sim: Simulation, day: int, o: np.ndarray, c: np.ndarray, s: np.ndarray, g: np.ndarray) -> None:
+        """New rows for the leavers (origin position, category, sex and age band each), counted where they are."""
+        w, spec = sim.world, sim.scenario.emigration
+        total = o.size
         a = sim.agents
         rows = a.add(total)
         where = w.origins[o]
@@ -64,7 +77,7 @@ class Departures(Rule):
         a.sex[rows] = s
         a.age_band[rows] = g
         ra = sim.rng["attributes"]
-        a.travel_mode[rows] = ra.choice(len(spec.travel_mode.shares), size=total, p=spec.travel_mode.shares)
+        a.travel_mode[rows] = self.mode_cdf.searchsorted(ra.random(total), side="right")
         a.savings[rows] = draw_amounts(ra, spec.savings, total)
         a.remote_income[rows] = draw_amounts(ra, spec.remote_income, total)
         here = np.bincount(where, minlength=len(w.present))

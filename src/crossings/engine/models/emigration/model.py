@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings.engine.model import Model
-from crossings.engine.models.emigration import observe, report
+from crossings.engine.models.emigration import counters, observe, report
 from crossings.engine.models.emigration.border_queues import BorderQueues
 from crossings.engine.models.emigration.departures import Departures
 from crossings.engine.models.emigration.flights import Flights
@@ -77,6 +77,7 @@ class EmigrationModel(Model):
         sc = sim.scenario
         sim.world = EmigrationWorld.initial(sc)
         sim.agents = AgentTable(capacity=1024, columns=dict(COLUMNS))
+        counters.prepare(sim)
         sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links),
                                            len(sc.locations), len(sc.emigration.category.names))
         sim.today = 0

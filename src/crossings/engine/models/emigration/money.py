@@ -22,7 +22,11 @@ class Money(Rule):
     """At the end of each day savings fall by cost_of_living(place) − remote_income / (365.25 / 12), and never
     below 0 (no debts). A settled agent abroad at 0 with a positive net cost is broke (counted once per
     place): with probability ``broke_cheaper_share`` it re-plans towards a destination with a lower cost of
-    living on a route it can pay (``broke`` = 1; if it finds none it goes home), else it goes home."""
+    living on a route it can pay (``broke`` = 1; if it finds none it goes home), else it goes home.
+
+    Each agent's net daily cost (float32, as the daily formula gives it) is kept in the rule's own column
+    ``net_cost``, worked out again only for agents that came to another place since yesterday (``cost_loc``
+    differs from ``loc``; a returned agent's is 0): a day costs a subtraction and a comparison over the table."""
 
     name = "money"
     reads = ("agents.state", "agents.loc", "agents.savings", "agents.remote_income")
@@ -32,10 +36,15 @@ class Money(Rule):
               "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
               "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
               "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    # the rule's own columns: net cost per day, and the place it was worked out for
+    costs = {"net_cost": (np.float32, 0.0), "cost_loc": (np.int32, -1)}
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration
         self.on = bool(spec.cost_of_living.any()) or spec.remote_income.share > 0 and spec.remote_income.median > 0
+        self.col = spec.cost_of_living.astype(np.float32)
+        if self.on:
+            sim.agents.add_columns(self.costs)
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
@@ -43,12 +52,17 @@ class Money(Rule):
         a, w = sim.agents, sim.world
         if len(a) == 0:
             return
-        spec = sim.scenario.emigration
-        live = a.state != RETURNED
-        net = spec.cost_of_living.astype(np.float32)[a.loc] - a.remote_income * np.float32(1 / DAYS_PER_MONTH)
-        net[~live] = 0
-        np.maximum(a.savings - net, 0, out=a.savings)
-        broke = np.flatnonzero((a.savings <= 0) & (net > 0) & (a.state == SETTLED))
+        came = np.flatnonzero(a.loc != a.cost_loc)
+        if came.size:
+            loc = a.loc[came]
+            a.cost_loc[came] = loc
+            net = self.col[loc] - a.remote_income[came] * np.float32(1 / DAYS_PER_MONTH)
+            net[a.state[came] == RETURNED] = 0
+            a.net_cost[came] = net
+        np.subtract(a.savings, a.net_cost, out=a.savings)
+        np.maximum(a.savings, 0, out=a.savings)
+        broke = np.flatnonzero((a.savings <= 0) & (a.net_cost > 0))
+        broke = broke[a.state[broke] == SETTLED]
         if broke.size == 0:
             return
         g = broke[w.abroad[w.country[a.loc[broke]]]]

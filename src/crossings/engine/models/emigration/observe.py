@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.models.emigration.counters import counted_in, emigrant_categories, tally
 from crossings.engine.models.emigration.movement import next_link
 from crossings.engine.models.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
 from crossings.params.emigration import LONG_STAY_DAYS
@@ -113,68 +114,76 @@ def _numbered(names: Any) -> Labels:
 
 
 def record(res: Results, sim: Simulation, day: int) -> None:
-    """Store the day's emigration stocks and flows in ``res`` (series named as in :data:`EMIGRATION_SERIES`)."""
+    """Store the day's emigration stocks and flows in ``res`` (series named as in :data:`EMIGRATION_SERIES`).
+    Stocks the rules do not keep (emigrants per country, stays by length) come from the run's
+    :class:`~crossings.engine.models.emigration.counters.Tally`, brought up to date from the rows that changed."""
     w, f, s = sim.world, sim.eflows, res.series
-    home = np.zeros(len(w.present), dtype=np.int64)
+    t = tally(sim)
+    t.sync(sim)
+    long, new_reg = t.stays_on(sim, day)
+    f.registrations += new_reg
+    home = s["n_at_home"][day]
     home[w.origins] = w.at_home.reshape(len(w.origins), -1).sum(axis=1)
-    s["n_at_home"][day] = home
-    s["n_in_country"][day] = w.in_country
-    s["n_emigrants_in_country"][day] = emigrants_by_country(sim)
-    s["new_entries"][day] = f.entries
-    s["new_exits"][day] = f.exits
-    s["new_left_home"][day] = f.left_home
-    s["n_queue"][day] = w.queue
-    s["new_queue_joins"][day] = f.joins
-    s["new_passages"][day] = f.passages
-    s["new_queue_gave_up"][day] = f.gave_up
-    s["sum_wait_days"][day] = f.wait_sum
-    s["n_seat_wait"][day] = w.seat_wait
-    s["new_seat_joins"][day] = f.seat_joins
-    s["new_boarded"][day] = f.boarded
-    s["new_missed_seat"][day] = f.missed_seat
-    s["new_seat_gave_up"][day] = f.seat_gave_up
-    a = sim.agents
+    for name, value in (("n_in_country", w.in_country), ("n_emigrants_in_country", w.emigrants),
+                        ("new_entries", f.entries), ("new_exits", f.exits), ("new_left_home", f.left_home),
+                        ("n_queue", w.queue), ("new_queue_joins", f.joins), ("new_passages", f.passages),
+                        ("new_queue_gave_up", f.gave_up), ("sum_wait_days", f.wait_sum),
+                        ("n_seat_wait", w.seat_wait), ("new_seat_joins", f.seat_joins), ("new_boarded", f.boarded),
+                        ("new_missed_seat", f.missed_seat), ("new_seat_gave_up", f.seat_gave_up),
+                        ("new_long_stays", long), ("n_registered", w.registered),
+                        ("new_border_crossings", f.border), ("new_turned_back", f.turned_back),
+                        ("new_refused", f.refused), ("new_overstays", f.overstays), ("new_visa_runs", f.visa_runs),
+                        ("new_permit_applications", f.applications), ("new_permits_granted", f.granted),
+                        ("new_permits_refused", f.permits_refused), ("new_permits_ended", f.permits_ended),
+                        ("n_permits", w.permits), ("new_registrations", f.registrations), ("new_broke", f.broke),
+                        ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home),
+                        ("cat_left_home", f.cat_left), ("cat_returned", f.cat_returned)):
+        s[name][day] = value
+    if day > 0:
+        np.add(s["n_returned"][day - 1], f.returned_home, out=s["n_returned"][day])
+        np.add(s["cat_away"][day - 1], f.cat_left - f.cat_returned, out=s["cat_away"][day])
+    else:
+        s["n_returned"][day] = f.returned_home
+        s["cat_away"][day] = f.cat_left - f.cat_returned
+    if sim.check:
+        check_counters(res, sim, day)
+        balance(res, sim, day)
+
+
+def stay_counts(sim: Simulation, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A fresh count over the agent table, per country, of the stays reaching LONG_STAY_DAYS today, those
+    reaching the country's registration_days today, and those that have lasted at least that long."""
+    a, w = sim.agents, sim.world
     reg = w.registration_days
     abroad = np.flatnonzero(a.stay_country >= 0)
     c = a.stay_country[abroad].astype(np.int64)
     lasted = day - a.entry_day[abroad].astype(np.int64)
     n_c = len(w.in_country)
-    s["new_long_stays"][day] = np.bincount(c[lasted == LONG_STAY_DAYS], minlength=n_c)
-    if (reg >= 0).any():  # a stay is registered once it has lasted the country's registration_days
-        on = reg[c] >= 0
-        f.registrations += np.bincount(c[on & (lasted == reg[c])], minlength=n_c)
-        s["n_registered"][day] = np.bincount(c[on & (lasted >= reg[c])], minlength=n_c)
-    for name, value in (("new_border_crossings", f.border), ("new_turned_back", f.turned_back),
-                        ("new_refused", f.refused), ("new_overstays", f.overstays), ("new_visa_runs", f.visa_runs),
-                        ("new_permit_applications", f.applications), ("new_permits_granted", f.granted),
-                        ("new_permits_refused", f.permits_refused), ("new_permits_ended", f.permits_ended),
-                        ("n_permits", w.permits), ("new_registrations", f.registrations), ("new_broke", f.broke),
-                        ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home)):
-        s[name][day] = value
-    s["n_returned"][day] = (s["n_returned"][day - 1] if day > 0 else 0) + f.returned_home
-    s["cat_left_home"][day] = f.cat_left
-    s["cat_returned"][day] = f.cat_returned
-    s["cat_away"][day] = (s["cat_away"][day - 1] if day > 0 else 0) + f.cat_left - f.cat_returned
-    if sim.check:
-        balance(res, sim, day)
+    on = reg[c] >= 0
+    return (np.bincount(c[lasted == LONG_STAY_DAYS], minlength=n_c),
+            np.bincount(c[on & (lasted == reg[c])], minlength=n_c),
+            np.bincount(c[on & (lasted >= reg[c])], minlength=n_c))
+
+
+def check_counters(res: Results, sim: Simulation, day: int) -> None:
+    """The check mode's proof that the counts kept incrementally (counters.py) equal a fresh count of the
+    agent table today: emigrants per country, stays reaching 183 days, registrations and registered stays."""
+    s = res.series
+    _same(day, "emigrants per country (kept) against a count of the agents", s["n_emigrants_in_country"][day],
+          emigrants_by_country(sim))
+    long, new_reg, registered = stay_counts(sim, day)
+    _same(day, "stays reaching LONG_STAY_DAYS (kept) against a count", s["new_long_stays"][day], long)
+    _same(day, "stays registered today (kept) against a count", s["new_registrations"][day], new_reg)
+    _same(day, "registered stays (kept) against a count", s["n_registered"][day], registered)
 
 
 def emigrants_by_country(sim: Simulation) -> np.ndarray:
     """Agents away from home whose category is not a round trip, by the country they are in (counted as
-    ``n_in_country`` counts them): the emigrants that a country's stock of people present mixes with travellers."""
+    ``n_in_country`` counts them): the emigrants that a country's stock of people present mixes with travellers.
+    A fresh count over the agent table (the run keeps it as ``world.emigrants``; the check mode compares)."""
     a, w = sim.agents, sim.world
-    rt = sim.scenario.emigration.round_trip
-    keep = a.state != RETURNED
-    if rt is not None and rt.any():
-        keep &= ~rt[a.category]
+    keep = (a.state != RETURNED) & emigrant_categories(sim)[a.category]
     return np.bincount(counted_in(sim, np.flatnonzero(keep)), minlength=len(w.in_country))
-
-
-def counted_in(sim: Simulation, idx: np.ndarray | None = None) -> np.ndarray:
-    """The country each agent (or each of ``idx``) is counted in: its link's while travelling, else its place's."""
-    a, w = sim.agents, sim.world
-    link, loc = (a.link, a.loc) if idx is None else (a.link[idx], a.loc[idx])
-    return np.where(link >= 0, w.link_country[np.maximum(link, 0)], w.country[np.maximum(loc, 0)])
 
 
 def census(sim: Simulation, day: int) -> None:

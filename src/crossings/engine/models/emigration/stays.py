@@ -121,6 +121,8 @@ class StayLimits(Rule):
         self.on = bool(spec.policies)
         self.permits = any(p.kind == "residence_permit" for p in spec.policies)
         self.salt = float(stream(sim.seed, "permit_eligibility").random())
+        self._key: tuple[bytes, ...] | None = None  # what self._places was worked out for
+        self._places: tuple[np.ndarray, ...] = ()
 
     def trait(self, idx: np.ndarray) -> np.ndarray:
         """A fixed number in [0, 1) per agent row (a Weyl sequence from a per-run offset: evenly spread, so a
@@ -132,15 +134,18 @@ class StayLimits(Rule):
             return
         a = sim.agents
         if self.permits:
-            self.decide(sim, day)
-        over = np.flatnonzero((a.allowed_until <= day) & (a.state == SETTLED))
+            self.decide(sim, day, np.flatnonzero(a.permit_day == day))
+        over = np.flatnonzero(a.allowed_until <= day)
+        over = over[a.state[over] == SETTLED]
         if over.size:
             self.choose(sim, over, day)
 
-    def decide(self, sim: Simulation, day: int) -> None:
-        """Permits whose waiting time is over: granted or refused as drawn at application."""
+    def decide(self, sim: Simulation, day: int, due: np.ndarray) -> None:
+        """Pending permits among agents ``due`` (those whose decision day is today: an application is decided
+        on the day its waiting time is over, so no other can be pending) are granted or refused as drawn at
+        application."""
         a, w, f = sim.agents, sim.world, sim.eflows
-        due = np.flatnonzero((a.permit >= PENDING_YES) & (a.permit <= PENDING_NO) & (a.permit_day <= day))
+        due = due[(a.permit[due] >= PENDING_YES) & (a.permit[due] <= PENDING_NO)]
         if due.size == 0:
             return
         c = a.stay_country[due].astype(np.int64)
@@ -158,10 +163,52 @@ class StayLimits(Rule):
         a.allowed_until[r] = day
         f.permits_refused += np.bincount(c[~yes], minlength=n_c)
 
+    def places(self, sim: Simulation) -> tuple[np.ndarray, ...]:
+        """Per place, for an agent whose stay there runs out: whether a visa run is open from there (a border
+        link out, re-entry allowed, the neighbour not closed to it), its cost (fares there and back and
+        ``visa_run_cost_usd``), and whether a route leaves it. Worked out again only when the entry rules or the
+        fares change."""
+        w = sim.world
+        key = (w.banned.tobytes(), w.visa_p.tobytes(), w.link_cost.tobytes())
+        if key != self._key:
+            k = w.visa_run_link
+            kk = np.maximum(k, 0)
+            here, nb = w.country, w.country[sim.scenario.links.dst[kk]]
+            ok = (k >= 0) & ~w.banned[here] & np.isnan(w.visa_p[here]) & ~(w.banned[nb] & w.abroad[nb])
+            cost = w.link_cost[kk] + w.link_cost[kk ^ 1] + sim.scenario.emigration.settings.visa_run_cost_usd
+            bo = w.routes.paths.by_origin
+            self._places = (ok, cost, bo[1:] > bo[:-1])
+            self._key = key
+        return self._places
+
+    def pick(self, sim: Simulation, idx: np.ndarray, loc: np.ndarray, c: np.ndarray, day: int) -> np.ndarray:
+        """The option each agent ``idx`` (at ``loc`` in country ``c``) takes, drawn ∝ the weights of those open."""
+        a, w = sim.agents, sim.world
+        ok, cost, leaves = self.places(sim)
+        savings = a.savings[idx].astype(np.float64)
+        used_after = window_used(sim, idx, c, day) + (day - a.entry_day[idx])
+        # the window restarts on re-entry if it is over by then
+        wl, wm = w.window_len[c], w.window_max[c]
+        restart = (wl >= 0) & (day >= a.window_start[idx].astype(np.int64) + wl)
+        room = (wm < 0) | (np.where(restart, 0, used_after) < wm)
+        apply = ~np.isnan(w.permit_p[c]) & (a.permit[idx] != PERMIT_REFUSED) & (savings >= w.permit_cost[c])
+        part = w.permit_elig[c] < 1
+        if part.any():  # only some may apply there: those whose fixed trait falls below the country's share
+            apply[part] &= self.trait(idx[part]) < w.permit_elig[c[part]]
+        wt = np.empty((idx.size, 4))
+        wt[:, VISA_RUN] = np.where(ok[loc] & room & (savings >= cost[loc]), self.weights[VISA_RUN], 0.0)
+        wt[:, APPLY] = np.where(apply, self.weights[APPLY], 0.0)
+        wt[:, MOVE_ON] = np.where(leaves[loc], self.weights[MOVE_ON], 0.0)
+        wt[:, GO_HOME] = self.weights[GO_HOME]
+        wt[:, APPLY] *= w.permit_w[c]
+        wt[:, VISA_RUN] *= w.visa_run_w[c]
+        wt[wt.sum(axis=1) == 0, GO_HOME] = 1.0
+        cum = np.cumsum(wt, axis=1)
+        u = sim.rng["stays"].random(idx.size) * cum[:, -1]
+        return np.minimum((u[:, None] >= cum).sum(axis=1), 3)
+
     def choose(self, sim: Simulation, idx: np.ndarray, day: int) -> None:
         a, w, f = sim.agents, sim.world, sim.eflows
-        spec = sim.scenario.emigration
-        links = sim.scenario.links
         loc = a.loc[idx]
         c = w.country[loc].astype(np.int64)
         n_c = len(w.permits)
@@ -172,39 +219,13 @@ class StayLimits(Rule):
             w.permits -= n
             f.permits_ended += n
             a.permit[idx[held]] = NO_PERMIT
-        savings = a.savings[idx].astype(np.float64)
-        open_ = np.zeros((idx.size, 4), dtype=bool)
-        k = w.visa_run_link[loc]
-        kk = np.maximum(k, 0)
-        nb = w.country[links.dst[kk]]
-        run_cost = w.link_cost[kk] + w.link_cost[kk ^ 1] + spec.settings.visa_run_cost_usd
-        used_after = window_used(sim, idx, c, day) + (day - a.entry_day[idx])
-        # the window restarts on re-entry if it is over by then
-        restart = (w.window_len[c] >= 0) & (day >= a.window_start[idx].astype(np.int64) + w.window_len[c])
-        used_after = np.where(restart, 0, used_after)
-        room = (w.window_max[c] < 0) | (used_after < w.window_max[c])
-        open_[:, VISA_RUN] = ((k >= 0) & ~w.banned[c] & np.isnan(w.visa_p[c]) & ~(w.banned[nb] & w.abroad[nb])
-                              & room & (savings >= run_cost))
-        open_[:, APPLY] = (~np.isnan(w.permit_p[c]) & (a.permit[idx] != PERMIT_REFUSED)
-                           & (savings >= w.permit_cost[c]))
-        part = w.permit_elig[c] < 1
-        if part.any():  # only some may apply there: those whose fixed trait falls below the country's share
-            open_[part, APPLY] &= self.trait(idx[part]) < w.permit_elig[c[part]]
-        bo = w.routes.paths.by_origin
-        open_[:, MOVE_ON] = bo[loc + 1] > bo[loc]
-        open_[:, GO_HOME] = True
-        wt = np.where(open_, self.weights, 0.0)
-        wt[:, APPLY] *= w.permit_w[c]
-        wt[:, VISA_RUN] *= w.visa_run_w[c]
-        wt[wt.sum(axis=1) == 0, GO_HOME] = 1.0
-        cum = np.cumsum(wt, axis=1)
-        u = sim.rng["stays"].random(idx.size) * cum[:, -1]
-        pick = np.minimum((u[:, None] >= cum).sum(axis=1), 3)
-        # visa runs
+        pick = self.pick(sim, idx, loc, c, day)
         v = pick == VISA_RUN
-        if v.any():
-            g, cg, kg, ng = idx[v], c[v], k[v], nb[v].astype(np.int64)
-            a.savings[g] = np.maximum(a.savings[g] - run_cost[v].astype(np.float32), 0)
+        if v.any():  # out over the border link and back in the same day
+            g, cg, lg = idx[v], c[v], loc[v]
+            kg = w.visa_run_link[lg]
+            ng = w.country[sim.scenario.links.dst[kg]].astype(np.int64)
+            a.savings[g] = np.maximum(a.savings[g] - self.places(sim)[1][lg].astype(np.float32), 0)
             for x in (cg, ng):
                 n = np.bincount(x, minlength=n_c)
                 f.entries += n
@@ -229,5 +250,6 @@ class StayLimits(Rule):
             a.route[g] = -1
             a.avoid[g] = c[mv]
         go_home(sim, idx[pick == GO_HOME])
-        if self.permits:
-            self.decide(sim, day)  # applications with no waiting time are decided today
+        if self.permits and ap.any():
+            g = idx[ap]
+            self.decide(sim, day, g[a.permit_day[g] == day])  # applications with no waiting time: decided today

@@ -72,6 +72,9 @@ class EmigrationWorld:
     queue: np.ndarray  # int64 (gates,) agents queued at each crossing by mode
     seat_wait: np.ndarray  # int64 (K,) agents waiting for a seat on each air link
     permits: np.ndarray  # int64 (countries,) residence permit holders present in each country
+    # stocks the observation model records, kept by its daily sync of the rows that changed (counters.py)
+    emigrants: np.ndarray  # int64 (countries,) agents not back home and not on a round trip, counted as in_country
+    registered: np.ndarray  # int64 (countries,) stays that have lasted the country's registration_days
     # rows of returned agents dropped from the agent table (they never act again), counted where they are
     retired: np.ndarray  # int64 (L,) returned agents no longer in the table, at their origin
     retired_travellers: int  # of those, round-trip travellers (whose people are back among those at home)
@@ -119,6 +122,7 @@ class EmigrationWorld:
             link_cost=np.array(sc.emigration.link_cost, dtype=np.float64), path_cost=routes.cost.copy(),
             present=np.zeros(len(locs), dtype=np.int64), on_link=np.zeros(len(links), dtype=np.int64),
             in_country=np.zeros(len(spec.countries), dtype=np.int64),
+            emigrants=np.zeros(n_c, dtype=np.int64), registered=np.zeros(n_c, dtype=np.int64),
             retired=np.zeros(len(locs), dtype=np.int64), retired_travellers=0,
             queue=np.zeros(2 * len(spec.crossings), dtype=np.int64), seat_wait=np.zeros(len(links), dtype=np.int64),
         )
@@ -207,14 +211,24 @@ class EmigrationFlows:
 
     @classmethod
     def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int, n_cat: int = 1) -> EmigrationFlows:
+        """Every flow zero; the arrays are views of one buffer, so :meth:`clear` is a single fill."""
         sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
                  "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate, "turned_back": n_gate,
                  "returned_home": n_loc, "travellers_back": n_loc, "cat_left": n_cat, "cat_returned": n_cat}
         sizes.update({k: n_country for k in ("refused", "overstays", "visa_runs", "applications", "granted",
                                              "permits_refused", "permits_ended", "registrations", "broke",
                                              "onward", "returns")})
-        return cls(**{f.name: np.zeros(sizes.get(f.name, n_link), dtype=np.int64) for f in fields(cls)})
+        names = [f.name for f in fields(cls)]
+        ends = np.cumsum([sizes.get(name, n_link) for name in names])
+        buf = np.zeros(int(ends[-1]), dtype=np.int64)
+        flows = cls(**{name: buf[e - sizes.get(name, n_link): e] for name, e in zip(names, ends, strict=True)})
+        flows._buf = buf
+        return flows
 
     def clear(self) -> None:
+        buf = self.__dict__.get("_buf")
+        if buf is not None:
+            buf.fill(0)
+            return
         for f in fields(self):
             getattr(self, f.name)[:] = 0
