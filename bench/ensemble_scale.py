@@ -1,0 +1,139 @@
+"""Ensembles that scale in members: the client's peak memory, its disk, and wall/CPU time for N members.
+
+Each N runs in a fresh Python process (the client), which starts a LocalCluster of ``--workers`` single-threaded
+worker processes, runs ``run_ensemble`` and writes the results; the client's peak resident memory (getrusage
+ru_maxrss of that process: the client and the Dask scheduler, which a LocalCluster runs in the client's process;
+not the workers) is measured after the results are written, beside its baseline before the first member (Python,
+crossings, Dask and the cluster started). ``--tracemalloc`` adds the peak of Python's traced allocations (numpy
+arrays included) during the ensemble and the writing. The members' own wall and CPU time are summed from what they
+report. ``--days`` shortens every member (fewer days, smaller series) so that the flatness can be shown cheaply;
+``--exact-limit`` moves the point above which the workers reduce the series (set it to the largest N to see the
+client keep every member's series, as before issue 19).
+
+    python bench/ensemble_scale.py --members 100 1000 --days 90            # cheap: flat memory, shortened runs
+    python bench/ensemble_scale.py --members 1000 --exact-limit 1000 --days 90   # the same, every series kept
+    python bench/ensemble_scale.py --members 100 1000                      # the full measurement (russia2022)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def one(args: argparse.Namespace, members: int) -> dict[str, Any]:
+    """Run one ensemble of ``members`` in this process and measure it."""
+    import logging
+
+    import distributed
+
+    import crossings as cx
+    from crossings.ensemble.ensemble import run_ensemble
+
+    sc = cx.load_scenario(args.scenario)
+    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                       silence_logs=logging.CRITICAL)
+    client = distributed.Client(cluster)
+    try:
+        warm = run_ensemble(sc, args.workers, seed=args.seed + 1, days=2, client=client)  # warm-up: the workers
+        with tempfile.TemporaryDirectory(prefix="ensemble-scale-") as tmp:  # import crossings, the client pyarrow
+            warm.write(tmp)
+        del warm
+        base = _rss()
+        if args.tracemalloc:
+            import tracemalloc
+
+            tracemalloc.start()
+        load0 = os.getloadavg()
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = run_ensemble(sc, members, seed=args.seed, days=args.days, client=client, exact_limit=args.exact_limit)
+        wall = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory(prefix="ensemble-scale-") as tmp:
+            res.write(tmp)
+            disk = _dir_bytes(Path(tmp))
+        client_cpu = time.process_time() - c0
+        traced = None
+        if args.tracemalloc:
+            traced = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        peak = _rss()
+    finally:
+        for name in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        client.close()
+        cluster.close()
+    ms = res.member_seconds
+    return {
+        "members": members, "days": res.days, "workers": args.workers, "scenario": sc.name,
+        "quantile_method": res.method.get("method"), "exact_limit": args.exact_limit,
+        "summary_bytes": res.method.get("summary_bytes"),
+        "error_bound_max": {k: v["max"] for k, v in res.method.get("error_bound", {}).items()},
+        "client_peak_rss_mib": round(peak / 2**20, 1), "client_baseline_rss_mib": round(base / 2**20, 1),
+        "client_growth_mib": round((peak - base) / 2**20, 1),
+        "client_traced_peak_mib": None if traced is None else round(traced / 2**20, 1),
+        "out_bytes": disk, "wall_s": round(wall, 2), "client_cpu_s": round(client_cpu, 2),
+        "members_wall_sum_s": round(float(ms[:, 0].sum()), 2), "members_cpu_sum_s": round(float(ms[:, 1].sum()), 2),
+        "members_per_minute": round(members / wall * 60, 1),
+        "series_bytes_per_member": int(sum(q[0].nbytes for q in res.quantiles.values())),
+        "loadavg_before": [round(x, 2) for x in load0], "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default="russia2022", help="scenario (default russia2022)")
+    p.add_argument("--members", type=int, nargs="+", default=[100, 1000], help="ensemble sizes (default 100 1000)")
+    p.add_argument("--days", type=int, default=None, help="days per member (default: the scenario's period)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--exact-limit", type=int, default=100, help="members up to which quantiles are exact "
+                   "(default 100, the library's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slows the client)")
+    p.add_argument("--json", default=None, metavar="FILE", help="write the figures to FILE as well")
+    p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # the child: one ensemble
+    args = p.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(one(args, args.one)))
+        return 0
+    rows = []
+    for n in args.members:  # each size in a fresh process: ru_maxrss is a process's high-water mark
+        child = [sys.executable, __file__, "--one", str(n), "--scenario", args.scenario, "--workers",
+                 str(args.workers), "--exact-limit", str(args.exact_limit), "--seed", str(args.seed)]
+        if args.days:
+            child += ["--days", str(args.days)]
+        if args.tracemalloc:
+            child.append("--tracemalloc")
+        out = subprocess.run(child, check=True, capture_output=True, text=True, cwd=REPO)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{n:6d} members x {row['days']} days ({row['quantile_method']}): client peak "
+              f"{row['client_peak_rss_mib']:.0f} MiB (baseline {row['client_baseline_rss_mib']:.0f}, growth "
+              f"{row['client_growth_mib']:.0f}), out {row['out_bytes'] / 2**20:.1f} MiB, wall {row['wall_s']:.1f} s, "
+              f"client CPU {row['client_cpu_s']:.1f} s, members CPU {row['members_cpu_sum_s']:.1f} s, "
+              f"{row['members_per_minute']:.0f} members/min, load {row['loadavg_before'][0]:.2f}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
