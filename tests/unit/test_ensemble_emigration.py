@@ -359,6 +359,7 @@ def test_write_parameters_edits_only_the_numbers(tmp_path: Path) -> None:
 @pytest.mark.parametrize("argv", [
     ["ensemble", "{sc}", "--members", "2", "--param", "hazrd=0.003"],
     ["ensemble", "{sc}", "--members", "2", "--param", "hazard=0.5"],
+    ["ensemble", "{sc}", "--members", "2", "--exact-limit", "-1"],
     ["sensitivity", "{sc}", "--param", "hazard=0.001", "--samples", "2"],
     ["calibrate", "{sc}", "--param", "camp_weight=1:2", "--budget", "2"],
     ["calibrate", "{sc}", "--param", "hazard", "--budget", "2", "--loss", "ard_normal"],
@@ -415,3 +416,19 @@ def test_calibration_members_keep_no_series(tiny: Path, local_client: object, mo
     for m in seen:
         assert m.series is None and m.camp_sim.shape == (20, 0)  # only what the loss needs: the fit arrays
         assert m.fit is not None and len(m.fit.lines) == len(ROWS)
+
+
+def test_the_command_records_the_quantile_method_and_the_clients_memory(tiny: Path, tmp_path: Path) -> None:
+    docs = {}
+    for limit in ("2", "100"):
+        out = tmp_path / limit
+        assert cli(["ensemble", str(tiny), "--members", "5", "--exact-limit", limit, "--workers", "1", "--seed", "3",
+                    "--out", str(out), "--quiet"]) == 0
+        docs[limit] = json.loads((out / "ensemble.json").read_text())
+        assert (out / "fit.csv").read_text().count("\n") == len(ROWS) + 1
+    assert docs["2"]["quantile_method"]["method"] == "histogram" and docs["2"]["quantile_method"]["pilot"] == 5
+    assert docs["100"]["quantile_method"] == {"method": "exact", "exact_limit": 100,
+                                              "what": "numpy.quantile (linear) over every member's series"}
+    for doc in docs.values():
+        assert doc["client_memory"]["peak_rss_bytes"] > 10 * 2**20
+    assert docs["2"]["fit"] == docs["100"]["fit"]  # the fit per row is exact either way
