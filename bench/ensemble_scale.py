@@ -13,6 +13,7 @@ client keep every member's series, as before issue 19).
     python bench/ensemble_scale.py --members 100 1000 --days 90            # cheap: flat memory, shortened runs
     python bench/ensemble_scale.py --members 1000 --exact-limit 1000 --days 90   # the same, every series kept
     python bench/ensemble_scale.py --members 100 1000                      # the full measurement (russia2022)
+    python bench/ensemble_scale.py --members 100 1000 --synthetic          # the client's reduction at full size
 """
 
 from __future__ import annotations
@@ -98,6 +99,65 @@ def one(args: argparse.Namespace, members: int) -> dict[str, Any]:
     }
 
 
+def synthetic(args: argparse.Namespace, members: int) -> dict[str, Any]:
+    """The client's side alone at full size, without a cluster: one real member's series, then ``members``
+    synthetic members drawn around it (Poisson per cell, seeded), reduced by the same code an ensemble uses
+    (exact: every series kept, numpy's quantiles; histogram: batches of 8 summarised, as a worker does, and added
+    into the fixed-size histogram). Peak memory of this process, before and after."""
+    import numpy as np
+
+    import crossings as cx
+    from crossings.ensemble.cluster import batch_bounds
+    from crossings.ensemble.ensemble import BATCH
+    from crossings.ensemble.member import run_member
+    from crossings.ensemble.reduce import QUANTILES, Stack
+    from crossings.ensemble.summary import BINS, PILOT, Histogram, Layout, edges_from, summarise
+
+    sc = cx.load_scenario(args.scenario)
+    real = run_member(sc, {}, args.seed, days=args.days, keep_camps=False)
+    assert real.series is not None
+    layout = Layout.of(real.series)
+    lam = layout.flat(real.series).astype(np.float64)
+
+    def draw(a: int, b: int) -> np.ndarray:  # members a..b-1: the same numbers each time they are drawn
+        return np.random.default_rng([args.seed, a]).poisson(lam, size=(b - a, lam.size)).astype(np.int64)
+
+    base = _rss()
+    t0, c0 = time.perf_counter(), time.process_time()
+    exact = members <= args.exact_limit
+    pilot = min(PILOT, members)
+    if exact:
+        stack = Stack(members, dict(zip(layout.names, layout.shapes, strict=True)))
+        for a, b in batch_bounds(members, pilot, BATCH):
+            x = draw(a, b)
+            for i in range(a, b):
+                stack.put(i, layout.split(x[i - a]))
+        for name in layout.names:
+            stack.reduce(name)
+        held = sum(a.nbytes for a in stack.arrays.values())
+        stack.close()
+    else:
+        # the pilot's range batch by batch, then every batch drawn again (a worker would hold the pilot's)
+        bounds = batch_bounds(members, pilot, BATCH)
+        lo = hi = None
+        for a, b in (ab for ab in bounds if ab[0] < pilot):
+            x = draw(a, b)
+            lo = x.min(axis=0) if lo is None else np.minimum(lo, x.min(axis=0))
+            hi = x.max(axis=0) if hi is None else np.maximum(hi, x.max(axis=0))
+        assert lo is not None and hi is not None
+        edges = edges_from(lo, hi, BINS)
+        hist = Histogram(layout, edges, members)
+        for a, b in bounds:
+            hist.add(summarise(draw(a, b), edges))
+        hist.quantiles(QUANTILES)
+        held = hist.nbytes
+    return {"members": members, "days": real.days, "cells": layout.cells, "synthetic": True,
+            "quantile_method": "exact" if exact else "histogram", "held_bytes": int(held),
+            "client_baseline_rss_mib": round(base / 2**20, 1), "client_peak_rss_mib": round(_rss() / 2**20, 1),
+            "client_growth_mib": round((_rss() - base) / 2**20, 1), "wall_s": round(time.perf_counter() - t0, 2),
+            "client_cpu_s": round(time.process_time() - c0, 2), "loadavg_before": list(os.getloadavg())}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default="russia2022", help="scenario (default russia2022)")
@@ -108,11 +168,13 @@ def main(argv: list[str] | None = None) -> int:
                    "(default 100, the library's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slows the client)")
+    p.add_argument("--synthetic", action="store_true", help="the client's reduction alone, at full size, on members "
+                   "drawn around one real member (no cluster; seconds instead of hours)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the figures to FILE as well")
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # the child: one ensemble
     args = p.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one(args, args.one)))
+        print(json.dumps((synthetic if args.synthetic else one)(args, args.one)))
         return 0
     rows = []
     for n in args.members:  # each size in a fresh process: ru_maxrss is a process's high-water mark
@@ -122,9 +184,17 @@ def main(argv: list[str] | None = None) -> int:
             child += ["--days", str(args.days)]
         if args.tracemalloc:
             child.append("--tracemalloc")
+        if args.synthetic:
+            child.append("--synthetic")
         out = subprocess.run(child, check=True, capture_output=True, text=True, cwd=REPO)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
+        if args.synthetic:
+            print(f"{n:6d} synthetic members x {row['days']} days ({row['quantile_method']}, {row['cells']} cells): "
+                  f"client peak {row['client_peak_rss_mib']:.0f} MiB (baseline {row['client_baseline_rss_mib']:.0f}, "
+                  f"growth {row['client_growth_mib']:.0f}; held {row['held_bytes'] / 2**20:.0f} MiB), wall "
+                  f"{row['wall_s']:.1f} s, CPU {row['client_cpu_s']:.1f} s", flush=True)
+            continue
         print(f"{n:6d} members x {row['days']} days ({row['quantile_method']}): client peak "
               f"{row['client_peak_rss_mib']:.0f} MiB (baseline {row['client_baseline_rss_mib']:.0f}, growth "
               f"{row['client_growth_mib']:.0f}), out {row['out_bytes'] / 2**20:.1f} MiB, wall {row['wall_s']:.1f} s, "
