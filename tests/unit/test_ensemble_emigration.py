@@ -426,6 +426,7 @@ def test_the_command_records_the_quantile_method_and_the_clients_memory(tiny: Pa
                     "--out", str(out), "--quiet"]) == 0
         docs[limit] = json.loads((out / "ensemble.json").read_text())
         assert (out / "fit.csv").read_text().count("\n") == len(ROWS) + 1
+        assert (out / "report.html").is_file() and (out / "bands" / "countries.parquet").is_file()
     assert docs["2"]["quantile_method"]["method"] == "histogram" and docs["2"]["quantile_method"]["pilot"] == 5
     assert docs["100"]["quantile_method"] == {"method": "exact", "exact_limit": 100,
                                               "what": "numpy.quantile (linear) over every member's series"}
