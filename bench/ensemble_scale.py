@@ -14,6 +14,7 @@ client keep every member's series, as before issue 19).
     python bench/ensemble_scale.py --members 1000 --exact-limit 1000 --days 90   # the same, every series kept
     python bench/ensemble_scale.py --members 100 1000                      # the full measurement (russia2022)
     python bench/ensemble_scale.py --members 100 1000 --synthetic          # the client's reduction at full size
+    python bench/ensemble_scale.py --members 64 --exact-limit 0 --accuracy # error against exact quantiles
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def one(args: argparse.Namespace, members: int) -> dict[str, Any]:
             traced = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
         peak = _rss()
+        accuracy = _accuracy(res, run_ensemble(sc, members, seed=args.seed, days=args.days, client=client,
+                                               exact_limit=members)) if args.accuracy else None
     finally:
         for name in ("distributed", "tornado"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -96,7 +99,27 @@ def one(args: argparse.Namespace, members: int) -> dict[str, Any]:
         "members_per_minute": round(members / wall * 60, 1),
         "series_bytes_per_member": int(sum(q[0].nbytes for q in res.quantiles.values())),
         "loadavg_before": [round(x, 2) for x in load0], "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "accuracy": accuracy,
     }
+
+
+def _accuracy(res: Any, exact: Any) -> dict[str, Any]:
+    """Per series, how far the ensemble's quantiles are from the exact ones of the same members: the largest
+    error, the largest stated bound, the cells beyond it (must be 0), and the largest error as a share of the
+    cell's 5-95 % band (cells with a band of at least 10 agents)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for name, q in exact.quantiles.items():
+        err = np.abs(res.quantiles[name] - q)
+        band = q[-1] - q[0]
+        wide = band >= 10
+        bound = res.method.get("error_bound", {}).get(name, {}).get("max", 0)
+        out[name] = {"max_error": round(float(err.max()), 3), "bound": bound, "beyond_bound": int((err > bound).sum()),
+                     "max_share_of_band": round(float((err.max(axis=0)[wide] / band[wide]).max()), 5)
+                     if wide.any() else None,
+                     "exact_cells": round(float((err == 0).mean()), 4)}
+    return out
 
 
 def synthetic(args: argparse.Namespace, members: int) -> dict[str, Any]:
@@ -168,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                    "(default 100, the library's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slows the client)")
+    p.add_argument("--accuracy", action="store_true", help="also run the same members with exact quantiles and "
+                   "report the error of the ensemble's against them")
     p.add_argument("--synthetic", action="store_true", help="the client's reduction alone, at full size, on members "
                    "drawn around one real member (no cluster; seconds instead of hours)")
     p.add_argument("--json", default=None, metavar="FILE", help="write the figures to FILE as well")
@@ -186,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             child.append("--tracemalloc")
         if args.synthetic:
             child.append("--synthetic")
+        if args.accuracy:
+            child.append("--accuracy")
         out = subprocess.run(child, check=True, capture_output=True, text=True, cwd=REPO)
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
@@ -200,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['client_growth_mib']:.0f}), out {row['out_bytes'] / 2**20:.1f} MiB, wall {row['wall_s']:.1f} s, "
               f"client CPU {row['client_cpu_s']:.1f} s, members CPU {row['members_cpu_sum_s']:.1f} s, "
               f"{row['members_per_minute']:.0f} members/min, load {row['loadavg_before'][0]:.2f}", flush=True)
+        for name, a in (row.get("accuracy") or {}).items():
+            print(f"    {name}: largest error {a['max_error']} (bound {a['bound']}, beyond it {a['beyond_bound']}), "
+                  f"{a['max_share_of_band']} of the 5-95 % band at most, {a['exact_cells']:.1%} of cells exact")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
     return 0
