@@ -162,6 +162,7 @@ class _Batch:
 
 def _run_batch(scenario: Scenario, params: Sequence[Mapping[str, Any]], seeds: Sequence[int],
                kw: Mapping[str, Any]) -> _Batch:
+    """Run a batch of members on a worker; their series stay there, stacked, for :func:`_reduce_batch`."""
     results = [run_member(scenario, p, s, **kw) for p, s in zip(params, seeds, strict=True)]
     first = results[0].series
     assert first is not None
@@ -173,10 +174,12 @@ def _run_batch(scenario: Scenario, params: Sequence[Mapping[str, Any]], seeds: S
 
 
 def _batch_range(batch: _Batch) -> tuple[Layout, np.ndarray, np.ndarray]:
+    """A pilot batch's smallest and largest value per cell (two vectors travel, not the series)."""
     return batch.layout, batch.x.min(axis=0), batch.x.max(axis=0)
 
 
 def _pilot_edges(bins: int, *ranges: tuple[Layout, np.ndarray, np.ndarray]) -> Edges:
+    """The bins of every cell from the pilot batches' ranges (min and max: the same in any order)."""
     layout = ranges[0][0]
     if any(r[0] != layout for r in ranges):
         raise RuntimeError("members of the pilot kept other series (or other shapes) than the first member")
@@ -186,6 +189,7 @@ def _pilot_edges(bins: int, *ranges: tuple[Layout, np.ndarray, np.ndarray]) -> E
 
 
 def _reduce_batch(batch: _Batch, edges: Edges) -> tuple[list[MemberResult], Layout, BatchSummary]:
+    """A batch's members without series and its summary on the pilot's bins: what the client receives."""
     return batch.members, batch.layout, summarise(batch.x, edges)
 
 
