@@ -186,8 +186,8 @@ def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = Fa
 
 def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
-    params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
-    :func:`write_ensemble_report` the page."""
+    params, workers, scheduler, client, days, rules, kernel, progress, exact_limit); ``result.write(out)`` writes
+    the results, :func:`write_ensemble_report` the page."""
     return run_ensemble(scenario, runs, **options)
 
 

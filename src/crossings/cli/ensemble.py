@@ -48,6 +48,10 @@ def add_parsers(sub: Any) -> None:
     e.add_argument("--params-file", default=None, metavar="FILE",
                    help="settings to apply, e.g. the fitted.yml written by `crossings calibrate`")
     e.add_argument("--set", action="append", dest="sets", metavar="WHAT", help="what-if change (docs/whatif.md)")
+    e.add_argument("--exact-limit", type=int, default=100, metavar="N",
+                   help="up to N members (default 100) the quantiles are exact and the client keeps every "
+                        "member's series; above, the workers reduce them to a fixed-size histogram per cell "
+                        "(docs/ensembles.md)")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -170,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
               say: Callable[[str], None]) -> int:
     """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
-    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
+    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet),
+                       exact_limit=args.exact_limit, **common)
     res.write(args.out)
     try:
         api.write_ensemble_report(res, args.out)
