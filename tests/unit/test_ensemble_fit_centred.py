@@ -77,3 +77,20 @@ def test_centred_share_of_open_and_zero_median_bands() -> None:
     assert share_if_centred(sims, 5.0, float("inf"), 0.0) == 1.0, "a one-sided band: a centred model is deep inside"
     # a median of 0 cannot be scaled: the spread is kept as it is (±1 around 10 in 9.5..10.5: one of three)
     assert share_if_centred(sims, 9.5, 10.5, 0.0) == pytest.approx(1 / 3)
+
+
+def test_input_rows_are_counted_apart_from_the_members_rows_inside(tmp_path: Path) -> None:
+    observed = _observed(tmp_path)
+    bands = [band(100, None, None), band(100, 99, 101), band(-100, None, None)]
+    sims = np.stack([100 + 0 * Z, 100 + 0 * Z, -100 + 0 * Z], axis=1)  # every member inside every row
+    as_outputs = reduce_fit(_stack(sims, bands), observed)
+    assert as_outputs.per_member["scored"].tolist() == [3] * 20
+    old, stack = _stack(sims, bands), FitStack(sims.shape[0])
+    for i in range(stack.members):  # the same fits with row C an input (as rows 30, 125 and 126 of russia2022)
+        m = old.member(i)
+        stack.put(i, MemberFit(m.lines, ("calibration", "calibration", "input"), m.sims, m.status, m.simulated,
+                               m.inside, m.loss))
+    fit = reduce_fit(stack, observed)
+    assert fit.per_member["scored"].tolist() == [2] * 20 and fit.per_member["inside"].tolist() == [2] * 20
+    assert fit.summary["expected_inside_if_centred"] == pytest.approx(2.0)
+    assert fit.summary["by_role"]["input"]["scored"] == 1, "the input row is still reported, apart"
