@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
 from crossings.report import render_report
+from crossings.report.notebook import Run
 from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
@@ -51,23 +53,39 @@ def convert(source: str | Path, target: str | Path) -> Path:
     return get_model(sc.model).section.write(sc, Path(target))
 
 
+def kernel_for(kernel: str | None = None) -> str:
+    """The kernel a run uses: ``kernel`` as asked, or (None) "compiled" when the C kernels were built at install
+    and "numpy" (their twin) when they were not, e.g. on a machine without a C compiler. InputError when
+    "compiled" is asked for and was not built."""
+    built = importlib.util.find_spec("crossings.engine._kernels") is not None
+    if kernel is None:
+        return "compiled" if built else "numpy"
+    if kernel == "compiled" and not built:
+        raise InputError("--kernel", None, "kernel", "the compiled kernels were not built when crossings was "
+                         "installed (no C compiler then); use --kernel numpy, or reinstall with a C compiler")
+    return kernel
+
+
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Results:
-    """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
-    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
+        check: bool = False, kernel: str | None = None, sets: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Run:
+    """Run a scenario (object or path) once, into a :class:`~crossings.report.notebook.Run` (results with
+    figures); ``rules`` is "flee31" or "crossings" (default: the scenario's);
+    ``kernel`` is "compiled" (the C move and travel phases), "numpy" (their vectorised twin) or None (compiled
+    when it was built at install, else numpy: :func:`kernel_for`); ``sets`` are
     what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day. Raises
     :class:`InputError` if the run would not fit in the memory available."""
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
-    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run(progress=progress)
+    return Run.of(Simulation(sc, seed=seed, rules=rules, days=days, check=check,
+                             kernel=kernel_for(kernel)).run(progress=progress))
 
 
 def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, *, seed: int = 0,
                          rules: str | None = None, days: int | None = None, check: bool = False,
-                         kernel: str = "compiled", every: int | None = None, resume: Checkpoint | None = None,
+                         kernel: str | None = None, every: int | None = None, resume: Checkpoint | None = None,
                          progress: Callable[[int, int], None] | None = None) -> Results:
     """Run ``scenario`` (read from ``path``) once, saving its state into ``out/checkpoint/`` every ``every`` days
     (none when None) and, with ``resume`` (:func:`find_checkpoint`), continuing from it to the same results as an
@@ -75,7 +93,7 @@ def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, 
     run); the caller removes the new one once the results are written (:func:`remove_checkpoints`)."""
     out = Path(out)
     check_fits(scenario, days or scenario.length, path)
-    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel)
+    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
     if resume is None:
         checkpoint.remove(out)
     saver = None
@@ -104,7 +122,7 @@ def write_run(results: Results, out: str | Path) -> Path:
     return results.write(out, files, extra)
 
 
-def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
+def read_run(run_dir: str | Path, scenario: bool = True) -> Run:
     """The results a run wrote into ``run_dir`` (``crossings run --out``, :func:`write_run`, or an ensemble's
     bands directory), read back by the model its summary.json names (none named: flee) without running anything.
     Unless ``scenario`` is False, they carry the scenario at the summary's ``scenario_path`` when it still loads
@@ -119,7 +137,7 @@ def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
             sc = load_scenario(path)
         except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
             sc = None
-    return Results.read(run_dir, model, sc)
+    return Run.read(run_dir, model, sc)
 
 
 # ---- fit and report of a finished run --------------------------------------------------------------------------
@@ -188,20 +206,20 @@ def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> Ense
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
     params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
     :func:`write_ensemble_report` the page."""
-    return run_ensemble(scenario, runs, **options)
+    return run_ensemble(scenario, runs, **{**options, "kernel": kernel_for(options.get("kernel"))})
 
 
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
                 **options: Any) -> SensitivityResult:
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
-    return run_sensitivity(scenario, params, samples, **options)
+    return run_sensitivity(scenario, params, samples, **{**options, "kernel": kernel_for(options.get("kernel"))})
 
 
 def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int,
               **options: Any) -> CalibrationResult:
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
-    return run_calibration(scenario, params, budget, **options)
+    return run_calibration(scenario, params, budget, **{**options, "kernel": kernel_for(options.get("kernel"))})
 
 
 def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crossings import api
+from crossings.cli.options import Deprecated, out_dir
 from crossings.errors import InputError
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
@@ -26,13 +27,13 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
                        help="worker processes of the local Dask cluster (default: one per core)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--out", default="out", help="output directory (default: ./out)")
+    p.add_argument("--out", default=None, help=f"output directory (default: out/{p.prog.split()[-1]}-SCENARIO)")
     p.add_argument("--seed", type=int, default=0, help=f"seed {what} (default 0)")
     p.add_argument("--days", type=int, default=None, help="days to simulate (default: the period)")
     p.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: the scenario's)")
-    p.add_argument("--kernel", choices=("compiled", "numpy"), default="compiled",
-                   help="move and travel phases: compiled C (default) or NumPy")
+    p.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
+                   help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -41,13 +42,16 @@ def add_parsers(sub: Any) -> None:
     e = sub.add_parser("ensemble", help="run many members of a scenario on Dask: quantile bands, ARD "
                        "distribution, coverage of observed data")
     _common(e, "from which every member's seed is spawned")
-    e.add_argument("--runs", "--members", dest="runs", type=int, required=True, help="number of members")
+    members = e.add_mutually_exclusive_group(required=True)
+    members.add_argument("--members", dest="runs", type=int, help="number of members")
+    members.add_argument("--runs", dest="runs", type=int, action=Deprecated, new="--members", help=argparse.SUPPRESS)
     e.add_argument("--param", action="append", default=[], metavar="NAME=VALUE|NAME=LOW:HIGH",
                    help="set a setting (an emigration scenario: a parameter of its scenario.yml) for every "
                         "member, or draw it per member (repeatable)")
     e.add_argument("--params-file", default=None, metavar="FILE",
                    help="settings to apply, e.g. the fitted.yml written by `crossings calibrate`")
-    e.add_argument("--set", action="append", dest="sets", metavar="WHAT", help="what-if change (docs/whatif.md)")
+    e.add_argument("--set", action="append", dest="sets", metavar="WHAT",
+                   help="a what-if change, as for `crossings run --set` (repeatable)")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -139,6 +143,7 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", None, "workers", f"{args.workers} is not a positive number of workers")
+    args.out = out_dir(args.command, args.out, args.scenario)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")

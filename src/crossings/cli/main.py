@@ -7,6 +7,7 @@ import argparse
 import signal
 import sys
 
+from crossings._version import __version__
 from crossings.cli import convert, ensemble, fit, report
 from crossings.cli import run as run_command
 from crossings.errors import InputError
@@ -14,6 +15,7 @@ from crossings.errors import InputError
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crossings", description="Simulate people fleeing war and conscription.")
+    p.add_argument("--version", action="version", version=f"crossings {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run_command.add_parser(sub)
     convert.add_parser(sub)

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from crossings import api
+from crossings.cli.options import out_dir
 from crossings.cli.report import after_run
 from crossings.errors import InputError
 
 DEFAULT_SCENARIO = "russia2022"
+KERNELS = {"compiled": "kernel: compiled C", "numpy": "kernel: NumPy"}  # the line saying which one a run uses
+NOT_BUILT = " (the compiled kernels were not built at install: no C compiler then)"
 
 
 class Progress:
@@ -43,13 +46,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario once and write out.csv, summary.json and Parquet tables")
     r.add_argument("scenario", nargs="?", help="scenario directory (native or Flee format) or a bundled "
                    "scenario's name; default: russia2022")
-    r.add_argument("--out", default=None, help="output directory (default: ./out)")
+    r.add_argument("--out", default=None, help="output directory (default: out/run-SCENARIO, e.g. out/run-russia2022)")
     r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
     r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: flee31 for Flee-format scenarios)")
     r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
-                   help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
+                   help="move and travel phases: compiled C (default when it was built at install) or their "
+                        "vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
@@ -60,7 +64,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "results as an uninterrupted run")
     r.add_argument("--set", action="append", default=None, dest="sets", metavar="WHAT",
                    help="a what-if change of an emigration scenario, e.g. 'event: close Upper Lars from 2022-09-22' "
-                        "(repeatable; the syntax is in docs/whatif.md)")
+                        "(repeatable; the syntax is in the what-if guide, whatif.md)")
     return r
 
 
@@ -122,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         out, path, resume = _resume_params(args)
     else:
-        out = Path(args.out if args.out is not None else "out")
+        out = out_dir("run", args.out, args.scenario or DEFAULT_SCENARIO)
     _check_options(args, out)
     if resume is None:
         path = _scenario_path(args)
@@ -135,8 +139,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if seed < 0:
         raise InputError("--seed", None, "seed", f"{seed} is negative")
+    kernel = api.kernel_for(args.kernel)
+    if not args.quiet:
+        print(KERNELS[kernel] + ("" if args.kernel or kernel == "compiled" else NOT_BUILT), file=sys.stderr)
     results = api.run_with_checkpoints(scenario, path, out, seed=seed, rules=args.rules, days=args.days,
-                                       check=args.check, kernel=args.kernel or "compiled",
+                                       check=args.check, kernel=kernel,
                                        every=args.checkpoint_every, resume=resume,
                                        progress=Progress(not args.quiet))
     api.write_run(results, out)
@@ -155,5 +162,13 @@ def _print_summary(results: Any, out: Path) -> None:
         print(line, file=sys.stderr)
     s = results.summary()
     ard = f", ARD rescaled {s['ard_rescaled']:.4f} (normal {s['ard_normal']:.4f})" if "ard_rescaled" in s else ""
-    print(f"{s['scenario']}: {s['days']} days, {s['agents_final']} agents, {s['wall_seconds']:.2f} s{ard}; "
+    print(f"{s['scenario']}: {s['days']} days, {_people(s)}, {s['wall_seconds']:.2f} s{ard}; "
           f"results in {out}/", file=sys.stderr)
+
+
+def _people(summary: dict[str, Any]) -> str:
+    """The people at the end of a run, with the agents that stand for them when an agent is more than one."""
+    people, agents, ppa = summary.get("people_final"), summary["agents_final"], summary.get("people_per_agent", 1)
+    if people is None or ppa == 1:
+        return f"{agents:,} people"
+    return f"{people:,} people ({agents:,} agents x {ppa:,})"
