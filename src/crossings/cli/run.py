@@ -140,8 +140,6 @@ def run(args: argparse.Namespace) -> int:
     if seed < 0:
         raise InputError("--seed", None, "seed", f"{seed} is negative")
     kernel = api.kernel_for(args.kernel)
-    if not args.quiet:
-        print(KERNELS[kernel] + ("" if args.kernel or kernel == "compiled" else NOT_BUILT), file=sys.stderr)
     results = api.run_with_checkpoints(scenario, path, out, seed=seed, rules=args.rules, days=args.days,
                                        check=args.check, kernel=kernel,
                                        every=args.checkpoint_every, resume=resume,
@@ -149,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     api.write_run(results, out)
     api.remove_checkpoints(out)
     if not args.quiet:
+        print(KERNELS[kernel] + ("" if args.kernel or kernel == "compiled" else NOT_BUILT), file=sys.stderr)
         _print_summary(results, out)
     if not args.no_report:
         after_run(out, quiet=args.quiet)
