@@ -79,3 +79,25 @@ def test_help_cites_no_path_of_this_repository(command: str, capsys: pytest.Capt
     for path in ("shared/", "docs/", "src/", "tests/", "bench/"):
         assert path not in text, f"`crossings {command} --help` cites {path}, which an installed user lacks"
     assert "--runs" not in text, "a deprecated name is not advertised"
+
+
+def test_verbose_logs_what_is_read_and_run(demo_dir: Path, tmp_path: Path) -> None:
+    proc = crossings("run", str(demo_dir), "--days", "3", "--quiet", "--no-report", "-vv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"INFO crossings: read .*flee model", proc.stderr), proc.stderr
+    assert re.search(r"INFO crossings: ran .*3 days, seed 0", proc.stderr), proc.stderr
+    assert "DEBUG crossings: time by rule:" in proc.stderr
+    quiet = crossings("run", str(demo_dir), "--days", "3", "--quiet", "--no-report", cwd=tmp_path)
+    assert quiet.stderr == "", "without -v and with --quiet nothing is said"
+
+
+def test_the_api_shows_progress_with_the_time_left_unless_quiet(demo_dir: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    cx.run(demo_dir, days=20)
+    err = capsys.readouterr().err
+    assert "days" in err and "20/20" in err and re.search(r"\d\d:\d\d<\d\d:\d\d", err), err
+    cx.run(demo_dir, days=20, quiet=True)
+    assert capsys.readouterr().err == ""
+    seen: list[tuple[int, int]] = []
+    cx.run(demo_dir, days=5, progress=lambda d, n: seen.append((d, n)))
+    assert seen[-1] == (5, 5) and capsys.readouterr().err == "", "a given progress replaces the bar"

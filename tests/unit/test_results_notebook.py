@@ -143,3 +143,11 @@ def test_flee_run_camps_and_ard(demo: cx.Results, tmp_path: Path) -> None:
     back = cx.read_run(out)
     assert repr(back).startswith("<Run ") and back.summary()["days"] == 40
     pd.testing.assert_frame_equal(back.to_frame("locations"), demo.to_frame("locations"), check_categorical=False)
+
+
+def test_write_gives_what_the_command_line_writes(russia: cx.Results, russia_dir: Path, tmp_path: Path) -> None:
+    out = russia.write(tmp_path / "mine")
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in russia_dir.iterdir())
+    assert (out / "fit.csv").read_text() == (russia_dir / "fit.csv").read_text()
+    assert json.loads((out / "summary.json").read_text())["fit"] == json.loads(
+        (russia_dir / "summary.json").read_text())["fit"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from crossings import api
 from crossings.cli.options import Deprecated, out_dir
 from crossings.errors import InputError
+from crossings.progress import Bar
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
 
@@ -96,31 +96,6 @@ def load_params_file(path: str | Path, scenario: Any = None) -> list[Any]:
     return api.read_params_file(path, scenario)
 
 
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal (or when forced); silent otherwise."""
-
-    def __init__(self, enabled: bool, what: str = "members", force: bool = False) -> None:
-        self.enabled = enabled and (force or sys.stderr.isatty())
-        self.what = what
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        now = time.perf_counter()
-        if 0 < done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.what} {done}/{total} "
-                         f"{now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def command_line(args: Any) -> str:
     """The ``crossings calibrate`` command as parsed (every option given, in a fixed order), for provenance."""
     parts = ["crossings", "calibrate", str(args.scenario)]
@@ -175,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
               say: Callable[[str], None]) -> int:
     """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
-    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
+    res = api.ensemble(scenario, args.runs, params=specs, progress=Bar("members", not args.quiet, terminal_only=True),
+                       **common)
     res.write(args.out)
     try:
         api.write_ensemble_report(res, args.out)
@@ -199,7 +175,7 @@ def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], comm
                  say: Callable[[str], None]) -> int:
     """``crossings sensitivity``: Sobol' indices, written and printed."""
     res = api.sensitivity(scenario, specs, args.samples, output=args.output, replicates=args.replicates,
-                          progress=Progress(not args.quiet, "runs"), **common)
+                          progress=Bar("runs", not args.quiet, terminal_only=True), **common)
     res.write(args.out)
     say(f"Sobol' indices of {res.output} ({len(res.Y)} points, {res.replicates} run(s) each, "
         f"{res.wall_seconds:.1f} s):")
@@ -215,7 +191,8 @@ def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common
     training and held-out parts, optionally write the values back into a scenario.yml."""
     res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
                         replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
-                        progress=Progress(not args.quiet, "runs"), sampler=args.sampler, command=command_line(args),
+                        progress=Bar("runs", not args.quiet, terminal_only=True), sampler=args.sampler,
+                        command=command_line(args),
                         write_target=args.write_parameters, **common)
     out = res.write(args.out)
     for line in res.lines(args.out):

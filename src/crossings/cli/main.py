@@ -11,6 +11,7 @@ from crossings._version import __version__
 from crossings.cli import convert, ensemble, fit, report
 from crossings.cli import run as run_command
 from crossings.errors import InputError
+from crossings.progress import set_verbosity
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     ensemble.add_parsers(sub)
     fit.add_parser(sub)
+    for command in sub.choices.values():
+        command.add_argument("-v", "--verbose", action="count", default=0,
+                             help="log what is read and run on stderr (-vv: also the time each rule takes)")
     return p
 
 
@@ -38,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for bad input, with a one-line message and no traceback)."""
     signal.signal(signal.SIGTERM, _terminate)
     args = _parser().parse_args(argv)
+    set_verbosity(args.verbose)
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,33 +11,11 @@ from crossings import api
 from crossings.cli.options import out_dir
 from crossings.cli.report import after_run
 from crossings.errors import InputError
+from crossings.progress import Bar
 
 DEFAULT_SCENARIO = "russia2022"
 KERNELS = {"compiled": "kernel: compiled C", "numpy": "kernel: NumPy"}  # the line saying which one a run uses
 NOT_BUILT = " (the compiled kernels were not built at install: no C compiler then)"
-
-
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] day {done}/{total} {now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -143,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     results = api.run_with_checkpoints(scenario, path, out, seed=seed, rules=args.rules, days=args.days,
                                        check=args.check, kernel=kernel,
                                        every=args.checkpoint_every, resume=resume,
-                                       progress=Progress(not args.quiet))
+                                       progress=Bar("days", not args.quiet, terminal_only=True))
     api.write_run(results, out)
     api.remove_checkpoints(out)
     if not args.quiet:

@@ -5,9 +5,12 @@ cannot import the report."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
+from crossings.observed.fit import fit_outputs
 from crossings.results import Results
 
 KINDS = ("totals", "camps")  # the report's static figures (crossings.report.figures)
@@ -39,6 +42,16 @@ class Run(Results):
             raise ImportError(f"plot needs matplotlib ({exc}): pip install 'crossings[report]'") from None
         draw = figures.totals_figure if kind == "totals" else figures.camps_figure
         return draw(self, **options)
+
+    def write(self, out: str | Path, files: Mapping[str, str | None] | None = None,
+              extra: Mapping[str, Any] | None = None) -> Path:
+        """Write the run into the directory ``out`` as ``crossings run --no-report`` does: its tables, its
+        model's own files, the fit against the scenario's observations when it has some (fit.csv and summary.json's
+        ``"fit"``), and summary.json last; ``crossings.read_run(out)`` reads it back, ``crossings report out``
+        draws its page. ``files`` and ``extra`` replace the fit's (:meth:`Results.write`)."""
+        if files is None and extra is None:
+            files, extra = fit_outputs(self)
+        return super().write(out, files, extra)
 
     def ard(self) -> dict[str, float]:
         """Flee's validation error against observed camp counts: mean normal and rescaled ARD. ValueError for a
