@@ -36,7 +36,7 @@ def test_a_run_writes_into_out_run_scenario_and_says_its_kernel(demo_dir: Path, 
     kernel_lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("kernel:")]
     assert kernel_lines == ["kernel: compiled C"] or kernel_lines[0].startswith("kernel: NumPy"), proc.stderr
     assert len(kernel_lines) == 1, "the kernel is said once"
-    assert re.search(rf"5 days, {summary['people_final']:,} people", proc.stderr), proc.stderr
+    assert re.search(rf"5 days, {summary['people_final']:,} people set out", proc.stderr), proc.stderr
     if summary["people_per_agent"] == 1:
         assert "agents" not in proc.stderr.splitlines()[-1], "one agent is one person: no agents to mention"
 
@@ -45,7 +45,7 @@ def test_the_default_scenario_says_people_and_agents(tmp_path: Path) -> None:
     proc = crossings("run", "--days", "3", "--no-report", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((tmp_path / "out" / "run-russia2022" / "summary.json").read_text())
-    assert f"{summary['people_final']:,} people ({summary['agents_final']:,} agents x 100)" in proc.stderr
+    assert f"{summary['people_final']:,} people set out ({summary['agents_final']:,} agents x 100)" in proc.stderr
 
 
 def test_an_ensemble_refuses_a_folder_holding_a_run(demo_dir: Path, tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_repr_is_short_and_html_is_a_table(russia: cx.Results, russia_dir: Path)
         assert len(text) < 400, f"repr is {len(text)} characters: {text[:200]}"
         assert "russia2022" in text and f"{russia.summary()['people_final']:,} people" in text
         html = res._repr_html_()
-        assert html.startswith("<table") and "people at the end" in html and len(html) < 2000
+        assert html.startswith("<table") and "people who set out" in html and len(html) < 2000
 
 
 def test_every_written_table_reads_back_through_to_frame(russia: cx.Results, russia_dir: Path) -> None:

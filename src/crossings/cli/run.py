@@ -143,8 +143,9 @@ def _print_summary(results: Any, out: Path) -> None:
 
 
 def _people(summary: dict[str, Any]) -> str:
-    """The people at the end of a run, with the agents that stand for them when an agent is more than one."""
+    """The people who set out in a run (its agents, each the people it stands for; travellers' trips included),
+    with the agents when an agent is more than one person."""
     people, agents, ppa = summary.get("people_final"), summary["agents_final"], summary.get("people_per_agent", 1)
     if people is None or ppa == 1:
-        return f"{agents:,} people"
-    return f"{people:,} people ({agents:,} agents x {ppa:,})"
+        return f"{agents:,} people set out"
+    return f"{people:,} people set out ({agents:,} agents x {ppa:,})"

@@ -363,7 +363,7 @@ class Results:
         facts = [("scenario", f"{self.name} ({model} model)"), ("period", f"{self.start_date} to {end}, "
                  f"{self.days} days"), ("seed, rules", f"{self.seed}, {self.rules}")]
         if agents is not None:
-            facts.append(("people at the end", f"{_plain(agents * ppa):,} ({agents:,} agents × {_plain(ppa):,})"))
+            facts.append(("people who set out", f"{_plain(agents * ppa):,} ({agents:,} agents × {_plain(ppa):,})"))
         ard = self.ard() if self.camps else {}
         if ard:
             facts.append(("ARD rescaled", f"{ard['ard_rescaled']:.4f} (normal {ard['ard_normal']:.4f})"))
@@ -374,8 +374,8 @@ class Results:
         """One short line (a notebook's plain view); ``summary()`` has the rest."""
         f = dict(self._facts())
         seed, rules = f["seed, rules"].split(", ")
-        count, _, agents = f.get("people at the end", "").partition(" (")
-        people = f"; {count} people at the end ({agents}" if count else ""
+        count, _, agents = f.get("people who set out", "").partition(" (")
+        people = f"; {count} people set out ({agents}" if count else ""
         ard = f"; ARD rescaled {f['ARD rescaled']}" if "ARD rescaled" in f else ""
         return (f"<{type(self).__name__} {f['scenario']}, {f['period']}, seed {seed}, rules {rules}{people}{ard}; "
                 f"tables: {f['tables']}>")
