@@ -363,7 +363,8 @@ class Results:
         facts = [("scenario", f"{self.name} ({model} model)"), ("period", f"{self.start_date} to {end}, "
                  f"{self.days} days"), ("seed, rules", f"{self.seed}, {self.rules}")]
         if agents is not None:
-            facts.append(("people who set out", f"{_plain(agents * ppa):,} ({agents:,} agents × {_plain(ppa):,})"))
+            facts.append(("people who set out", f"{agents:,} (one agent each)" if ppa == 1 else
+                          f"{_plain(agents * ppa):,} ({agents:,} agents × {_plain(ppa):,})"))
         ard = self.ard() if self.camps else {}
         if ard:
             facts.append(("ARD rescaled", f"{ard['ard_rescaled']:.4f} (normal {ard['ard_normal']:.4f})"))
