@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
+from crossings.progress import LOG, Bar
 from crossings.report import render_report
+from crossings.report.notebook import Run
 from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
@@ -41,7 +44,10 @@ def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = Non
     p = resolve_bundled(path)
     if parameters and not is_native_dir(p):
         raise InputError(p, None, "parameters", "only native scenarios define named parameters")
-    return build_scenario(read_source(p), parameters, sets or ())
+    sc = build_scenario(read_source(p), parameters, sets or ())
+    LOG.info("read %s: %s model, %d places, %d roads, %d days from %s", p, sc.model, len(sc.locations),
+             len(sc.links), sc.length, sc.start_date)
+    return sc
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
@@ -51,23 +57,52 @@ def convert(source: str | Path, target: str | Path) -> Path:
     return get_model(sc.model).section.write(sc, Path(target))
 
 
+def kernel_for(kernel: str | None = None) -> str:
+    """The kernel a run uses: ``kernel`` as asked, or (None) "compiled" when the C kernels were built at install
+    and "numpy" (their twin) when they were not, e.g. on a machine without a C compiler. InputError when
+    "compiled" is asked for and was not built."""
+    built = importlib.util.find_spec("crossings.engine._kernels") is not None
+    if kernel is None:
+        return "compiled" if built else "numpy"
+    if kernel == "compiled" and not built:
+        raise InputError("--kernel", None, "kernel", "the compiled kernels were not built when crossings was "
+                         "installed (no C compiler then); use --kernel numpy, or reinstall with a C compiler")
+    return kernel
+
+
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Results:
-    """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
-    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
-    what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day. Raises
-    :class:`InputError` if the run would not fit in the memory available."""
+        check: bool = False, kernel: str | None = None, sets: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None, quiet: bool = False) -> Run:
+    """Run a scenario (object or path) once, into a :class:`~crossings.report.notebook.Run` (results with
+    figures); ``rules`` is "flee31" or "crossings" (default: the scenario's);
+    ``kernel`` is "compiled" (the C move and travel phases), "numpy" (their vectorised twin) or None (compiled
+    when it was built at install, else numpy: :func:`kernel_for`); ``sets`` are
+    what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day (default: a
+    progress bar with the time left, none with ``quiet``). Raises :class:`InputError` if the run would not fit in
+    the memory available."""
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
-    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run(progress=progress)
+    sim = Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
+    bar = Bar("days", enabled=progress is None and not quiet)
+    try:
+        return Run.of(_logged(sim, sim.run(progress=progress or bar)))
+    finally:
+        bar.close()
+
+
+def _logged(sim: Simulation, results: Results) -> Results:
+    """``results`` of ``sim``, its wall time and rules' timings logged (``crossings -v``, ``-vv``)."""
+    LOG.info("ran %s: %d days, seed %d, rules %s, kernel %s, %.2f s", sim.scenario.name, sim.days, sim.seed,
+             sim.rules, sim.kernel, results.wall_seconds)
+    LOG.debug("time by rule: %s", ", ".join(f"{k} {v:.3f} s" for k, v in sim.timings.items()))
+    return results
 
 
 def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, *, seed: int = 0,
                          rules: str | None = None, days: int | None = None, check: bool = False,
-                         kernel: str = "compiled", every: int | None = None, resume: Checkpoint | None = None,
+                         kernel: str | None = None, every: int | None = None, resume: Checkpoint | None = None,
                          progress: Callable[[int, int], None] | None = None) -> Results:
     """Run ``scenario`` (read from ``path``) once, saving its state into ``out/checkpoint/`` every ``every`` days
     (none when None) and, with ``resume`` (:func:`find_checkpoint`), continuing from it to the same results as an
@@ -75,16 +110,18 @@ def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, 
     run); the caller removes the new one once the results are written (:func:`remove_checkpoints`)."""
     out = Path(out)
     check_fits(scenario, days or scenario.length, path)
-    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel)
+    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
     if resume is None:
         checkpoint.remove(out)
     saver = None
+    LOG.info("running %s: %d days, seed %d, rules %s, kernel %s", scenario.name, sim.days, sim.seed, sim.rules,
+             sim.kernel)
     if every is not None:
         digest = resume.params["scenario_digest"] if resume is not None else None
         params = checkpoint.run_params(sim, Path(path), out, every, digest)
         params.update({"what_if": list(scenario.what_if)} if scenario.what_if else {})
         saver = checkpoint.Checkpointer(out, every, params)
-    return sim.run(progress=progress, checkpoint=saver, resume=resume)
+    return _logged(sim, sim.run(progress=progress, checkpoint=saver, resume=resume))
 
 
 def find_checkpoint(out: str | Path) -> Checkpoint:
@@ -104,7 +141,7 @@ def write_run(results: Results, out: str | Path) -> Path:
     return results.write(out, files, extra)
 
 
-def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
+def read_run(run_dir: str | Path, scenario: bool = True) -> Run:
     """The results a run wrote into ``run_dir`` (``crossings run --out``, :func:`write_run`, or an ensemble's
     bands directory), read back by the model its summary.json names (none named: flee) without running anything.
     Unless ``scenario`` is False, they carry the scenario at the summary's ``scenario_path`` when it still loads
@@ -119,7 +156,7 @@ def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
             sc = load_scenario(path)
         except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
             sc = None
-    return Results.read(run_dir, model, sc)
+    return Run.read(run_dir, model, sc)
 
 
 # ---- fit and report of a finished run --------------------------------------------------------------------------
@@ -184,24 +221,34 @@ def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = Fa
     return [parse_param(t, need_range, scenario) for t in texts]
 
 
+def _options(options: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Options of an ensemble, sensitivity or calibration: the kernel resolved (:func:`kernel_for`) and, unless
+    ``quiet`` or a ``progress`` is given, a progress bar of ``what``."""
+    out = {k: v for k, v in options.items() if k != "quiet"}
+    out["kernel"] = kernel_for(options.get("kernel"))
+    if out.get("progress") is None:
+        out["progress"] = Bar(what, enabled=not options.get("quiet", False))
+    return out
+
+
 def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
-    params, workers, scheduler, client, days, rules, kernel, progress, exact_limit); ``result.write(out)`` writes
-    the results, :func:`write_ensemble_report` the page."""
-    return run_ensemble(scenario, runs, **options)
+    params, workers, scheduler, client, days, rules, kernel, progress, exact_limit; a progress bar unless
+    ``quiet=True``); ``result.write(out)`` writes the results, :func:`write_ensemble_report` the page."""
+    return run_ensemble(scenario, runs, **_options(options, "members"))
 
 
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
                 **options: Any) -> SensitivityResult:
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
-    return run_sensitivity(scenario, params, samples, **options)
+    return run_sensitivity(scenario, params, samples, **_options(options, "runs"))
 
 
 def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int,
               **options: Any) -> CalibrationResult:
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
-    return run_calibration(scenario, params, budget, **options)
+    return run_calibration(scenario, params, budget, **_options(options, "runs"))
 
 
 def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],

@@ -15,7 +15,7 @@ from ensemble_helpers import cli, dask_processes
 import crossings as cx
 from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
 
-ARGS = ["--runs", "8", "--seed", "11", "--days", "40", "--quiet"]
+ARGS = ["--members", "8", "--seed", "11", "--days", "40", "--quiet"]
 
 
 def test_same_seed_same_bytes_on_one_two_and_remote_workers(remote_cluster, demo: Path, tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_killing_a_worker_mid_ensemble_changes_nothing(demo: Path, local_client,
 
 
 def test_unknown_parameter_is_a_one_line_input_error(demo: Path, tmp_path: Path, capsys) -> None:
-    code = cli(["ensemble", str(demo), "--runs", "2", "--param", "camp_wieght=2", "--out", str(tmp_path)])
+    code = cli(["ensemble", str(demo), "--members", "2", "--param", "camp_wieght=2", "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert "camp_wieght" in err and "camp_weight" in err
@@ -100,7 +100,7 @@ def test_unknown_parameter_is_a_one_line_input_error(demo: Path, tmp_path: Path,
     assert cli(["sensitivity", str(demo), "--param", "camp_weight=1:3", "--samples", "6"]) == 2  # not 2^k
     assert cli(["calibrate", str(demo), "--param", "camp_weight=1:3", "--budget", "4", "--holdout",
                 "camps=Nowhere"]) == 2
-    assert cli(["ensemble", str(tmp_path / "missing"), "--runs", "2"]) == 2
+    assert cli(["ensemble", str(tmp_path / "missing"), "--members", "2"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 8  # one line per refused command
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from crossings import api
+from crossings.cli.options import Deprecated, out_dir
 from crossings.errors import InputError
+from crossings.progress import Bar
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
 
@@ -26,13 +27,13 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
                        help="worker processes of the local Dask cluster (default: one per core)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--out", default="out", help="output directory (default: ./out)")
+    p.add_argument("--out", default=None, help=f"output directory (default: out/{p.prog.split()[-1]}-SCENARIO)")
     p.add_argument("--seed", type=int, default=0, help=f"seed {what} (default 0)")
     p.add_argument("--days", type=int, default=None, help="days to simulate (default: the period)")
     p.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: the scenario's)")
-    p.add_argument("--kernel", choices=("compiled", "numpy"), default="compiled",
-                   help="move and travel phases: compiled C (default) or NumPy")
+    p.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
+                   help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -41,13 +42,16 @@ def add_parsers(sub: Any) -> None:
     e = sub.add_parser("ensemble", help="run many members of a scenario on Dask: quantile bands, ARD "
                        "distribution, coverage of observed data")
     _common(e, "from which every member's seed is spawned")
-    e.add_argument("--runs", "--members", dest="runs", type=int, required=True, help="number of members")
+    members = e.add_mutually_exclusive_group(required=True)
+    members.add_argument("--members", dest="runs", type=int, help="number of members")
+    members.add_argument("--runs", dest="runs", type=int, action=Deprecated, new="--members", help=argparse.SUPPRESS)
     e.add_argument("--param", action="append", default=[], metavar="NAME=VALUE|NAME=LOW:HIGH",
                    help="set a setting (an emigration scenario: a parameter of its scenario.yml) for every "
                         "member, or draw it per member (repeatable)")
     e.add_argument("--params-file", default=None, metavar="FILE",
                    help="settings to apply, e.g. the fitted.yml written by `crossings calibrate`")
-    e.add_argument("--set", action="append", dest="sets", metavar="WHAT", help="what-if change (docs/whatif.md)")
+    e.add_argument("--set", action="append", dest="sets", metavar="WHAT",
+                   help="a what-if change, as for `crossings run --set` (repeatable)")
     e.add_argument("--exact-limit", type=int, default=100, metavar="N",
                    help="up to N members (default 100) the quantiles are exact and the client keeps every "
                         "member's series; above, the workers reduce them to a fixed-size histogram per cell "
@@ -96,31 +100,6 @@ def load_params_file(path: str | Path, scenario: Any = None) -> list[Any]:
     return api.read_params_file(path, scenario)
 
 
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal (or when forced); silent otherwise."""
-
-    def __init__(self, enabled: bool, what: str = "members", force: bool = False) -> None:
-        self.enabled = enabled and (force or sys.stderr.isatty())
-        self.what = what
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        now = time.perf_counter()
-        if 0 < done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.what} {done}/{total} "
-                         f"{now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def command_line(args: Any) -> str:
     """The ``crossings calibrate`` command as parsed (every option given, in a fixed order), for provenance."""
     parts = ["crossings", "calibrate", str(args.scenario)]
@@ -143,6 +122,7 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", None, "workers", f"{args.workers} is not a positive number of workers")
+    args.out = out_dir(args.command, args.out, args.scenario)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")
@@ -174,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
               say: Callable[[str], None]) -> int:
     """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
-    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet),
+    res = api.ensemble(scenario, args.runs, params=specs, progress=Bar("members", not args.quiet, terminal_only=True),
                        exact_limit=args.exact_limit, **common)
     res.write(args.out)
     try:
@@ -199,7 +179,7 @@ def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], comm
                  say: Callable[[str], None]) -> int:
     """``crossings sensitivity``: Sobol' indices, written and printed."""
     res = api.sensitivity(scenario, specs, args.samples, output=args.output, replicates=args.replicates,
-                          progress=Progress(not args.quiet, "runs"), **common)
+                          progress=Bar("runs", not args.quiet, terminal_only=True), **common)
     res.write(args.out)
     say(f"Sobol' indices of {res.output} ({len(res.Y)} points, {res.replicates} run(s) each, "
         f"{res.wall_seconds:.1f} s):")
@@ -215,7 +195,8 @@ def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common
     training and held-out parts, optionally write the values back into a scenario.yml."""
     res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
                         replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
-                        progress=Progress(not args.quiet, "runs"), sampler=args.sampler, command=command_line(args),
+                        progress=Bar("runs", not args.quiet, terminal_only=True), sampler=args.sampler,
+                        command=command_line(args),
                         write_target=args.write_parameters, **common)
     out = res.write(args.out)
     for line in res.lines(args.out):

@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("fit", help="score a run against observations (the fit table)")
     p.add_argument("run_dir", help="a run directory (what `crossings run --out DIR` wrote)")
     p.add_argument("--observed", default=None, metavar="FILE.csv",
-                   help="observations shaped like shared/data/russia2022/observations.csv (default: the run's "
+                   help="observations shaped like a scenario's observed.csv (default: the run's "
                         "scenario's observed.csv)")
     p.add_argument("--json", action="store_true", help="print the rows as a JSON list instead of a table")
     return p
