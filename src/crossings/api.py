@@ -16,6 +16,10 @@ from crossings.ensemble.calibrate import CalibrationResult, run_calibration
 from crossings.ensemble.calibrate import write_parameters as _write_parameters
 from crossings.ensemble.cluster import need_dask as need_dask  # re-exported: Dask present or a one-line error
 from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
+from crossings.ensemble.fitdir import ensemble_fit, ensemble_fit_text
+from crossings.ensemble.fitdir import is_ensemble_dir as is_ensemble_dir  # re-exported: crossings fit
+from crossings.ensemble.infer import AbcResult, run_abc
+from crossings.ensemble.infer import write_posterior as _write_posterior
 from crossings.ensemble.member import ParamSpec, parse_param
 from crossings.ensemble.member import read_params_file as read_params_file  # re-exported: --params-file
 from crossings.ensemble.sensitivity import SensitivityResult, run_sensitivity
@@ -183,6 +187,13 @@ def fit_run(run_dir: str | Path, observed: str | Path | None = None) -> tuple[li
     return fit_data(view, Path(observed) if observed is not None else observed_of_run(run_dir))
 
 
+def fit_ensemble(ensemble_dir: str | Path) -> tuple[dict[str, Any], str]:
+    """The fit of an ensemble directory (its fit.csv read back: per row the members' median and 5–95 %, inside and
+    within ×1.5 on the median; counts per role) and the text ``crossings fit`` prints."""
+    data = ensemble_fit(ensemble_dir)
+    return data, ensemble_fit_text(data)
+
+
 def fit_text(rows: Sequence[Any], data: Mapping[str, Any]) -> str:
     """The fit table as the command line prints it, with its closing counts."""
     return format_table(rows) + summary_text(data["summary"]) + "\n"
@@ -249,6 +260,19 @@ def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budg
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
     return run_calibration(scenario, params, budget, **_options(options, "runs"))
+
+
+def infer(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int, **options: Any) -> AbcResult:
+    """The posterior of ``params`` given the scenario's calibration rows, by ABC-SMC with at most ``budget``
+    parameter sets (:func:`crossings.ensemble.infer.run_abc`); ``result.write(out)`` writes posterior.csv and
+    posterior.json."""
+    return run_abc(scenario, params, budget, **_options(options, "runs"))
+
+
+def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:
+    """Copy the posterior written into ``out`` into ``scenario_dir`` (:func:`crossings.ensemble.infer.write_posterior`),
+    so that its ensembles draw from it."""
+    return _write_posterior(scenario_dir, out)
 
 
 def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],

@@ -56,6 +56,9 @@ def add_parsers(sub: Any) -> None:
                    help="up to N members (default 100) the quantiles are exact and the client keeps every "
                         "member's series; above, the workers reduce them to a fixed-size histogram per cell "
                         "(docs/ensembles.md)")
+    e.add_argument("--no-posterior", dest="posterior", action="store_false",
+                   help="do not draw the members' parameters from the scenario's posterior (posterior.csv), when "
+                        "it has one")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -81,14 +84,25 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--loss", choices=("ard_rescaled", "ard_normal"), default=None,
                    help="what is minimised on the training data (default ard_rescaled; emigration scenarios: "
                         "always the fit loss of the calibration rows of observed.csv)")
-    c.add_argument("--replicates", type=int, default=1, help="runs per parameter set, averaged (default 1)")
-    c.add_argument("--batch", type=int, default=8, help="parameter sets proposed and run at once (default 8; "
-                   "the fit depends on it, not on the number of workers)")
+    c.add_argument("--replicates", type=int, default=None, help="runs per parameter set (default 1; --method abc: "
+                   "2, the least the noise is estimated from)")
+    c.add_argument("--batch", type=int, default=None, help="parameter sets proposed and run at once (default 8; "
+                   "--method abc: the particles; the fit depends on it, not on the number of workers)")
     c.add_argument("--check-runs", type=int, default=10, help="runs of the best set with fresh seeds for the "
                    "reported fit (default 10)")
     c.add_argument("--sampler", choices=("tpe", "cmaes"), default="tpe",
                    help="how parameter sets are proposed: tpe (default; a global search) or cmaes (emigration "
                         "scenarios: CMA-ES started at the scenario's own values, to refine them)")
+    c.add_argument("--method", choices=("optimise", "abc"), default="optimise",
+                   help="optimise (default): search for the best set (--sampler); abc: a Bayesian calibration by "
+                        "ABC-SMC whose posterior (posterior.csv, posterior.json) ensembles draw from")
+    c.add_argument("--particles", type=int, default=32, help="--method abc: particles per generation (default 32)")
+    c.add_argument("--generations", type=int, default=4, help="--method abc: generations at most (default 4)")
+    c.add_argument("--quantile", type=float, default=0.5, help="--method abc: each generation's tolerance is this "
+                   "quantile of the previous population's discrepancies (default 0.5)")
+    c.add_argument("--write-posterior", default=None, metavar="SCENARIO_DIR",
+                   help="--method abc: copy posterior.csv and posterior.json into SCENARIO_DIR, so that its "
+                        "ensembles draw from them")
     c.add_argument("--write-parameters", default=None, metavar="SCENARIO_DIR",
                    help="emigration scenarios: write the best values into SCENARIO_DIR/scenario.yml (only the "
                         "value: numbers change) and copy calibration.json next to it")
@@ -105,8 +119,9 @@ def command_line(args: Any) -> str:
     parts = ["crossings", "calibrate", str(args.scenario)]
     for p in args.param:
         parts += ["--param", p]
-    for opt in ("budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler", "rules",
-                "out", "write_parameters"):
+    abc = ("method", "particles", "generations", "quantile") if getattr(args, "method", None) == "abc" else ()
+    for opt in (*abc, "budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler",
+                "rules", "out", "write_parameters", "write_posterior"):
         v = getattr(args, opt, None)
         if v is not None:
             parts += [f"--{opt.replace('_', '-')}", str(v)]
@@ -131,6 +146,9 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``crossings ensemble|sensitivity|calibrate``; returns the exit code (InputError goes to main)."""
     _check(args)
+    if args.command == "calibrate":
+        args.batch_given = args.batch is not None
+        args.batch = 8 if args.batch is None else args.batch
     api.need_dask()
     scenario = api.load_scenario(args.scenario, sets=getattr(args, "sets", None))
     specs = api.parse_params(args.param, scenario, need_range=args.command != "ensemble")
@@ -155,7 +173,7 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
               say: Callable[[str], None]) -> int:
     """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
     res = api.ensemble(scenario, args.runs, params=specs, progress=Bar("members", not args.quiet, terminal_only=True),
-                       exact_limit=args.exact_limit, **common)
+                       exact_limit=args.exact_limit, posterior=args.posterior, **common)
     res.write(args.out)
     try:
         api.write_ensemble_report(res, args.out)
@@ -171,6 +189,8 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
         line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
     if res.fit is not None:
         line += "; " + res.fit.line()
+    if res.posterior is not None and res.posterior["used"]:
+        line += f"; parameters {', '.join(res.drawn)} drawn from the scenario's posterior"
     say(line + f"; results in {args.out}/")
     return 0
 
@@ -192,9 +212,14 @@ def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], comm
 def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
                say: Callable[[str], None]) -> int:
     """``crossings calibrate``: fit the parameters to the scenario's observed data, report the fit on the
-    training and held-out parts, optionally write the values back into a scenario.yml."""
+    training and held-out parts, optionally write the values back into a scenario.yml (or, ``--method abc``, infer
+    their posterior and optionally copy it into a scenario)."""
+    if args.method == "abc":
+        return _infer(args, scenario, specs, common, say)
+    if args.write_posterior:
+        raise InputError("--write-posterior", None, "write-posterior", "applies to --method abc")
     res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
-                        replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
+                        replicates=args.replicates or 1, batch=args.batch, check_runs=args.check_runs,
                         progress=Bar("runs", not args.quiet, terminal_only=True), sampler=args.sampler,
                         command=command_line(args),
                         write_target=args.write_parameters, **common)
@@ -204,4 +229,27 @@ def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common
     if args.write_parameters:
         path = api.write_parameters(args.write_parameters, res.best, out / "calibration.json")
         say(f"wrote the best values into {path} and calibration.json beside it")
+    return 0
+
+
+def _infer(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+           say: Callable[[str], None]) -> int:
+    """``crossings calibrate --method abc``: the posterior by ABC-SMC, written to --out and optionally copied into
+    a scenario directory."""
+    for opt in ("write_parameters", "loss"):
+        if getattr(args, opt, None):
+            raise InputError(f"--{opt.replace('_', '-')}", None, opt.replace("_", "-"), "does not apply to "
+                             "--method abc")
+    if args.holdout:
+        raise InputError("--holdout", None, args.holdout[0], "--method abc holds out the validation rows")
+    res = api.infer(scenario, specs, args.budget, particles=args.particles, generations=args.generations,
+                    replicates=args.replicates or 2, quantile=args.quantile,
+                    batch=args.batch if args.batch_given else None, check_runs=args.check_runs,
+                    progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args), **common)
+    out = res.write(args.out)
+    for line in res.lines(out):
+        say(line)
+    if args.write_posterior:
+        path = api.write_posterior(args.write_posterior, out)
+        say(f"copied posterior.csv and posterior.json into {path}")
     return 0

@@ -19,6 +19,7 @@ import numpy as np
 from crossings._version import __version__
 from crossings.engine.model import get_model
 from crossings.ensemble.cluster import describe, map_batches, map_members, open_client
+from crossings.ensemble.infer import posterior_params, posterior_record, read_posterior
 from crossings.ensemble.member import (
     MemberResult,
     ParamSpec,
@@ -100,6 +101,9 @@ class EnsembleResult:
     schema: Schema = field(default_factory=lambda: Schema({}))  # of the model's series (dimensions and labels)
     meta: dict[str, Any] = field(default_factory=dict)  # what the model adds to a run's summary (first member)
     method: dict[str, Any] = field(default_factory=dict)  # how the quantiles were taken (exact or histogram)
+    posterior: dict[str, Any] | None = None  # the scenario's posterior: whether members drew from it, provenance
+    drawn: list[str] = field(default_factory=list)  # the posterior's parameters the members drew
+    particles: list[int] | None = None  # the particle each member drew (None: no draw from a posterior)
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
@@ -137,6 +141,8 @@ class EnsembleResult:
             out.update({"model": sc.model, "parameters": dict(sc.parameters), "what_if": list(sc.what_if)})
         if self.fit is not None:
             out["fit"] = self.fit.summary
+        if self.posterior is not None:
+            out["posterior"] = self.posterior
         return out
 
     def quantile_table(self) -> Any:
@@ -178,10 +184,14 @@ class EnsembleResult:
     def members_csv(self) -> str:
         """members.csv: per member its index, seed, drawn parameters, agents at the end, ARD and fit figures."""
         extra = self.fit.members_columns() if self.fit is not None else []
-        head = ["member", "seed", *[p.name for p in self.params], "agents_final", *self.ard, *[k for k, _ in extra]]
+        drawn = [*self.drawn, "particle"] if self.particles is not None else []
+        head = ["member", "seed", *[p.name for p in self.params], *drawn, "agents_final", *self.ard,
+                *[k for k, _ in extra]]
         lines = [",".join(head)]
         for i in range(self.runs):
-            row = [str(i), str(self.seeds[i]), *[repr(self.member_params[i][p.name]) for p in self.params],
+            post = ([*[repr(self.member_params[i][n]) for n in self.drawn], str(self.particles[i])]
+                    if self.particles is not None else [])
+            row = [str(i), str(self.seeds[i]), *[repr(self.member_params[i][p.name]) for p in self.params], *post,
                    str(int(self.agents_final[i])), *[repr(float(v[i])) for v in self.ard.values()],
                    *[repr(v[i].item()) for _, v in extra]]
             lines.append(",".join(row))
@@ -365,14 +375,18 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
                  workers: int | None = None, scheduler: str | None = None, client: Any = None,
                  days: int | None = None, rules: str | None = None, kernel: str = "compiled",
                  progress: Callable[[int, int], None] | None = None, exact_limit: int = EXACT_LIMIT,
-                 pilot: int = PILOT, bins: int = BINS, batch: int = BATCH) -> EnsembleResult:
+                 pilot: int = PILOT, bins: int = BINS, batch: int = BATCH, posterior: bool = True) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask (``client``, else ``scheduler``, else a new LocalCluster of
     ``workers`` processes) and reduce them. The same ``seed`` gives the same reductions on any cluster.
 
     Up to ``exact_limit`` members the client keeps every member's series and the quantiles are exact; above it,
     batches of ``batch`` members are reduced on the workers to histograms on ``bins`` bins per cell set by the
     first ``pilot`` members (:mod:`crossings.ensemble.summary`), and the client's memory does not grow with the
-    number of members. The reductions depend on ``exact_limit``, ``pilot`` and ``bins``, not on ``batch``."""
+    number of members. The reductions depend on ``exact_limit``, ``pilot`` and ``bins``, not on ``batch``.
+
+    When the scenario's directory keeps a posterior (posterior.csv, :mod:`crossings.ensemble.infer`) and
+    ``posterior`` is true, each member draws a particle from it (from the member's own stream, so the same seed
+    gives the same draws on any cluster) for the parameters ``params`` does not set."""
     if runs < 1:
         raise InputError("--runs", None, "runs", f"{runs} is not a positive number of members")
     if days is not None and days < 1:
@@ -386,6 +400,22 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]
+    post = read_posterior(sc.path) if Path(sc.path).is_dir() else None
+    record, drawn, particles = None, [], None
+    if post is not None:
+        drawn = posterior_params(post, {p.name: p for p in params})
+        use = posterior and bool(drawn)
+        why = "" if use else ("--no-posterior" if not posterior else "every parameter of the posterior is set by "
+                              "--param")
+        record = posterior_record(post, sc, use, why)
+        if use:
+            particles = []
+            for ss, mp in zip(sequences, mparams, strict=True):
+                i, values = post.draw(ss)
+                particles.append(i)
+                mp.update({n: values[n] for n in drawn})
+        else:
+            drawn = []
     with_params(sc, mparams[0])  # check the names before anything starts
     t0 = time.perf_counter()
     kw = {"days": days, "rules": rules, "kernel": kernel, "keep_camps": False}
@@ -408,4 +438,5 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
         efit = reduce_fit(got.fits, sc.observations_file, sc.observations)
     return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, got.agents_final,
                           got.ard or {}, quantiles, mean, cov, aom, time.perf_counter() - t0, where,
-                          got.member_seconds, efit, get_model(sc.model).schema(sc), got.meta, red.method)
+                          got.member_seconds, efit, get_model(sc.model).schema(sc), got.meta, red.method, record,
+                          drawn, particles)
