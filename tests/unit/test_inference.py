@@ -161,3 +161,13 @@ def test_a_members_draw_does_not_depend_on_the_number_of_members():
     assert five == fifty[:5]
     counts = np.bincount([post.draw(s)[0] for s in np.random.SeedSequence(9).spawn(2000)], minlength=10)
     assert counts[9] > 3 * counts[0], "heavier particles are drawn more often"
+
+
+def test_a_posterior_of_a_parameter_the_scenario_no_longer_declares_is_a_one_line_error(env, tmp_path):
+    walk = make_walk(tmp_path / "walk")
+    (walk / "posterior.csv").write_text("particle,weight,q_move,distance\n0,1.0,0.1,0.0\n")
+    (walk / "posterior.json").write_text("{}")
+    r = cli(env, "ensemble", str(walk), "--members", "2", "--workers", "1", "--out", str(tmp_path / "e"), code=2)
+    assert "posterior.csv" in r.stderr and "q_move" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    cli(env, "ensemble", str(walk), "--members", "2", "--workers", "1", "--out", str(tmp_path / "e"), "--quiet",
+        "--no-posterior")

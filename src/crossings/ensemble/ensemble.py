@@ -19,7 +19,7 @@ import numpy as np
 from crossings._version import __version__
 from crossings.engine.model import get_model
 from crossings.ensemble.cluster import describe, map_batches, map_members, open_client
-from crossings.ensemble.infer import posterior_params, posterior_record, read_posterior
+from crossings.ensemble.infer import check_posterior, posterior_params, posterior_record, read_posterior
 from crossings.ensemble.member import (
     MemberResult,
     ParamSpec,
@@ -409,6 +409,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
                               "--param")
         record = posterior_record(post, sc, use, why)
         if use:
+            check_posterior(post, sc, drawn)
             particles = []
             for ss, mp in zip(sequences, mparams, strict=True):
                 i, values = post.draw(ss)

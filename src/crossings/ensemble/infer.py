@@ -39,7 +39,15 @@ import numpy as np
 from crossings._version import __version__
 from crossings.ensemble.calibrate import FitLoss, _Runs, data_provenance
 from crossings.ensemble.cluster import open_client
-from crossings.ensemble.member import MemberResult, ParamSpec, as_param, as_scenario, check_unique, run_seed
+from crossings.ensemble.member import (
+    MemberResult,
+    ParamSpec,
+    as_param,
+    as_scenario,
+    check_unique,
+    flee_settings,
+    run_seed,
+)
 from crossings.ensemble.reduce import fit_of_members
 from crossings.errors import InputError
 from crossings.files import write_text
@@ -302,8 +310,9 @@ class AbcResult:
 
     def lines(self, out: str | Path) -> list[str]:
         """What the command prints: the posterior per parameter, the tolerances, the fit per role."""
-        lines = [f"ABC-SMC: {len(self.trials)} parameter sets in {len(self.generations)} generations, "
-                 f"{self.posterior.values.__len__()} particles (ESS {self.posterior.ess():.1f})"]
+        done = sum(1 for g in self.generations if g.get("complete"))
+        lines = [f"ABC-SMC: {len(self.trials)} parameter sets, {done} complete generation(s) of "
+                 f"{len(self.posterior.values)} particles (ESS {self.posterior.ess():.1f})"]
         for n, s in self.posterior.stats().items():
             lines.append(f"  {n}: mean {s['mean']:.6g}, 5-95 % {s['q05']:.6g}-{s['q95']:.6g}")
         lines.append("  tolerance by generation: " + ", ".join(f"{g['epsilon']:.4g}" for g in self.generations))
@@ -556,6 +565,26 @@ def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:
         if src.resolve() != (root / name).resolve():
             shutil.copyfile(src, root / name)
     return root
+
+
+def check_posterior(post: Posterior, scenario: Scenario, names: Sequence[str]) -> None:
+    """:class:`InputError` naming posterior.csv when the scenario no longer declares a parameter it draws, or a
+    particle's value lies outside the parameter's declared range (the posterior was made for another version)."""
+    if flee_settings(scenario):
+        return
+    where = (post.path / POSTERIOR_CSV) if post.path else POSTERIOR_CSV
+    declared = scenario.declared
+    for n in names:
+        if n not in declared:
+            raise InputError(where, 1, n, "the scenario declares no such parameter any more (infer again, or run "
+                             "with --no-posterior)")
+        p = declared[n]
+        lo = -math.inf if p.low is None else p.low
+        hi = math.inf if p.high is None else p.high
+        for i, v in enumerate(post.values):
+            if not lo <= v[n] <= hi:
+                raise InputError(where, i + 2, n, f"{v[n]:g} is outside [{lo:g}, {hi:g}], the parameter's range in "
+                                 "scenario.yml (infer again, or run with --no-posterior)")
 
 
 def posterior_params(post: Posterior, given: Mapping[str, Any]) -> list[str]:
