@@ -39,15 +39,8 @@ import numpy as np
 from crossings._version import __version__
 from crossings.ensemble.calibrate import FitLoss, _Runs, data_provenance
 from crossings.ensemble.cluster import open_client
-from crossings.ensemble.member import (
-    MemberResult,
-    ParamSpec,
-    as_param,
-    as_scenario,
-    check_unique,
-    flee_settings,
-    run_seed,
-)
+from crossings.ensemble.member import MemberResult, ParamSpec, as_param, as_scenario, check_unique, run_seed
+from crossings.ensemble.member import flee_settings as reads_flee_settings
 from crossings.ensemble.reduce import fit_of_members
 from crossings.errors import InputError
 from crossings.files import write_text
@@ -570,7 +563,7 @@ def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:
 def check_posterior(post: Posterior, scenario: Scenario, names: Sequence[str]) -> None:
     """:class:`InputError` naming posterior.csv when the scenario no longer declares a parameter it draws, or a
     particle's value lies outside the parameter's declared range (the posterior was made for another version)."""
-    if flee_settings(scenario):
+    if reads_flee_settings(scenario):
         return
     where = (post.path / POSTERIOR_CSV) if post.path else POSTERIOR_CSV
     declared = scenario.declared
