@@ -126,7 +126,7 @@ class BandDiscrepancy:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():  # rows a particle did not score
             warnings.simplefilter("ignore", RuntimeWarning)
             var = np.nanmean(np.nanvar(stack, axis=1, ddof=1), axis=0)
-        self.noise = np.where(np.isfinite(var), var, 0.0)
+        self.noise = var  # NaN for a row no particle scored twice (it then adds no noise)
 
     def distance(self, values: np.ndarray) -> float:
         """The discrepancy of one parameter set from its replicates' values: the root mean square over the rows
@@ -140,7 +140,7 @@ class BandDiscrepancy:
         lo, hi = np.array([r.lo for r in rows]), np.array([r.hi for r in rows])
         width = np.array([r.width for r in rows])
         out = np.maximum(0.0, np.maximum(lo - mean, mean - hi))
-        z = out / np.sqrt(width ** 2 + self.noise[ok] / values.shape[0])
+        z = out / np.sqrt(width ** 2 + np.nan_to_num(self.noise[ok]) / values.shape[0])
         return float(math.sqrt(float(np.mean(z ** 2))))
 
 
@@ -536,7 +536,8 @@ def _provenance(sc: Scenario, params: Sequence[ParamSpec], smc: _Smc, post: Post
                        "variance pooled over the previous population's replicates",
         "calibration_rows": smc.disc.lines,
         "generations": smc.gens,
-        "noise_variance": {str(ln): round(float(v), 6) for ln, v in zip(smc.disc.lines, smc.disc.noise, strict=True)},
+        "noise_variance": {str(ln): round(float(v), 6) for ln, v in zip(smc.disc.lines, smc.disc.noise, strict=True)
+                           if math.isfinite(v)},
         "posterior": post.stats(),
         "ess": round(post.ess(), 3),
         "fit_of_posterior_draws": fit,
