@@ -214,12 +214,14 @@ def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common
     """``crossings calibrate``: fit the parameters to the scenario's observed data, report the fit on the
     training and held-out parts, optionally write the values back into a scenario.yml (or, ``--method abc``, infer
     their posterior and optionally copy it into a scenario)."""
+    if args.replicates is None:  # recorded in the command as used
+        args.replicates = 2 if args.method == "abc" else 1
     if args.method == "abc":
         return _infer(args, scenario, specs, common, say)
     if args.write_posterior:
         raise InputError("--write-posterior", None, "write-posterior", "applies to --method abc")
     res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
-                        replicates=args.replicates or 1, batch=args.batch, check_runs=args.check_runs,
+                        replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
                         progress=Bar("runs", not args.quiet, terminal_only=True), sampler=args.sampler,
                         command=command_line(args),
                         write_target=args.write_parameters, **common)
@@ -243,7 +245,7 @@ def _infer(args: argparse.Namespace, scenario: Any, specs: list[Any], common: di
     if args.holdout:
         raise InputError("--holdout", None, args.holdout[0], "--method abc holds out the validation rows")
     res = api.infer(scenario, specs, args.budget, particles=args.particles, generations=args.generations,
-                    replicates=args.replicates or 2, quantile=args.quantile,
+                    replicates=args.replicates, quantile=args.quantile,
                     batch=args.batch if args.batch_given else None, check_runs=args.check_runs,
                     progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args), **common)
     out = res.write(args.out)
