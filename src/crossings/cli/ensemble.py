@@ -244,9 +244,11 @@ def _infer(args: argparse.Namespace, scenario: Any, specs: list[Any], common: di
                              "--method abc")
     if args.holdout:
         raise InputError("--holdout", None, args.holdout[0], "--method abc holds out the validation rows")
+    if not args.batch_given:  # proposals run a generation's particles at a time
+        args.batch = args.particles
     res = api.infer(scenario, specs, args.budget, particles=args.particles, generations=args.generations,
                     replicates=args.replicates, quantile=args.quantile,
-                    batch=args.batch if args.batch_given else None, check_runs=args.check_runs,
+                    batch=args.batch, check_runs=args.check_runs,
                     progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args), **common)
     out = res.write(args.out)
     for line in res.lines(out):
