@@ -54,8 +54,8 @@ def add_parsers(sub: Any) -> None:
                    help="a what-if change, as for `crossings run --set` (repeatable)")
     e.add_argument("--exact-limit", type=int, default=100, metavar="N",
                    help="up to N members (default 100) the quantiles are exact and the client keeps every "
-                        "member's series; above, the workers reduce them to a fixed-size histogram per cell "
-                        "(docs/ensembles.md)")
+                        "member's series; above, the workers reduce them to a fixed-size histogram per cell, "
+                        "each quantile within a stated bound (ensemble.json)")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
