@@ -54,8 +54,8 @@ def add_parsers(sub: Any) -> None:
                    help="a what-if change, as for `crossings run --set` (repeatable)")
     e.add_argument("--exact-limit", type=int, default=100, metavar="N",
                    help="up to N members (default 100) the quantiles are exact and the client keeps every "
-                        "member's series; above, the workers reduce them to a fixed-size histogram per cell "
-                        "(docs/ensembles.md)")
+                        "member's series; above, the workers reduce them to a fixed-size histogram per cell, "
+                        "each quantile within a stated bound (ensemble.json)")
     e.add_argument("--no-posterior", dest="posterior", action="store_false",
                    help="do not draw the members' parameters from the scenario's posterior (posterior.csv), when "
                         "it has one")
