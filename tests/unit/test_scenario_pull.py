@@ -49,20 +49,33 @@ def test_the_pull_is_exp_of_coefficients_times_covariates_per_category(tmp_path)
     em, names = sc.emigration, sc.locations.name
     d, w = em.category.index("dissident"), em.category.index("war_objector")
     tbilisi, istanbul = names.index("Tbilisi"), names.index("Istanbul")
-    assert em.preference[d, tbilisi] == pytest.approx(1.3)  # exp(1 · log 1.3)
-    assert em.preference[d, istanbul] == pytest.approx(5.85)
-    assert em.preference[w, tbilisi] == pytest.approx(1.3 * math.exp(2)), "war objectors add their own term"
-    assert em.preference[w, istanbul] == pytest.approx(5.85)
-    # the locations.csv attractiveness still splits within a country: both multiply
-    assert em.attractiveness_of(d)[tbilisi] == pytest.approx(3 * 1.3)
+    # attractiveness (Tbilisi 3, Istanbul 2, the only places of their countries) only splits a country's pull
+    assert em.attractiveness_of(d)[tbilisi] == pytest.approx(1.3)  # exp(1 · log 1.3)
+    assert em.attractiveness_of(d)[istanbul] == pytest.approx(5.85)
+    assert em.preference[d, tbilisi] == pytest.approx(1.3 / 3)
+    assert em.attractiveness_of(w)[tbilisi] == pytest.approx(1.3 * math.exp(2)), "war objectors add their own term"
+    assert em.attractiveness_of(w)[istanbul] == pytest.approx(5.85)
+
+
+def test_places_of_one_country_share_its_pull(tmp_path):
+    root = _demo(tmp_path)
+    loc = root / "locations.csv"
+    loc.write_text(loc.read_text() + "Batumi,destination,Georgia,Adjara,41.64,41.63,0,1,25,\n")
+    rt = root / "routes.csv"
+    rt.write_text(rt.read_text() + "Upper_Lars,Batumi,road,400,,,\n")
+    sc = load_scenario(root)
+    names, em = sc.locations.name, sc.emigration
+    a = em.attractiveness_of(0)
+    assert a[names.index("Tbilisi")] + a[names.index("Batumi")] == pytest.approx(1.3)
+    assert a[names.index("Tbilisi")] == pytest.approx(3 * a[names.index("Batumi")])
 
 
 def test_an_override_of_a_coefficient_changes_the_pull_and_the_flows(tmp_path):
     root = _demo(tmp_path)
     sc0, sc2 = load_scenario(root, {"b_trips": 0.0}), load_scenario(root, {"b_trips": 2.0})
     istanbul = sc0.locations.name.index("Istanbul")
-    assert sc0.emigration.preference[0, istanbul] == pytest.approx(1.0)
-    assert sc2.emigration.preference[0, istanbul] == pytest.approx(5.85 ** 2)
+    assert sc0.emigration.attractiveness_of(0)[istanbul] == pytest.approx(1.0)
+    assert sc2.emigration.attractiveness_of(0)[istanbul] == pytest.approx(5.85 ** 2)
     countries = sc0.emigration.countries
     turkey, serbia = countries.index("Turkey"), countries.index("Serbia")
     e0 = cx.run(sc0, seed=1).series["new_entries"].sum(axis=0)

@@ -83,7 +83,7 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
         rows = ctx.table("events.csv", ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
         events = em.read_events(ctx.path("events.csv"), rows, ctx.start, index, locs, links, mode, agents)
     observations = _observations(ctx, agents)
-    preference = _preference(ctx, agents["category"])
+    preference = _preference(ctx, agents["category"], attract)
     countries = tuple(sorted(set(locs.country)))
     home = {locs.country[i] for i in np.flatnonzero(locs.kind == em.ORIGIN)}
     policies: tuple[em.EntryPolicy, ...] = ()
@@ -105,7 +105,7 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
     return spec, links, observations
 
 
-def _preference(ctx: NativeContext, category: em.Distribution) -> np.ndarray | None:
+def _preference(ctx: NativeContext, category: em.Distribution, attractiveness: np.ndarray) -> np.ndarray | None:
     """Per-category destination weights: preferences.csv (optional) times the pull from covariates (scenario.yml
     ``pull:``, optional); None when neither is given."""
     pref = em.read_preferences(ctx.path("preferences.csv"), ctx.table("preferences.csv", em.PREFERENCE_COLUMNS),
@@ -120,7 +120,7 @@ def _preference(ctx: NativeContext, category: em.Distribution) -> np.ndarray | N
     if not isinstance(name, str) or not ctx.exists(name):
         raise InputError(ctx.ypath, line, "pull.covariates", f"{name!r} is not a file of the scenario")
     pull = pull_matrix(ctx.ypath, ctx.path(name), meta, line, ctx.table(name, COVARIATE_COLUMNS, ("unit",)),
-                       ctx.locations, category.names)
+                       ctx.locations, category.names, attractiveness)
     return pull if pref is None else pref * pull
 
 

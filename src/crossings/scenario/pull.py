@@ -65,9 +65,12 @@ def read_coefficients(ypath: Path, raw: Any, line: int | None, categories: tuple
 
 
 def pull_matrix(ypath: Path, cpath: Path, meta: Mapping[str, Any], line: int | None,
-                rows: list[tuple[int, dict[str, str]]], locs: Locations, categories: tuple[str, ...]) -> np.ndarray:
-    """(categories, L) pull of every destination for each category (1 at other places): exp(Σ β·x) with x the
-    covariates of the destination's country. Every destination's country needs every covariate used."""
+                rows: list[tuple[int, dict[str, str]]], locs: Locations, categories: tuple[str, ...],
+                attractiveness: np.ndarray) -> np.ndarray:
+    """(categories, L) multiplier of every destination's attractiveness for each category (1 at other places):
+    exp(Σ β·x), x the covariates of the destination's country, divided by the sum of the attractiveness of that
+    country's destinations, so attractiveness only splits a country's pull between its places (a country with
+    more places is not pulled harder). Every destination's country needs every covariate used."""
     unknown = set(meta) - set(_KEYS)
     if unknown:
         raise InputError(ypath, line, f"pull.{sorted(map(str, unknown))[0]}", "unknown key (known: covariates, "
@@ -76,11 +79,15 @@ def pull_matrix(ypath: Path, cpath: Path, meta: Mapping[str, Any], line: int | N
     coef = read_coefficients(ypath, meta.get("coefficients"), line, categories)
     out = np.ones((len(categories), len(locs)))
     dest = np.flatnonzero(locs.kind == DESTINATION).tolist()
+    total: dict[str, float] = {}
+    for i in dest:
+        total[locs.country[i]] = total.get(locs.country[i], 0.0) + float(attractiveness[i])
     for c, cat in enumerate(categories):
         terms = {**coef.get(ANY, {}), **coef.get(cat, {})}
         for i in dest:
+            share = total[locs.country[i]] or 1.0
             out[c, i] = math.exp(sum(b * _term(cpath, ypath, line, table, locs.country[i], t)
-                                     for t, b in terms.items() if b != 0.0))
+                                     for t, b in terms.items() if b != 0.0)) / share
     return out
 
 
