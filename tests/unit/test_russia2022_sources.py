@@ -109,8 +109,9 @@ def test_the_checks_catch_an_unsourced_number(scenario: Path, tmp_path: Path) ->
     yml = copy / "scenario.yml"
     text = yml.read_text(encoding="utf-8")
     text = text.replace("  max_hops: 5                    # assumption\n", "  max_hops: 5\n", 1)
-    text = text.replace('source: "assumption: elasticity to the share who may enter (§5: ~12 M valid Schengen visas); 1 '
-                        '= only holders consider a Schengen place"', 'source: "elasticity to the share who may enter"', 1)
+    old = ('source: "assumption: elasticity to the share who may enter (§5: ~12 M valid Schengen visas); 1 = only '
+           'holders consider a Schengen place"')
+    text = text.replace(old, 'source: "elasticity to the share who may enter"', 1)
     yml.write_text(text, encoding="utf-8")
     assert unsourced_parameters(yml) == ["b_visa"]
     bad = unsourced_settings(yml)
