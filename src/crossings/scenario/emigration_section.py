@@ -1,8 +1,9 @@
 """The emigration model's part of a native scenario (``model: emigration``, docs/native-format.md "The emigration
 model"): its kinds of places and extra location columns, scenario.yml's ``agents:`` and ``emigration:`` mappings,
-routes by mode, crossings.csv, departures.csv, the policy timeline (events.csv, policies.csv), preferences.csv and
-the observations its runs are scored against (observed.csv), read from a parsed source by the readers of
-:mod:`crossings.scenario.emigration`; and its what-if texts (:mod:`crossings.scenario.emigration_whatif`)."""
+routes by mode, crossings.csv, departures.csv, the policy timeline (events.csv, policies.csv), preferences.csv, a
+destination pull from covariates (``pull:``, :mod:`crossings.scenario.pull`) and the observations its runs are
+scored against (observed.csv), read from a parsed source by the readers of :mod:`crossings.scenario.emigration`;
+and its what-if texts (:mod:`crossings.scenario.emigration_whatif`)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ from crossings.scenario.emigration_whatif import parse_sets
 from crossings.scenario.model import EMIGRATION_KINDS, Links, Scenario
 from crossings.scenario.native import NativeContext, Section
 from crossings.scenario.observations import Observation, check_scenario_observed
+from crossings.scenario.pull import COVARIATE_COLUMNS, pull_matrix
 from crossings.scenario.whatif import Edits
 
 
 class EmigrationSection(Section):
     """People leaving home by road, on foot or by air, through crossings with capacities, under entry policies."""
 
-    keys = ("agents", "emigration")
+    keys = ("agents", "emigration", "pull")
     refused = MappingProxyType({"settings": "holds Flee's parameters; model emigration reads its own under "
                                             "emigration:"})
-    resolved_keys = ("agents", "emigration")
+    resolved_keys = ("agents", "emigration", "pull")
     kinds = EMIGRATION_KINDS
     location_columns = em.LOCATION_COLUMNS
 
@@ -81,8 +83,7 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
         rows = ctx.table("events.csv", ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
         events = em.read_events(ctx.path("events.csv"), rows, ctx.start, index, locs, links, mode, agents)
     observations = _observations(ctx, agents)
-    preference = em.read_preferences(ctx.path("preferences.csv"), ctx.table("preferences.csv", em.PREFERENCE_COLUMNS),
-                                     index, locs, agents["category"]) if ctx.exists("preferences.csv") else None
+    preference = _preference(ctx, agents["category"], attract)
     countries = tuple(sorted(set(locs.country)))
     home = {locs.country[i] for i in np.flatnonzero(locs.kind == em.ORIGIN)}
     policies: tuple[em.EntryPolicy, ...] = ()
@@ -102,6 +103,25 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
         return_multiplier=return_multiplier,
     )
     return spec, links, observations
+
+
+def _preference(ctx: NativeContext, category: em.Distribution, attractiveness: np.ndarray) -> np.ndarray | None:
+    """Per-category destination weights: preferences.csv (optional) times the pull from covariates (scenario.yml
+    ``pull:``, optional); None when neither is given."""
+    pref = em.read_preferences(ctx.path("preferences.csv"), ctx.table("preferences.csv", em.PREFERENCE_COLUMNS),
+                               ctx.index, ctx.locations, category) if ctx.exists("preferences.csv") else None
+    meta = ctx.meta.get("pull")
+    if meta is None:
+        return pref
+    line = ctx.lines.get("pull")
+    if not isinstance(meta, dict):
+        raise InputError(ctx.ypath, line, "pull", "must be a mapping (covariates: FILE, coefficients: {...})")
+    name = meta.get("covariates", "covariates.csv")
+    if not isinstance(name, str) or not ctx.exists(name):
+        raise InputError(ctx.ypath, line, "pull.covariates", f"{name!r} is not a file of the scenario")
+    pull = pull_matrix(ctx.ypath, ctx.path(name), meta, line, ctx.table(name, COVARIATE_COLUMNS, ("unit",)),
+                       ctx.locations, category.names, attractiveness)
+    return pull if pref is None else pref * pull
 
 
 def _departures(ctx: NativeContext, agents: Mapping[str, Any]) -> np.ndarray:

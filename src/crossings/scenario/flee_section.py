@@ -56,7 +56,8 @@ class FleeSection(Section):
     """Flee's rules on a native scenario: roads, conflicts and closures on a timeline, observed camp counts."""
 
     keys = ("settings",)
-    refused = MappingProxyType({"agents": "needs model: emigration", "emigration": "needs model: emigration"})
+    refused = MappingProxyType({"agents": "needs model: emigration", "emigration": "needs model: emigration",
+                                "pull": "needs model: emigration"})
     kinds = FLEE_KINDS
     kind_hints = MappingProxyType({k: _NEEDS_EMIGRATION for k in EMIGRATION_KINDS})
 
