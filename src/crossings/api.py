@@ -4,31 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossings.engine import checkpoint
 from crossings.engine.checkpoint import Checkpoint
 from crossings.engine.model import build_scenario, get_model
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
-from crossings.ensemble.calibrate import CalibrationResult, run_calibration
-from crossings.ensemble.calibrate import write_parameters as _write_parameters
-from crossings.ensemble.cluster import need_dask as need_dask  # re-exported: Dask present or a one-line error
-from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
-from crossings.ensemble.member import ParamSpec, parse_param
-from crossings.ensemble.member import read_params_file as read_params_file  # re-exported: --params-file
-from crossings.ensemble.sensitivity import SensitivityResult, run_sensitivity
 from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
-from crossings.report import render_report
 from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
 from crossings.scenarios import BUNDLED as BUNDLED  # re-exported from where the bundled scenarios live
 from crossings.scenarios import resolve_bundled
+
+if TYPE_CHECKING:  # a single run imports no ensemble or report code: they are loaded when first called
+    from crossings.ensemble.calibrate import CalibrationResult
+    from crossings.ensemble.ensemble import EnsembleResult
+    from crossings.ensemble.member import ParamSpec
+    from crossings.ensemble.sensitivity import SensitivityResult
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -164,6 +162,8 @@ def fit_line(run_dir: str | Path) -> str | None:
 def write_report(run_dir: str | Path, out: str | Path | None = None, results: Results | None = None) -> Path:
     """Write the report page of the run in ``run_dir`` (or of an ensemble's bands directory) into ``out``
     (default ``run_dir/report.html``), drawn from ``results`` or from the run read back; returns its path."""
+    from crossings.report import render_report
+
     target = Path(out) if out is not None else Path(run_dir) / "report.html"
     write_text(target, render_report(results if results is not None else read_run(run_dir)))
     return target
@@ -176,11 +176,27 @@ def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
     return save(results, Path(out_dir))
 
 
-# ---- ensembles, sensitivity, calibration (crossings.ensemble) ------------------------------------------------------
+# ---- ensembles, sensitivity, calibration (crossings.ensemble, imported on first use) ------------------------------
+
+def need_dask() -> None:
+    """Dask present, or a one-line error (:func:`crossings.ensemble.cluster.need_dask`)."""
+    from crossings.ensemble.cluster import need_dask as need
+
+    need()
+
+
+def read_params_file(path: str | Path, scenario: Scenario | None = None) -> list[ParamSpec]:
+    """The parameters of a ``--params-file`` (:func:`crossings.ensemble.member.read_params_file`)."""
+    from crossings.ensemble.member import read_params_file as read
+
+    return read(path, scenario)
+
 
 def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = False) -> list[ParamSpec]:
     """The ``--param`` texts as parameters of ``scenario`` (its FleeSettings fields, or the named parameters its
     scenario.yml declares); ``need_range``: each must be a range (sensitivity, calibration)."""
+    from crossings.ensemble.member import parse_param
+
     return [parse_param(t, need_range, scenario) for t in texts]
 
 
@@ -188,12 +204,16 @@ def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> Ense
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
     params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
     :func:`write_ensemble_report` the page."""
+    from crossings.ensemble.ensemble import run_ensemble
+
     return run_ensemble(scenario, runs, **options)
 
 
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
                 **options: Any) -> SensitivityResult:
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
+    from crossings.ensemble.sensitivity import run_sensitivity
+
     return run_sensitivity(scenario, params, samples, **options)
 
 
@@ -201,6 +221,8 @@ def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budg
               **options: Any) -> CalibrationResult:
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
+    from crossings.ensemble.calibrate import run_calibration
+
     return run_calibration(scenario, params, budget, **options)
 
 
@@ -208,7 +230,9 @@ def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
                      calibration_json: str | Path | None = None) -> Path:
     """Write calibrated ``values`` into ``scenario_dir``/scenario.yml (only the numbers change) and copy
     ``calibration_json`` beside it (:func:`crossings.ensemble.calibrate.write_parameters`)."""
-    return _write_parameters(scenario_dir, values, calibration_json)
+    from crossings.ensemble.calibrate import write_parameters as write
+
+    return write(scenario_dir, values, calibration_json)
 
 
 def write_ensemble_report(result: EnsembleResult, out: str | Path) -> Path | None:

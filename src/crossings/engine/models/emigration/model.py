@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings.engine.model import Model
-from crossings.engine.models.emigration import counters, observe, report
+from crossings.engine.models.emigration import counters, observe
 from crossings.engine.models.emigration.border_queues import BorderQueues
 from crossings.engine.models.emigration.departures import Departures
 from crossings.engine.models.emigration.flights import Flights
@@ -140,6 +140,8 @@ class EmigrationModel(Model):
                        step: int) -> dict[str, Any] | None:
         """Who left, the destination countries, the crossings' queues, the categories of leavers and the fit
         table, in people (:mod:`crossings.engine.models.emigration.report`)."""
+        from crossings.engine.models.emigration import report  # loaded only for a page
+
         return report.section(view, summary, scenario, kept, step)
 
 
