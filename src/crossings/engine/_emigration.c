@@ -308,9 +308,8 @@ static int dispatch(const EmCtx *c, int64_t i) {
 }
 
 /* Agents idx[0..n) (at places, not queued or waiting for a seat) go home the same day (movement.go_home). */
-void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = idx[k];
+static void go_home_one(const EmCtx *c, int64_t i) {
+    {
         int32_t here = c->loc[i], home = c->home[i];
         c->present[here] -= 1;
         c->departures[here] += 1;
@@ -335,6 +334,10 @@ void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
         c->stay_country[i] = -1;
         c->allowed_until[i] = EM_NEVER;
     }
+}
+
+void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
+    for (int64_t k = 0; k < n; k++) go_home_one(c, idx[k]);
 }
 
 /* ---- route choice (route_choice.py) ----------------------------------------------------------------- */
@@ -616,4 +619,179 @@ int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seat
     }
     free(lk), free(served);
     return rc;
+}
+
+/* ---- event clocks, money, onward moves, returns, the tally ------------------------------------------------
+ * These rules draw from sequential NumPy streams (Generator.random, standard_exponential), so the kernels do the
+ * scans and the bookkeeping and leave the draws to Python: a kernel returns the rows that need draws, in row
+ * order (the order the NumPy twin draws for them), and the next kernel takes the draws. */
+
+/* clocks.next_days for one draw: day + 1 + floor(e × scale), NEVER when later or undefined (0 × inf) */
+static inline int32_t next_day(double e, double scale, int64_t day) {
+    double x = e * scale;
+    x = floor(x);
+    x += (double)(day + 1);
+    x = fmin(x, (double)EM_NEVER);
+    return (int32_t)(int64_t)x;
+}
+
+/* money.Money.step's daily pass: each row's net cost worked out again where it came to another place, savings
+ * less the net cost (never below 0); the rows broke today (savings 0, net cost > 0, settled) into rows[]. */
+int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float per_day, const float *remote_income,
+                           float *net_cost, int32_t *cost_loc, int64_t *rows) {
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t l = c->loc[i];
+        if (l != cost_loc[i]) {
+            cost_loc[i] = l;
+            float net = col[l] - remote_income[i] * per_day;
+            net_cost[i] = c->state[i] == RETURNED ? 0.0f : net;
+        }
+        float s = c->savings[i] - net_cost[i];
+        s = (s > 0.0f || isnan(s)) ? s : 0.0f; /* np.maximum(s, 0): +0 for ±0, NaN kept */
+        c->savings[i] = s;
+        rows[m] = i;
+        m += s <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED;
+    }
+    return m;
+}
+
+/* onward.Onward.step, rows that came to another place: the clock's place is set, its day cleared, and the rows at a
+ * transit place (h > 0) written to rows[] (they draw a new day). */
+int64_t crossings_em_onward_came(const EmCtx *c, int64_t n, int32_t *onward_loc, int32_t *onward_day,
+                                 const double *h, int64_t *rows) {
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t l = c->loc[i];
+        if (l == onward_loc[i]) continue;
+        onward_loc[i] = l;
+        onward_day[i] = EM_NEVER;
+        rows[m] = i;
+        m += h[l] > 0;
+    }
+    return m;
+}
+
+/* onward: the next day of rows[0..m) from exponential draws e[] at their place's gap scale, after day */
+void crossings_em_onward_set(const EmCtx *c, const int64_t *rows, int64_t m, const double *e, const double *scale,
+                             int32_t *onward_day, int64_t day) {
+    for (int64_t k = 0; k < m; k++) onward_day[rows[k]] = next_day(e[k], scale[c->loc[rows[k]]], day);
+}
+
+/* onward: rows whose day is today: their day cleared (rows at a transit place into rows[], to draw again), and
+ * the settled ones (within transit_days of their entry if window > 0) start moving on, counted per country. */
+int64_t crossings_em_onward_due(const EmCtx *c, int64_t n, int32_t *onward_day, const double *h, int64_t window,
+                                int64_t *onward, int64_t *rows) {
+    int64_t m = 0, day = c->day;
+    for (int64_t i = 0; i < n; i++) {
+        if (onward_day[i] != day) continue;
+        int32_t l = c->loc[i];
+        onward_day[i] = EM_NEVER;
+        rows[m] = i;
+        m += h[l] > 0;
+        if (c->state[i] != SETTLED || (window > 0 && !(day - (int64_t)c->entry_day[i] < window))) continue;
+        int32_t k = c->country[l];
+        c->state[i] = PLAN;
+        c->route[i] = -1;
+        c->avoid[i] = (int8_t)k;
+        onward[k] += 1;
+    }
+    return m;
+}
+
+/* returns.Returns.step, the scan: rows whose test day has come (return_day <= day) into due[]; of those tested
+ * today, returned rows never again, settled ones into settled[] (they draw). Returns the number due; *n_settled. */
+int64_t crossings_em_returns_due(const EmCtx *c, int64_t n, int32_t *return_day, int64_t *due, int64_t *settled,
+                                 int64_t *n_settled) {
+    int64_t m = 0, s = 0, day = c->day;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t d = return_day[i];
+        if (d > day) continue;
+        due[m++] = i;
+        if (d != day) continue;
+        if (c->state[i] == RETURNED) return_day[i] = EM_NEVER;
+        else if (c->state[i] == SETTLED) settled[s++] = i;
+    }
+    *n_settled = s;
+    return m;
+}
+
+/* returns: the settled rows tested today with uniforms u[] go home if u × bound < hazard (Returns.passed); then
+ * due[] is kept to the rows still due (returns the count): those draw their next test day. */
+int64_t crossings_em_returns_pass(const EmCtx *c, const int64_t *settled, int64_t n_s, const double *u,
+                                  const int32_t *group, const float *remote_income, const double *hm,
+                                  const double *top, const double *place, double low, double days_low,
+                                  double per_day, int32_t *return_day, int64_t *due, int64_t n_due) {
+    for (int64_t k = 0; k < n_s; k++) {
+        int64_t i = settled[k];
+        int32_t g = group[i], l = c->loc[i];
+        double p = hm[g];
+        if (place) p = p * place[l];
+        if (low != 1.0) {
+            double net = c->cost_of_living[l] - (double)remote_income[i] / per_day;
+            if (net > 0 && (double)c->savings[i] < days_low * net) p = p * low;
+        }
+        if (u[k] * top[g] < p) {
+            go_home_one(c, i);
+            return_day[i] = EM_NEVER;
+        }
+    }
+    int64_t m = 0;
+    for (int64_t k = 0; k < n_due; k++) {
+        due[m] = due[k];
+        m += return_day[due[k]] <= c->day;
+    }
+    return m;
+}
+
+/* returns: the next test day of rows[0..m) from exponential draws e[] at their subgroup's gap scale, after day;
+ * a row's subgroup (origin position × category × sex × age band) worked out on its first draw */
+void crossings_em_returns_set(const EmCtx *c, const int64_t *rows, int64_t m, const double *e, const double *scale,
+                              const int64_t *pos, const int64_t *shape, int32_t *group, int32_t *return_day,
+                              int64_t day) {
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        if (group[i] < 0)
+            group[i] = (int32_t)(((pos[c->home[i]] * shape[1] + c->category[i]) * shape[2] + c->sex[i]) * shape[3]
+                                 + c->age_band[i]);
+        return_day[i] = next_day(e[k], scale[group[i]], day);
+    }
+}
+
+/* counters.Tally.sync: rows whose place, link or entry day differ from the tally's copies are counted again
+ * (emigrants per country; the calendar of stays by entry day and country, and registered stays); returns how
+ * many changed. reg_used may be NULL (registered stays not counted yet). */
+static inline int64_t counted_country(const EmCtx *c, int32_t loc, int32_t link) {
+    return link >= 0 ? c->link_country[link] : c->country[loc > 0 ? loc : 0];
+}
+
+int64_t crossings_em_tally(const EmCtx *c, int64_t n, int32_t *seen_loc, int32_t *seen_link, int32_t *seen_entry,
+                           int8_t *seen_stay, const uint8_t *emigrant, int64_t *emigrants, int64_t *calendar,
+                           int64_t n_c, const int64_t *reg_used, int64_t last_day, int64_t *registered) {
+    int64_t changed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t l = c->loc[i], lk = c->link[i], e = c->entry_day[i];
+        if (l == seen_loc[i] && lk == seen_link[i] && e == seen_entry[i]) continue;
+        changed++;
+        if (emigrant[c->category[i]]) {
+            if (seen_loc[i] >= 0) emigrants[counted_country(c, seen_loc[i], seen_link[i])] -= 1;
+            if (c->state[i] != RETURNED) emigrants[counted_country(c, l, lk)] += 1;
+        }
+        int64_t old_c = seen_stay[i], old_e = seen_entry[i], new_c = c->stay_country[i];
+        if (old_c != new_c || old_e != e) {
+            if (old_c >= 0) {
+                calendar[old_e * n_c + old_c] -= 1;
+                if (reg_used) {
+                    int64_t reg = reg_used[old_c];
+                    if (reg >= 0 && last_day - old_e >= reg) registered[old_c] -= 1;
+                }
+            }
+            if (new_c >= 0) calendar[(int64_t)e * n_c + new_c] += 1;
+        }
+        seen_entry[i] = e;
+        seen_stay[i] = (int8_t)new_c;
+        seen_loc[i] = l;
+        seen_link[i] = lk;
+    }
+    return changed;
 }

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.state import RETURNED
 from crossings.params.emigration import LONG_STAY_DAYS
 
@@ -61,6 +62,7 @@ class Tally:
         n_c = len(sim.world.in_country)
         self.table = sim.agents
         self.emigrant = emigrant_categories(sim)
+        self.emigrant_u8 = self.emigrant.astype(np.uint8)  # (the compiled sync's copy)
         self.calendar = np.zeros((sim.days + 1, n_c), dtype=np.int64)  # ongoing stays by (entry day, country)
         self.reg_used: np.ndarray | None = None  # registration_days as of the last count of registered stays
         self.last_day = -1  # the day registered stays were last counted
@@ -84,6 +86,9 @@ class Tally:
 
     def sync(self, sim: Simulation) -> None:
         """Count again the rows whose place, link or stay changed since the last sync (idempotent)."""
+        if sim.kernel == "compiled":  # the same in C (kernels_c.tally), one loop over the table
+            kernels_c.tally(sim, self)
+            return
         a, w = sim.agents, sim.world
         moved, other = np.empty(len(a), dtype=bool), np.empty(len(a), dtype=bool)
         np.not_equal(a.loc, a.seen_loc, out=moved)

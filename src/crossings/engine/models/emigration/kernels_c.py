@@ -87,6 +87,15 @@ def lib() -> ctypes.CDLL:
         "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
         "crossings_em_flights": ([ctx, i64, vp, vp], i64),
         "crossings_em_go_home": ([ctx, vp, i64], None),
+        "crossings_em_money": ([ctx, i64, vp, ctypes.c_float, vp, vp, vp, vp], i64),
+        "crossings_em_onward_came": ([ctx, i64, vp, vp, vp, vp], i64),
+        "crossings_em_onward_set": ([ctx, vp, i64, vp, vp, vp, i64], None),
+        "crossings_em_onward_due": ([ctx, i64, vp, vp, i64, vp, vp], i64),
+        "crossings_em_returns_due": ([ctx, i64, vp, vp, vp, p64], i64),
+        "crossings_em_returns_pass": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, ctypes.c_double, ctypes.c_double,
+                                       ctypes.c_double, vp, vp, i64], i64),
+        "crossings_em_returns_set": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, i64], None),
+        "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp], i64),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -117,7 +126,8 @@ class EmigrationKernels:
         self._get_world = operator.attrgetter(*WORLD_NAMES)
         self._get_flows = operator.attrgetter(*(name for name, _ in FLOW_FIELDS))
         self._get_eflows = operator.attrgetter(*(name for name, _ in EFLOW_FIELDS))
-        self._buffer = np.empty(1024, dtype=np.int64)
+        self._buffer = np.empty(0, dtype=np.int64)
+        self._work: dict[str, np.ndarray] = {}
         self._entry_key = sim.stream_key(ENTRY_STREAM)
         self._fixed = {
             "is_air": np.ascontiguousarray(spec.link_mode == AIR),
@@ -164,11 +174,12 @@ class EmigrationKernels:
         self.ctx.entry_key = day_key(self._entry_key, day)
         return self.ctx
 
-    def buffer(self, n: int) -> np.ndarray:
-        """A reusable int64 work array of at least ``n`` elements."""
-        if self._buffer.size < n:
-            self._buffer = np.empty(max(n, 2 * self._buffer.size), dtype=np.int64)
-        return self._buffer
+    def buffer(self, n: int, name: str = "") -> np.ndarray:
+        """A reusable int64 work array of at least ``n`` elements (one per ``name``)."""
+        buf = self._work.get(name, self._buffer)
+        if buf.size < n or name not in self._work:
+            buf = self._work[name] = np.empty(max(n, 2 * buf.size, 1024), dtype=np.int64)
+        return buf
 
 
 def context(sim: Simulation) -> EmigrationKernels:
@@ -234,3 +245,84 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     kc = context(sim)
     rows = np.ascontiguousarray(idx, dtype=np.int64)
     kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size)
+
+
+# ---- rules that draw from sequential streams: the kernels scan and keep the books, Python draws -------------
+
+def _p(arr: np.ndarray) -> int:
+    return arr.ctypes.data
+
+
+def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32) -> np.ndarray:
+    """The daily pass of ``money.Money.step`` (net costs of rows that moved, savings less the net cost, never
+    below 0); returns the rows broke today (savings 0, net cost > 0, settled), in order."""
+    kc = context(sim)
+    a = sim.agents
+    n = len(a)
+    rows = kc.buffer(n, "money")
+    m = kc.lib.crossings_em_money(ctypes.byref(kc.update(sim, day)), n, _p(col), float(per_day),
+                                  _p(a.remote_income), _p(a.net_cost), _p(a.cost_loc), _p(rows))
+    return rows[:m]
+
+
+def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: int) -> None:
+    """``onward.Onward.step`` compiled, the exponential draws of its clocks taken from the onward stream in the
+    NumPy twin's order (rows that came to a transit place, then rows whose day is today at one)."""
+    kc = context(sim)
+    a = sim.agents
+    n = len(a)
+    ctx = ctypes.byref(kc.update(sim, day))
+    lib = kc.lib
+    rows = kc.buffer(n, "onward")
+    m = lib.crossings_em_onward_came(ctx, n, _p(a.onward_loc), _p(a.onward_day), _p(h), _p(rows))
+    if m:
+        e = sim.rng["onward"].standard_exponential(m)
+        lib.crossings_em_onward_set(ctx, _p(rows), m, _p(e), _p(scale), _p(a.onward_day), day - 1)
+    m = lib.crossings_em_onward_due(ctx, n, _p(a.onward_day), _p(h), window, _p(sim.eflows.onward), _p(rows))
+    if m:
+        e = sim.rng["onward"].standard_exponential(m)
+        lib.crossings_em_onward_set(ctx, _p(rows), m, _p(e), _p(scale), _p(a.onward_day), day)
+
+
+def returns(sim: Simulation, day: int, rule: Any) -> None:
+    """``returns.Returns.step`` after its clocks are set up for today, compiled; the uniforms of the rows tested
+    and the exponential draws of the next test days come from the returns stream in the NumPy twin's order."""
+    kc = context(sim)
+    a = sim.agents
+    n = len(a)
+    ctx = ctypes.byref(kc.update(sim, day))
+    lib = kc.lib
+    due, settled = kc.buffer(n, "due"), kc.buffer(n, "settled")
+    n_s = ctypes.c_int64(0)
+    m = lib.crossings_em_returns_due(ctx, n, _p(a.return_day), _p(due), _p(settled), ctypes.byref(n_s))
+    if m == 0:
+        return
+    u = sim.rng["returns"].random(n_s.value) if n_s.value else np.zeros(0)
+    place = 0 if rule.place is None else _p(rule.place)
+    m = lib.crossings_em_returns_pass(ctx, _p(settled), n_s.value, _p(u), _p(a.return_group), _p(a.remote_income),
+                                      _p(rule.hm), _p(rule.top), place, float(rule.low), float(rule.days_low),
+                                      rule.days_per_month, _p(a.return_day), _p(due), m)
+    if m:
+        returns_set(sim, due[:m], day, rule)
+
+
+def returns_set(sim: Simulation, rows: np.ndarray, day: int, rule: Any) -> None:
+    """The next test day of ``rows`` (int64, in order) after ``day`` (``Returns.draw`` compiled)."""
+    kc = context(sim)
+    a = sim.agents
+    e = sim.rng["returns"].standard_exponential(rows.size)
+    kc.lib.crossings_em_returns_set(ctypes.byref(kc.update(sim, sim.today)), _p(rows), rows.size, _p(e),
+                                    _p(rule.scale), _p(rule.pos), _p(rule.shape_arr), _p(a.return_group),
+                                    _p(a.return_day), day)
+
+
+def tally(sim: Simulation, t: Any) -> int:
+    """``counters.Tally.sync`` compiled: the rows that changed since the last sync counted again; returns their
+    number."""
+    kc = context(sim)
+    a, w = sim.agents, sim.world
+    reg = 0 if t.reg_used is None else _p(t.reg_used)
+    return kc.lib.crossings_em_tally(ctypes.byref(kc.update(sim, sim.today)), len(a), _p(a.seen_loc),
+                                     _p(a.seen_link), _p(a.seen_entry), _p(a.seen_stay), _p(t.emigrant_u8),
+                                     _p(w.emigrants), _p(t.calendar), t.calendar.shape[1], reg, t.last_day,
+                                     _p(w.registered))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.movement import go_home
 from crossings.engine.models.emigration.returns import DAYS_PER_MONTH
 from crossings.engine.models.emigration.state import PLAN, RETURNED, SETTLED
@@ -16,6 +17,8 @@ from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
+
+PER_DAY = np.float32(1 / DAYS_PER_MONTH)  # remote income per month → per day, in the column's precision
 
 
 class Money(Rule):
@@ -52,17 +55,20 @@ class Money(Rule):
         a, w = sim.agents, sim.world
         if len(a) == 0:
             return
-        came = np.flatnonzero(a.loc != a.cost_loc)
-        if came.size:
-            loc = a.loc[came]
-            a.cost_loc[came] = loc
-            net = self.col[loc] - a.remote_income[came] * np.float32(1 / DAYS_PER_MONTH)
-            net[a.state[came] == RETURNED] = 0
-            a.net_cost[came] = net
-        np.subtract(a.savings, a.net_cost, out=a.savings)
-        np.maximum(a.savings, 0, out=a.savings)
-        broke = np.flatnonzero((a.savings <= 0) & (a.net_cost > 0))
-        broke = broke[a.state[broke] == SETTLED]
+        if sim.kernel == "compiled":  # the same pass in C (kernels_c.money), one loop over the table
+            broke = kernels_c.money(sim, day, self.col, PER_DAY)
+        else:
+            came = np.flatnonzero(a.loc != a.cost_loc)
+            if came.size:
+                loc = a.loc[came]
+                a.cost_loc[came] = loc
+                net = self.col[loc] - a.remote_income[came] * PER_DAY
+                net[a.state[came] == RETURNED] = 0
+                a.net_cost[came] = net
+            np.subtract(a.savings, a.net_cost, out=a.savings)
+            np.maximum(a.savings, 0, out=a.savings)
+            broke = np.flatnonzero((a.savings <= 0) & (a.net_cost > 0))
+            broke = broke[a.state[broke] == SETTLED]
         if broke.size == 0:
             return
         g = broke[w.abroad[w.country[a.loc[broke]]]]
