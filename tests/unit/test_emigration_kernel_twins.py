@@ -142,13 +142,14 @@ def _state(sim: Simulation) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights", "returns", "money", "onward"])
+@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights", "returns", "money", "onward", "stay_limits"])
 def test_each_kernel_equals_its_numpy_twin(scenarios, rule: str) -> None:  # noqa: ANN001
     """On the synthetic scenario's state just before the rule, one step of it changes the same bytes (on days
     when the rule has work: the state before and after it differ). Returns and money send agents home
-    (``movement.go_home``, compiled or not)."""
+    (``movement.go_home``, compiled or not); stays that run out choose visa runs, permits, moving on or going home."""
     worked = 0
-    for day in (6, 14, 41):
+    days = (23, 44, 52) if rule == "stay_limits" else (6, 14, 41)  # stays run out from day 21, permits from 41
+    for day in days:
         sim = Simulation(scenarios["synthetic"], seed=2, days=60, kernel="numpy")
         _run_until(sim, day, rule)
         before = _state(sim)

@@ -795,3 +795,138 @@ int64_t crossings_em_tally(const EmCtx *c, int64_t n, int32_t *seen_loc, int32_t
     }
     return changed;
 }
+
+/* ---- stays that run out (stays.StayLimits) ----------------------------------------------------------------
+ * The rule's own arrays come as one array of addresses, in the order of kernels_c.STAY_ARRAYS. */
+enum { SA_PERMIT_DAY, SA_PERMIT_P, SA_PERMIT_WAIT, SA_PERMIT_COST, SA_PERMIT_W, SA_PERMIT_ELIG, SA_VISA_RUN_W,
+       SA_PERMIT_DAYS, SA_VISA_RUN_LINK, SA_OK, SA_COST, SA_LEAVES, SA_WEIGHTS, SA_OVERSTAYS, SA_VISA_RUNS,
+       SA_APPLICATIONS, SA_GRANTED, SA_PERMITS_REFUSED, SA_N };
+enum { PENDING_YES = 1, PENDING_NO = 2, PERMIT_REFUSED = 4 };
+enum { VISA_RUN, APPLY, MOVE_ON, GO_HOME };
+#define GOLDEN 0.6180339887498949
+
+/* StayLimits.decide for one row whose decision day is today */
+static void decide_permit(const EmCtx *c, void *const *sa, int64_t i) {
+    int8_t p = c->permit[i];
+    if (p != PENDING_YES && p != PENDING_NO) return;
+    int64_t k = c->stay_country[i], day = c->day;
+    if (p == PENDING_YES) {
+        int64_t d = ((const int64_t *)sa[SA_PERMIT_DAYS])[k];
+        c->permit[i] = PERMIT;
+        c->allowed_until[i] = (int32_t)(d >= 0 ? (day + d < EM_NEVER ? day + d : EM_NEVER) : EM_NEVER);
+        c->permits[k] += 1;
+        ((int64_t *)sa[SA_GRANTED])[k] += 1;
+    } else {
+        c->permit[i] = PERMIT_REFUSED;
+        c->allowed_until[i] = (int32_t)day;
+        ((int64_t *)sa[SA_PERMITS_REFUSED])[k] += 1;
+    }
+}
+
+/* StayLimits.step up to the draws: permits decided today (with permits_on), then the settled rows whose stay
+ * ran out into rows[] (counted as overstays; an expired permit ends). Returns their number. */
+int64_t crossings_em_stays_scan(const EmCtx *c, int64_t n, void *const *sa, int64_t permits_on, int64_t *rows) {
+    int64_t m = 0, day = c->day;
+    const int32_t *permit_day = sa[SA_PERMIT_DAY];
+    int64_t *overstays = sa[SA_OVERSTAYS];
+    for (int64_t i = 0; i < n; i++) {
+        if (permits_on && permit_day[i] == day) decide_permit(c, sa, i);
+        if (c->allowed_until[i] > day || c->state[i] != SETTLED) continue;
+        rows[m++] = i;
+        int64_t k = c->country[c->loc[i]];
+        overstays[k] += 1;
+        if (c->permit[i] == PERMIT) {
+            c->permits[k] -= 1;
+            c->permits_ended[k] += 1;
+            c->permit[i] = NO_PERMIT;
+        }
+    }
+    return m;
+}
+
+/* StayLimits.pick and choose for rows[0..m) with uniforms u[]: the option each takes (∝ the weights of those open
+ * to it), then visa runs, fees paid for applications, moves on and going home; the applicants are written to
+ * rows[] in order (returns their number: they draw whether their permit will be granted). */
+int64_t crossings_em_stays_choose(const EmCtx *c, int64_t *rows, int64_t m, const double *u, void *const *sa,
+                                  double salt) {
+    const double *permit_p = sa[SA_PERMIT_P], *permit_cost = sa[SA_PERMIT_COST], *permit_w = sa[SA_PERMIT_W];
+    const double *permit_elig = sa[SA_PERMIT_ELIG], *visa_run_w = sa[SA_VISA_RUN_W], *cost = sa[SA_COST];
+    const double *weights = sa[SA_WEIGHTS];
+    const int64_t *visa_run_link = sa[SA_VISA_RUN_LINK];
+    const uint8_t *ok = sa[SA_OK], *leaves = sa[SA_LEAVES];
+    int64_t *visa_runs = sa[SA_VISA_RUNS], *applications = sa[SA_APPLICATIONS];
+    int64_t day = c->day, n_ap = 0;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i];
+        int64_t ct = c->country[l];
+        double savings = (double)c->savings[i];
+        int64_t used_after = window_used_in(c, i, ct) + (day - (int64_t)c->entry_day[i]);
+        int64_t wl = c->window_len[ct], wm = c->window_max[ct];
+        int restart = wl >= 0 && day >= (int64_t)c->window_start[i] + wl;
+        int room = wm < 0 || (restart ? 0 : used_after) < wm;
+        int apply = !isnan(permit_p[ct]) && c->permit[i] != PERMIT_REFUSED && savings >= permit_cost[ct];
+        if (permit_elig[ct] < 1) {
+            double t = fmod(salt + (double)i * GOLDEN, 1.0);
+            apply = apply && t < permit_elig[ct];
+        }
+        double w0 = ok[l] && room && savings >= cost[l] ? weights[VISA_RUN] : 0.0;
+        double w1 = apply ? weights[APPLY] : 0.0;
+        double w2 = leaves[l] ? weights[MOVE_ON] : 0.0;
+        double w3 = weights[GO_HOME];
+        w1 *= permit_w[ct];
+        w0 *= visa_run_w[ct];
+        if (w0 + w1 + w2 + w3 == 0) w3 = 1.0; /* weights are non-negative: the sum is 0 only if each is */
+        double c0 = w0, c1 = c0 + w1, c2 = c1 + w2, c3 = c2 + w3;
+        double x = u[k] * c3;
+        int pick = (x >= c0) + (x >= c1) + (x >= c2) + (x >= c3);
+        if (pick > GO_HOME) pick = GO_HOME;
+        if (pick == VISA_RUN) { /* out over the border link and back in the same day */
+            int64_t lk = visa_run_link[l];
+            int64_t nb = c->country[c->link_dst[lk]];
+            float s = c->savings[i] - (float)cost[l];
+            c->savings[i] = (s > 0.0f || isnan(s)) ? s : 0.0f;
+            c->entries[ct] += 1;
+            c->exits[ct] += 1;
+            c->entries[nb] += 1;
+            c->exits[nb] += 1;
+            c->border[lk] += 1;
+            c->border[lk ^ 1] += 1;
+            visa_runs[ct] += 1;
+            on_exit_country(c, i, ct);
+            on_entry_country(c, i, ct);
+        } else if (pick == APPLY) {
+            float s = c->savings[i] - (float)permit_cost[ct];
+            c->savings[i] = (s > 0.0f || isnan(s)) ? s : 0.0f;
+            applications[ct] += 1;
+            rows[n_ap++] = i;
+        } else if (pick == MOVE_ON) {
+            c->state[i] = PLAN;
+            c->route[i] = -1;
+            c->avoid[i] = (int8_t)ct;
+        } else {
+            go_home_one(c, i);
+        }
+    }
+    return n_ap;
+}
+
+/* The applicants rows[0..m) with uniforms u[]: pending (granted if u < permit_p), decided on day + waiting_days;
+ * those with no waiting time are decided today (with permits_on). */
+void crossings_em_stays_apply(const EmCtx *c, const int64_t *rows, int64_t m, const double *u, void *const *sa,
+                              int64_t permits_on) {
+    const double *permit_p = sa[SA_PERMIT_P];
+    const int64_t *permit_wait = sa[SA_PERMIT_WAIT];
+    int32_t *permit_day = sa[SA_PERMIT_DAY];
+    int64_t day = c->day;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        int64_t ct = c->country[c->loc[i]];
+        c->permit[i] = u[k] < permit_p[ct] ? PENDING_YES : PENDING_NO;
+        permit_day[i] = (int32_t)(day + permit_wait[ct]);
+        c->allowed_until[i] = (int32_t)(day + permit_wait[ct]);
+    }
+    if (permits_on)
+        for (int64_t k = 0; k < m; k++)
+            if (permit_day[rows[k]] == day) decide_permit(c, sa, rows[k]);
+}

@@ -95,6 +95,9 @@ def lib() -> ctypes.CDLL:
         "crossings_em_returns_pass": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, ctypes.c_double, ctypes.c_double,
                                        ctypes.c_double, vp, vp, i64], i64),
         "crossings_em_returns_set": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, i64], None),
+        "crossings_em_stays_scan": ([ctx, i64, vp, i64, vp], i64),
+        "crossings_em_stays_choose": ([ctx, vp, i64, vp, vp, ctypes.c_double], i64),
+        "crossings_em_stays_apply": ([ctx, vp, i64, vp, vp, i64], None),
         "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp], i64),
     }
     for name, (args, res) in sigs.items():
@@ -326,3 +329,34 @@ def tally(sim: Simulation, t: Any) -> int:
                                      _p(a.seen_link), _p(a.seen_entry), _p(a.seen_stay), _p(t.emigrant_u8),
                                      _p(w.emigrants), _p(t.calendar), t.calendar.shape[1], reg, t.last_day,
                                      _p(w.registered))
+
+
+# The arrays of the stays kernels, in the order of _emigration.c's SA_* indices.
+STAY_ARRAYS = ("permit_day", "permit_p", "permit_wait", "permit_cost", "permit_w", "permit_elig", "visa_run_w",
+               "permit_days", "visa_run_link", "ok", "cost", "leaves", "weights", "overstays", "visa_runs",
+               "applications", "granted", "permits_refused")
+
+
+def stays(sim: Simulation, day: int, rule: Any) -> None:
+    """``stays.StayLimits.step`` compiled; the uniforms of the choices and of the applications come from the stays
+    stream in the NumPy twin's order."""
+    kc = context(sim)
+    a, w, f = sim.agents, sim.world, sim.eflows
+    n = len(a)
+    ok, cost, leaves = rule.places(sim)
+    arrays = {"permit_day": a.permit_day, "ok": ok, "cost": cost, "leaves": leaves, "weights": rule.weights}
+    addr = np.array([(arrays[k] if k in arrays else getattr(w, k) if hasattr(w, k) else getattr(f, k)).ctypes.data
+                     for k in STAY_ARRAYS], dtype=np.uint64)
+    ctx = ctypes.byref(kc.update(sim, day))
+    lib = kc.lib
+    rows = kc.buffer(n, "stays")
+    on = int(rule.permits)
+    m = lib.crossings_em_stays_scan(ctx, n, addr.ctypes.data, on, rows.ctypes.data)
+    if m == 0:
+        return
+    rng = sim.rng["stays"]
+    u = rng.random(m)
+    m = lib.crossings_em_stays_choose(ctx, rows.ctypes.data, m, u.ctypes.data, addr.ctypes.data, rule.salt)
+    if m:
+        u = rng.random(m)
+        lib.crossings_em_stays_apply(ctx, rows.ctypes.data, m, u.ctypes.data, addr.ctypes.data, on)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.entry import on_entry, on_exit, window_used
 from crossings.engine.models.emigration.movement import go_home
 from crossings.engine.models.emigration.state import (
@@ -131,6 +132,9 @@ class StayLimits(Rule):
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
+            return
+        if sim.kernel == "compiled":  # the same in C, the draws taken here in the same order
+            kernels_c.stays(sim, day, self)
             return
         a = sim.agents
         if self.permits:
