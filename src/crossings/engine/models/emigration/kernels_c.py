@@ -131,6 +131,8 @@ class EmigrationKernels:
         self._get_eflows = operator.attrgetter(*(name for name, _ in EFLOW_FIELDS))
         self._buffer = np.empty(0, dtype=np.int64)
         self._work: dict[str, np.ndarray] = {}
+        self._seen: tuple[Any, ...] | None = None  # (day, table, its generation, world) of the last update
+        self._addresses: dict[str, tuple[tuple[np.ndarray, ...], list[int]]] = {}
         self._entry_key = sim.stream_key(ENTRY_STREAM)
         self._fixed = {
             "is_air": np.ascontiguousarray(spec.link_mode == AIR),
@@ -165,7 +167,13 @@ class EmigrationKernels:
                 + self._get_eflows(sim.eflows))
 
     def update(self, sim: Simulation, day: int) -> EmCtx:
-        """Point the context at ``sim``'s current arrays, set the day and return it."""
+        """Point the context at ``sim``'s current arrays, set the day and return it. The arrays are looked at again
+        once a day and whenever the agent table replaced its columns (``AgentTable.generation``): nothing else
+        replaces them within a day (a restored checkpoint does so before the day starts)."""
+        a = sim.agents
+        if self._seen is not None and self._seen[0] == day and self._seen[1] is a and self._seen[2] == a.generation \
+                and self._seen[3] is sim.world:
+            return self.ctx
         current = self._changing(sim)
         if sim.world.routes is not self._routes or not all(map(operator.is_, current, self._current)):
             for name, arr in self.arrays(sim).items():
@@ -175,7 +183,16 @@ class EmigrationKernels:
             self._routes, self._current = sim.world.routes, current
         self.ctx.day = day
         self.ctx.entry_key = day_key(self._entry_key, day)
+        self._seen = (day, a, a.generation, sim.world)
         return self.ctx
+
+    def addresses(self, key: str, arrays: tuple[np.ndarray, ...]) -> list[int]:
+        """The data addresses of ``arrays`` (the arguments of kernel ``key``), worked out again only when one of
+        the array objects is not the one of the last call."""
+        have = self._addresses.get(key)
+        if have is None or not all(map(operator.is_, arrays, have[0])):
+            have = self._addresses[key] = (arrays, [arr.ctypes.data for arr in arrays])
+        return have[1]
 
     def buffer(self, n: int, name: str = "") -> np.ndarray:
         """A reusable int64 work array of at least ``n`` elements (one per ``name``)."""
@@ -252,19 +269,16 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
 
 # ---- rules that draw from sequential streams: the kernels scan and keep the books, Python draws -------------
 
-def _p(arr: np.ndarray) -> int:
-    return arr.ctypes.data
-
-
 def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32) -> np.ndarray:
     """The daily pass of ``money.Money.step`` (net costs of rows that moved, savings less the net cost, never
     below 0); returns the rows broke today (savings 0, net cost > 0, settled), in order."""
     kc = context(sim)
     a = sim.agents
+    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
     n = len(a)
     rows = kc.buffer(n, "money")
-    m = kc.lib.crossings_em_money(ctypes.byref(kc.update(sim, day)), n, _p(col), float(per_day),
-                                  _p(a.remote_income), _p(a.net_cost), _p(a.cost_loc), _p(rows))
+    p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows))
+    m = kc.lib.crossings_em_money(ctypes.byref(kc.update(sim, day)), n, p[0], float(per_day), *p[1:])
     return rows[:m]
 
 
@@ -273,18 +287,21 @@ def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: 
     NumPy twin's order (rows that came to a transit place, then rows whose day is today at one)."""
     kc = context(sim)
     a = sim.agents
+    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
     n = len(a)
     ctx = ctypes.byref(kc.update(sim, day))
     lib = kc.lib
     rows = kc.buffer(n, "onward")
-    m = lib.crossings_em_onward_came(ctx, n, _p(a.onward_loc), _p(a.onward_day), _p(h), _p(rows))
+    loc_, day_, h_, rows_, scale_, onward_ = kc.addresses("onward", (c["onward_loc"], c["onward_day"], h, rows, scale,
+                                                                      sim.eflows.onward))
+    m = lib.crossings_em_onward_came(ctx, n, loc_, day_, h_, rows_)
     if m:
         e = sim.rng["onward"].standard_exponential(m)
-        lib.crossings_em_onward_set(ctx, _p(rows), m, _p(e), _p(scale), _p(a.onward_day), day - 1)
-    m = lib.crossings_em_onward_due(ctx, n, _p(a.onward_day), _p(h), window, _p(sim.eflows.onward), _p(rows))
+        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day - 1)
+    m = lib.crossings_em_onward_due(ctx, n, day_, h_, window, onward_, rows_)
     if m:
         e = sim.rng["onward"].standard_exponential(m)
-        lib.crossings_em_onward_set(ctx, _p(rows), m, _p(e), _p(scale), _p(a.onward_day), day)
+        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day)
 
 
 def returns(sim: Simulation, day: int, rule: Any) -> None:
@@ -292,31 +309,38 @@ def returns(sim: Simulation, day: int, rule: Any) -> None:
     and the exponential draws of the next test days come from the returns stream in the NumPy twin's order."""
     kc = context(sim)
     a = sim.agents
+    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
     n = len(a)
     ctx = ctypes.byref(kc.update(sim, day))
     lib = kc.lib
     due, settled = kc.buffer(n, "due"), kc.buffer(n, "settled")
+    place = rule.place if rule.place is not None else _NONE
+    day_, due_, settled_, group_, income_, hm_, top_, place_ = kc.addresses(
+        "returns", (c["return_day"], due, settled, c["return_group"], c["remote_income"], rule.hm, rule.top, place))
     n_s = ctypes.c_int64(0)
-    m = lib.crossings_em_returns_due(ctx, n, _p(a.return_day), _p(due), _p(settled), ctypes.byref(n_s))
+    m = lib.crossings_em_returns_due(ctx, n, day_, due_, settled_, ctypes.byref(n_s))
     if m == 0:
         return
-    u = sim.rng["returns"].random(n_s.value) if n_s.value else np.zeros(0)
-    place = 0 if rule.place is None else _p(rule.place)
-    m = lib.crossings_em_returns_pass(ctx, _p(settled), n_s.value, _p(u), _p(a.return_group), _p(a.remote_income),
-                                      _p(rule.hm), _p(rule.top), place, float(rule.low), float(rule.days_low),
-                                      rule.days_per_month, _p(a.return_day), _p(due), m)
+    u = sim.rng["returns"].random(n_s.value) if n_s.value else _NONE
+    m = lib.crossings_em_returns_pass(ctx, settled_, n_s.value, u.ctypes.data, group_, income_, hm_, top_,
+                                      place_ if rule.place is not None else None, float(rule.low),
+                                      float(rule.days_low), rule.days_per_month, day_, due_, m)
     if m:
         returns_set(sim, due[:m], day, rule)
+
+
+_NONE = np.zeros(1)  # stands for an absent array in the address cache
 
 
 def returns_set(sim: Simulation, rows: np.ndarray, day: int, rule: Any) -> None:
     """The next test day of ``rows`` (int64, in order) after ``day`` (``Returns.draw`` compiled)."""
     kc = context(sim)
     a = sim.agents
+    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
     e = sim.rng["returns"].standard_exponential(rows.size)
-    kc.lib.crossings_em_returns_set(ctypes.byref(kc.update(sim, sim.today)), _p(rows), rows.size, _p(e),
-                                    _p(rule.scale), _p(rule.pos), _p(rule.shape_arr), _p(a.return_group),
-                                    _p(a.return_day), day)
+    p = kc.addresses("returns_set", (rule.scale, rule.pos, rule.shape_arr, c["return_group"], c["return_day"]))
+    kc.lib.crossings_em_returns_set(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size,
+                                    e.ctypes.data, *p, day)
 
 
 def tally(sim: Simulation, t: Any) -> int:
@@ -324,11 +348,12 @@ def tally(sim: Simulation, t: Any) -> int:
     number."""
     kc = context(sim)
     a, w = sim.agents, sim.world
-    reg = 0 if t.reg_used is None else _p(t.reg_used)
-    return kc.lib.crossings_em_tally(ctypes.byref(kc.update(sim, sim.today)), len(a), _p(a.seen_loc),
-                                     _p(a.seen_link), _p(a.seen_entry), _p(a.seen_stay), _p(t.emigrant_u8),
-                                     _p(w.emigrants), _p(t.calendar), t.calendar.shape[1], reg, t.last_day,
-                                     _p(w.registered))
+    c = a.cols
+    p = kc.addresses("tally", (c["seen_loc"], c["seen_link"], c["seen_entry"], c["seen_stay"], t.emigrant_u8,
+                               w.emigrants, t.calendar))
+    q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE))
+    return kc.lib.crossings_em_tally(ctypes.byref(kc.update(sim, sim.today)), len(a), *p, t.calendar.shape[1],
+                                     q[1] if t.reg_used is not None else None, t.last_day, q[0])
 
 
 # The arrays of the stays kernels, in the order of _emigration.c's SA_* indices.
@@ -342,21 +367,26 @@ def stays(sim: Simulation, day: int, rule: Any) -> None:
     stream in the NumPy twin's order."""
     kc = context(sim)
     a, w, f = sim.agents, sim.world, sim.eflows
+    c = a.cols
     n = len(a)
     ok, cost, leaves = rule.places(sim)
-    arrays = {"permit_day": a.permit_day, "ok": ok, "cost": cost, "leaves": leaves, "weights": rule.weights}
-    addr = np.array([(arrays[k] if k in arrays else getattr(w, k) if hasattr(w, k) else getattr(f, k)).ctypes.data
-                     for k in STAY_ARRAYS], dtype=np.uint64)
+    rows = kc.buffer(n, "stays")
+    arrays = (c["permit_day"], w.permit_p, w.permit_wait, w.permit_cost, w.permit_w, w.permit_elig, w.visa_run_w,
+              w.permit_days, w.visa_run_link, ok, cost, leaves, rule.weights, f.overstays, f.visa_runs,
+              f.applications, f.granted, f.permits_refused, rows)
+    have = kc.addresses("stays", arrays)
+    if len(have) == len(arrays):  # first call with these arrays: their addresses as one array, for the kernel
+        have.append(np.array(have, dtype=np.uint64))
+    sa, rows_ = have[-1].ctypes.data, have[-2]
     ctx = ctypes.byref(kc.update(sim, day))
     lib = kc.lib
-    rows = kc.buffer(n, "stays")
     on = int(rule.permits)
-    m = lib.crossings_em_stays_scan(ctx, n, addr.ctypes.data, on, rows.ctypes.data)
+    m = lib.crossings_em_stays_scan(ctx, n, sa, on, rows_)
     if m == 0:
         return
     rng = sim.rng["stays"]
     u = rng.random(m)
-    m = lib.crossings_em_stays_choose(ctx, rows.ctypes.data, m, u.ctypes.data, addr.ctypes.data, rule.salt)
+    m = lib.crossings_em_stays_choose(ctx, rows_, m, u.ctypes.data, sa, rule.salt)
     if m:
         u = rng.random(m)
-        lib.crossings_em_stays_apply(ctx, rows.ctypes.data, m, u.ctypes.data, addr.ctypes.data, on)
+        lib.crossings_em_stays_apply(ctx, rows_, m, u.ctypes.data, sa, on)
