@@ -626,6 +626,61 @@ int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seat
  * scans and the bookkeeping and leave the draws to Python: a kernel returns the rows that need draws, in row
  * order (the order the NumPy twin draws for them), and the next kernel takes the draws. */
 
+/* Scans for rows that rarely match: blocks of 64 rows are tested at once (loops of a fixed length, which the
+ * compiler vectorises), and only blocks with a match are looked at row by row. Each writes the matching rows of
+ * [0, n) to rows[] in order and returns their number. */
+#define EM_BLOCK 64
+
+static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { /* x[i] <= v */
+    int64_t m = 0, b = 0;
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
+        int any = 0;
+        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] <= v;
+        if (!any) continue;
+        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] <= v; }
+    }
+    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] <= v; }
+    return m;
+}
+
+static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { /* x[i] == v */
+    int64_t m = 0, b = 0;
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
+        int any = 0;
+        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] == v;
+        if (!any) continue;
+        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] == v; }
+    }
+    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] == v; }
+    return m;
+}
+
+static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { /* x[i] != y[i] */
+    int64_t m = 0, b = 0;
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
+        int any = 0;
+        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] != y[b + j];
+        if (!any) continue;
+        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] != y[i]; }
+    }
+    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] != y[i]; }
+    return m;
+}
+
+/* x[i] != y[i] or u[i] != v[i] or p[i] != q[i] */
+static int64_t rows_ne3(const int32_t *x, const int32_t *y, const int32_t *u, const int32_t *v, const int32_t *p,
+                        const int32_t *q, int64_t n, int64_t *rows) {
+    int64_t m = 0, b = 0;
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
+        int32_t any = 0;
+        for (int j = 0; j < EM_BLOCK; j++) any |= (x[b + j] ^ y[b + j]) | (u[b + j] ^ v[b + j]) | (p[b + j] ^ q[b + j]);
+        if (!any) continue;
+        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] != y[i] || u[i] != v[i] || p[i] != q[i]; }
+    }
+    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] != y[i] || u[i] != v[i] || p[i] != q[i]; }
+    return m;
+}
+
 /* clocks.next_days for one draw: day + 1 + floor(e × scale), NEVER when later or undefined (0 × inf) */
 static inline int32_t next_day(double e, double scale, int64_t day) {
     double x = e * scale;
@@ -639,19 +694,30 @@ static inline int32_t next_day(double e, double scale, int64_t day) {
  * less the net cost (never below 0); the rows broke today (savings 0, net cost > 0, settled) into rows[]. */
 int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float per_day, const float *remote_income,
                            float *net_cost, int32_t *cost_loc, int64_t *rows) {
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++) {
+    int64_t came = rows_ne(c->loc, cost_loc, n, rows);
+    for (int64_t k = 0; k < came; k++) {
+        int64_t i = rows[k];
         int32_t l = c->loc[i];
-        if (l != cost_loc[i]) {
-            cost_loc[i] = l;
-            float net = col[l] - remote_income[i] * per_day;
-            net_cost[i] = c->state[i] == RETURNED ? 0.0f : net;
+        cost_loc[i] = l;
+        float net = col[l] - remote_income[i] * per_day;
+        net_cost[i] = c->state[i] == RETURNED ? 0.0f : net;
+    }
+    int64_t m = 0;
+    float *savings = c->savings;
+    for (int64_t b = 0; b < n; b += EM_BLOCK) {
+        int64_t e = b + EM_BLOCK < n ? b + EM_BLOCK : n;
+        int any = 0;
+        for (int64_t i = b; i < e; i++) {
+            float s = savings[i] - net_cost[i];
+            s = (s > 0.0f || s != s) ? s : 0.0f; /* np.maximum(s, 0): +0 for ±0, NaN kept */
+            savings[i] = s;
+            any |= s <= 0.0f && net_cost[i] > 0.0f;
         }
-        float s = c->savings[i] - net_cost[i];
-        s = (s > 0.0f || isnan(s)) ? s : 0.0f; /* np.maximum(s, 0): +0 for ±0, NaN kept */
-        c->savings[i] = s;
-        rows[m] = i;
-        m += s <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED;
+        if (!any) continue;
+        for (int64_t i = b; i < e; i++) {
+            rows[m] = i;
+            m += savings[i] <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED;
+        }
     }
     return m;
 }
@@ -660,10 +726,10 @@ int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float pe
  * transit place (h > 0) written to rows[] (they draw a new day). */
 int64_t crossings_em_onward_came(const EmCtx *c, int64_t n, int32_t *onward_loc, int32_t *onward_day,
                                  const double *h, int64_t *rows) {
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++) {
+    int64_t came = rows_ne(c->loc, onward_loc, n, rows), m = 0;
+    for (int64_t k = 0; k < came; k++) {
+        int64_t i = rows[k];
         int32_t l = c->loc[i];
-        if (l == onward_loc[i]) continue;
         onward_loc[i] = l;
         onward_day[i] = EM_NEVER;
         rows[m] = i;
@@ -682,19 +748,19 @@ void crossings_em_onward_set(const EmCtx *c, const int64_t *rows, int64_t m, con
  * the settled ones (within transit_days of their entry if window > 0) start moving on, counted per country. */
 int64_t crossings_em_onward_due(const EmCtx *c, int64_t n, int32_t *onward_day, const double *h, int64_t window,
                                 int64_t *onward, int64_t *rows) {
-    int64_t m = 0, day = c->day;
-    for (int64_t i = 0; i < n; i++) {
-        if (onward_day[i] != day) continue;
+    int64_t day = c->day, due = rows_eq(onward_day, (int32_t)day, n, rows), m = 0;
+    for (int64_t k = 0; k < due; k++) {
+        int64_t i = rows[k];
         int32_t l = c->loc[i];
         onward_day[i] = EM_NEVER;
         rows[m] = i;
         m += h[l] > 0;
         if (c->state[i] != SETTLED || (window > 0 && !(day - (int64_t)c->entry_day[i] < window))) continue;
-        int32_t k = c->country[l];
+        int32_t ct = c->country[l];
         c->state[i] = PLAN;
         c->route[i] = -1;
-        c->avoid[i] = (int8_t)k;
-        onward[k] += 1;
+        c->avoid[i] = (int8_t)ct;
+        onward[ct] += 1;
     }
     return m;
 }
@@ -703,12 +769,10 @@ int64_t crossings_em_onward_due(const EmCtx *c, int64_t n, int32_t *onward_day, 
  * today, returned rows never again, settled ones into settled[] (they draw). Returns the number due; *n_settled. */
 int64_t crossings_em_returns_due(const EmCtx *c, int64_t n, int32_t *return_day, int64_t *due, int64_t *settled,
                                  int64_t *n_settled) {
-    int64_t m = 0, s = 0, day = c->day;
-    for (int64_t i = 0; i < n; i++) {
-        int32_t d = return_day[i];
-        if (d > day) continue;
-        due[m++] = i;
-        if (d != day) continue;
+    int64_t s = 0, day = c->day, m = rows_le(return_day, (int32_t)day, n, due);
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = due[k];
+        if (return_day[i] != day) continue;
         if (c->state[i] == RETURNED) return_day[i] = EM_NEVER;
         else if (c->state[i] == SETTLED) settled[s++] = i;
     }
@@ -767,12 +831,12 @@ static inline int64_t counted_country(const EmCtx *c, int32_t loc, int32_t link)
 
 int64_t crossings_em_tally(const EmCtx *c, int64_t n, int32_t *seen_loc, int32_t *seen_link, int32_t *seen_entry,
                            int8_t *seen_stay, const uint8_t *emigrant, int64_t *emigrants, int64_t *calendar,
-                           int64_t n_c, const int64_t *reg_used, int64_t last_day, int64_t *registered) {
-    int64_t changed = 0;
-    for (int64_t i = 0; i < n; i++) {
+                           int64_t n_c, const int64_t *reg_used, int64_t last_day, int64_t *registered,
+                           int64_t *rows) {
+    int64_t changed = rows_ne3(c->loc, seen_loc, c->link, seen_link, c->entry_day, seen_entry, n, rows);
+    for (int64_t k = 0; k < changed; k++) {
+        int64_t i = rows[k];
         int32_t l = c->loc[i], lk = c->link[i], e = c->entry_day[i];
-        if (l == seen_loc[i] && lk == seen_link[i] && e == seen_entry[i]) continue;
-        changed++;
         if (emigrant[c->category[i]]) {
             if (seen_loc[i] >= 0) emigrants[counted_country(c, seen_loc[i], seen_link[i])] -= 1;
             if (c->state[i] != RETURNED) emigrants[counted_country(c, l, lk)] += 1;
@@ -826,18 +890,23 @@ static void decide_permit(const EmCtx *c, void *const *sa, int64_t i) {
 /* StayLimits.step up to the draws: permits decided today (with permits_on), then the settled rows whose stay
  * ran out into rows[] (counted as overstays; an expired permit ends). Returns their number. */
 int64_t crossings_em_stays_scan(const EmCtx *c, int64_t n, void *const *sa, int64_t permits_on, int64_t *rows) {
-    int64_t m = 0, day = c->day;
+    int64_t day = c->day;
     const int32_t *permit_day = sa[SA_PERMIT_DAY];
     int64_t *overstays = sa[SA_OVERSTAYS];
-    for (int64_t i = 0; i < n; i++) {
-        if (permits_on && permit_day[i] == day) decide_permit(c, sa, i);
-        if (c->allowed_until[i] > day || c->state[i] != SETTLED) continue;
+    if (permits_on) { /* decided first: a refusal ends the stay today */
+        int64_t due = rows_eq(permit_day, (int32_t)day, n, rows);
+        for (int64_t k = 0; k < due; k++) decide_permit(c, sa, rows[k]);
+    }
+    int64_t over = rows_le(c->allowed_until, (int32_t)day, n, rows), m = 0;
+    for (int64_t k = 0; k < over; k++) {
+        int64_t i = rows[k];
+        if (c->state[i] != SETTLED) continue;
         rows[m++] = i;
-        int64_t k = c->country[c->loc[i]];
-        overstays[k] += 1;
+        int64_t ct = c->country[c->loc[i]];
+        overstays[ct] += 1;
         if (c->permit[i] == PERMIT) {
-            c->permits[k] -= 1;
-            c->permits_ended[k] += 1;
+            c->permits[ct] -= 1;
+            c->permits_ended[ct] += 1;
             c->permit[i] = NO_PERMIT;
         }
     }

@@ -98,7 +98,7 @@ def lib() -> ctypes.CDLL:
         "crossings_em_stays_scan": ([ctx, i64, vp, i64, vp], i64),
         "crossings_em_stays_choose": ([ctx, vp, i64, vp, vp, ctypes.c_double], i64),
         "crossings_em_stays_apply": ([ctx, vp, i64, vp, vp, i64], None),
-        "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp], i64),
+        "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp, vp], i64),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -351,9 +351,10 @@ def tally(sim: Simulation, t: Any) -> int:
     c = a.cols
     p = kc.addresses("tally", (c["seen_loc"], c["seen_link"], c["seen_entry"], c["seen_stay"], t.emigrant_u8,
                                w.emigrants, t.calendar))
-    q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE))
+    rows = kc.buffer(len(a), "tally")
+    q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE, rows))
     return kc.lib.crossings_em_tally(ctypes.byref(kc.update(sim, sim.today)), len(a), *p, t.calendar.shape[1],
-                                     q[1] if t.reg_used is not None else None, t.last_day, q[0])
+                                     q[1] if t.reg_used is not None else None, t.last_day, q[0], q[2])
 
 
 # The arrays of the stays kernels, in the order of _emigration.c's SA_* indices.
