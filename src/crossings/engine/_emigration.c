@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* must equal engine/models/emigration/state.py and travel.py (checked by crossings_em_constants' test) */
 enum { PLAN = 0, PLAN_NO_AIR = 1, MOVING = 2, QUEUED = 3, SEAT_WAIT = 4, SETTLED = 5, RETURNED = 6 };
@@ -707,11 +710,27 @@ int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float pe
     for (int64_t b = 0; b < n; b += EM_BLOCK) {
         int64_t e = b + EM_BLOCK < n ? b + EM_BLOCK : n;
         int any = 0;
-        for (int64_t i = b; i < e; i++) {
-            float s = savings[i] - net_cost[i];
-            s = (s > 0.0f || s != s) ? s : 0.0f; /* np.maximum(s, 0): +0 for ±0, NaN kept */
-            savings[i] = s;
-            any |= s <= 0.0f && net_cost[i] > 0.0f;
+#ifdef __SSE2__
+        if (e - b == EM_BLOCK) { /* four rows at a time: s ≤ 0 (a mask) → +0, else s (NaN kept) */
+            const __m128 zero = _mm_setzero_ps();
+            __m128 hit = zero;
+            for (int64_t i = b; i < e; i += 4) {
+                __m128 nc = _mm_loadu_ps(net_cost + i);
+                __m128 s = _mm_sub_ps(_mm_loadu_ps(savings + i), nc);
+                s = _mm_andnot_ps(_mm_cmple_ps(s, zero), s);
+                _mm_storeu_ps(savings + i, s);
+                hit = _mm_or_ps(hit, _mm_and_ps(_mm_cmple_ps(s, zero), _mm_cmpgt_ps(nc, zero)));
+            }
+            any = _mm_movemask_ps(hit);
+        } else
+#endif
+        {
+            for (int64_t i = b; i < e; i++) {
+                float s = savings[i] - net_cost[i];
+                s = s <= 0.0f ? 0.0f : s; /* np.maximum(s, 0): +0 for ±0 and below, NaN kept */
+                savings[i] = s;
+                any |= (s <= 0.0f) & (net_cost[i] > 0.0f);
+            }
         }
         if (!any) continue;
         for (int64_t i = b; i < e; i++) {
