@@ -1018,3 +1018,11 @@ void crossings_em_stays_apply(const EmCtx *c, const int64_t *rows, int64_t m, co
         for (int64_t k = 0; k < m; k++)
             if (permit_day[rows[k]] == day) decide_permit(c, sa, rows[k]);
 }
+
+/* ---- recording -------------------------------------------------------------------------------------------- */
+
+/* Row `day` of each target array (rows of size[k] bytes, contiguous) set to its source: dst[k] + day × size[k]. */
+void crossings_copy_rows(int64_t n, int64_t day, const int64_t *src, const int64_t *dst, const int64_t *size) {
+    for (int64_t k = 0; k < n; k++)
+        memcpy((char *)(intptr_t)dst[k] + day * size[k], (const char *)(intptr_t)src[k], (size_t)size[k]);
+}

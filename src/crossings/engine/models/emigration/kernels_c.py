@@ -98,6 +98,7 @@ def lib() -> ctypes.CDLL:
         "crossings_em_stays_scan": ([ctx, i64, vp, i64, vp], i64),
         "crossings_em_stays_choose": ([ctx, vp, i64, vp, vp, ctypes.c_double], i64),
         "crossings_em_stays_apply": ([ctx, vp, i64, vp, vp, i64], None),
+        "crossings_copy_rows": ([i64, i64, vp, vp, vp], None),
         "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp, vp], i64),
     }
     for name, (args, res) in sigs.items():
@@ -133,6 +134,7 @@ class EmigrationKernels:
         self._work: dict[str, np.ndarray] = {}
         self._seen: tuple[Any, ...] | None = None  # (day, table, its generation, world) of the last update
         self._addresses: dict[str, tuple[tuple[np.ndarray, ...], list[int]]] = {}
+        self._copies: dict[str, tuple[Any, ...]] = {}
         self._entry_key = sim.stream_key(ENTRY_STREAM)
         self._fixed = {
             "is_air": np.ascontiguousarray(spec.link_mode == AIR),
@@ -391,3 +393,24 @@ def stays(sim: Simulation, day: int, rule: Any) -> None:
     if m:
         u = rng.random(m)
         lib.crossings_em_stays_apply(ctx, rows_, m, u.ctypes.data, sa, on)
+
+
+def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ...],
+              targets: tuple[np.ndarray, ...]) -> None:
+    """``target[day] = source`` for each pair in one call (the day's recording): the pairs of the same dtype,
+    contiguous, are copied in C; others, if any, by NumPy. The plan is made again when an array object changes."""
+    kc = context(sim)
+    have = kc._copies.get(key)
+    if have is None or not (all(map(operator.is_, sources, have[0])) and all(map(operator.is_, targets, have[1]))):
+        fast, slow = [], []
+        for src, dst in zip(sources, targets, strict=True):
+            ok = (src.dtype == dst.dtype and dst.ndim == 2 and src.shape == dst.shape[1:] and src.flags.c_contiguous
+                  and dst.flags.c_contiguous)
+            (fast if ok else slow).append((src, dst))
+        addr = np.array([[s.ctypes.data, d.ctypes.data, s.nbytes] for s, d in fast], dtype=np.int64).reshape(-1, 3)
+        src_a, dst_a, size = (np.ascontiguousarray(addr[:, j]) for j in range(3))
+        have = kc._copies[key] = (sources, targets, len(fast), src_a, dst_a, size, slow)
+    _, _, n, src_a, dst_a, size, slow = have
+    kc.lib.crossings_copy_rows(n, day, src_a.ctypes.data, dst_a.ctypes.data, size.ctypes.data)
+    for src, dst in slow:
+        dst[day] = src

@@ -25,7 +25,7 @@ from crossings.engine.models.emigration.stays import EntryPolicies, StayLimits
 from crossings.engine.models.emigration.timeline import Timeline, hazard_multipliers
 from crossings.engine.models.emigration.travel import Travel
 from crossings.engine.models.emigration.world import EmigrationFlows, EmigrationWorld, apportion
-from crossings.engine.places import place_census, record_places
+from crossings.engine.places import place_census
 from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import AgentTable
@@ -92,7 +92,9 @@ class EmigrationModel(Model):
         observe.census(sim, day)
 
     def record(self, sim: Simulation, res: Results, day: int) -> None:
-        record_places(sim, res, day, len(sim.agents) + int(sim.world.retired.sum()))
+        """The place series (as ``record_places``) and the model's own (``observe.record``, which copies both)."""
+        res.n_agents[day] = len(sim.agents) + int(sim.world.retired.sum())
+        res.refugee_debt[day] = 0
         observe.record(res, sim, day)
 
     def finish(self, sim: Simulation, res: Results) -> None:
