@@ -162,7 +162,7 @@ def fit_line(run_dir: str | Path) -> str | None:
 def write_report(run_dir: str | Path, out: str | Path | None = None, results: Results | None = None) -> Path:
     """Write the report page of the run in ``run_dir`` (or of an ensemble's bands directory) into ``out``
     (default ``run_dir/report.html``), drawn from ``results`` or from the run read back; returns its path."""
-    from crossings.report import render_report
+    from crossings.report import render_report  # a run without a page imports no report code
 
     target = Path(out) if out is not None else Path(run_dir) / "report.html"
     write_text(target, render_report(results if results is not None else read_run(run_dir)))
@@ -180,14 +180,14 @@ def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
 
 def need_dask() -> None:
     """Dask present, or a one-line error (:func:`crossings.ensemble.cluster.need_dask`)."""
-    from crossings.ensemble.cluster import need_dask as need
+    from crossings.ensemble.cluster import need_dask as need  # a single run imports no ensemble code
 
     need()
 
 
 def read_params_file(path: str | Path, scenario: Scenario | None = None) -> list[ParamSpec]:
     """The parameters of a ``--params-file`` (:func:`crossings.ensemble.member.read_params_file`)."""
-    from crossings.ensemble.member import read_params_file as read
+    from crossings.ensemble.member import read_params_file as read  # a single run imports no ensemble code
 
     return read(path, scenario)
 
@@ -195,7 +195,7 @@ def read_params_file(path: str | Path, scenario: Scenario | None = None) -> list
 def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = False) -> list[ParamSpec]:
     """The ``--param`` texts as parameters of ``scenario`` (its FleeSettings fields, or the named parameters its
     scenario.yml declares); ``need_range``: each must be a range (sensitivity, calibration)."""
-    from crossings.ensemble.member import parse_param
+    from crossings.ensemble.member import parse_param  # a single run imports no ensemble code
 
     return [parse_param(t, need_range, scenario) for t in texts]
 
@@ -204,7 +204,7 @@ def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> Ense
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
     params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
     :func:`write_ensemble_report` the page."""
-    from crossings.ensemble.ensemble import run_ensemble
+    from crossings.ensemble.ensemble import run_ensemble  # a single run imports no ensemble code
 
     return run_ensemble(scenario, runs, **options)
 
@@ -212,7 +212,7 @@ def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> Ense
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
                 **options: Any) -> SensitivityResult:
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
-    from crossings.ensemble.sensitivity import run_sensitivity
+    from crossings.ensemble.sensitivity import run_sensitivity  # a single run imports no ensemble code
 
     return run_sensitivity(scenario, params, samples, **options)
 
@@ -221,7 +221,7 @@ def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budg
               **options: Any) -> CalibrationResult:
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
-    from crossings.ensemble.calibrate import run_calibration
+    from crossings.ensemble.calibrate import run_calibration  # a single run imports no ensemble code
 
     return run_calibration(scenario, params, budget, **options)
 
@@ -230,7 +230,7 @@ def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
                      calibration_json: str | Path | None = None) -> Path:
     """Write calibrated ``values`` into ``scenario_dir``/scenario.yml (only the numbers change) and copy
     ``calibration_json`` beside it (:func:`crossings.ensemble.calibrate.write_parameters`)."""
-    from crossings.ensemble.calibrate import write_parameters as write
+    from crossings.ensemble.calibrate import write_parameters as write  # a single run imports no ensemble code
 
     return write(scenario_dir, values, calibration_json)
 

@@ -170,7 +170,7 @@ def get_model(name: str) -> Model:
     """The model registered as ``name`` (KeyError naming the known ones)."""
     target = BUILTIN.get(name)
     if target is None:
-        from importlib.metadata import entry_points
+        from importlib.metadata import entry_points  # only for a model that is not built in
 
         for e in entry_points(group=ENTRY_POINT_GROUP):
             if e.name == name:
