@@ -142,8 +142,8 @@ def _state(sim: Simulation) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights", "returns", "money", "onward",
-                                  "stay_limits"])
+@pytest.mark.parametrize("rule", ["departures", "route_choice", "travel", "border_queues", "flights", "returns",
+                                  "money", "onward", "stay_limits"])
 def test_each_kernel_equals_its_numpy_twin(scenarios, rule: str) -> None:  # noqa: ANN001
     """On the synthetic scenario's state just before the rule, one step of it changes the same bytes (on days
     when the rule has work: the state before and after it differ). Returns and money send agents home

@@ -1026,3 +1026,43 @@ void crossings_copy_rows(int64_t n, int64_t day, const int64_t *src, const int64
     for (int64_t k = 0; k < n; k++)
         memcpy((char *)(intptr_t)dst[k] + day * size[k], (const char *)(intptr_t)src[k], (size_t)size[k]);
 }
+
+/* ---- departures (departures.Departures.add) ---------------------------------------------------------------
+ * The leavers' new rows [first, first + m): cell[k] is the subgroup (origin position, category, sex, age band;
+ * flat over shape[4]) of the k-th, mode/savings/income its drawn attributes; each is counted where it appears.
+ * The arrays come as one array of addresses, in the order of kernels_c.DEPARTURE_ARRAYS. */
+enum { DA_ORIGINS, DA_LEFT_DAY, DA_REMOTE_INCOME, DA_SPAWNED, DA_LEFT_HOME, DA_CAT_LEFT, DA_N };
+
+void crossings_em_departures_add(const EmCtx *c, int64_t first, int64_t m, const int64_t *cell, const int64_t *shape,
+                                 const int64_t *mode, const float *savings, const float *income, void *const *da) {
+    const int32_t *origins = da[DA_ORIGINS];
+    int32_t *left_day = da[DA_LEFT_DAY];
+    float *remote_income = da[DA_REMOTE_INCOME];
+    int64_t *spawned = da[DA_SPAWNED], *left_home = da[DA_LEFT_HOME], *cat_left = da[DA_CAT_LEFT];
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = first + k, x = cell[k];
+        int64_t g = x % shape[3];
+        x /= shape[3];
+        int64_t s = x % shape[2];
+        x /= shape[2];
+        int64_t cat = x % shape[1];
+        int64_t o = x / shape[1];
+        int32_t where = origins[o];
+        c->loc[i] = where;
+        c->home[i] = where;
+        left_day[i] = c->day;
+        c->state[i] = PLAN;
+        c->category[i] = (int8_t)cat;
+        c->sex[i] = (int8_t)s;
+        c->age_band[i] = (int8_t)g;
+        c->travel_mode[i] = (int8_t)mode[k];
+        c->savings[i] = savings[k];
+        remote_income[i] = income[k];
+        c->present[where] += 1;
+        spawned[where] += 1;
+        int64_t ct = c->country[where];
+        c->in_country[ct] += 1;
+        left_home[ct] += 1;
+        cat_left[cat] += 1;
+    }
+}

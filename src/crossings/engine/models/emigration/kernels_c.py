@@ -98,6 +98,7 @@ def lib() -> ctypes.CDLL:
         "crossings_em_stays_scan": ([ctx, i64, vp, i64, vp], i64),
         "crossings_em_stays_choose": ([ctx, vp, i64, vp, vp, ctypes.c_double], i64),
         "crossings_em_stays_apply": ([ctx, vp, i64, vp, vp, i64], None),
+        "crossings_em_departures_add": ([ctx, i64, i64, vp, vp, vp, vp, vp, vp], None),
         "crossings_copy_rows": ([i64, i64, vp, vp, vp], None),
         "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp, vp], i64),
     }
@@ -414,3 +415,20 @@ def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ..
     kc.lib.crossings_copy_rows(n, day, src_a.ctypes.data, dst_a.ctypes.data, size.ctypes.data)
     for src, dst in slow:
         dst[day] = src
+
+
+def departures_add(sim: Simulation, day: int, first: int, cells: np.ndarray, shape: np.ndarray, mode: np.ndarray,
+                   savings: np.ndarray, income: np.ndarray) -> None:
+    """``departures.Departures.add`` compiled: the new rows from ``first`` on, one per leaver, from each one's
+    subgroup (``cells``: flat indices over ``shape``, int64) and drawn attributes (int64 travel mode, float32
+    savings and remote income); each counted where it appears."""
+    kc = context(sim)
+    c, w = sim.agents.cols, sim.world
+    arrays = (w.origins, c["left_day"], c["remote_income"], sim.flows.spawned, sim.eflows.left_home,
+              sim.eflows.cat_left)
+    have = kc.addresses("departures", arrays)
+    if len(have) == len(arrays):  # first call with these arrays: their addresses as one array, for the kernel
+        have.append(np.array(have, dtype=np.uint64))
+    kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, cells.ctypes.data,
+                                       shape.ctypes.data, mode.ctypes.data, savings.ctypes.data, income.ctypes.data,
+                                       have[-1].ctypes.data)
