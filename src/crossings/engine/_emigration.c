@@ -629,60 +629,54 @@ int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seat
  * scans and the bookkeeping and leave the draws to Python: a kernel returns the rows that need draws, in row
  * order (the order the NumPy twin draws for them), and the next kernel takes the draws. */
 
-/* Scans for rows that rarely match: blocks of 64 rows are tested at once (loops of a fixed length, which the
- * compiler vectorises), and only blocks with a match are looked at row by row. Each writes the matching rows of
- * [0, n) to rows[] in order and returns their number. */
+/* Scans for the rows of [0, n) that match a test, written to rows[] in order (returns their number): blocks of 64
+ * rows are tested at once (loops of a fixed length, which the compiler vectorises) into one flag byte each, and
+ * only the set flags are visited. */
 #define EM_BLOCK 64
 
-static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { /* x[i] <= v */
-    int64_t m = 0, b = 0;
-    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
-        int any = 0;
-        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] <= v;
-        if (!any) continue;
-        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] <= v; }
+/* The rows b + j of a block whose flag (0 or 1, one byte each) is set, appended to rows[m...]: eight flags are
+ * read at once, and only the set ones visited. Returns the new count. */
+static inline int64_t emit_block(const uint8_t *flags, int64_t b, int64_t *rows, int64_t m) {
+    for (int w = 0; w < EM_BLOCK; w += 8) {
+        uint64_t x;
+        memcpy(&x, flags + w, 8);
+        while (x) {
+            rows[m++] = b + w + (__builtin_ctzll(x) >> 3);
+            x &= x - 1;
+        }
     }
-    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] <= v; }
     return m;
 }
 
-static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { /* x[i] == v */
-    int64_t m = 0, b = 0;
-    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
-        int any = 0;
-        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] == v;
-        if (!any) continue;
-        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] == v; }
-    }
-    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] == v; }
-    return m;
-}
+/* A scan: the flags of a whole block from a fixed-length loop (vectorised), then its set rows; the tail row by row. */
+#define SCAN(COND)                                                                  \
+    int64_t m = 0, b = 0;                                                           \
+    uint8_t flags[EM_BLOCK];                                                        \
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {                                      \
+        for (int j = 0; j < EM_BLOCK; j++) {                                        \
+            int64_t i = b + j;                                                      \
+            flags[j] = (uint8_t)(COND);                                             \
+        }                                                                           \
+        m = emit_block(flags, b, rows, m);                                          \
+    }                                                                               \
+    for (int64_t i = b; i < n; i++) {                                               \
+        rows[m] = i;                                                                \
+        m += (COND);                                                                \
+    }                                                                               \
+    return m
 
-static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { /* x[i] != y[i] */
-    int64_t m = 0, b = 0;
-    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
-        int any = 0;
-        for (int j = 0; j < EM_BLOCK; j++) any |= x[b + j] != y[b + j];
-        if (!any) continue;
-        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] != y[i]; }
-    }
-    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] != y[i]; }
-    return m;
-}
+static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] <= v); }
+
+static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] == v); }
+
+static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { SCAN(x[i] != y[i]); }
 
 /* x[i] != y[i] or u[i] != v[i] or p[i] != q[i] */
 static int64_t rows_ne3(const int32_t *x, const int32_t *y, const int32_t *u, const int32_t *v, const int32_t *p,
                         const int32_t *q, int64_t n, int64_t *rows) {
-    int64_t m = 0, b = 0;
-    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {
-        int32_t any = 0;
-        for (int j = 0; j < EM_BLOCK; j++) any |= (x[b + j] ^ y[b + j]) | (u[b + j] ^ v[b + j]) | (p[b + j] ^ q[b + j]);
-        if (!any) continue;
-        for (int64_t i = b; i < b + EM_BLOCK; i++) { rows[m] = i; m += x[i] != y[i] || u[i] != v[i] || p[i] != q[i]; }
-    }
-    for (int64_t i = b; i < n; i++) { rows[m] = i; m += x[i] != y[i] || u[i] != v[i] || p[i] != q[i]; }
-    return m;
+    SCAN(((x[i] ^ y[i]) | (u[i] ^ v[i]) | (p[i] ^ q[i])) != 0);
 }
+#undef SCAN
 
 /* clocks.next_days for one draw: day + 1 + floor(e × scale), NEVER when later or undefined (0 × inf) */
 static inline int32_t next_day(double e, double scale, int64_t day) {
