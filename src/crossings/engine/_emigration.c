@@ -61,32 +61,67 @@ double crossings_em_eps(void) { return EM_EPS; }
 
 /* ---- scanning the state column ----------------------------------------------------------------------- */
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
+/* Scans for the rows of [0, n) that match a test, written to rows[] in order (returns their number): blocks of 64
+ * rows are tested at once (loops of a fixed length, which the compiler vectorises) into one flag byte each, and
+ * only the set flags are visited. */
+#define EM_BLOCK 64
 
-/* True if some byte of w is 0. */
-static inline int has_zero_byte(uint64_t w) { return ((w - ONES) & ~w & HIGHS) != 0; }
-
-/* Rows i in [0, n) with state[i] == s (or, with at_most, 0 <= state[i] <= s for s = 1), written to rows[];
- * returns their number. States are small non-negative codes; eight rows are tested at once. */
-static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most, int64_t *rows) {
-    uint64_t pattern = (uint64_t)(uint8_t)s * ONES;
-    int64_t m = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, state + i, 8);
-        if (!has_zero_byte(at_most ? (w & ~ONES) : (w ^ pattern))) continue;
-        for (int64_t j = i; j < i + 8; j++) { /* branch-free: store, then keep it or not */
-            rows[m] = j;
-            m += at_most ? (uint8_t)state[j] <= (uint8_t)s : state[j] == s;
+/* The rows b + j of a block whose flag (0 or 1, one byte each) is set, appended to rows[m...]: eight flags are
+ * read at once, and only the set ones visited. Returns the new count. */
+static inline int64_t emit_block(const uint8_t *flags, int64_t b, int64_t *rows, int64_t m) {
+    for (int w = 0; w < EM_BLOCK; w += 8) {
+        uint64_t x;
+        memcpy(&x, flags + w, 8);
+        while (x) {
+            rows[m++] = b + w + (__builtin_ctzll(x) >> 3);
+            x &= x - 1;
         }
-    }
-    for (; i < n; i++) {
-        rows[m] = i;
-        m += at_most ? (uint8_t)state[i] <= (uint8_t)s : state[i] == s;
     }
     return m;
 }
+
+/* A scan: the flags of a whole block from a fixed-length loop (vectorised), then its set rows; the tail row by row. */
+#define SCAN(COND)                                                                  \
+    int64_t m = 0, b = 0;                                                           \
+    uint8_t flags[EM_BLOCK];                                                        \
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {                                      \
+        for (int j = 0; j < EM_BLOCK; j++) {                                        \
+            int64_t i = b + j;                                                      \
+            flags[j] = (uint8_t)(COND);                                             \
+        }                                                                           \
+        m = emit_block(flags, b, rows, m);                                          \
+    }                                                                               \
+    for (int64_t i = b; i < n; i++) {                                               \
+        rows[m] = i;                                                                \
+        m += (COND);                                                                \
+    }                                                                               \
+    return m
+
+static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] <= v); }
+
+static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] == v); }
+
+static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { SCAN(x[i] != y[i]); }
+
+/* x[i] != y[i] or u[i] != v[i] or p[i] != q[i] */
+static int64_t rows_ne3(const int32_t *x, const int32_t *y, const int32_t *u, const int32_t *v, const int32_t *p,
+                        const int32_t *q, int64_t n, int64_t *rows) {
+    SCAN(((x[i] ^ y[i]) | (u[i] ^ v[i]) | (p[i] ^ q[i])) != 0);
+}
+
+/* Rows i in [0, n) with state[i] == s (or, with at_most, 0 <= state[i] <= s), written to rows[]; returns their
+ * number. States are small non-negative codes. */
+static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most, int64_t *rows) {
+    if (at_most) {
+        uint8_t top = (uint8_t)s;
+        const uint8_t *st = (const uint8_t *)state;
+        SCAN(st[i] <= top);
+    }
+    int8_t v = (int8_t)s;
+    SCAN(state[i] == v);
+}
+
+#undef SCAN
 
 /* ---- the run's arrays (the field order is mirrored by kernels_c.EmCtx) ---------------------------------- */
 
@@ -629,54 +664,6 @@ int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seat
  * scans and the bookkeeping and leave the draws to Python: a kernel returns the rows that need draws, in row
  * order (the order the NumPy twin draws for them), and the next kernel takes the draws. */
 
-/* Scans for the rows of [0, n) that match a test, written to rows[] in order (returns their number): blocks of 64
- * rows are tested at once (loops of a fixed length, which the compiler vectorises) into one flag byte each, and
- * only the set flags are visited. */
-#define EM_BLOCK 64
-
-/* The rows b + j of a block whose flag (0 or 1, one byte each) is set, appended to rows[m...]: eight flags are
- * read at once, and only the set ones visited. Returns the new count. */
-static inline int64_t emit_block(const uint8_t *flags, int64_t b, int64_t *rows, int64_t m) {
-    for (int w = 0; w < EM_BLOCK; w += 8) {
-        uint64_t x;
-        memcpy(&x, flags + w, 8);
-        while (x) {
-            rows[m++] = b + w + (__builtin_ctzll(x) >> 3);
-            x &= x - 1;
-        }
-    }
-    return m;
-}
-
-/* A scan: the flags of a whole block from a fixed-length loop (vectorised), then its set rows; the tail row by row. */
-#define SCAN(COND)                                                                  \
-    int64_t m = 0, b = 0;                                                           \
-    uint8_t flags[EM_BLOCK];                                                        \
-    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {                                      \
-        for (int j = 0; j < EM_BLOCK; j++) {                                        \
-            int64_t i = b + j;                                                      \
-            flags[j] = (uint8_t)(COND);                                             \
-        }                                                                           \
-        m = emit_block(flags, b, rows, m);                                          \
-    }                                                                               \
-    for (int64_t i = b; i < n; i++) {                                               \
-        rows[m] = i;                                                                \
-        m += (COND);                                                                \
-    }                                                                               \
-    return m
-
-static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] <= v); }
-
-static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] == v); }
-
-static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { SCAN(x[i] != y[i]); }
-
-/* x[i] != y[i] or u[i] != v[i] or p[i] != q[i] */
-static int64_t rows_ne3(const int32_t *x, const int32_t *y, const int32_t *u, const int32_t *v, const int32_t *p,
-                        const int32_t *q, int64_t n, int64_t *rows) {
-    SCAN(((x[i] ^ y[i]) | (u[i] ^ v[i]) | (p[i] ^ q[i])) != 0);
-}
-#undef SCAN
 
 /* clocks.next_days for one draw: day + 1 + floor(e × scale), NEVER when later or undefined (0 × inf) */
 static inline int32_t next_day(double e, double scale, int64_t day) {
@@ -688,9 +675,10 @@ static inline int32_t next_day(double e, double scale, int64_t day) {
 }
 
 /* money.Money.step's daily pass: each row's net cost worked out again where it came to another place, savings
- * less the net cost (never below 0); the rows broke today (savings 0, net cost > 0, settled) into rows[]. */
+ * less the net cost (never below 0); the rows broke today (savings 0, net cost > 0, settled abroad) into rows[],
+ * counted per country in broke[]. */
 int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float per_day, const float *remote_income,
-                           float *net_cost, int32_t *cost_loc, int64_t *rows) {
+                           float *net_cost, int32_t *cost_loc, int64_t *rows, int64_t *broke) {
     int64_t came = rows_ne(c->loc, cost_loc, n, rows);
     for (int64_t k = 0; k < came; k++) {
         int64_t i = rows[k];
@@ -728,11 +716,29 @@ int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float pe
         }
         if (!any) continue;
         for (int64_t i = b; i < e; i++) {
-            rows[m] = i;
-            m += savings[i] <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED;
+            if (!(savings[i] <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED)) continue;
+            int64_t ct = c->country[c->loc[i]];
+            if (!c->abroad[ct]) continue;
+            rows[m++] = i;
+            broke[ct] += 1;
         }
     }
     return m;
+}
+
+/* money: the broke rows[0..m) with uniforms u[]: below cheaper_share it looks for a cheaper place (re-plans with
+ * broke = 1), else it goes home. */
+void crossings_em_money_broke(const EmCtx *c, const int64_t *rows, int64_t m, const double *u, double cheaper_share) {
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        if (u[k] < cheaper_share) {
+            c->state[i] = PLAN;
+            c->route[i] = -1;
+            c->broke[i] = 1;
+        } else {
+            go_home_one(c, i);
+        }
+    }
 }
 
 /* onward.Onward.step, rows that came to another place: the clock's place is set, its day cleared, and the rows at a

@@ -42,7 +42,11 @@ class Flights(Rule):
         if not w.seat_wait.any():  # nobody waiting for a seat
             return
         spec = sim.scenario.emigration
-        seats = np.where(w.air_closures > 0, 0, spec.link_seats)
+        key = w.air_closures.tobytes()
+        if key != getattr(self, "_seats_key", None):  # today's seats change only with the closures
+            self._seats = np.ascontiguousarray(np.where(w.air_closures > 0, 0, spec.link_seats), dtype=np.int64)
+            self._seats_key = key
+        seats = self._seats
         if sim.kernel == "compiled":
             kernels_c.flights(sim, day, seats)
             return

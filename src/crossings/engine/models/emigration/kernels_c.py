@@ -87,7 +87,8 @@ def lib() -> ctypes.CDLL:
         "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
         "crossings_em_flights": ([ctx, i64, vp, vp], i64),
         "crossings_em_go_home": ([ctx, vp, i64], None),
-        "crossings_em_money": ([ctx, i64, vp, ctypes.c_float, vp, vp, vp, vp], i64),
+        "crossings_em_money": ([ctx, i64, vp, ctypes.c_float, vp, vp, vp, vp, vp], i64),
+        "crossings_em_money_broke": ([ctx, vp, i64, vp, ctypes.c_double], None),
         "crossings_em_onward_came": ([ctx, i64, vp, vp, vp, vp], i64),
         "crossings_em_onward_set": ([ctx, vp, i64, vp, vp, vp, i64], None),
         "crossings_em_onward_due": ([ctx, i64, vp, vp, i64, vp, vp], i64),
@@ -272,17 +273,21 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
 
 # ---- rules that draw from sequential streams: the kernels scan and keep the books, Python draws -------------
 
-def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32) -> np.ndarray:
-    """The daily pass of ``money.Money.step`` (net costs of rows that moved, savings less the net cost, never
-    below 0); returns the rows broke today (savings 0, net cost > 0, settled), in order."""
+def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32, cheaper_share: float) -> None:
+    """``money.Money.step`` compiled: the daily pass (net costs of rows that moved, savings less the net cost, never
+    below 0) finds the settled agents abroad broke today, counted per country; each draws (money stream, in row
+    order, as the NumPy twin) whether it looks for a cheaper place or goes home."""
     kc = context(sim)
     a = sim.agents
     c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
     n = len(a)
     rows = kc.buffer(n, "money")
-    p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows))
-    m = kc.lib.crossings_em_money(ctypes.byref(kc.update(sim, day)), n, p[0], float(per_day), *p[1:])
-    return rows[:m]
+    p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows, sim.eflows.broke))
+    ctx = ctypes.byref(kc.update(sim, day))
+    m = kc.lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
+    if m:
+        u = sim.rng["money"].random(m)
+        kc.lib.crossings_em_money_broke(ctx, p[4], m, u.ctypes.data, cheaper_share)
 
 
 def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: int) -> None:

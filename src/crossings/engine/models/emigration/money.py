@@ -55,20 +55,20 @@ class Money(Rule):
         a, w = sim.agents, sim.world
         if len(a) == 0:
             return
-        if sim.kernel == "compiled":  # the same pass in C (kernels_c.money), one loop over the table
-            broke = kernels_c.money(sim, day, self.col, PER_DAY)
-        else:
-            came = np.flatnonzero(a.loc != a.cost_loc)
-            if came.size:
-                loc = a.loc[came]
-                a.cost_loc[came] = loc
-                net = self.col[loc] - a.remote_income[came] * PER_DAY
-                net[a.state[came] == RETURNED] = 0
-                a.net_cost[came] = net
-            np.subtract(a.savings, a.net_cost, out=a.savings)
-            np.maximum(a.savings, 0, out=a.savings)
-            broke = np.flatnonzero((a.savings <= 0) & (a.net_cost > 0))
-            broke = broke[a.state[broke] == SETTLED]
+        if sim.kernel == "compiled":  # the same in C (kernels_c.money), the draws taken here in the same order
+            kernels_c.money(sim, day, self.col, PER_DAY, sim.scenario.emigration.settings.broke_cheaper_share)
+            return
+        came = np.flatnonzero(a.loc != a.cost_loc)
+        if came.size:
+            loc = a.loc[came]
+            a.cost_loc[came] = loc
+            net = self.col[loc] - a.remote_income[came] * PER_DAY
+            net[a.state[came] == RETURNED] = 0
+            a.net_cost[came] = net
+        np.subtract(a.savings, a.net_cost, out=a.savings)
+        np.maximum(a.savings, 0, out=a.savings)
+        broke = np.flatnonzero((a.savings <= 0) & (a.net_cost > 0))
+        broke = broke[a.state[broke] == SETTLED]
         if broke.size == 0:
             return
         g = broke[w.abroad[w.country[a.loc[broke]]]]
