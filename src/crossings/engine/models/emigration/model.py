@@ -29,6 +29,7 @@ from crossings.engine.places import place_census
 from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import AgentTable
+from crossings.scenario.emigration import in_force
 from crossings.scenario.emigration_section import EmigrationSection
 from crossings.scenario.model import ORIGIN
 
@@ -123,8 +124,13 @@ class EmigrationModel(Model):
         base = em.hazard[origins][:, :, None, None]
         pos = {int(o): i for i, o in enumerate(origins)}
         start = home.sum()
-        for day in range(days):
-            home -= home * np.minimum(base * hazard_multipliers(list(em.events), pos, home.shape, day), 1.0)
+        events = [ev for ev in em.events if ev.kind == "departure_hazard"]
+        key, rate = None, None
+        for day in range(days):  # the day's rates change only when the events in force do
+            now = tuple(in_force(ev, day) for ev in events)
+            if now != key:
+                key, rate = now, np.minimum(base * hazard_multipliers(events, pos, home.shape, day), 1.0)
+            home -= home * rate
         return int(np.ceil(start - home.sum()))
 
     def files(self, res: Results) -> dict[str, str]:
