@@ -576,6 +576,19 @@ static int64_t waiters(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, int
     return m;
 }
 
+/* The waiters in state s (rows[], their groups and whether each is served today, up to limit[group] of n_groups);
+ * returns their number (0: none), or -1 (no memory; nothing allocated is left). */
+static int64_t served_waiters(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, const int64_t *limit,
+                              int64_t n_groups, int64_t **group, uint8_t **served) {
+    int64_t n = waiters(c, n_rows, s, rows, group, served);
+    if (n <= 0) return n;
+    if (serve(c, rows, *group, n, limit, n_groups, *served) != 0) {
+        free(*group), free(*served);
+        return -1;
+    }
+    return n;
+}
+
 static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
     int64_t wait = (int64_t)c->day - c->since[i];
     int64_t total = (int64_t)c->wait_days[i] + wait;
@@ -602,10 +615,9 @@ static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
 int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t *gate_cap, int64_t *rows) {
     int64_t *gate = NULL;
     uint8_t *served = NULL;
-    int64_t n = waiters(c, n_rows, QUEUED, rows, &gate, &served);
+    int64_t n = served_waiters(c, n_rows, QUEUED, rows, gate_cap, c->n_gates, &gate, &served);
     if (n <= 0) return n;
-    int rc = serve(c, rows, gate, n, gate_cap, c->n_gates, served);
-    for (int64_t k = 0; rc == 0 && k < n; k++) {
+    for (int64_t k = 0; k < n; k++) {
         int64_t i = rows[k], g = gate[k];
         if (served[k]) {
             pass_crossing(c, i, g);
@@ -622,7 +634,7 @@ int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t
         }
     }
     free(gate), free(served);
-    return rc;
+    return 0;
 }
 
 /* Seat waiters board their route's next flight, up to seats[link] today (0 while closed, -1 unlimited), by
@@ -631,10 +643,9 @@ int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t
 int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seats, int64_t *rows) {
     int64_t *lk = NULL;
     uint8_t *served = NULL;
-    int64_t n = waiters(c, n_rows, SEAT_WAIT, rows, &lk, &served);
+    int64_t n = served_waiters(c, n_rows, SEAT_WAIT, rows, seats, c->n_links, &lk, &served);
     if (n <= 0) return n;
-    int rc = serve(c, rows, lk, n, seats, c->n_links, served);
-    for (int64_t k = 0; rc == 0 && k < n; k++) {
+    for (int64_t k = 0; k < n; k++) {
         int64_t i = rows[k], l = lk[k];
         if (served[k]) {
             c->seat_wait[l] -= 1;
@@ -656,7 +667,7 @@ int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seat
         }
     }
     free(lk), free(served);
-    return rc;
+    return 0;
 }
 
 /* ---- event clocks, money, onward moves, returns, the tally ------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.kernels import run_context
 from crossings.engine.models.emigration.entry import ENTRY_STREAM
 from crossings.engine.models.emigration.routes import is_priced
 from crossings.engine.rng import day_key
@@ -198,6 +199,13 @@ class EmigrationKernels:
             have = self._addresses[key] = (arrays, [arr.ctypes.data for arr in arrays])
         return have[1]
 
+    def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The addresses of ``arrays`` as one uint64 array (a kernel's ``void *const *``), cached as ``addresses``."""
+        have = self.addresses(key, arrays)
+        if len(have) == len(arrays):  # made for these arrays: kept at the end of the cached list
+            have.append(np.array(have, dtype=np.uint64))
+        return have[-1]
+
     def buffer(self, n: int, name: str = "") -> np.ndarray:
         """A reusable int64 work array of at least ``n`` elements (one per ``name``)."""
         buf = self._work.get(name, self._buffer)
@@ -206,13 +214,17 @@ class EmigrationKernels:
         return buf
 
 
+def _start(sim: Simulation, day: int) -> tuple[EmigrationKernels, dict[str, np.ndarray], int, Any, ctypes.CDLL]:
+    """What a compiled rule starts with: the run's context, the agent table's whole column buffers (the same
+    objects all run long; the column views are made anew whenever the row count changes), the row count, the
+    context pointed at today's arrays, and the library."""
+    kc = context(sim)
+    return kc, sim.agents.cols, len(sim.agents), ctypes.byref(kc.update(sim, day)), kc.lib
+
+
 def context(sim: Simulation) -> EmigrationKernels:
     """The run's compiled context, made on the first compiled rule of the run."""
-    kc = getattr(sim, "_emigration_kernels", None)
-    if kc is None:
-        kc = EmigrationKernels(sim)
-        sim._emigration_kernels = kc
-    return kc
+    return run_context(sim, "_emigration_kernels", EmigrationKernels)
 
 
 def _check(rc: int, what: str) -> None:
@@ -248,20 +260,21 @@ def travel(sim: Simulation, day: int) -> None:
 
 def border_queues(sim: Simulation, day: int, gate_cap: np.ndarray) -> None:
     """The compiled border queues for ``day`` with today's capacity per gate (int64)."""
-    kc = context(sim)
-    n_rows = len(sim.agents)
-    cap = np.ascontiguousarray(gate_cap, dtype=np.int64)
-    _check(kc.lib.crossings_em_border_queues(ctypes.byref(kc.update(sim, day)), n_rows, cap.ctypes.data,
-                                             kc.buffer(n_rows).ctypes.data), "border queue")
+    _serve(sim, day, "crossings_em_border_queues", gate_cap, "border queue")
 
 
 def flights(sim: Simulation, day: int, seats: np.ndarray) -> None:
     """The compiled flights for ``day`` with today's seats per link (int64; 0 while closed, −1 unlimited)."""
+    _serve(sim, day, "crossings_em_flights", seats, "flights")
+
+
+def _serve(sim: Simulation, day: int, kernel: str, limits: np.ndarray, what: str) -> None:
+    """Run a kernel that serves waiters up to ``limits`` (converted to int64) today."""
     kc = context(sim)
     n_rows = len(sim.agents)
-    s = np.ascontiguousarray(seats, dtype=np.int64)
-    _check(kc.lib.crossings_em_flights(ctypes.byref(kc.update(sim, day)), n_rows, s.ctypes.data,
-                                       kc.buffer(n_rows).ctypes.data), "flights")
+    lim = np.ascontiguousarray(limits, dtype=np.int64)
+    _check(getattr(kc.lib, kernel)(ctypes.byref(kc.update(sim, day)), n_rows, lim.ctypes.data,
+                                   kc.buffer(n_rows).ctypes.data), what)
 
 
 def go_home(sim: Simulation, idx: np.ndarray) -> None:
@@ -277,28 +290,19 @@ def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32, cheap
     """``money.Money.step`` compiled: the daily pass (net costs of rows that moved, savings less the net cost, never
     below 0) finds the settled agents abroad broke today, counted per country; each draws (money stream, in row
     order, as the NumPy twin) whether it looks for a cheaper place or goes home."""
-    kc = context(sim)
-    a = sim.agents
-    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
-    n = len(a)
+    kc, c, n, ctx, lib = _start(sim, day)
     rows = kc.buffer(n, "money")
     p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows, sim.eflows.broke))
-    ctx = ctypes.byref(kc.update(sim, day))
-    m = kc.lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
+    m = lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
     if m:
         u = sim.rng["money"].random(m)
-        kc.lib.crossings_em_money_broke(ctx, p[4], m, u.ctypes.data, cheaper_share)
+        lib.crossings_em_money_broke(ctx, p[4], m, u.ctypes.data, cheaper_share)
 
 
 def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: int) -> None:
     """``onward.Onward.step`` compiled, the exponential draws of its clocks taken from the onward stream in the
     NumPy twin's order (rows that came to a transit place, then rows whose day is today at one)."""
-    kc = context(sim)
-    a = sim.agents
-    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
-    n = len(a)
-    ctx = ctypes.byref(kc.update(sim, day))
-    lib = kc.lib
+    kc, c, n, ctx, lib = _start(sim, day)
     rows = kc.buffer(n, "onward")
     loc_, day_, h_, rows_, scale_, onward_ = kc.addresses("onward", (c["onward_loc"], c["onward_day"], h, rows, scale,
                                                                       sim.eflows.onward))
@@ -315,12 +319,7 @@ def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: 
 def returns(sim: Simulation, day: int, rule: Any) -> None:
     """``returns.Returns.step`` after its clocks are set up for today, compiled; the uniforms of the rows tested
     and the exponential draws of the next test days come from the returns stream in the NumPy twin's order."""
-    kc = context(sim)
-    a = sim.agents
-    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
-    n = len(a)
-    ctx = ctypes.byref(kc.update(sim, day))
-    lib = kc.lib
+    kc, c, n, ctx, lib = _start(sim, day)
     due, settled = kc.buffer(n, "due"), kc.buffer(n, "settled")
     place = rule.place if rule.place is not None else _NONE
     day_, due_, settled_, group_, income_, hm_, top_, place_ = kc.addresses(
@@ -342,27 +341,23 @@ _NONE = np.zeros(1)  # stands for an absent array in the address cache
 
 def returns_set(sim: Simulation, rows: np.ndarray, day: int, rule: Any) -> None:
     """The next test day of ``rows`` (int64, in order) after ``day`` (``Returns.draw`` compiled)."""
-    kc = context(sim)
-    a = sim.agents
-    c = a.cols  # whole buffers: the same objects all run long (views are made anew when the row count changes)
+    kc, c, _, ctx, lib = _start(sim, sim.today)
     e = sim.rng["returns"].standard_exponential(rows.size)
     p = kc.addresses("returns_set", (rule.scale, rule.pos, rule.shape_arr, c["return_group"], c["return_day"]))
-    kc.lib.crossings_em_returns_set(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size,
-                                    e.ctypes.data, *p, day)
+    lib.crossings_em_returns_set(ctx, rows.ctypes.data, rows.size, e.ctypes.data, *p, day)
 
 
 def tally(sim: Simulation, t: Any) -> int:
     """``counters.Tally.sync`` compiled: the rows that changed since the last sync counted again; returns their
     number."""
-    kc = context(sim)
-    a, w = sim.agents, sim.world
-    c = a.cols
+    kc, c, n, ctx, lib = _start(sim, sim.today)
+    w = sim.world
     p = kc.addresses("tally", (c["seen_loc"], c["seen_link"], c["seen_entry"], c["seen_stay"], t.emigrant_u8,
                                w.emigrants, t.calendar))
-    rows = kc.buffer(len(a), "tally")
+    rows = kc.buffer(n, "tally")
     q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE, rows))
-    return kc.lib.crossings_em_tally(ctypes.byref(kc.update(sim, sim.today)), len(a), *p, t.calendar.shape[1],
-                                     q[1] if t.reg_used is not None else None, t.last_day, q[0], q[2])
+    return lib.crossings_em_tally(ctx, n, *p, t.calendar.shape[1], q[1] if t.reg_used is not None else None,
+                                  t.last_day, q[0], q[2])
 
 
 # The arrays of the stays kernels, in the order of _emigration.c's SA_* indices.
@@ -374,21 +369,15 @@ STAY_ARRAYS = ("permit_day", "permit_p", "permit_wait", "permit_cost", "permit_w
 def stays(sim: Simulation, day: int, rule: Any) -> None:
     """``stays.StayLimits.step`` compiled; the uniforms of the choices and of the applications come from the stays
     stream in the NumPy twin's order."""
-    kc = context(sim)
-    a, w, f = sim.agents, sim.world, sim.eflows
-    c = a.cols
-    n = len(a)
+    kc, c, n, ctx, lib = _start(sim, day)
+    w, f = sim.world, sim.eflows
     ok, cost, leaves = rule.places(sim)
     rows = kc.buffer(n, "stays")
     arrays = (c["permit_day"], w.permit_p, w.permit_wait, w.permit_cost, w.permit_w, w.permit_elig, w.visa_run_w,
               w.permit_days, w.visa_run_link, ok, cost, leaves, rule.weights, f.overstays, f.visa_runs,
               f.applications, f.granted, f.permits_refused, rows)
-    have = kc.addresses("stays", arrays)
-    if len(have) == len(arrays):  # first call with these arrays: their addresses as one array, for the kernel
-        have.append(np.array(have, dtype=np.uint64))
-    sa, rows_ = have[-1].ctypes.data, have[-2]
-    ctx = ctypes.byref(kc.update(sim, day))
-    lib = kc.lib
+    addr = kc.address_array("stays", arrays)
+    sa, rows_ = addr.ctypes.data, int(addr[-1])
     on = int(rule.permits)
     m = lib.crossings_em_stays_scan(ctx, n, sa, on, rows_)
     if m == 0:
@@ -431,9 +420,7 @@ def departures_add(sim: Simulation, day: int, first: int, cells: np.ndarray, sha
     c, w = sim.agents.cols, sim.world
     arrays = (w.origins, c["left_day"], c["remote_income"], sim.flows.spawned, sim.eflows.left_home,
               sim.eflows.cat_left)
-    have = kc.addresses("departures", arrays)
-    if len(have) == len(arrays):  # first call with these arrays: their addresses as one array, for the kernel
-        have.append(np.array(have, dtype=np.uint64))
+    addr = kc.address_array("departures", arrays)
     kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, cells.ctypes.data,
                                        shape.ctypes.data, mode.ctypes.data, savings.ctypes.data, income.ctypes.data,
-                                       have[-1].ctypes.data)
+                                       addr.ctypes.data)

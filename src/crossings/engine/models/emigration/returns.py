@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.clocks import gap_scale, next_days
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.state import NEVER, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
@@ -43,11 +43,7 @@ class Returns(Rule):
     name = "returns"
     reads = ("agents.state", "agents.home", "agents.category", "agents.sex", "agents.age_band", "agents.savings",
              "agents.remote_income", "agents.loc", "world.return_mult")
-    writes = ("agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
-              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
-              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    writes = GO_HOME_WRITES
     # the rule's own columns: the next test day (−1: not drawn yet), and the subgroup (cell of world.return_mult)
     clock = {"return_day": (np.int32, -1), "return_group": (np.int32, -1)}
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.routes import (
     blocked_paths,
     is_priced,
@@ -54,12 +54,7 @@ class RouteChoice(Rule):
              "agents.broke", "agents.category", "agents.allowed_until", "world.air_closures",
              "world.crossing_closures", "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
-    writes = ("agents.id", "agents.hop", "world.routes_dirty",  # and, for those who go home instead, as go_home:
-              "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
-              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
-              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    writes = ("agents.id", "agents.hop", "world.routes_dirty", *GO_HOME_WRITES)  # or they go home
 
     def init(self, sim: Simulation) -> None:
         self.usable: dict[int, np.ndarray] = {}
