@@ -609,65 +609,69 @@ static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
     step_onto(c, i, lk);
 }
 
+/* Each waiter in state s (see served_waiters) is handled by on_served or on_left (row, group); returns 0, or -1
+ * (no memory). */
+typedef void (*WaiterFn)(const EmCtx *c, int64_t i, int64_t group);
+
+static int64_t each_waiter(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, const int64_t *limit,
+                           int64_t n_groups, WaiterFn on_served, WaiterFn on_left) {
+    int64_t *group = NULL;
+    uint8_t *served = NULL;
+    int64_t n = served_waiters(c, n_rows, s, rows, limit, n_groups, &group, &served);
+    if (n <= 0) return n;
+    for (int64_t k = 0; k < n; k++) (served[k] ? on_served : on_left)(c, rows[k], group[k]);
+    free(group), free(served);
+    return 0;
+}
+
+/* one more day in gate g's queue: with queue_patience > 0, an agent who has waited that many days gives up */
+static void queue_wait(const EmCtx *c, int64_t i, int64_t g) {
+    int64_t waited = (int64_t)c->day - c->since[i] + 1;
+    if (c->queue_patience > 0 && waited >= c->queue_patience) {
+        int64_t total = (int64_t)c->wait_days[i] + waited;
+        c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
+        c->queue[g] -= 1;
+        c->gave_up[g] += 1;
+        c->state[i] = PLAN;
+        c->route[i] = -1;
+    }
+}
+
 /* The first gate_cap[g] (today's capacity) of each gate's queue pass (the entry check of the country beyond,
  * then the road); with queue_patience > 0 the others who have waited that many days give up. Returns 0, or -1
  * (no memory). */
 int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t *gate_cap, int64_t *rows) {
-    int64_t *gate = NULL;
-    uint8_t *served = NULL;
-    int64_t n = served_waiters(c, n_rows, QUEUED, rows, gate_cap, c->n_gates, &gate, &served);
-    if (n <= 0) return n;
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = rows[k], g = gate[k];
-        if (served[k]) {
-            pass_crossing(c, i, g);
-            continue;
-        }
-        int64_t waited = (int64_t)c->day - c->since[i] + 1;
-        if (c->queue_patience > 0 && waited >= c->queue_patience) {
-            int64_t total = (int64_t)c->wait_days[i] + waited;
-            c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
-            c->queue[g] -= 1;
-            c->gave_up[g] += 1;
-            c->state[i] = PLAN;
-            c->route[i] = -1;
+    return each_waiter(c, n_rows, QUEUED, rows, gate_cap, c->n_gates, pass_crossing, queue_wait);
+}
+
+static void board(const EmCtx *c, int64_t i, int64_t l) {
+    c->seat_wait[l] -= 1;
+    c->boarded[l] += 1;
+    step_onto(c, i, (int32_t)l);
+}
+
+/* no seat today on flight l: after seat_patience days the agent gives up (and stays, with no_seat_stays, where it
+ * may settle) */
+static void seat_miss(const EmCtx *c, int64_t i, int64_t l) {
+    c->tries[i] = (int16_t)(c->tries[i] + 1);
+    c->missed_seat[l] += 1;
+    if (c->tries[i] >= c->seat_patience) {
+        c->seat_wait[l] -= 1;
+        c->seat_gave_up[l] += 1;
+        c->state[i] = PLAN_NO_AIR;
+        c->route[i] = -1;
+        if (c->no_seat_stays && c->settle_ok[c->loc[i]] && c->allowed_until[i] > c->day && c->broke[i] == 0) {
+            c->state[i] = SETTLED;
+            c->avoid[i] = -1;
         }
     }
-    free(gate), free(served);
-    return 0;
 }
 
 /* Seat waiters board their route's next flight, up to seats[link] today (0 while closed, -1 unlimited), by
  * (since, id); the others try again tomorrow, and give up after seat_patience days. Returns 0, or -1 (no
  * memory). */
 int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seats, int64_t *rows) {
-    int64_t *lk = NULL;
-    uint8_t *served = NULL;
-    int64_t n = served_waiters(c, n_rows, SEAT_WAIT, rows, seats, c->n_links, &lk, &served);
-    if (n <= 0) return n;
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = rows[k], l = lk[k];
-        if (served[k]) {
-            c->seat_wait[l] -= 1;
-            c->boarded[l] += 1;
-            step_onto(c, i, (int32_t)l);
-            continue;
-        }
-        c->tries[i] = (int16_t)(c->tries[i] + 1);
-        c->missed_seat[l] += 1;
-        if (c->tries[i] >= c->seat_patience) {
-            c->seat_wait[l] -= 1;
-            c->seat_gave_up[l] += 1;
-            c->state[i] = PLAN_NO_AIR;
-            c->route[i] = -1;
-            if (c->no_seat_stays && c->settle_ok[c->loc[i]] && c->allowed_until[i] > c->day && c->broke[i] == 0) {
-                c->state[i] = SETTLED;
-                c->avoid[i] = -1;
-            }
-        }
-    }
-    free(lk), free(served);
-    return 0;
+    return each_waiter(c, n_rows, SEAT_WAIT, rows, seats, c->n_links, board, seat_miss);
 }
 
 /* ---- event clocks, money, onward moves, returns, the tally ------------------------------------------------
