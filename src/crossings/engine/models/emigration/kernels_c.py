@@ -199,12 +199,14 @@ class EmigrationKernels:
             have = self._addresses[key] = (arrays, [arr.ctypes.data for arr in arrays])
         return have[1]
 
-    def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
-        """The addresses of ``arrays`` as one uint64 array (a kernel's ``void *const *``), cached as ``addresses``."""
+    def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> tuple[int, list[int]]:
+        """The address of an array of the addresses of ``arrays`` (a kernel's ``void *const *``), and those
+        addresses; cached as ``addresses``."""
         have = self.addresses(key, arrays)
-        if len(have) == len(arrays):  # made for these arrays: kept at the end of the cached list
-            have.append(np.array(have, dtype=np.uint64))
-        return have[-1]
+        if len(have) == len(arrays):  # made for these arrays: the array and its address kept after them
+            table = np.array(have, dtype=np.uint64)
+            have += [table, table.ctypes.data]
+        return have[-1], have
 
     def buffer(self, n: int, name: str = "") -> np.ndarray:
         """A reusable int64 work array of at least ``n`` elements (one per ``name``)."""
@@ -243,8 +245,8 @@ def route_choice(sim: Simulation, day: int, stack: Any, n_c: int, cat_stride: in
     out = kc.buffer(n_rows)
     for _ in range(2):  # the second call finds every group built
         ctx = kc.update(sim, day)
-        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, stack.lut.ctypes.data, n_c, cat_stride,
-                                             stack.cdf.ctypes.data, dkey, out.ctypes.data)
+        lut, cdf, out_ = kc.addresses("route_choice", (stack.lut, stack.cdf, out))
+        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, lut, n_c, cat_stride, cdf, dkey, out_)
         if n >= 0:
             return out[:n].copy()
         build(np.unique(out[:-n]))
@@ -255,7 +257,7 @@ def travel(sim: Simulation, day: int) -> None:
     """The compiled travel rule for ``day``."""
     kc = context(sim)
     n_rows = len(sim.agents)
-    kc.lib.crossings_em_travel(ctypes.byref(kc.update(sim, day)), n_rows, kc.buffer(n_rows).ctypes.data)
+    kc.lib.crossings_em_travel(ctypes.byref(kc.update(sim, day)), n_rows, *kc.addresses("travel", (kc.buffer(n_rows),)))
 
 
 def border_queues(sim: Simulation, day: int, gate_cap: np.ndarray) -> None:
@@ -272,9 +274,9 @@ def _serve(sim: Simulation, day: int, kernel: str, limits: np.ndarray, what: str
     """Run a kernel that serves waiters up to ``limits`` (converted to int64) today."""
     kc = context(sim)
     n_rows = len(sim.agents)
-    lim = np.ascontiguousarray(limits, dtype=np.int64)
-    _check(getattr(kc.lib, kernel)(ctypes.byref(kc.update(sim, day)), n_rows, lim.ctypes.data,
-                                   kc.buffer(n_rows).ctypes.data), what)
+    lim = np.ascontiguousarray(limits, dtype=np.int64)  # (the same object while the rule's limits stay)
+    _check(getattr(kc.lib, kernel)(ctypes.byref(kc.update(sim, day)), n_rows,
+                                   *kc.addresses(kernel, (lim, kc.buffer(n_rows)))), what)
 
 
 def go_home(sim: Simulation, idx: np.ndarray) -> None:
@@ -376,8 +378,8 @@ def stays(sim: Simulation, day: int, rule: Any) -> None:
     arrays = (c["permit_day"], w.permit_p, w.permit_wait, w.permit_cost, w.permit_w, w.permit_elig, w.visa_run_w,
               w.permit_days, w.visa_run_link, ok, cost, leaves, rule.weights, f.overstays, f.visa_runs,
               f.applications, f.granted, f.permits_refused, rows)
-    addr = kc.address_array("stays", arrays)
-    sa, rows_ = addr.ctypes.data, int(addr[-1])
+    sa, have = kc.address_array("stays", arrays)
+    rows_ = have[len(arrays) - 1]
     on = int(rule.permits)
     m = lib.crossings_em_stays_scan(ctx, n, sa, on, rows_)
     if m == 0:
@@ -403,10 +405,10 @@ def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ..
                   and dst.flags.c_contiguous)
             (fast if ok else slow).append((src, dst))
         addr = np.array([[s.ctypes.data, d.ctypes.data, s.nbytes] for s, d in fast], dtype=np.int64).reshape(-1, 3)
-        src_a, dst_a, size = (np.ascontiguousarray(addr[:, j]) for j in range(3))
-        have = kc._copies[key] = (sources, targets, len(fast), src_a, dst_a, size, slow)
-    _, _, n, src_a, dst_a, size, slow = have
-    kc.lib.crossings_copy_rows(n, day, src_a.ctypes.data, dst_a.ctypes.data, size.ctypes.data)
+        cols = tuple(np.ascontiguousarray(addr[:, j]) for j in range(3))  # sources, targets, sizes
+        have = kc._copies[key] = (sources, targets, len(fast), cols, [col.ctypes.data for col in cols], slow)
+    n, p, slow = have[2], have[4], have[5]
+    kc.lib.crossings_copy_rows(n, day, *p)
     for src, dst in slow:
         dst[day] = src
 
@@ -420,7 +422,7 @@ def departures_add(sim: Simulation, day: int, first: int, cells: np.ndarray, sha
     c, w = sim.agents.cols, sim.world
     arrays = (w.origins, c["left_day"], c["remote_income"], sim.flows.spawned, sim.eflows.left_home,
               sim.eflows.cat_left)
-    addr = kc.address_array("departures", arrays)
+    da, have = kc.address_array("departures", (*arrays, shape))
     kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, cells.ctypes.data,
-                                       shape.ctypes.data, mode.ctypes.data, savings.ctypes.data, income.ctypes.data,
-                                       addr.ctypes.data)
+                                       have[len(arrays)], mode.ctypes.data, savings.ctypes.data,
+                                       income.ctypes.data, da)
