@@ -156,7 +156,10 @@ def read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except UnicodeDecodeError:
         raise InputError(path, None, "encoding", "not valid UTF-8") from None
     try:
-        node = yaml.compose(text, Loader=COMPOSER)
+        try:
+            node = yaml.compose(text, Loader=COMPOSER)
+        except yaml.YAMLError:  # parsed again by PyYAML's own parser: its messages and lines are the documented ones
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
