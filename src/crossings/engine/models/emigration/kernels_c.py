@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import operator
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -126,8 +127,7 @@ class EmigrationKernels:
         spec, w = sc.emigration, sim.world
         self.lib = lib()
         self.ctx = EmCtx()
-        self._arrays: dict[str, np.ndarray] = {}
-        self._routes: Any = None
+        self._table: tuple[Any, ...] | None = None  # (agent table, its generation, routes) the pointers are for
         self._current: tuple[np.ndarray, ...] = ()
         self._get_cols = operator.itemgetter(*(name for name, _ in AGENT_FIELDS))
         self._get_world = operator.attrgetter(*WORLD_NAMES)
@@ -167,9 +167,12 @@ class EmigrationKernels:
 
     def _changing(self, sim: Simulation) -> tuple[np.ndarray, ...]:
         """The arrays whose objects may change during a run (the agent table grows; a resumed run restores its
-        state), in the order of ``CHANGING`` (attribute getters written in C: this runs several times a day)."""
-        return (self._get_cols(sim.agents.cols) + self._get_world(sim.world) + self._get_flows(sim.flows)
-                + self._get_eflows(sim.eflows))
+        state), in the order of ``CHANGING`` (attribute getters written in C)."""
+        return self._get_cols(sim.agents.cols) + self._others(sim)
+
+    def _others(self, sim: Simulation) -> tuple[np.ndarray, ...]:
+        """The world's and the day's flows' arrays of ``CHANGING`` (a restored checkpoint replaces them)."""
+        return self._get_world(sim.world) + self._get_flows(sim.flows) + self._get_eflows(sim.eflows)
 
     def update(self, sim: Simulation, day: int) -> EmCtx:
         """Point the context at ``sim``'s current arrays, set the day and return it. The arrays are looked at again
@@ -179,13 +182,16 @@ class EmigrationKernels:
         if self._seen is not None and self._seen[0] == day and self._seen[1] is a and self._seen[2] == a.generation \
                 and self._seen[3] is sim.world:
             return self.ctx
-        current = self._changing(sim)
-        if sim.world.routes is not self._routes or not all(map(operator.is_, current, self._current)):
+        # The agent columns are known by the table's generation, not held: a grown table's old buffers are freed at
+        # once (held, every growth would take fresh pages). The world's and the flows' arrays are small and kept.
+        table = (a, a.generation, sim.world.routes)
+        current = self._others(sim)
+        if self._table is None or not (all(map(operator.is_, table, self._table)) and table[1] == self._table[1]
+                                       and len(current) == len(self._current)
+                                       and all(map(operator.is_, current, self._current))):
             for name, arr in self.arrays(sim).items():
-                if self._arrays.get(name) is not arr:
-                    setattr(self.ctx, name, _ptr(name, arr))
-                    self._arrays[name] = arr
-            self._routes, self._current = sim.world.routes, current
+                setattr(self.ctx, name, _ptr(name, arr))
+            self._table, self._current = table, current
         self.ctx.day = day
         self.ctx.entry_key = day_key(self._entry_key, day)
         self._seen = (day, a, a.generation, sim.world)
@@ -193,10 +199,12 @@ class EmigrationKernels:
 
     def addresses(self, key: str, arrays: tuple[np.ndarray, ...]) -> list[int]:
         """The data addresses of ``arrays`` (the arguments of kernel ``key``), worked out again only when one of
-        the array objects is not the one of the last call."""
+        the array objects is not the one of the last call (known by weak references: an array replaced, e.g. a
+        grown column, is freed, not held here)."""
         have = self._addresses.get(key)
-        if have is None or not all(map(operator.is_, arrays, have[0])):
-            have = self._addresses[key] = (arrays, [arr.ctypes.data for arr in arrays])
+        if have is None or len(have[0]) != len(arrays) or \
+                not all(r() is arr for r, arr in zip(have[0], arrays, strict=True)):
+            have = self._addresses[key] = (tuple(map(weakref.ref, arrays)), [arr.ctypes.data for arr in arrays])
         return have[1]
 
     def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> tuple[int, list[int]]:
@@ -209,7 +217,8 @@ class EmigrationKernels:
         return have[-1], have
 
     def buffer(self, n: int, name: str = "") -> np.ndarray:
-        """A reusable int64 work array of at least ``n`` elements (one per ``name``)."""
+        """A reusable int64 work array of at least ``n`` elements (one per ``name``: rules run one at a time, so
+        they share the default one; a rule needing two at once names the second)."""
         buf = self._work.get(name, self._buffer)
         if buf.size < n or name not in self._work:
             buf = self._work[name] = np.empty(max(n, 2 * buf.size, 1024), dtype=np.int64)
@@ -300,7 +309,7 @@ def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32, cheap
     below 0) finds the settled agents abroad broke today, counted per country; each draws (money stream, in row
     order, as the NumPy twin) whether it looks for a cheaper place or goes home."""
     kc, c, n, ctx, lib = _start(sim, day)
-    rows = kc.buffer(n, "money")
+    rows = kc.buffer(n)
     p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows, sim.eflows.broke))
     m = lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
     if m:
@@ -312,7 +321,7 @@ def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: 
     """``onward.Onward.step`` compiled, the exponential draws of its clocks taken from the onward stream in the
     NumPy twin's order (rows that came to a transit place, then rows whose day is today at one)."""
     kc, c, n, ctx, lib = _start(sim, day)
-    rows = kc.buffer(n, "onward")
+    rows = kc.buffer(n)
     loc_, day_, h_, rows_, scale_, onward_ = kc.addresses("onward", (c["onward_loc"], c["onward_day"], h, rows, scale,
                                                                       sim.eflows.onward))
     m = lib.crossings_em_onward_came(ctx, n, loc_, day_, h_, rows_)
@@ -329,7 +338,7 @@ def returns(sim: Simulation, day: int, rule: Any) -> None:
     """``returns.Returns.step`` after its clocks are set up for today, compiled; the uniforms of the rows tested
     and the exponential draws of the next test days come from the returns stream in the NumPy twin's order."""
     kc, c, n, ctx, lib = _start(sim, day)
-    due, settled = kc.buffer(n, "due"), kc.buffer(n, "settled")
+    due, settled = kc.buffer(n), kc.buffer(n, "second")
     place = rule.place if rule.place is not None else _NONE
     day_, due_, settled_, group_, income_, hm_, top_, place_ = kc.addresses(
         "returns", (c["return_day"], due, settled, c["return_group"], c["remote_income"], rule.hm, rule.top, place))
@@ -363,7 +372,7 @@ def tally(sim: Simulation, t: Any) -> int:
     w = sim.world
     p = kc.addresses("tally", (c["seen_loc"], c["seen_link"], c["seen_entry"], c["seen_stay"], t.emigrant_u8,
                                w.emigrants, t.calendar))
-    rows = kc.buffer(n, "tally")
+    rows = kc.buffer(n)
     q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE, rows))
     return lib.crossings_em_tally(ctx, n, *p, t.calendar.shape[1], q[1] if t.reg_used is not None else None,
                                   t.last_day, q[0], q[2])
@@ -381,7 +390,7 @@ def stays(sim: Simulation, day: int, rule: Any) -> None:
     kc, c, n, ctx, lib = _start(sim, day)
     w, f = sim.world, sim.eflows
     ok, cost, leaves = rule.places(sim)
-    rows = kc.buffer(n, "stays")
+    rows = kc.buffer(n)
     arrays = (c["permit_day"], w.permit_p, w.permit_wait, w.permit_cost, w.permit_w, w.permit_elig, w.visa_run_w,
               w.permit_days, w.visa_run_link, ok, cost, leaves, rule.weights, f.overstays, f.visa_runs,
               f.applications, f.granted, f.permits_refused, rows)
