@@ -1,12 +1,15 @@
-/* Compiled rules of the emigration model: route choice, travel (with dispatch and arrival), border queues and
- * flights. Part of the extension crossings.engine._kernels (with _kernels.c), loaded with ctypes by
+/* Compiled rules of the emigration model: route choice, travel (with dispatch and arrival), border queues,
+ * flights, departures' new rows, returns, stays that run out, onward moves, money, and the day's recording.
+ * Part of the extension crossings.engine._kernels (with _kernels.c), loaded with ctypes by
  * engine/models/emigration/kernels_c.py; no Python API.
  *
  * Each kernel is the twin of a vectorised NumPy rule (route_choice.py, travel.py + movement.py + entry.py,
- * border_queues.py, flights.py) and gives the same bytes for the same seed: agents are visited one by one, but
- * no agent's outcome depends on another's within a rule (stocks and flows are integer sums; queues and seats
- * are served in the order of the day an agent joined, then its id), and every random number is counter-based,
- * u = f(stream key, day, agent id, draw number) (the same function as engine/rng.py's counter_uniforms).
+ * border_queues.py, flights.py, departures.py, returns.py, stays.py, onward.py, money.py, counters.py,
+ * observe.py) and gives the same bytes for the same seed: agents are visited one by one, but no agent's outcome
+ * depends on another's within a rule (stocks and flows are integer sums; queues and seats are served in the order
+ * of the day an agent joined, then its id), and every random number is counter-based, u = f(stream key, day,
+ * agent id, draw number) (the same function as engine/rng.py's counter_uniforms), or drawn by Python from the
+ * rule's sequential stream in the twin's order and handed in.
  * Floating point follows the NumPy twins operation by operation, in the same precision (float32 columns stay
  * float32); the extension is built with -ffp-contract=off (no fused multiply-add).
  */
@@ -345,7 +348,7 @@ static int dispatch(const EmCtx *c, int64_t i) {
     return 1;
 }
 
-/* Agents idx[0..n) (at places, not queued or waiting for a seat) go home the same day (movement.go_home). */
+/* Agent i (at a place, not queued or waiting for a seat) goes home the same day (movement.go_home). */
 static void go_home_one(const EmCtx *c, int64_t i) {
     {
         int32_t here = c->loc[i], home = c->home[i];
@@ -374,6 +377,7 @@ static void go_home_one(const EmCtx *c, int64_t i) {
     }
 }
 
+/* Agents idx[0..n) go home (go_home_one). */
 void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
     for (int64_t k = 0; k < n; k++) go_home_one(c, idx[k]);
 }

@@ -1,7 +1,8 @@
 """ctypes bindings of the emigration model's compiled rules (``engine/_emigration.c``, in the extension
 ``crossings.engine._kernels`` with the Flee model's kernels): route choice, travel with dispatch and arrival,
-border queues and flights. Each takes the run's arrays through one context (:class:`EmCtx`) and gives the same
-bytes as its NumPy twin (the vectorised rule) for the same seed."""
+border queues, flights, departures' new rows, returns, stays that run out, onward moves, money and the day's
+recording. Each takes the run's arrays through one context (:class:`EmCtx`) and gives the same bytes as its NumPy
+twin (the vectorised rule) for the same seed."""
 
 from __future__ import annotations
 

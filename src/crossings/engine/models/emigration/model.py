@@ -61,7 +61,7 @@ class EmigrationModel(Model):
     section = EmigrationSection()
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
-    # route choice, travel, border queues and flights in C (kernels_c.py), or their NumPy twins: same bytes
+    # the rules that work agent by agent in C (kernels_c.py), or their NumPy twins: same bytes
     kernels = ("compiled", "numpy")
     band_series = BAND_SERIES
     series = observe.SERIES
