@@ -159,6 +159,8 @@ def retire_returned(sim: Simulation, least: int | None = None) -> None:
     origin); the order of the other rows is kept, so results do not depend on when this runs."""
     least = RETIRE_AT_LEAST if least is None else least
     a, w = sim.agents, sim.world
+    if len(a) < least:  # fewer rows than the least number to drop: nothing to look at
+        return
     back = a.state == RETURNED
     n_back = int(np.count_nonzero(back))
     if n_back < least or 4 * n_back < len(a):
