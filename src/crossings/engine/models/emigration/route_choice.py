@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 ROUTE_STREAM = "emigration.route"  # the counter stream of route draws: draw t of an agent is its t-th try today
 
+CDF_CACHE = 512  # groups' weights kept across refreshes (at most 512 × paths × 8 bytes: 14 MB for russia2022)
+
 
 class RouteChoice(Rule):
     """A path is usable by an agent if none of its flights is closed and none of its crossings is closed, bars
@@ -59,6 +61,7 @@ class RouteChoice(Rule):
     def init(self, sim: Simulation) -> None:
         self.usable: dict[int, np.ndarray] = {}
         self.weights: dict[tuple[int, int], np.ndarray] = {}  # (travel mode, category) -> path_weights
+        self.cdfs: dict[tuple[int, int, bytes], np.ndarray] = {}  # (mode, category, paths open) -> route_cdf
         spec = sim.scenario.emigration
         self.key = sim.stream_key(ROUTE_STREAM)
         self.tries = int(spec.settings.route_tries)
@@ -126,12 +129,20 @@ class RouteChoice(Rule):
             ok = ok & ~w.routes.touches[avoid]
         spec = sim.scenario.emigration
         waits = self.waits[m] if self.waits is not None else None
+        seen = (m, cat, ok.tobytes()) if waits is None else None  # without waits: a function of the paths open
+        if seen is not None and seen in self.cdfs:  # e.g. a closure that ended, or a refresh for the other mode
+            return self.cdfs[seen]
         weights = self.weights.get((m, cat))
         if weights is None:  # the same for every group of this mode and category until the waits change
             weights = self.weights[m, cat] = path_weights(w.routes, spec.attractiveness_of(cat),
                                                           spec.settings.time_power, waits)
-        return route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power, waits, self.pair,
-                         weights)
+        cdf = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power, waits, self.pair,
+                        weights)
+        if seen is not None:
+            if len(self.cdfs) >= CDF_CACHE:
+                self.cdfs.clear()
+            self.cdfs[seen] = cdf
+        return cdf
 
     def group_codes(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
         """The group of each agent (int64 codes into ``stack.lut``): travel mode, whether its path may not start
