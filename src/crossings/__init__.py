@@ -1,14 +1,15 @@
 """crossings: a fast agent-based simulator of people fleeing war and conscription.
 
-Runs scenarios in Flee's input format unchanged (``load_scenario``, ``run``) and returns results as data.
+Runs scenarios in Flee's input format unchanged (``load_scenario``, ``run``) and returns results as data
+(``to_frame``, ``to_xarray``, ``plot``; ``write`` a run's files and ``read_run`` them back).
 """
 
 from __future__ import annotations
 
 from crossings._version import __version__  # noqa: E402
-from crossings.api import load_scenario, run  # noqa: E402
+from crossings.api import load_scenario, read_run, run  # noqa: E402
 from crossings.engine.simulation import Simulation  # noqa: E402
 from crossings.errors import InputError  # noqa: E402
 from crossings.results import Results  # noqa: E402
 
-__all__ = ["InputError", "Results", "Simulation", "__version__", "load_scenario", "run"]
+__all__ = ["InputError", "Results", "Simulation", "__version__", "load_scenario", "read_run", "run"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
+from crossings.progress import LOG, Bar
 from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
@@ -25,8 +27,10 @@ from crossings.scenarios import resolve_bundled
 if TYPE_CHECKING:  # a single run imports no ensemble or report code: they are loaded when first called
     from crossings.ensemble.calibrate import CalibrationResult
     from crossings.ensemble.ensemble import EnsembleResult
+    from crossings.ensemble.infer import AbcResult
     from crossings.ensemble.member import ParamSpec
     from crossings.ensemble.sensitivity import SensitivityResult
+    from crossings.report.notebook import Run
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -39,7 +43,10 @@ def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = Non
     p = resolve_bundled(path)
     if parameters and not is_native_dir(p):
         raise InputError(p, None, "parameters", "only native scenarios define named parameters")
-    return build_scenario(read_source(p), parameters, sets or ())
+    sc = build_scenario(read_source(p), parameters, sets or ())
+    LOG.info("read %s: %s model, %d places, %d roads, %d days from %s", p, sc.model, len(sc.locations),
+             len(sc.links), sc.length, sc.start_date)
+    return sc
 
 
 def convert(source: str | Path, target: str | Path) -> Path:
@@ -49,23 +56,54 @@ def convert(source: str | Path, target: str | Path) -> Path:
     return get_model(sc.model).section.write(sc, Path(target))
 
 
+def kernel_for(kernel: str | None = None) -> str:
+    """The kernel a run uses: ``kernel`` as asked, or (None) "compiled" when the C kernels were built at install
+    and "numpy" (their twin) when they were not, e.g. on a machine without a C compiler. InputError when
+    "compiled" is asked for and was not built."""
+    built = importlib.util.find_spec("crossings.engine._kernels") is not None
+    if kernel is None:
+        return "compiled" if built else "numpy"
+    if kernel == "compiled" and not built:
+        raise InputError("--kernel", None, "kernel", "the compiled kernels were not built when crossings was "
+                         "installed (no C compiler then); use --kernel numpy, or reinstall with a C compiler")
+    return kernel
+
+
 def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None, days: int | None = None,
-        check: bool = False, kernel: str = "compiled", sets: Sequence[str] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Results:
-    """Run a scenario (object or path) once; ``rules`` is "flee31" or "crossings" (default: the scenario's);
-    ``kernel`` is "compiled" (the C move and travel phases) or "numpy" (their vectorised twin); ``sets`` are
-    what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day. Raises
-    :class:`InputError` if the run would not fit in the memory available."""
+        check: bool = False, kernel: str | None = None, sets: Sequence[str] | None = None,
+        progress: Callable[[int, int], None] | None = None, quiet: bool = False) -> Run:
+    """Run a scenario (object or path) once, into a :class:`~crossings.report.notebook.Run` (results with
+    figures); ``rules`` is "flee31" or "crossings" (default: the scenario's);
+    ``kernel`` is "compiled" (the C move and travel phases), "numpy" (their vectorised twin) or None (compiled
+    when it was built at install, else numpy: :func:`kernel_for`); ``sets`` are
+    what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day (default: a
+    progress bar with the time left, none with ``quiet``). Raises :class:`InputError` if the run would not fit in
+    the memory available."""
     if sets and isinstance(scenario, Scenario):
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
-    return Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel).run(progress=progress)
+    from crossings.report.notebook import Run  # the command line's runs import no report code
+
+    sim = Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
+    bar = Bar("days", enabled=progress is None and not quiet)
+    try:
+        return Run.of(_logged(sim, sim.run(progress=progress or bar)))
+    finally:
+        bar.close()
+
+
+def _logged(sim: Simulation, results: Results) -> Results:
+    """``results`` of ``sim``, its wall time and rules' timings logged (``crossings -v``, ``-vv``)."""
+    LOG.info("ran %s: %d days, seed %d, rules %s, kernel %s, %.2f s", sim.scenario.name, sim.days, sim.seed,
+             sim.rules, sim.kernel, results.wall_seconds)
+    LOG.debug("time by rule: %s", ", ".join(f"{k} {v:.3f} s" for k, v in sim.timings.items()))
+    return results
 
 
 def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, *, seed: int = 0,
                          rules: str | None = None, days: int | None = None, check: bool = False,
-                         kernel: str = "compiled", every: int | None = None, resume: Checkpoint | None = None,
+                         kernel: str | None = None, every: int | None = None, resume: Checkpoint | None = None,
                          progress: Callable[[int, int], None] | None = None) -> Results:
     """Run ``scenario`` (read from ``path``) once, saving its state into ``out/checkpoint/`` every ``every`` days
     (none when None) and, with ``resume`` (:func:`find_checkpoint`), continuing from it to the same results as an
@@ -73,16 +111,18 @@ def run_with_checkpoints(scenario: Scenario, path: str | Path, out: str | Path, 
     run); the caller removes the new one once the results are written (:func:`remove_checkpoints`)."""
     out = Path(out)
     check_fits(scenario, days or scenario.length, path)
-    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel)
+    sim = Simulation(scenario, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
     if resume is None:
         checkpoint.remove(out)
     saver = None
+    LOG.info("running %s: %d days, seed %d, rules %s, kernel %s", scenario.name, sim.days, sim.seed, sim.rules,
+             sim.kernel)
     if every is not None:
         digest = resume.params["scenario_digest"] if resume is not None else None
         params = checkpoint.run_params(sim, Path(path), out, every, digest)
         params.update({"what_if": list(scenario.what_if)} if scenario.what_if else {})
         saver = checkpoint.Checkpointer(out, every, params)
-    return sim.run(progress=progress, checkpoint=saver, resume=resume)
+    return _logged(sim, sim.run(progress=progress, checkpoint=saver, resume=resume))
 
 
 def find_checkpoint(out: str | Path) -> Checkpoint:
@@ -102,7 +142,7 @@ def write_run(results: Results, out: str | Path) -> Path:
     return results.write(out, files, extra)
 
 
-def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
+def read_run(run_dir: str | Path, scenario: bool = True) -> Run:
     """The results a run wrote into ``run_dir`` (``crossings run --out``, :func:`write_run`, or an ensemble's
     bands directory), read back by the model its summary.json names (none named: flee) without running anything.
     Unless ``scenario`` is False, they carry the scenario at the summary's ``scenario_path`` when it still loads
@@ -117,7 +157,9 @@ def read_run(run_dir: str | Path, scenario: bool = True) -> Results:
             sc = load_scenario(path)
         except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
             sc = None
-    return Results.read(run_dir, model, sc)
+    from crossings.report.notebook import Run  # the command line's runs import no report code
+
+    return Run.read(run_dir, model, sc)
 
 
 # ---- fit and report of a finished run --------------------------------------------------------------------------
@@ -142,6 +184,15 @@ def fit_run(run_dir: str | Path, observed: str | Path | None = None) -> tuple[li
     and what summary.json keeps of it (docs/fit.md)."""
     view = RunTables.from_results(read_run(run_dir, scenario=False))
     return fit_data(view, Path(observed) if observed is not None else observed_of_run(run_dir))
+
+
+def fit_ensemble(ensemble_dir: str | Path) -> tuple[dict[str, Any], str]:
+    """The fit of an ensemble directory (its fit.csv read back: per row the members' median and 5–95 %, inside and
+    within ×1.5 on the median; counts per role) and the text ``crossings fit`` prints."""
+    from crossings.ensemble.fitdir import ensemble_fit, ensemble_fit_text  # a single run imports no ensemble code
+
+    data = ensemble_fit(ensemble_dir)
+    return data, ensemble_fit_text(data)
 
 
 def fit_text(rows: Sequence[Any], data: Mapping[str, Any]) -> str:
@@ -178,6 +229,13 @@ def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
 
 # ---- ensembles, sensitivity, calibration (crossings.ensemble, imported on first use) ------------------------------
 
+def is_ensemble_dir(path: str | Path) -> bool:
+    """True if ``path`` is an ensemble's output directory (:func:`crossings.ensemble.fitdir.is_ensemble_dir`)."""
+    from crossings.ensemble.fitdir import is_ensemble_dir as is_dir  # a single run imports no ensemble code
+
+    return is_dir(path)
+
+
 def need_dask() -> None:
     """Dask present, or a one-line error (:func:`crossings.ensemble.cluster.need_dask`)."""
     from crossings.ensemble.cluster import need_dask as need  # a single run imports no ensemble code
@@ -200,13 +258,23 @@ def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = Fa
     return [parse_param(t, need_range, scenario) for t in texts]
 
 
+def _options(options: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Options of an ensemble, sensitivity or calibration: the kernel resolved (:func:`kernel_for`) and, unless
+    ``quiet`` or a ``progress`` is given, a progress bar of ``what``."""
+    out = {k: v for k, v in options.items() if k != "quiet"}
+    out["kernel"] = kernel_for(options.get("kernel"))
+    if out.get("progress") is None:
+        out["progress"] = Bar(what, enabled=not options.get("quiet", False))
+    return out
+
+
 def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
-    params, workers, scheduler, client, days, rules, kernel, progress); ``result.write(out)`` writes the results,
-    :func:`write_ensemble_report` the page."""
+    params, workers, scheduler, client, days, rules, kernel, progress, exact_limit; a progress bar unless
+    ``quiet=True``); ``result.write(out)`` writes the results, :func:`write_ensemble_report` the page."""
     from crossings.ensemble.ensemble import run_ensemble  # a single run imports no ensemble code
 
-    return run_ensemble(scenario, runs, **options)
+    return run_ensemble(scenario, runs, **_options(options, "members"))
 
 
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
@@ -214,7 +282,7 @@ def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], sa
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
     from crossings.ensemble.sensitivity import run_sensitivity  # a single run imports no ensemble code
 
-    return run_sensitivity(scenario, params, samples, **options)
+    return run_sensitivity(scenario, params, samples, **_options(options, "runs"))
 
 
 def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int,
@@ -223,7 +291,24 @@ def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budg
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
     from crossings.ensemble.calibrate import run_calibration  # a single run imports no ensemble code
 
-    return run_calibration(scenario, params, budget, **options)
+    return run_calibration(scenario, params, budget, **_options(options, "runs"))
+
+
+def infer(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: int, **options: Any) -> AbcResult:
+    """The posterior of ``params`` given the scenario's calibration rows, by ABC-SMC with at most ``budget``
+    parameter sets (:func:`crossings.ensemble.infer.run_abc`); ``result.write(out)`` writes posterior.csv and
+    posterior.json."""
+    from crossings.ensemble.infer import run_abc  # a single run imports no ensemble code
+
+    return run_abc(scenario, params, budget, **_options(options, "runs"))
+
+
+def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:
+    """Copy the posterior written into ``out`` into ``scenario_dir`` (:func:`crossings.ensemble.infer.write_posterior`),
+    so that its ensembles draw from it."""
+    from crossings.ensemble.infer import write_posterior as write  # a single run imports no ensemble code
+
+    return write(scenario_dir, out)
 
 
 def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],

@@ -13,9 +13,9 @@ import pytest
 from ensemble_helpers import cli, dask_processes
 
 import crossings as cx
-from crossings.ensemble.ensemble import run_ensemble
+from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
 
-ARGS = ["--runs", "8", "--seed", "11", "--days", "40", "--quiet"]
+ARGS = ["--members", "8", "--seed", "11", "--days", "40", "--quiet"]
 
 
 def test_same_seed_same_bytes_on_one_two_and_remote_workers(remote_cluster, demo: Path, tmp_path: Path) -> None:
@@ -58,32 +58,39 @@ def test_quantiles_are_those_of_the_members_run_one_by_one(demo: Path, local_cli
                                                                                           "Camp_West"}
 
 
-def test_killing_a_worker_mid_ensemble_changes_nothing(demo: Path, local_client, tmp_path: Path) -> None:
+def _disturbed(demo: Path, tmp_path: Path, runs: int, seed: int, after: int, **kw: object) -> EnsembleResult:
+    """The ensemble run on a scheduler with two worker processes, one of which is SIGKILLed once ``after``
+    members are done while it still has work."""
     import distributed
 
-    runs, seed = 30, 21
-    reference = run_ensemble(demo, runs, seed=seed, days=60, client=local_client)
-    reference.write(tmp_path / "undisturbed")
     with dask_processes(tmp_path / "dask") as procs, distributed.Client(procs.address) as client:
         w0 = next(a for a, w in client.scheduler_info()["workers"].items() if w["name"] == "w0")
         killed: list[int] = []
 
         def kill_mid_run(done: int, total: int) -> None:
-            if not killed and done >= 3 and client.processing().get(w0):
+            if not killed and done >= after and client.processing().get(w0):
                 procs.kill_worker(0)
                 killed.append(done)
 
-        res = run_ensemble(demo, runs, seed=seed, days=60, client=client, progress=kill_mid_run)
+        res = run_ensemble(demo, runs, seed=seed, client=client, progress=kill_mid_run, **kw)
         assert killed and killed[0] < runs, "the worker was not killed while members were left"
         assert procs.workers[0].poll() is not None
         assert len(client.scheduler_info()["workers"]) == 1
+    return res
+
+
+def test_killing_a_worker_mid_ensemble_changes_nothing(demo: Path, local_client, tmp_path: Path) -> None:
+    runs, seed = 30, 21
+    reference = run_ensemble(demo, runs, seed=seed, days=60, client=local_client)
+    reference.write(tmp_path / "undisturbed")
+    res = _disturbed(demo, tmp_path, runs, seed, 3, days=60)
     res.write(tmp_path / "disturbed")
     for name in ("quantiles.parquet", "members.csv"):
         assert (tmp_path / "disturbed" / name).read_bytes() == (tmp_path / "undisturbed" / name).read_bytes()
 
 
 def test_unknown_parameter_is_a_one_line_input_error(demo: Path, tmp_path: Path, capsys) -> None:
-    code = cli(["ensemble", str(demo), "--runs", "2", "--param", "camp_wieght=2", "--out", str(tmp_path)])
+    code = cli(["ensemble", str(demo), "--members", "2", "--param", "camp_wieght=2", "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert "camp_wieght" in err and "camp_weight" in err
@@ -93,7 +100,7 @@ def test_unknown_parameter_is_a_one_line_input_error(demo: Path, tmp_path: Path,
     assert cli(["sensitivity", str(demo), "--param", "camp_weight=1:3", "--samples", "6"]) == 2  # not 2^k
     assert cli(["calibrate", str(demo), "--param", "camp_weight=1:3", "--budget", "4", "--holdout",
                 "camps=Nowhere"]) == 2
-    assert cli(["ensemble", str(tmp_path / "missing"), "--runs", "2"]) == 2
+    assert cli(["ensemble", str(tmp_path / "missing"), "--members", "2"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 8  # one line per refused command
 
 
@@ -113,3 +120,21 @@ def test_ensemble_with_parameter_ranges_and_a_fitted_file(demo: Path, local_clie
     (tmp_path / "bad.yml").write_text("parameters:\n  camp_wait: 2.5\n")
     with pytest.raises(cx.InputError, match="camp_wait"):
         load_params_file(tmp_path / "bad.yml")
+
+
+def test_a_histogram_ensemble_survives_a_killed_worker_and_matches_its_bound(demo: Path, local_client,
+                                                                             tmp_path: Path) -> None:
+    """Above the exact limit the workers reduce the series: a worker killed mid-ensemble changes no byte (Dask
+    runs its batches again from the pilot's lineage), and the quantiles stay within their bound of exact ones."""
+    runs, seed, kw = 60, 8, {"days": 60, "exact_limit": 6, "pilot": 6, "batch": 2}
+    reference = run_ensemble(demo, runs, seed=seed, client=local_client, **kw)
+    reference.write(tmp_path / "undisturbed")
+    res = _disturbed(demo, tmp_path, runs, seed, 1, **kw)
+    res.write(tmp_path / "disturbed")
+    for name in ("quantiles.parquet", "members.csv"):
+        assert (tmp_path / "disturbed" / name).read_bytes() == (tmp_path / "undisturbed" / name).read_bytes()
+    exact = run_ensemble(demo, runs, seed=seed, client=local_client, days=60)
+    assert res.method["method"] == "histogram" and exact.method["method"] == "exact"
+    for name, q in exact.quantiles.items():
+        assert np.abs(res.quantiles[name] - q).max() <= res.method["error_bound"][name]["max"], name
+    assert res.coverage["points"] == exact.coverage["points"]

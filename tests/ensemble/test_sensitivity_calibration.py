@@ -96,7 +96,7 @@ def test_calibrate_command_writes_fitted_settings_with_provenance(demo: Path, tm
     assert len(trials) == 7 and trials[0] == "trial,camp_weight,awareness_level,loss"
     # the fitted file feeds an ensemble
     ens = tmp_path / "ens"
-    assert cli(["ensemble", str(demo), "--runs", "2", "--days", "10", "--workers", "1", "--params-file",
+    assert cli(["ensemble", str(demo), "--members", "2", "--days", "10", "--workers", "1", "--params-file",
                 str(out / "fitted.yml"), "--out", str(ens), "--quiet"]) == 0
     assert json.loads((ens / "ensemble.json").read_text())["params"]["camp_weight"] == [
         doc["parameters"]["camp_weight"]]

@@ -38,6 +38,7 @@ LAYERS = (
     ("crossings._version",     "base",     0),  # the version
     ("crossings.errors",       "base",     0),  # InputError and friends
     ("crossings.files",        "base",     0),  # the atomic writer
+    ("crossings.progress",     "base",     0),  # progress bars and the log
     ("crossings.params",       "params",   1),  # typed parameters with defaults and sources
     ("crossings.scenario",     "scenario", 2),  # readers -> source -> build -> the frozen Scenario
     ("crossings.scenarios",    "scenario", 2),  # bundled scenarios and the demo writers

@@ -359,6 +359,7 @@ def test_write_parameters_edits_only_the_numbers(tmp_path: Path) -> None:
 @pytest.mark.parametrize("argv", [
     ["ensemble", "{sc}", "--members", "2", "--param", "hazrd=0.003"],
     ["ensemble", "{sc}", "--members", "2", "--param", "hazard=0.5"],
+    ["ensemble", "{sc}", "--members", "2", "--exact-limit", "-1"],
     ["sensitivity", "{sc}", "--param", "hazard=0.001", "--samples", "2"],
     ["calibrate", "{sc}", "--param", "camp_weight=1:2", "--budget", "2"],
     ["calibrate", "{sc}", "--param", "hazard", "--budget", "2", "--loss", "ard_normal"],
@@ -370,3 +371,65 @@ def test_bad_params_exit_2_with_one_line(tiny: Path, tmp_path: Path, capsys, arg
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and ": " in err, err
     assert not (tmp_path / "out").exists()
+
+
+# ---- ensembles that scale in members -------------------------------------------------------------------------
+
+def test_a_large_ensemble_is_reduced_on_the_workers_alike_on_any_cluster(local_client: object) -> None:
+    from crossings.ensemble import run_ensemble
+
+    sc = cx.load_scenario("russia2022")
+    kw = {"seed": 4, "days": 30, "exact_limit": 3}
+    one = run_ensemble(sc, 9, workers=1, pilot=4, batch=2, **kw)
+    two = run_ensemble(sc, 9, client=local_client, pilot=4, batch=3, **kw)
+    exact = run_ensemble(sc, 9, client=local_client, seed=4, days=30)
+    assert one.method["method"] == "histogram" and exact.method["method"] == "exact"
+    assert one.quantile_table().equals(two.quantile_table())  # batching and workers change no bit
+    assert one.fit.csv() == two.fit.csv() == exact.fit.csv()  # the fit per row is exact in both
+    assert one.members_csv() == exact.members_csv()
+    for name, q in exact.quantiles.items():
+        bound = one.method["error_bound"][name]["max"]
+        assert np.abs(one.quantiles[name] - q).max() <= bound, name
+        assert np.allclose(one.mean[name], exact.mean[name], rtol=1e-12, atol=0), name
+    assert any(v["max"] > 0 for v in one.method["error_bound"].values())  # some bins wider than one unit
+    doc = one.summary()
+    assert doc["quantile_method"]["pilot"] == 4 and doc["client_memory"]["peak_rss_bytes"] > 0
+    assert set(doc["quantile_method"]["error_bound"]) == set(exact.quantiles)
+
+
+def test_calibration_members_keep_no_series(tiny: Path, local_client: object, monkeypatch) -> None:
+    import crossings.ensemble.calibrate as calibrate
+
+    seen: list[object] = []
+    real = calibrate.map_members
+
+    def spy(*args: object, **kw: object):
+        for i, res in real(*args, **kw):
+            seen.append(res)
+            yield i, res
+
+    monkeypatch.setattr(calibrate, "map_members", spy)
+    sc = cx.load_scenario(tiny)
+    res = calibrate.run_calibration(sc, [parse_scenario_param("hazard", sc, True)], 3, batch=3, check_runs=1,
+                                    seed=2, client=local_client, days=20)
+    assert len(seen) == 3 + 2 and res.best_rows is not None
+    for m in seen:
+        assert m.series is None and m.camp_sim.shape == (20, 0)  # only what the loss needs: the fit arrays
+        assert m.fit is not None and len(m.fit.lines) == len(ROWS)
+
+
+def test_the_command_records_the_quantile_method_and_the_clients_memory(tiny: Path, tmp_path: Path) -> None:
+    docs = {}
+    for limit in ("2", "100"):
+        out = tmp_path / limit
+        assert cli(["ensemble", str(tiny), "--members", "5", "--exact-limit", limit, "--workers", "1", "--seed", "3",
+                    "--out", str(out), "--quiet"]) == 0
+        docs[limit] = json.loads((out / "ensemble.json").read_text())
+        assert (out / "fit.csv").read_text().count("\n") == len(ROWS) + 1
+        assert (out / "report.html").is_file() and (out / "bands" / "countries.parquet").is_file()
+    assert docs["2"]["quantile_method"]["method"] == "histogram" and docs["2"]["quantile_method"]["pilot"] == 5
+    assert docs["100"]["quantile_method"] == {"method": "exact", "exact_limit": 100,
+                                              "what": "numpy.quantile (linear) over every member's series"}
+    for doc in docs.values():
+        assert doc["client_memory"]["peak_rss_bytes"] > 10 * 2**20
+    assert docs["2"]["fit"] == docs["100"]["fit"]  # the fit per row is exact either way

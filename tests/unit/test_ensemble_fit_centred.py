@@ -20,7 +20,7 @@ Z = np.arange(20) - 9.5  # 20 members, symmetric around 0: median 0
 
 
 def _observed(tmp_path: Path) -> Path:
-    rows = [  # value alone (±25 %), a narrow range, a negative value (a net outflow)
+    rows = [  # value alone, a narrow range, a negative value (a net outflow); each widened ×1.25
         ["2022-01-01", "2022-01-31", "A", "country", "entries", "100", "", "", "t", "u", "", "entries(country=A)", "",
          "calibration"],
         ["2022-01-01", "2022-01-31", "B", "country", "entries", "100", "99", "101", "t", "u", "",
@@ -50,17 +50,18 @@ def _stack(sims: np.ndarray, bands: list[tuple[float, float]]) -> FitStack:
 def test_centred_share_scales_the_spread_to_the_band(tmp_path: Path) -> None:
     observed = _observed(tmp_path)
     bands = [band(100, None, None), band(100, 99, 101), band(-100, None, None)]
-    # A: twice the observed with a spread of ±95; B: centred, spread ±9.5 around a band of ±1; C: +50 for −100
-    sims = np.stack([200 + 10 * Z, 100 + Z, 50 + 10 * Z], axis=1)
+    # accepted bands (widened ×1.25): A [80, 125], B [79.2, 126.25], C [−125, −80]
+    # A: twice the observed with a spread of ±95; B: about centred, spread ±95; C: +50 for −100
+    sims = np.stack([200 + 10 * Z, 100 + 10 * Z, 50 + 10 * Z], axis=1)
     fit = reduce_fit(_stack(sims, bands), observed)
     by_line = {r["line"]: r for r in fit.rows}
-    # A: moved to 100 + 5z (spread halved with the level); inside 75..125 for |z| <= 5: 10 of 20
+    # A: moved to 102.5 + 5.125z (spread scaled with the level); inside 80..125 for |z| <= 4.39: 8 of 20
     assert by_line[2]["share_inside"] == pytest.approx(0.15), "as run, only 105, 115 and 125 are inside"
-    assert by_line[2]["share_inside_if_centred"] == pytest.approx(0.5)
-    # B: already centred; only z = ±0.5 fall in 99..101, however right the model is on average
-    assert by_line[3]["share_inside_if_centred"] == pytest.approx(0.1)
-    assert by_line[3]["share_inside"] == pytest.approx(0.1)
-    # C: the level goes from +50 to −100 (scale 2): −100 + 20z inside −125..−75 only for z = ±0.5
+    assert by_line[2]["share_inside_if_centred"] == pytest.approx(0.4)
+    # B: already about centred; only |z| <= 2.29 fall in the band, however right the model is on average
+    assert by_line[3]["share_inside_if_centred"] == pytest.approx(0.2)
+    assert by_line[3]["share_inside"] == pytest.approx(0.25)
+    # C: the level goes from +50 to −102.5 (scale 2.05): −102.5 + 20.5z inside −125..−80 only for z = ±0.5
     assert by_line[4]["share_inside_if_centred"] == pytest.approx(0.1)
     roles = fit.summary["by_role"]
     assert roles["calibration"]["expected_inside_if_centred"] == pytest.approx(0.6)
@@ -76,3 +77,20 @@ def test_centred_share_of_open_and_zero_median_bands() -> None:
     assert share_if_centred(sims, 5.0, float("inf"), 0.0) == 1.0, "a one-sided band: a centred model is deep inside"
     # a median of 0 cannot be scaled: the spread is kept as it is (±1 around 10 in 9.5..10.5: one of three)
     assert share_if_centred(sims, 9.5, 10.5, 0.0) == pytest.approx(1 / 3)
+
+
+def test_input_rows_are_counted_apart_from_the_members_rows_inside(tmp_path: Path) -> None:
+    observed = _observed(tmp_path)
+    bands = [band(100, None, None), band(100, 99, 101), band(-100, None, None)]
+    sims = np.stack([100 + 0 * Z, 100 + 0 * Z, -100 + 0 * Z], axis=1)  # every member inside every row
+    as_outputs = reduce_fit(_stack(sims, bands), observed)
+    assert as_outputs.per_member["scored"].tolist() == [3] * 20
+    old, stack = _stack(sims, bands), FitStack(sims.shape[0])
+    for i in range(stack.members):  # the same fits with row C an input (as rows 30, 125 and 126 of russia2022)
+        m = old.member(i)
+        stack.put(i, MemberFit(m.lines, ("calibration", "calibration", "input"), m.sims, m.status, m.simulated,
+                               m.inside, m.loss))
+    fit = reduce_fit(stack, observed)
+    assert fit.per_member["scored"].tolist() == [2] * 20 and fit.per_member["inside"].tolist() == [2] * 20
+    assert fit.summary["expected_inside_if_centred"] == pytest.approx(2.0)
+    assert fit.summary["by_role"]["input"]["scored"] == 1, "the input row is still reported, apart"

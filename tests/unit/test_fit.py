@@ -13,7 +13,20 @@ import pytest
 import crossings as cx
 from crossings.api import read_run, write_run
 from crossings.engine.model import get_model
-from crossings.observed import RunTables, band, fit_loss, fit_rows, loss, parse_sim, ratio, simulate
+from crossings.observed import (
+    FACTOR,
+    RunTables,
+    band,
+    fit_loss,
+    fit_rows,
+    fit_summary,
+    loss,
+    parse_sim,
+    ratio,
+    simulate,
+    source_band,
+    within,
+)
 from crossings.observed.observations import Observation
 from crossings.scenarios.emigration_demo import write_emigration_demo
 
@@ -214,47 +227,63 @@ def test_sim_expressions_round_trip():
 
 # ---- scoring -------------------------------------------------------------------------------------------------
 
-def test_a_single_value_accepts_25_percent():
-    assert band(100, None, None) == (75, 125)
+def test_a_single_value_is_widened_by_a_quarter_on_each_side():
+    assert band(100, None, None) == (80, 125), "[value ÷ 1.25, value × 1.25]"
+    assert source_band(100, None, None) == (100, 100)
     assert ratio(120, 100, None, None) == pytest.approx(1.2)
-    assert loss(125, 100, None, None) == 0
+    assert loss(125, 100, None, None) == 0 and loss(80, 100, None, None) == 0
     assert loss(150, 100, None, None) == pytest.approx(math.log(150 / 125) ** 2)
-    assert loss(50, 100, None, None) == pytest.approx(math.log(50 / 75) ** 2)
+    assert loss(50, 100, None, None) == pytest.approx(math.log(50 / 80) ** 2)
+    assert not within(79, 100, None, None) and within(79, 100, None, None, FACTOR), "inside ×1.5, not ×1.25"
+    assert band(100, None, None, FACTOR) == pytest.approx((100 / 1.5, 150))
 
 
-def test_a_range_uses_its_bounds_and_midpoint():
-    assert band(None, 5000, 6000) == (5000, 6000)
+def test_a_range_is_widened_by_a_quarter_on_each_side():
+    assert source_band(None, 5000, 6000) == (5000, 6000)
+    assert band(None, 5000, 6000) == (4000, 7500)
+    assert band(None, 5000, 6000, FACTOR) == pytest.approx((5000 / 1.5, 9000))
     assert ratio(5500, None, 5000, 6000) == pytest.approx(1.0)
     assert ratio(11000, 7, 5000, 6000) == pytest.approx(2.0), "the midpoint, not the value, with both bounds"
-    assert loss(6000, None, 5000, 6000) == 0 and loss(5000, None, 5000, 6000) == 0
-    assert loss(12000, None, 5000, 6000) == pytest.approx(math.log(2) ** 2)
+    assert loss(7500, None, 5000, 6000) == 0 and loss(4000, None, 5000, 6000) == 0
+    assert loss(15000, None, 5000, 6000) == pytest.approx(math.log(2) ** 2)
+    assert loss(2000, None, 5000, 6000) == pytest.approx(math.log(0.5) ** 2)
 
 
-def test_one_bound_takes_the_value_as_the_other():
-    assert band(6000, 5000, None) == (5000, 6000)
-    assert band(0.15, None, 0.45) == (0.15, 0.45)
-    assert ratio(5500, 6000, 5000, None) == pytest.approx(1.0)
-    assert band(None, 5000, None) == (5000, math.inf), "no value: open above"
-    assert loss(10**9, None, 5000, None) == 0
-    assert loss(4000, None, 5000, None) == pytest.approx(math.log(0.8) ** 2)
+def test_one_bound_is_a_one_sided_row_open_on_the_other_side():
+    # "at least 53,136" (obs row 5): the value repeats the bound; the band is open above, widened below
+    assert source_band(53136, 53136, None) == (53136, math.inf)
+    assert band(53136, 53136, None) == (53136 / 1.25, math.inf)
+    assert within(10**7, 53136, 53136, None) and not within(53136 / 1.3, 53136, 53136, None)
+    assert within(53136 / 1.3, 53136, 53136, None, FACTOR)
+    assert loss(10**9, 53136, 53136, None) == 0
+    # a value above a lone low bound does not close the band (it used to stand for the missing bound)
+    assert band(6000, 5000, None) == (4000, math.inf)
     assert ratio(10000, None, 5000, None) == pytest.approx(2.0)
-    assert loss(0.9, None, None, 0.45) == pytest.approx(math.log(2) ** 2)
+    assert loss(2000, None, 5000, None) == pytest.approx(math.log(0.5) ** 2)
+    # "at most 17,600" (obs row 61, Russians and Ukrainians together): open below, down to nothing
+    assert band(17600, None, 17600) == (-math.inf, 17600 * 1.25)
+    assert within(0, 17600, None, 17600) and within(22000, 17600, None, 17600)
+    assert not within(22001, 17600, None, 17600) and within(26400, 17600, None, 17600, FACTOR)
+    assert loss(0.9, None, None, 0.45) == pytest.approx(math.log(0.9 / (0.45 * 1.25)) ** 2)
 
 
 def test_zero_and_negative_values():
     # nothing simulated against a positive band: scored as 1/1000 of the edge, a large but finite loss
     assert loss(0, 100, None, None) == pytest.approx(math.log(1e-3) ** 2)
     assert loss(-5, 100, None, None) == loss(0, 100, None, None)
-    # a negative observation (a net outflow) is compared on a linear scale in units of |value|
+    # a negative observation (a net outflow) is widened away from 0 on each side and compared on a linear scale
+    # in units of |value|
     v = -30986.0
     lo, hi = band(v, None, None)
-    assert (lo, hi) == pytest.approx((1.25 * v, 0.75 * v))
+    assert (lo, hi) == pytest.approx((1.25 * v, v / 1.25))
     assert ratio(-25000, v, None, None) == pytest.approx(25000 / 30986)
     assert loss(-25000, v, None, None) == 0
-    assert loss(1000, v, None, None) == pytest.approx(((1000 - 0.75 * v) / 30986) ** 2)
+    assert loss(1000, v, None, None) == pytest.approx(((1000 - v / 1.25) / 30986) ** 2)
     assert loss(-50000, v, None, None) == pytest.approx(((-50000 - 1.25 * v) / 30986) ** 2)
-    # a band reaching down to 0 or below: linear too, in units of its largest bound
-    assert loss(-2, None, 0, 10) == pytest.approx((2 / 10) ** 2)
+    # a band reaching down to 0 or below: 0 stays, negative edges move outwards; linear, in units of its largest
+    # bound
+    assert band(None, 0, 10) == (0, 12.5) and band(None, -4, 10) == (-5, 12.5)
+    assert loss(-2, None, 0, 10) == pytest.approx((2 / 12.5) ** 2)
     assert ratio(5, 0, None, None) is None and loss(0, 0, None, None) == 0 and loss(1, 0, None, None) == 1
 
 
@@ -286,6 +315,32 @@ def test_rows_roles_and_the_calibration_loss():
     assert fit_loss(rows, roles=("validation",)) == 0
     assert math.isnan(fit_loss(rows[4:]))
     assert fit_loss([r.to_dict() for r in rows]) == fit_loss(rows), "the rows of summary.json work too"
+
+
+def test_input_rows_are_counted_apart_and_each_row_carries_three_measures():
+    # entries(country=B) over days 1..2 is 80 people
+    rows = fit_rows(hand_run(), [
+        obs(2, "entries(country=B)", 80, role="calibration"),  # inside every band
+        obs(3, "entries(country=B)", 70, role="validation"),  # 80 in [56, 87.5], not the source point
+        obs(4, "entries(country=B)", 60, role="validation"),  # 80 in [40, 90] only
+        obs(5, "entries(country=B)", None, 100, None, role="validation"),  # at least 100: 80 in [80, ∞)
+        obs(6, "entries(country=B)", None, None, 50, role="validation"),  # at most 50: 80 above 62.5 and 75
+        obs(7, "input:30", 30),
+        obs(8, "input:30", 60),  # an input off its observation: counted apart, not as an output row
+        obs(9, "none", 7, role="input"),  # a scenario input with no number: not compared
+    ])
+    by = {r.line: r for r in rows}
+    assert [(by[n].inside_source, by[n].inside, by[n].within_1_5) for n in (2, 3, 4, 5, 6)] == [
+        (True, True, True), (False, True, True), (False, False, True), (False, True, True), (False, False, False)]
+    assert by[9].status == "not compared" and by[9].role == "input" and by[9].inside is None
+    s = fit_summary(rows)
+    assert (s["scored"], s["inside"], s["within_1_5"]) == (5, 3, 4), "the input rows are not output rows"
+    assert s["share_inside"] == pytest.approx(3 / 5) and s["share_within_1_5"] == pytest.approx(4 / 5)
+    assert s["by_role"]["input"] == {"scored": 2, "inside": 1, "within_1_5": 1}
+    assert s["by_role"]["validation"] == {"scored": 4, "inside": 2, "within_1_5": 3}
+    assert s["not_scored"] == {"not compared": 1}
+    d = by[5].to_dict()
+    assert (d["inside"], d["inside_source"], d["within_1_5"]) == (True, False, True)
 
 
 # ---- the run's tables ----------------------------------------------------------------------------------------

@@ -271,12 +271,13 @@ def test_run_with_observed_csv_writes_the_fit_and_fit_agrees(demo, tmp_path):
     fit = summary["fit"]
     s = fit["summary"]
     assert summary["people_per_agent"] == 100 and summary["home_countries"] == ["Russia"]
-    assert (s["rows"], s["scored"]) == (8, 6) and s["not_scored"] == {"outside run": 1, "not modelled": 1}, s
+    assert (s["rows"], s["scored"]) == (8, 5) and s["not_scored"] == {"outside run": 1, "not modelled": 1}, s
     cal, val, inp = (s["by_role"][r] for r in ("calibration", "validation", "input"))
     assert (cal["scored"], val["scored"], inp["scored"]) == (1, 4, 1) and inp["inside"] == 1
-    assert s["inside"] == cal["inside"] + val["inside"] + inp["inside"]
-    assert f"fit: {s['inside']} of 6 rows inside (calibration {cal['inside']}/1, validation {val['inside']}/4, " \
-           f"input 1/1)" in proc.stderr.splitlines()
+    assert s["inside"] == cal["inside"] + val["inside"], "the input row is counted apart"
+    assert s["within_1_5"] == cal["within_1_5"] + val["within_1_5"] >= s["inside"]
+    assert f"fit: {s['inside']} of 5 rows inside (calibration {cal['inside']}/1, validation {val['inside']}/4; " \
+           f"inputs apart 1/1)" in proc.stderr.splitlines()
     # the command recomputes the same rows from the Parquet tables
     got = crossings("fit", str(out), "--json", cwd=tmp_path)
     assert got.returncode == 0, got.stderr
@@ -316,7 +317,8 @@ def test_fit_json_schema_and_text_table(demo, tmp_path):
     rows = json.loads(crossings("fit", str(out), "--json", "--observed", str(other), cwd=tmp_path).stdout)
     assert len(rows) == 1
     keys = {"line", "period_start", "period_end", "country", "place", "measure", "observed", "low", "high", "sim",
-            "scale", "role", "auto", "status", "simulated", "ratio", "inside", "loss", "note"}
+            "scale", "role", "auto", "status", "simulated", "ratio", "inside", "loss", "note", "inside_source",
+            "within_1_5"}
     assert set(rows[0]) == keys
     r = rows[0]
     assert isinstance(r["line"], int) and isinstance(r["simulated"], float) and isinstance(r["inside"], bool)

@@ -238,7 +238,7 @@ def test_flee_results_keep_their_tables(demo_dir):
     assert list(res.location_table())[4:] == ["n_present", "new_spawned", "new_arrivals", "new_departures"]
     assert list(res.link_table())[4:] == ["n_on_link", "new_link_entries", "new_link_exits"]
     assert "model" not in res.summary()
-    with pytest.raises(ValueError, match="choose"):
+    with pytest.raises(ValueError, match="no table 'countries'; its tables are locations, links, camps"):
         res.to_frame("countries")
 
 

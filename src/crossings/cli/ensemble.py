@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from crossings import api
+from crossings.cli.options import Deprecated, out_dir
 from crossings.errors import InputError
+from crossings.progress import Bar
 
 COMMANDS = ("ensemble", "sensitivity", "calibrate")
 
@@ -26,13 +27,13 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
                        help="worker processes of the local Dask cluster (default: one per core)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run on an existing Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--out", default="out", help="output directory (default: ./out)")
+    p.add_argument("--out", default=None, help=f"output directory (default: out/{p.prog.split()[-1]}-SCENARIO)")
     p.add_argument("--seed", type=int, default=0, help=f"seed {what} (default 0)")
     p.add_argument("--days", type=int, default=None, help="days to simulate (default: the period)")
     p.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: the scenario's)")
-    p.add_argument("--kernel", choices=("compiled", "numpy"), default="compiled",
-                   help="move and travel phases: compiled C (default) or NumPy")
+    p.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
+                   help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -41,13 +42,23 @@ def add_parsers(sub: Any) -> None:
     e = sub.add_parser("ensemble", help="run many members of a scenario on Dask: quantile bands, ARD "
                        "distribution, coverage of observed data")
     _common(e, "from which every member's seed is spawned")
-    e.add_argument("--runs", "--members", dest="runs", type=int, required=True, help="number of members")
+    members = e.add_mutually_exclusive_group(required=True)
+    members.add_argument("--members", dest="runs", type=int, help="number of members")
+    members.add_argument("--runs", dest="runs", type=int, action=Deprecated, new="--members", help=argparse.SUPPRESS)
     e.add_argument("--param", action="append", default=[], metavar="NAME=VALUE|NAME=LOW:HIGH",
                    help="set a setting (an emigration scenario: a parameter of its scenario.yml) for every "
                         "member, or draw it per member (repeatable)")
     e.add_argument("--params-file", default=None, metavar="FILE",
                    help="settings to apply, e.g. the fitted.yml written by `crossings calibrate`")
-    e.add_argument("--set", action="append", dest="sets", metavar="WHAT", help="what-if change (docs/whatif.md)")
+    e.add_argument("--set", action="append", dest="sets", metavar="WHAT",
+                   help="a what-if change, as for `crossings run --set` (repeatable)")
+    e.add_argument("--exact-limit", type=int, default=100, metavar="N",
+                   help="up to N members (default 100) the quantiles are exact and the client keeps every "
+                        "member's series; above, the workers reduce them to a fixed-size histogram per cell, "
+                        "each quantile within a stated bound (ensemble.json)")
+    e.add_argument("--no-posterior", dest="posterior", action="store_false",
+                   help="do not draw the members' parameters from the scenario's posterior (posterior.csv), when "
+                        "it has one")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -73,14 +84,25 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--loss", choices=("ard_rescaled", "ard_normal"), default=None,
                    help="what is minimised on the training data (default ard_rescaled; emigration scenarios: "
                         "always the fit loss of the calibration rows of observed.csv)")
-    c.add_argument("--replicates", type=int, default=1, help="runs per parameter set, averaged (default 1)")
-    c.add_argument("--batch", type=int, default=8, help="parameter sets proposed and run at once (default 8; "
-                   "the fit depends on it, not on the number of workers)")
+    c.add_argument("--replicates", type=int, default=None, help="runs per parameter set (default 1; --method abc: "
+                   "2, the least the noise is estimated from)")
+    c.add_argument("--batch", type=int, default=None, help="parameter sets proposed and run at once (default 8; "
+                   "--method abc: the particles; the fit depends on it, not on the number of workers)")
     c.add_argument("--check-runs", type=int, default=10, help="runs of the best set with fresh seeds for the "
                    "reported fit (default 10)")
     c.add_argument("--sampler", choices=("tpe", "cmaes"), default="tpe",
                    help="how parameter sets are proposed: tpe (default; a global search) or cmaes (emigration "
                         "scenarios: CMA-ES started at the scenario's own values, to refine them)")
+    c.add_argument("--method", choices=("optimise", "abc"), default="optimise",
+                   help="optimise (default): search for the best set (--sampler); abc: a Bayesian calibration by "
+                        "ABC-SMC whose posterior (posterior.csv, posterior.json) ensembles draw from")
+    c.add_argument("--particles", type=int, default=32, help="--method abc: particles per generation (default 32)")
+    c.add_argument("--generations", type=int, default=4, help="--method abc: generations at most (default 4)")
+    c.add_argument("--quantile", type=float, default=0.5, help="--method abc: each generation's tolerance is this "
+                   "quantile of the previous population's discrepancies (default 0.5)")
+    c.add_argument("--write-posterior", default=None, metavar="SCENARIO_DIR",
+                   help="--method abc: copy posterior.csv and posterior.json into SCENARIO_DIR, so that its "
+                        "ensembles draw from them")
     c.add_argument("--write-parameters", default=None, metavar="SCENARIO_DIR",
                    help="emigration scenarios: write the best values into SCENARIO_DIR/scenario.yml (only the "
                         "value: numbers change) and copy calibration.json next to it")
@@ -92,38 +114,14 @@ def load_params_file(path: str | Path, scenario: Any = None) -> list[Any]:
     return api.read_params_file(path, scenario)
 
 
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal (or when forced); silent otherwise."""
-
-    def __init__(self, enabled: bool, what: str = "members", force: bool = False) -> None:
-        self.enabled = enabled and (force or sys.stderr.isatty())
-        self.what = what
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 0:
-            return
-        now = time.perf_counter()
-        if 0 < done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.what} {done}/{total} "
-                         f"{now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def command_line(args: Any) -> str:
     """The ``crossings calibrate`` command as parsed (every option given, in a fixed order), for provenance."""
     parts = ["crossings", "calibrate", str(args.scenario)]
     for p in args.param:
         parts += ["--param", p]
-    for opt in ("budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler", "rules",
-                "out", "write_parameters"):
+    abc = ("method", "particles", "generations", "quantile") if getattr(args, "method", None) == "abc" else ()
+    for opt in (*abc, "budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler",
+                "rules", "out", "write_parameters", "write_posterior"):
         v = getattr(args, opt, None)
         if v is not None:
             parts += [f"--{opt.replace('_', '-')}", str(v)]
@@ -139,6 +137,7 @@ def _check(args: argparse.Namespace) -> None:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if args.workers is not None and args.workers < 1:
         raise InputError("--workers", None, "workers", f"{args.workers} is not a positive number of workers")
+    args.out = out_dir(args.command, args.out, args.scenario)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")
@@ -147,6 +146,9 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``crossings ensemble|sensitivity|calibrate``; returns the exit code (InputError goes to main)."""
     _check(args)
+    if args.command == "calibrate":
+        args.batch_given = args.batch is not None
+        args.batch = 8 if args.batch is None else args.batch
     api.need_dask()
     scenario = api.load_scenario(args.scenario, sets=getattr(args, "sets", None))
     specs = api.parse_params(args.param, scenario, need_range=args.command != "ensemble")
@@ -170,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
 def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
               say: Callable[[str], None]) -> int:
     """``crossings ensemble``: the members, their results, the report drawn from their bands, a closing line."""
-    res = api.ensemble(scenario, args.runs, params=specs, progress=Progress(not args.quiet), **common)
+    res = api.ensemble(scenario, args.runs, params=specs, progress=Bar("members", not args.quiet, terminal_only=True),
+                       exact_limit=args.exact_limit, posterior=args.posterior, **common)
     res.write(args.out)
     try:
         api.write_ensemble_report(res, args.out)
@@ -186,6 +189,8 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
         line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
     if res.fit is not None:
         line += "; " + res.fit.line()
+    if res.posterior is not None and res.posterior["used"]:
+        line += f"; parameters {', '.join(res.drawn)} drawn from the scenario's posterior"
     say(line + f"; results in {args.out}/")
     return 0
 
@@ -194,7 +199,7 @@ def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], comm
                  say: Callable[[str], None]) -> int:
     """``crossings sensitivity``: Sobol' indices, written and printed."""
     res = api.sensitivity(scenario, specs, args.samples, output=args.output, replicates=args.replicates,
-                          progress=Progress(not args.quiet, "runs"), **common)
+                          progress=Bar("runs", not args.quiet, terminal_only=True), **common)
     res.write(args.out)
     say(f"Sobol' indices of {res.output} ({len(res.Y)} points, {res.replicates} run(s) each, "
         f"{res.wall_seconds:.1f} s):")
@@ -207,10 +212,18 @@ def _sensitivity(args: argparse.Namespace, scenario: Any, specs: list[Any], comm
 def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
                say: Callable[[str], None]) -> int:
     """``crossings calibrate``: fit the parameters to the scenario's observed data, report the fit on the
-    training and held-out parts, optionally write the values back into a scenario.yml."""
+    training and held-out parts, optionally write the values back into a scenario.yml (or, ``--method abc``, infer
+    their posterior and optionally copy it into a scenario)."""
+    if args.replicates is None:  # recorded in the command as used
+        args.replicates = 2 if args.method == "abc" else 1
+    if args.method == "abc":
+        return _infer(args, scenario, specs, common, say)
+    if args.write_posterior:
+        raise InputError("--write-posterior", None, "write-posterior", "applies to --method abc")
     res = api.calibrate(scenario, specs, args.budget, holdout=args.holdout, loss=args.loss,
                         replicates=args.replicates, batch=args.batch, check_runs=args.check_runs,
-                        progress=Progress(not args.quiet, "runs"), sampler=args.sampler, command=command_line(args),
+                        progress=Bar("runs", not args.quiet, terminal_only=True), sampler=args.sampler,
+                        command=command_line(args),
                         write_target=args.write_parameters, **common)
     out = res.write(args.out)
     for line in res.lines(args.out):
@@ -218,4 +231,29 @@ def _calibrate(args: argparse.Namespace, scenario: Any, specs: list[Any], common
     if args.write_parameters:
         path = api.write_parameters(args.write_parameters, res.best, out / "calibration.json")
         say(f"wrote the best values into {path} and calibration.json beside it")
+    return 0
+
+
+def _infer(args: argparse.Namespace, scenario: Any, specs: list[Any], common: dict[str, Any],
+           say: Callable[[str], None]) -> int:
+    """``crossings calibrate --method abc``: the posterior by ABC-SMC, written to --out and optionally copied into
+    a scenario directory."""
+    for opt in ("write_parameters", "loss"):
+        if getattr(args, opt, None):
+            raise InputError(f"--{opt.replace('_', '-')}", None, opt.replace("_", "-"), "does not apply to "
+                             "--method abc")
+    if args.holdout:
+        raise InputError("--holdout", None, args.holdout[0], "--method abc holds out the validation rows")
+    if not args.batch_given:  # proposals run a generation's particles at a time
+        args.batch = args.particles
+    res = api.infer(scenario, specs, args.budget, particles=args.particles, generations=args.generations,
+                    replicates=args.replicates, quantile=args.quantile,
+                    batch=args.batch, check_runs=args.check_runs,
+                    progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args), **common)
+    out = res.write(args.out)
+    for line in res.lines(out):
+        say(line)
+    if args.write_posterior:
+        path = api.write_posterior(args.write_posterior, out)
+        say(f"copied posterior.csv and posterior.json into {path}")
     return 0

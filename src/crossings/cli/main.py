@@ -7,19 +7,25 @@ import argparse
 import signal
 import sys
 
+from crossings._version import __version__
 from crossings.cli import convert, ensemble, fit, report
 from crossings.cli import run as run_command
 from crossings.errors import InputError
+from crossings.progress import set_verbosity
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crossings", description="Simulate people fleeing war and conscription.")
+    p.add_argument("--version", action="version", version=f"crossings {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run_command.add_parser(sub)
     convert.add_parser(sub)
     report.add_parser(sub)
     ensemble.add_parsers(sub)
     fit.add_parser(sub)
+    for command in sub.choices.values():
+        command.add_argument("-v", "--verbose", action="count", default=0,
+                             help="log what is read and run on stderr (-vv: also the time each rule takes)")
     return p
 
 
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (2 for bad input, with a one-line message and no traceback)."""
     signal.signal(signal.SIGTERM, _terminate)
     args = _parser().parse_args(argv)
+    set_verbosity(args.verbose)
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from crossings import api
+from crossings.cli.options import out_dir
 from crossings.cli.report import after_run
 from crossings.errors import InputError
+from crossings.progress import Bar
 
 DEFAULT_SCENARIO = "russia2022"
-
-
-class Progress:
-    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        fill = int(width * done / total)
-        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] day {done}/{total} {now - self.t0:5.1f}s")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+KERNELS = {"compiled": "kernel: compiled C", "numpy": "kernel: NumPy"}  # the line saying which one a run uses
+NOT_BUILT = " (the compiled kernels were not built at install: no C compiler then)"
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -43,13 +23,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario once and write out.csv, summary.json and Parquet tables")
     r.add_argument("scenario", nargs="?", help="scenario directory (native or Flee format) or a bundled "
                    "scenario's name; default: russia2022")
-    r.add_argument("--out", default=None, help="output directory (default: ./out)")
+    r.add_argument("--out", default=None, help="output directory (default: out/run-SCENARIO, e.g. out/run-russia2022)")
     r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
     r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
                    help="rule set (default: flee31 for Flee-format scenarios)")
     r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
-                   help="move and travel phases: compiled C (default) or their vectorised NumPy twin")
+                   help="move and travel phases: compiled C (default when it was built at install) or their "
+                        "vectorised NumPy twin")
     r.add_argument("--check", action="store_true", help="assert stocks equal the agent census every day")
     r.add_argument("--quiet", action="store_true", help="no progress bar or notices")
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
@@ -60,7 +41,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                         "results as an uninterrupted run")
     r.add_argument("--set", action="append", default=None, dest="sets", metavar="WHAT",
                    help="a what-if change of an emigration scenario, e.g. 'event: close Upper Lars from 2022-09-22' "
-                        "(repeatable; the syntax is in docs/whatif.md)")
+                        "(repeatable; the syntax is in the what-if guide, whatif.md)")
     return r
 
 
@@ -122,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         out, path, resume = _resume_params(args)
     else:
-        out = Path(args.out if args.out is not None else "out")
+        out = out_dir("run", args.out, args.scenario or DEFAULT_SCENARIO)
     _check_options(args, out)
     if resume is None:
         path = _scenario_path(args)
@@ -135,13 +116,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
     if seed < 0:
         raise InputError("--seed", None, "seed", f"{seed} is negative")
+    kernel = api.kernel_for(args.kernel)
     results = api.run_with_checkpoints(scenario, path, out, seed=seed, rules=args.rules, days=args.days,
-                                       check=args.check, kernel=args.kernel or "compiled",
+                                       check=args.check, kernel=kernel,
                                        every=args.checkpoint_every, resume=resume,
-                                       progress=Progress(not args.quiet))
+                                       progress=Bar("days", not args.quiet, terminal_only=True))
     api.write_run(results, out)
     api.remove_checkpoints(out)
     if not args.quiet:
+        print(KERNELS[kernel] + ("" if args.kernel or kernel == "compiled" else NOT_BUILT), file=sys.stderr)
         _print_summary(results, out)
     if not args.no_report:
         after_run(out, quiet=args.quiet)
@@ -155,5 +138,14 @@ def _print_summary(results: Any, out: Path) -> None:
         print(line, file=sys.stderr)
     s = results.summary()
     ard = f", ARD rescaled {s['ard_rescaled']:.4f} (normal {s['ard_normal']:.4f})" if "ard_rescaled" in s else ""
-    print(f"{s['scenario']}: {s['days']} days, {s['agents_final']} agents, {s['wall_seconds']:.2f} s{ard}; "
+    print(f"{s['scenario']}: {s['days']} days, {_people(s)}, {s['wall_seconds']:.2f} s{ard}; "
           f"results in {out}/", file=sys.stderr)
+
+
+def _people(summary: dict[str, Any]) -> str:
+    """The people who set out in a run (its agents, each the people it stands for; travellers' trips included),
+    with the agents when an agent is more than one person."""
+    people, agents, ppa = summary.get("people_final"), summary["agents_final"], summary.get("people_per_agent", 1)
+    if people is None or ppa == 1:
+        return f"{agents:,} people set out"
+    return f"{people:,} people set out ({agents:,} agents x {ppa:,})"

@@ -541,7 +541,9 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     x0 = {p.name: min(max(float(_or(own_value(sc, p.name), p.low)), p.low), p.high) for p in params}
     study = new_study(seed, budget, sampler=sampler, x0=x0)
     t0, c0 = time.perf_counter(), time.process_time()
-    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": False}
+    # members keep no series: only their fit and, for Flee's ARD, the agents in observed camps it is taken on
+    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": False,
+          "keep_camps": isinstance(objective, CampArd)}
     with open_client(workers, scheduler, client) as c:
         runs = _Runs(c, sc, kw, budget * replicates + 2 * check_runs, progress)
         if sampler == "cmaes":  # CMA-ES learns the search space from a finished trial: run the start alone

@@ -4,6 +4,10 @@ The frozen scenario travels to the workers as the result of one small task (so D
 worker holding it dies); each member is one further task that runs one simulation. Results come back as
 they finish and are handed on with their member index, so the caller can reduce them in member order
 whatever the number of workers, the order of completion, or a worker lost on the way.
+
+A large ensemble runs members in batches instead (:func:`map_batches`): a batch's series stay on its worker, which
+reduces them to a :class:`~crossings.ensemble.summary.BatchSummary` on bins fixed by a pilot (the first members
+by index), so the client receives a fixed-size summary per batch and never a member's series.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ import os
 import pickle
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from crossings.ensemble.member import run_member
+import numpy as np
+
+from crossings.ensemble.member import MemberResult, run_member
+from crossings.ensemble.summary import BatchSummary, Edges, Layout, edges_from, summarise
 from crossings.errors import InputError
 from crossings.scenario.model import Scenario
 
@@ -138,3 +146,103 @@ def map_members(client: Any, scenario: Scenario, params: Sequence[Mapping[str, A
         for f in futures:
             f.release()
         sc_future.release()
+
+
+# ---- members in batches, reduced on the workers ------------------------------------------------------------------
+
+@dataclass
+class _Batch:
+    """A batch of members on its worker: their results without series, and the series as one (members, cells)
+    array."""
+
+    members: list[MemberResult]
+    layout: Layout
+    x: np.ndarray
+
+
+def _run_batch(scenario: Scenario, params: Sequence[Mapping[str, Any]], seeds: Sequence[int],
+               kw: Mapping[str, Any]) -> _Batch:
+    """Run a batch of members on a worker; their series stay there, stacked, for :func:`_reduce_batch`."""
+    results = [run_member(scenario, p, s, **kw) for p, s in zip(params, seeds, strict=True)]
+    first = results[0].series
+    assert first is not None
+    layout = Layout.of(first)
+    x = np.stack([layout.flat(r.series or {}) for r in results])
+    for r in results:
+        r.series = None
+    return _Batch(results, layout, x)
+
+
+def _batch_range(batch: _Batch) -> tuple[Layout, np.ndarray, np.ndarray]:
+    """A pilot batch's smallest and largest value per cell (two vectors travel, not the series)."""
+    return batch.layout, batch.x.min(axis=0), batch.x.max(axis=0)
+
+
+def _pilot_edges(bins: int, *ranges: tuple[Layout, np.ndarray, np.ndarray]) -> Edges:
+    """The bins of every cell from the pilot batches' ranges (min and max: the same in any order)."""
+    layout = ranges[0][0]
+    if any(r[0] != layout for r in ranges):
+        raise RuntimeError("members of the pilot kept other series (or other shapes) than the first member")
+    vmin = np.minimum.reduce([r[1] for r in ranges])
+    vmax = np.maximum.reduce([r[2] for r in ranges])
+    return edges_from(vmin, vmax, bins)
+
+
+def _reduce_batch(batch: _Batch, edges: Edges) -> tuple[list[MemberResult], Layout, BatchSummary]:
+    """A batch's members without series and its summary on the pilot's bins: what the client receives."""
+    return batch.members, batch.layout, summarise(batch.x, edges)
+
+
+def batch_bounds(total: int, pilot: int, size: int) -> list[tuple[int, int]]:
+    """Member index ranges [start, stop) of the batches: the pilot's members (the first ``pilot``) in batches of
+    ``size``, then the rest. The reductions do not depend on it (only the pilot's members set the bins)."""
+    if size < 1 or not 1 <= pilot <= total:
+        raise ValueError(f"batches of {size} with a pilot of {pilot} of {total} members")
+    cuts = [*range(0, pilot, size), *range(pilot, total, size), total]
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def map_batches(client: Any, scenario: Scenario, params: Sequence[Mapping[str, Any]], seeds: Sequence[int], *,
+                pilot: int, bins: int, size: int, progress: Callable[[int, int], None] | None = None,
+                **kw: Any) -> Iterator[tuple[int, list[MemberResult], Layout, BatchSummary, Edges]]:
+    """Run the members in batches (member i = ``run_member(scenario, params[i], seeds[i], keep_series=True,
+    **kw)``), each batch's series reduced on its worker on bins set by the first ``pilot`` members; yield
+    ``(first member index, members without series, layout, summary, the bins)`` as batches finish (any
+    order)."""
+    from distributed import as_completed  # deferred: Dask takes a second to import, and only members need it
+
+    if len(params) != len(seeds):
+        raise ValueError("one parameter mapping per seed")
+    total = len(seeds)
+    if progress is not None:
+        progress(0, total)
+    bounds = batch_bounds(total, pilot, size)
+    payload = pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL)
+    token = hashlib.sha256(payload).hexdigest()[:16]
+    sc_future = client.submit(_thaw, payload, key=f"crossings-scenario-{token}", pure=False)
+    tag = uuid.uuid4().hex[:12]
+    kw = {**kw, "keep_series": True}
+    runs = [client.submit(_run_batch, sc_future, [dict(p) for p in params[a:b]], [int(s) for s in seeds[a:b]], kw,
+                          key=f"crossings-batch-{tag}-{a}", pure=False) for a, b in bounds]
+    ranges = [client.submit(_batch_range, f, key=f"crossings-range-{tag}-{a}", pure=False, priority=2)
+              for f, (a, _) in zip(runs, bounds, strict=True) if a < pilot]
+    edges = client.submit(_pilot_edges, bins, *ranges, key=f"crossings-edges-{tag}", pure=False, priority=2)
+    reduced = [client.submit(_reduce_batch, f, edges, key=f"crossings-reduce-{tag}-{a}", pure=False, priority=1)
+               for f, (a, _) in zip(runs, bounds, strict=True)]
+    first = {f.key: i for i, f in enumerate(reduced)}
+    done = 0
+    bins_of: Edges | None = None
+    try:
+        for fut, (members, layout, summary) in as_completed(reduced, with_results=True):
+            j = first[fut.key]
+            fut.release()
+            runs[j].release()
+            if bins_of is None:
+                bins_of = edges.result()  # once: the same bins serve every batch
+            done += len(members)
+            if progress is not None:
+                progress(done, total)
+            yield bounds[j][0], members, layout, summary, bins_of
+    finally:
+        for f in (*reduced, *runs, *ranges, edges, sc_future):
+            f.release()

@@ -18,7 +18,8 @@ import numpy as np
 
 from crossings._version import __version__
 from crossings.engine.model import get_model
-from crossings.ensemble.cluster import describe, map_members, open_client
+from crossings.ensemble.cluster import describe, map_batches, map_members, open_client
+from crossings.ensemble.infer import check_posterior, posterior_params, posterior_record, read_posterior
 from crossings.ensemble.member import (
     MemberResult,
     ParamSpec,
@@ -30,7 +31,17 @@ from crossings.ensemble.member import (
     run_seed,
     with_params,
 )
-from crossings.ensemble.reduce import QUANTILE_NAMES, FitStack, Stack, coverage, distribution, reduce_fit, report_fit
+from crossings.ensemble.reduce import (
+    QUANTILE_NAMES,
+    QUANTILES,
+    FitStack,
+    Stack,
+    coverage,
+    distribution,
+    reduce_fit,
+    report_fit,
+)
+from crossings.ensemble.summary import BINS, PILOT, Histogram
 from crossings.errors import InputError
 from crossings.files import atomic_write, write_parquet, write_text
 from crossings.observed.metrics import mean_ard
@@ -38,8 +49,20 @@ from crossings.results.schema import Labels, Schema
 from crossings.scenario.model import Scenario
 
 QUANTILE_FILE = "quantiles.parquet"
+EXACT_LIMIT = 100  # up to this many members the quantiles are exact (every member's series on the client)
+BATCH = 8  # members per task above it (their series reduced on the worker); the results do not depend on it
 FIT_FILE = "fit.csv"
 BANDS_DIR = "bands"
+
+
+def client_memory() -> dict[str, Any]:
+    """The client process's peak resident memory so far (``getrusage``; on Linux ru_maxrss is in KiB): what
+    ensemble.json records to show that the client's memory does not grow with the number of members."""
+    import resource  # deferred: Unix only, and only ensemble.json needs it
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"peak_rss_bytes": int(peak), "peak_rss_mib": round(peak / 2**20, 1),
+            "what": "peak resident memory of the client process (getrusage ru_maxrss) when ensemble.json was made"}
 
 
 def member_params(specs: Sequence[ParamSpec], ss: np.random.SeedSequence) -> dict[str, float | int]:
@@ -77,6 +100,10 @@ class EnsembleResult:
     fit: Any = None  # the fit per observation row (crossings.ensemble.reduce.EnsembleFit), with observations
     schema: Schema = field(default_factory=lambda: Schema({}))  # of the model's series (dimensions and labels)
     meta: dict[str, Any] = field(default_factory=dict)  # what the model adds to a run's summary (first member)
+    method: dict[str, Any] = field(default_factory=dict)  # how the quantiles were taken (exact or histogram)
+    posterior: dict[str, Any] | None = None  # the scenario's posterior: whether members drew from it, provenance
+    drawn: list[str] = field(default_factory=list)  # the posterior's parameters the members drew
+    particles: list[int] | None = None  # the particle each member drew (None: no draw from a posterior)
 
     def summary(self) -> dict[str, Any]:
         """What ensemble.json holds."""
@@ -94,6 +121,8 @@ class EnsembleResult:
             "kernel": self.kernel,
             "params": {p.name: ([p.low] if p.fixed else [p.low, p.high]) for p in self.params},
             "quantiles": list(QUANTILE_NAMES),
+            "quantile_method": self.method,
+            "client_memory": client_memory(),
             "quantile_file": QUANTILE_FILE,
             "series": {k: self.schema.dim_of(k) for k in self.quantiles},
             "agents_final": distribution(self.agents_final),
@@ -112,6 +141,8 @@ class EnsembleResult:
             out.update({"model": sc.model, "parameters": dict(sc.parameters), "what_if": list(sc.what_if)})
         if self.fit is not None:
             out["fit"] = self.fit.summary
+        if self.posterior is not None:
+            out["posterior"] = self.posterior
         return out
 
     def quantile_table(self) -> Any:
@@ -153,10 +184,14 @@ class EnsembleResult:
     def members_csv(self) -> str:
         """members.csv: per member its index, seed, drawn parameters, agents at the end, ARD and fit figures."""
         extra = self.fit.members_columns() if self.fit is not None else []
-        head = ["member", "seed", *[p.name for p in self.params], "agents_final", *self.ard, *[k for k, _ in extra]]
+        drawn = [*self.drawn, "particle"] if self.particles is not None else []
+        head = ["member", "seed", *[p.name for p in self.params], *drawn, "agents_final", *self.ard,
+                *[k for k, _ in extra]]
         lines = [",".join(head)]
         for i in range(self.runs):
-            row = [str(i), str(self.seeds[i]), *[repr(self.member_params[i][p.name]) for p in self.params],
+            post = ([*[repr(self.member_params[i][n]) for n in self.drawn], str(self.particles[i])]
+                    if self.particles is not None else [])
+            row = [str(i), str(self.seeds[i]), *[repr(self.member_params[i][p.name]) for p in self.params], *post,
                    str(int(self.agents_final[i])), *[repr(float(v[i])) for v in self.ard.values()],
                    *[repr(v[i].item()) for _, v in extra]]
             lines.append(",".join(row))
@@ -238,13 +273,13 @@ class EnsembleResult:
 
 @dataclass
 class _Gathered:
-    """The members of an ensemble reduced as they arrive (in member order, whatever the order of arrival)."""
+    """What the members of an ensemble hand back besides their series, stored by member index (whatever the order
+    of arrival): a few numbers and the fit arrays per member."""
 
     runs: int
-    stack: Stack | None = None
     agents_final: np.ndarray = field(init=False)
     member_seconds: np.ndarray = field(init=False)
-    ard: dict[str, np.ndarray] = field(default_factory=dict)
+    ard: dict[str, np.ndarray] | None = None
     fits: FitStack = field(init=False)
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -254,14 +289,11 @@ class _Gathered:
         self.fits = FitStack(self.runs)
 
     def put(self, i: int, res: MemberResult) -> None:
-        """Store member ``i``."""
-        assert res.series is not None
-        if self.stack is None:
-            self.stack = Stack(self.runs, {k: v.shape for k, v in res.series.items()})
+        """Store member ``i`` (its series are not kept here)."""
+        if self.ard is None:
             self.ard = {k: np.full(self.runs, np.nan) for k in res.ard}
         if i == 0:
             self.meta = dict(res.meta)
-        self.stack.put(i, res.series)
         self.agents_final[i] = res.agents_final
         self.member_seconds[i] = res.wall_seconds, res.cpu_seconds
         for k, v in res.ard.items():
@@ -270,35 +302,97 @@ class _Gathered:
             self.fits.put(i, res.fit)
 
 
-def _gather(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
-            progress: Callable[[int, int], None] | None) -> tuple[_Gathered, dict[str, np.ndarray],
-                                                                  dict[str, np.ndarray]]:
-    """Run the members on ``client`` and reduce them: what they hand back, and per series the quantiles and mean."""
+@dataclass
+class _Reduced:
+    """An ensemble's members reduced: what they hand back, per series the quantiles and mean, and how the
+    quantiles were taken (``method``, as ensemble.json records it)."""
+
+    got: _Gathered
+    quantiles: dict[str, np.ndarray]
+    mean: dict[str, np.ndarray]
+    method: dict[str, Any]
+
+
+def _gather_exact(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
+                  progress: Callable[[int, int], None] | None, limit: int) -> _Reduced:
+    """Every member's series sent to the client and kept (in memory, or a memory-mapped file when large), then
+    numpy's quantiles over them: exact."""
     got = _Gathered(len(seeds))
+    stack: Stack | None = None
     try:
-        for i, res in map_members(client, sc, mparams, seeds, progress=progress, **kw):
+        for i, res in map_members(client, sc, mparams, seeds, progress=progress, **kw, keep_series=True):
+            assert res.series is not None
+            if stack is None:
+                stack = Stack(len(seeds), {k: v.shape for k, v in res.series.items()})
+            stack.put(i, res.series)
             got.put(i, res)
-        assert got.stack is not None
+        assert stack is not None
         quantiles: dict[str, np.ndarray] = {}
         mean: dict[str, np.ndarray] = {}
-        for k in got.stack.names:
-            quantiles[k], mean[k] = got.stack.reduce(k)
+        for k in stack.names:
+            quantiles[k], mean[k] = stack.reduce(k)
     finally:
-        if got.stack is not None:
-            got.stack.close()
-    return got, quantiles, mean
+        if stack is not None:
+            stack.close()
+    return _Reduced(got, quantiles, mean, {"method": "exact", "exact_limit": limit,
+                                           "what": "numpy.quantile (linear) over every member's series"})
+
+
+def _gather_summary(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
+                    progress: Callable[[int, int], None] | None, limit: int, pilot: int, bins: int,
+                    batch: int) -> _Reduced:
+    """Members run in batches whose series are reduced on their workers (:mod:`crossings.ensemble.summary`); the
+    client adds each batch's summary into one histogram of fixed size and reads the quantiles from it."""
+    got = _Gathered(len(seeds))
+    hist: Histogram | None = None
+    pilot = min(pilot, len(seeds))
+    for start, members, layout, part, edges in map_batches(client, sc, mparams, seeds, pilot=pilot, bins=bins,
+                                                           size=batch, progress=progress, **kw):
+        if hist is None:
+            hist = Histogram(layout, edges, len(seeds))
+        elif layout != hist.layout:
+            raise RuntimeError("a batch kept other series (or other shapes) than the first one")
+        hist.add(part)
+        for j, res in enumerate(members):
+            got.put(start + j, res)
+    assert hist is not None
+    est, bound = hist.quantiles(QUANTILES)
+    quantiles = hist.layout.split(est)
+    bounds = hist.layout.split(bound)
+    mean = hist.layout.split(hist.mean())
+    method = {"method": "histogram", "exact_limit": limit, "pilot": pilot, "bins": bins,
+              "what": f"per cell a histogram on {bins} integer bins set by the first {pilot} members (twice their "
+                      "range), merged from batches reduced on the workers; numpy's linear quantile of the "
+                      "estimated order statistics; mean exact",
+              "summary_bytes": hist.nbytes,
+              "error_bound": {k: {"max": int(b.max()) if b.size else 0,
+                                  "exact_share": round(float((b == 0).mean()), 6) if b.size else 1.0}
+                              for k, b in bounds.items()}}
+    return _Reduced(got, quantiles, mean, method)
 
 
 def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, params: Sequence[ParamSpec] = (),
                  workers: int | None = None, scheduler: str | None = None, client: Any = None,
                  days: int | None = None, rules: str | None = None, kernel: str = "compiled",
-                 progress: Callable[[int, int], None] | None = None) -> EnsembleResult:
+                 progress: Callable[[int, int], None] | None = None, exact_limit: int = EXACT_LIMIT,
+                 pilot: int = PILOT, bins: int = BINS, batch: int = BATCH, posterior: bool = True) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask (``client``, else ``scheduler``, else a new LocalCluster of
-    ``workers`` processes) and reduce them. The same ``seed`` gives the same reductions on any cluster."""
+    ``workers`` processes) and reduce them. The same ``seed`` gives the same reductions on any cluster.
+
+    Up to ``exact_limit`` members the client keeps every member's series and the quantiles are exact; above it,
+    batches of ``batch`` members are reduced on the workers to histograms on ``bins`` bins per cell set by the
+    first ``pilot`` members (:mod:`crossings.ensemble.summary`), and the client's memory does not grow with the
+    number of members. The reductions depend on ``exact_limit``, ``pilot`` and ``bins``, not on ``batch``.
+
+    When the scenario's directory keeps a posterior (posterior.csv, :mod:`crossings.ensemble.infer`) and
+    ``posterior`` is true, each member draws a particle from it (from the member's own stream, so the same seed
+    gives the same draws on any cluster) for the parameters ``params`` does not set."""
     if runs < 1:
         raise InputError("--runs", None, "runs", f"{runs} is not a positive number of members")
     if days is not None and days < 1:
         raise InputError("--days", None, "days", f"{days} is not a positive number of days")
+    if exact_limit < 0:
+        raise InputError("--exact-limit", None, "exact-limit", f"{exact_limit} is negative")
     sc = as_scenario(scenario)
     params = [as_param(p, sc) for p in params]
     check_unique(params)
@@ -306,12 +400,33 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]
+    post = read_posterior(sc.path) if Path(sc.path).is_dir() else None
+    record, drawn, particles = None, [], None
+    if post is not None:
+        drawn = posterior_params(post, {p.name: p for p in params})
+        use = posterior and bool(drawn)
+        why = "" if use else ("--no-posterior" if not posterior else "every parameter of the posterior is set by "
+                              "--param")
+        record = posterior_record(post, sc, use, why)
+        if use:
+            check_posterior(post, sc, drawn)
+            particles = []
+            for ss, mp in zip(sequences, mparams, strict=True):
+                i, values = post.draw(ss)
+                particles.append(i)
+                mp.update({n: values[n] for n in drawn})
+        else:
+            drawn = []
     with_params(sc, mparams[0])  # check the names before anything starts
     t0 = time.perf_counter()
-    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": True}
+    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_camps": False}
     with open_client(workers, scheduler, client) as c:
         where = describe(c, scheduler, client)
-        got, quantiles, mean = _gather(c, sc, mparams, seeds, kw, progress)
+        if runs <= exact_limit:
+            red = _gather_exact(c, sc, mparams, seeds, kw, progress, exact_limit)
+        else:
+            red = _gather_summary(c, sc, mparams, seeds, kw, progress, exact_limit, pilot, bins, batch)
+    got, quantiles, mean = red.got, red.quantiles, red.mean
     cov: dict[str, Any] = {}
     aom: dict[str, float] = {}
     if sc.observed is not None and sc.observed.camps:  # observed camp counts: the band's coverage, the median's ARD
@@ -322,6 +437,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     efit = None
     if sc.observations_file is not None and got.fits.first is not None:
         efit = reduce_fit(got.fits, sc.observations_file, sc.observations)
-    return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, got.agents_final, got.ard,
-                          quantiles, mean, cov, aom, time.perf_counter() - t0, where, got.member_seconds, efit,
-                          get_model(sc.model).schema(sc), got.meta)
+    return EnsembleResult(sc, seed, runs, n_days, rules, kernel, params, seeds, mparams, got.agents_final,
+                          got.ard or {}, quantiles, mean, cov, aom, time.perf_counter() - t0, where,
+                          got.member_seconds, efit, get_model(sc.model).schema(sc), got.meta, red.method, record,
+                          drawn, particles)

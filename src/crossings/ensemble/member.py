@@ -409,12 +409,13 @@ def output_value(results: Any, fit: MemberFit | None, spec: str) -> float:
 
 def run_member(scenario: Scenario | str | Path, params: Mapping[str, Any] | None, seed: int, *,
                days: int | None = None, rules: str | None = None, kernel: str = "compiled",
-               keep_series: bool = True, outputs: Sequence[str] = ()) -> MemberResult:
+               keep_series: bool = True, keep_camps: bool = True, outputs: Sequence[str] = ()) -> MemberResult:
     """Run one member: the scenario with ``params`` applied, simulated once with ``seed``.
 
     A pure function of its arguments (the same arguments give the same result on any machine). With
-    ``keep_series`` the result carries its model's ``band_series`` (every series when None); it carries its fit
-    against the scenario's observations when there are some; ``outputs`` names scalar outputs to compute."""
+    ``keep_series`` the result carries its model's ``band_series`` (every series when None); with ``keep_camps``
+    the agents present in observed camps each day (what a fit to camp counts needs; else no columns); it carries
+    its fit against the scenario's observations when there are some; ``outputs`` names scalar outputs to compute."""
     t0, c0 = time.perf_counter(), time.process_time()
     params = dict(params or {})
     sc = with_params(as_scenario(scenario), params)
@@ -431,7 +432,8 @@ def run_member(scenario: Scenario | str | Path, params: Mapping[str, Any] | None
         days=res.days,
         agents_final=int(res.n_agents[-1]) if res.days else 0,
         ard=res.ard(),
-        camp_sim=np.ascontiguousarray(res.camp_sim()) if res.camps else np.zeros((res.days, 0), dtype=np.int64),
+        camp_sim=(np.ascontiguousarray(res.camp_sim()) if res.camps and keep_camps
+                  else np.zeros((res.days, 0), dtype=np.int64)),
         series=series,
         outputs={o: output_value(res, fit, o) for o in outputs},
         wall_seconds=time.perf_counter() - t0,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from crossings.ensemble.member import MemberFit
-from crossings.observed.fit import STATUSES, band, fit_loss, loss, ratio
+from crossings.observed.fit import OUTPUT_ROLES, STATUSES, band, fit_loss, loss, ratio
 from crossings.observed.metrics import ard_series
 from crossings.scenario.observations import Observation, read_observed
 
@@ -279,7 +279,8 @@ def reduce_fit(stack: FitStack, observed: Path, observations: Sequence[Observati
     per_member: dict[str, np.ndarray] = {}
     for role in ("calibration", "validation"):
         per_member[f"loss_{role}"] = np.array([stack.member(i).loss_of(role) for i in range(stack.members)])
-    scored = stack.status == 0
+    outputs = np.isin(np.asarray(first.roles, dtype=object), OUTPUT_ROLES)  # input rows are counted apart
+    scored = (stack.status == 0) & outputs
     per_member["scored"] = scored.sum(axis=1)
     per_member["inside"] = (scored & (stack.inside == 1)).sum(axis=1)
     median_rows = [{"status": "scored" if r["members_scored"] else r["status"], "role": r["role"],
@@ -295,7 +296,7 @@ def reduce_fit(stack: FitStack, observed: Path, observations: Sequence[Observati
         "inside": distribution(per_member["inside"]),
         "scored": distribution(per_member["scored"]),
         "expected_inside_if_centred": round(math.fsum(r["share_inside_if_centred"] for r in rows
-                                                      if r["members_scored"]), 3),
+                                                      if r["members_scored"] and r["role"] in OUTPUT_ROLES), 3),
     }
     return EnsembleFit(rows, per_member, summary)
 

@@ -194,7 +194,7 @@ def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     t0 = time.perf_counter()
     with open_client(workers, scheduler, client) as c:
         for i, res in map_members(c, sc, all_params, all_seeds, progress=progress, days=days, rules=rules,
-                                  kernel=kernel, keep_series=False, outputs=(output,)):
+                                  kernel=kernel, keep_series=False, keep_camps=False, outputs=(output,)):
             values[i] = res.outputs[output]
     Y = values.reshape(len(points), replicates).mean(axis=1)
     if not np.isfinite(Y).all():

@@ -17,29 +17,49 @@ from crossings.observed.measures import RunTables, simulate
 from crossings.observed.observations import SCORED_ROLES, Observation, read_observed
 from crossings.results import Results
 
-BAND = 0.25  # a single value accepts the simulated value within ±25 %
+WIDEN = 1.25  # the accepted band: the source band widened ×1.25 on each side (issue 20)
+FACTOR = 1.5  # the looser measure kept beside it: within a factor of 1.5 of the source band
 LOG_FLOOR = 1e-3  # below an edge > 0, simulated values under this fraction of the edge (0 too) count as it
 STATUSES = ("scored", "outside run", "not in this run", "unavailable", "not modelled", "not compared")
+OUTPUT_ROLES = ("calibration", "validation")  # the rows a model is judged on; input rows are counted apart
 
 
-def band(value: float | None, low: float | None, high: float | None) -> tuple[float, float]:
-    """The accepted band of an observation: [low, high]; with one bound the value stands for the other (none:
-    the band is open on that side); a value alone accepts ±25 %."""
+def source_band(value: float | None, low: float | None, high: float | None) -> tuple[float, float]:
+    """The band the source gives: [low, high]; one bound alone (with or without a value) is one-sided, open on
+    the other side ("at least", "at most"); a value alone is the point [value, value]."""
     if low is not None and high is not None:
         return low, high
     if low is not None:
-        return low, value if value is not None else math.inf
+        return low, math.inf
     if high is not None:
-        return value if value is not None else -math.inf, high
+        return -math.inf, high
     assert value is not None
-    a, b = (1 - BAND) * value, (1 + BAND) * value
-    return min(a, b), max(a, b)
+    return value, value
+
+
+def widen(lo: float, hi: float, factor: float) -> tuple[float, float]:
+    """[lo, hi] widened by ``factor`` on each side, multiplicatively: an edge moves away from the band (a positive
+    low is divided by it, a negative one multiplied; the mirror for high); 0 and open edges stay."""
+    return (lo / factor if lo > 0 else lo * factor), (hi * factor if hi > 0 else hi / factor)
+
+
+def band(value: float | None, low: float | None, high: float | None, factor: float = WIDEN) -> tuple[float, float]:
+    """The accepted band of an observation: its source band (:func:`source_band`) widened ×``factor`` on each
+    side (×1.25 by default: a value alone accepts [value ÷ 1.25, value × 1.25])."""
+    return widen(*source_band(value, low, high), factor)
+
+
+def within(simulated: float, value: float | None, low: float | None, high: float | None,
+           factor: float = WIDEN) -> bool:
+    """Whether ``simulated`` lies in the source band widened ×``factor`` (edges included)."""
+    lo, hi = band(value, low, high, factor)
+    return lo <= simulated <= hi
 
 
 def ratio(simulated: float, value: float | None, low: float | None, high: float | None) -> float | None:
-    """Simulated ÷ the band's midpoint (a range), ÷ the value (a value alone) or ÷ the one bound (an open band);
-    None when that is 0."""
-    lo, hi = band(value, low, high)
+    """Simulated ÷ the source band's midpoint (a range), ÷ the value (a value alone) or ÷ the one bound (a
+    one-sided row); None when that is 0."""
+    lo, hi = source_band(value, low, high)
     if math.isinf(lo) or math.isinf(hi):
         ref = hi if math.isinf(lo) else lo
     elif low is None and high is None:
@@ -50,8 +70,8 @@ def ratio(simulated: float, value: float | None, low: float | None, high: float 
 
 
 def loss(simulated: float, value: float | None, low: float | None, high: float | None) -> float:
-    """0 inside the band. Outside, with the nearest edge > 0: the squared natural log of simulated ÷ edge (a
-    simulated value below LOG_FLOOR × edge, 0 or negative included, counts as that); with the nearest edge ≤ 0
+    """0 inside the accepted band. Outside, with the nearest edge > 0: the squared natural log of simulated ÷ edge
+    (a simulated value below LOG_FLOOR × edge, 0 or negative included, counts as that); with the nearest edge ≤ 0
     (negative observations such as a net outflow): the squared distance to the edge in units of |value| (else
     of the band's largest finite bound, else 1)."""
     lo, hi = band(value, low, high)
@@ -78,9 +98,11 @@ class FitRow:
     status: str  # one of STATUSES
     simulated: float | None
     ratio: float | None
-    inside: bool | None
+    inside: bool | None  # within the accepted band: the source band widened ×1.25 on each side
     loss: float | None
     note: str
+    inside_source: bool | None = None  # within the source band itself
+    within_1_5: bool | None = None  # within the source band widened ×1.5 on each side
 
     line = property(lambda self: self.obs.line)
     country = property(lambda self: self.obs.country)
@@ -105,7 +127,8 @@ class FitRow:
                 "country": self.country, "place": self.place, "measure": self.measure, "observed": self.value,
                 "low": self.low, "high": self.high, "sim": self.sim, "scale": self.scale, "role": self.role,
                 "auto": self.auto, "status": self.status, "simulated": self.simulated,
-                "ratio": self.ratio, "inside": self.inside, "loss": self.loss, "note": self.note}
+                "ratio": self.ratio, "inside": self.inside, "loss": self.loss, "note": self.note,
+                "inside_source": self.inside_source, "within_1_5": self.within_1_5}
 
 
 def fit_rows(view: RunTables, observations: Iterable[Observation]) -> list[FitRow]:
@@ -134,14 +157,14 @@ def _fit_row(view: RunTables, obs: Observation) -> FitRow:
             else:
                 simulated = got.value * scale
                 status = "not modelled" if role == "not_modelled" else "scored"
-    inside = r = lo = None
+    inside = r = lo = strict = loose = None
     if status == "scored" and simulated is not None:
-        a, b = band(obs.value, obs.low, obs.high)
-        inside = a <= simulated <= b
-        r = ratio(simulated, obs.value, obs.low, obs.high)
-        lo = loss(simulated, obs.value, obs.low, obs.high)
+        v, low, high = obs.value, obs.low, obs.high
+        inside, strict, loose = (within(simulated, v, low, high, f) for f in (WIDEN, 1.0, FACTOR))
+        r = ratio(simulated, v, low, high)
+        lo = loss(simulated, v, low, high)
     return FitRow(obs=obs, sim=str(sim), scale=scale, role=role, auto=auto, status=status, simulated=simulated,
-                  ratio=r, inside=inside, loss=lo, note=note)
+                  ratio=r, inside=inside, loss=lo, note=note, inside_source=strict, within_1_5=loose)
 
 
 def fit_loss(rows: Sequence[FitRow | dict[str, Any]], roles: Sequence[str] = ("calibration",)) -> float:
@@ -159,16 +182,23 @@ def _get(row: FitRow | dict[str, Any], key: str) -> Any:
 
 
 def fit_summary(rows: Sequence[FitRow]) -> dict[str, Any]:
-    """Counts of a fit table: rows, scored, inside, share inside, per role (scored, inside), rows not scored
-    by reason, and the mean calibration loss (None without calibration rows)."""
+    """Counts of a fit table: the output rows (calibration and validation; input rows are counted apart, in
+    ``by_role``) scored, inside the accepted band, its share, and within a factor of 1.5; per role (scored,
+    inside, within_1_5); rows not scored by reason; and the mean calibration loss (None without calibration
+    rows)."""
     scored = [r for r in rows if r.status == "scored"]
-    inside = sum(1 for r in scored if r.inside)
+    outputs = [r for r in scored if r.role in OUTPUT_ROLES]
+    inside = sum(1 for r in outputs if r.inside)
+    loose = sum(1 for r in outputs if r.within_1_5)
     by_role = {role: {"scored": sum(1 for r in scored if r.role == role),
-                      "inside": sum(1 for r in scored if r.role == role and r.inside)} for role in SCORED_ROLES}
+                      "inside": sum(1 for r in scored if r.role == role and r.inside),
+                      "within_1_5": sum(1 for r in scored if r.role == role and r.within_1_5)}
+               for role in SCORED_ROLES}
     not_scored = {s: sum(1 for r in rows if r.status == s) for s in STATUSES[1:]}
     cal = fit_loss(rows)
-    return {"rows": len(rows), "scored": len(scored), "inside": inside,
-            "share_inside": round(inside / len(scored), 6) if scored else None, "by_role": by_role,
+    return {"rows": len(rows), "scored": len(outputs), "inside": inside,
+            "share_inside": round(inside / len(outputs), 6) if outputs else None, "within_1_5": loose,
+            "share_within_1_5": round(loose / len(outputs), 6) if outputs else None, "by_role": by_role,
             "not_scored": {k: v for k, v in not_scored.items() if v}, "loss_calibration": None if math.isnan(cal)
             else round(cal, 6)}
 
@@ -205,7 +235,8 @@ def fit_outputs(results: Results) -> tuple[dict[str, str | None], dict[str, Any]
 # ---- written forms ------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("line", "period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value",
-               "low", "high", "sim", "scale", "role", "status", "simulated", "ratio", "inside", "loss", "note")
+               "low", "high", "sim", "scale", "role", "status", "simulated", "ratio", "inside", "loss", "note",
+               "inside_source", "within_1_5")
 
 
 def rows_csv(rows: Sequence[FitRow]) -> str:
@@ -216,8 +247,12 @@ def rows_csv(rows: Sequence[FitRow]) -> str:
     for r in rows:
         w.writerow([r.line, r.period_start, r.period_end, r.country, r.place, r.measure, _cell(r.value),
                     _cell(r.low), _cell(r.high), r.sim, _cell(r.scale), r.role, r.status, _cell(r.simulated),
-                    _cell(r.ratio), "" if r.inside is None else "yes" if r.inside else "no", _cell(r.loss), r.note])
+                    _cell(r.ratio), _yes(r.inside), _cell(r.loss), r.note, _yes(r.inside_source), _yes(r.within_1_5)])
     return buf.getvalue()
+
+
+def _yes(x: bool | None) -> str:
+    return "" if x is None else "yes" if x else "no"
 
 
 def _cell(x: float | None) -> str:
@@ -275,9 +310,12 @@ def format_table(rows: Sequence[FitRow]) -> str:
 
 
 def summary_text(summary: dict[str, Any]) -> str:
-    """One line: matched X of Y scored rows, by role, and the rows not scored by reason."""
+    """One line: matched X of Y scored output rows, by role (input rows apart), within ×1.5, and the rows not
+    scored by reason."""
     roles = _by_role(summary)
     text = f"matched {summary['inside']} of {summary['scored']} scored rows ({roles})"
+    if summary.get("within_1_5") is not None:
+        text += f"; within ×1.5 {summary['within_1_5']} of {summary['scored']}"
     skipped = summary.get("not_scored") or {}
     if skipped:
         text += f"; {sum(skipped.values())} not scored (" + ", ".join(f"{k} {v}" for k, v in skipped.items()) + ")"
@@ -287,10 +325,12 @@ def summary_text(summary: dict[str, Any]) -> str:
 
 
 def _by_role(summary: dict[str, Any]) -> str:
-    """calibration a/b, validation c/d (and input e/f when there are input rows)."""
+    """calibration a/b, validation c/d (and "inputs apart e/f" when there are input rows)."""
     by = summary["by_role"]
-    return ", ".join(f"{role} {by[role]['inside']}/{by[role]['scored']}" for role in SCORED_ROLES
-                     if by[role]["scored"] or role != "input")
+    text = ", ".join(f"{role} {by[role]['inside']}/{by[role]['scored']}" for role in OUTPUT_ROLES if role in by)
+    if by.get("input", {}).get("scored"):
+        text += f"; inputs apart {by['input']['inside']}/{by['input']['scored']}"
+    return text
 
 
 def run_line(summary: dict[str, Any]) -> str:

@@ -2,7 +2,11 @@
 named and described by the :class:`~crossings.results.schema.Schema` of the model that ran (unit, stock or
 flow, dimension and its labels); long tables for pandas or Parquet, Flee's out.csv view and the ARD against
 observed camp counts. ``Results.write(dir)`` writes a run directory and ``Results.read(dir, model)`` reads one
-back (a run's, or an ensemble's bands) without the engine and, if need be, without the scenario."""
+back (a run's, or an ensemble's bands) without the engine and, if need be, without the scenario.
+
+The arrays count agents, as the engine does; what a person reads counts people (agents × ``people_per_agent``):
+``to_frame``, ``to_xarray``, ``summary()``'s ``people_final``, the repr. The Parquet files keep agents and say so
+in their metadata (``people_per_agent``)."""
 
 from __future__ import annotations
 
@@ -39,7 +43,7 @@ __all__ = ["BAND_SUFFIXES", "LINK_SERIES", "PLACE_SERIES", "Camps", "DimSpec", "
            "Schema", "SeriesSpec"]
 
 
-@dataclass
+@dataclass(repr=False)  # the generated repr printed the whole Scenario (50,000 characters): see __repr__
 class Results:
     """Everything a run recorded, day by day: ``series[name]`` is an int64 array (days, n) described by
     ``schema.series[name]`` over the entities of ``schema.dims[...]``; ``model`` is the model that ran (its
@@ -153,6 +157,16 @@ class Results:
         obs = self.scenario.observed if self.scenario is not None else None
         return obs.camps_by_day(self.days) if obs is not None else np.zeros((self.days, 0), dtype=np.int64)
 
+    def people_scale(self, name: str) -> float:
+        """What turns series ``name`` into people: ``people_per_agent`` for a count of agents (unit ``agents``,
+        ``agents/day``, ``agent-days/day``), 1 for anything else (people already, or a ratio)."""
+        unit = self.schema.series[name].unit if name in self.schema.series else ""
+        return self.people_per_agent if unit.startswith("agent") else 1.0
+
+    def people(self, name: str) -> np.ndarray:
+        """Series ``name`` (days, n) in people: int64 when ``people_per_agent`` is a whole number, else float."""
+        return _scaled(self.series[name], self.people_scale(name))
+
     def ard(self) -> dict[str, float]:
         """Flee's validation error against observed camp counts: mean normal and rescaled ARD."""
         if not self.camps:
@@ -193,7 +207,7 @@ class Results:
     def summary(self) -> dict[str, Any]:
         """The run's summary (what summary.json holds; for results read from a directory, what it held)."""
         if self.written is not None:
-            return dict(self.written)
+            return {"people_per_agent": _plain(self.people_per_agent), **self.written}
         assert self.scenario is not None
         out: dict[str, Any] = {
             "scenario": self.scenario.name,
@@ -204,12 +218,14 @@ class Results:
             "days": self.days,
             "start_date": self.scenario.start_date.isoformat(),
             "agents_final": int(self.n_agents[-1]) if self.days else 0,
+            "people_per_agent": _plain(self.people_per_agent),
+            "people_final": _plain((int(self.n_agents[-1]) if self.days else 0) * self.people_per_agent),
             "wall_seconds": round(self.wall_seconds, 4),
             "agent_steps": int(self.agent_steps),
             "bytes_per_agent": self.bytes_per_agent,
             "crossings_version": __version__,
         }
-        out.update({k: round(v, 6) for k, v in self.ard().items()})
+        out.update({k: round(v, 6) for k, v in (self.ard() if self.camps else {}).items()})
         out.update({"what_if": list(self.scenario.what_if)} if self.scenario.what_if else {})
         out.update({"parameters": dict(self.scenario.parameters)} if self.scenario.parameters else {})
         out.update(self.meta)
@@ -236,6 +252,15 @@ class Results:
                 cols[k + suffix] = band.reshape(-1)
         for name, num, den in d.ratios:
             cols[name] = self.ratio(num, den).reshape(-1)
+        return cols
+
+    def _people_table(self, dim: str) -> dict[str, np.ndarray | Labels]:
+        """:meth:`table` with every count of agents (and its bands) in people."""
+        cols = self.table(dim)
+        for k in self.schema.names(dim):
+            scale = self.people_scale(k)
+            for name in [k, *(k + suffix for suffix in self.bands.get(k, {}))]:
+                cols[name] = _scaled(np.asarray(cols[name]), scale)
         return cols
 
     def tables(self) -> dict[str, Dimension]:
@@ -268,22 +293,101 @@ class Results:
             raise ValueError("these results carry no model to aggregate observations with")
         return self.model.observations(self, start, end)
 
-    def to_frame(self, what: str = "locations") -> pd.DataFrame:
+    def to_frame(self, what: str = "locations", people: bool = True) -> pd.DataFrame:
         """Stocks and flows as a pandas DataFrame: one of the run's long tables (:meth:`tables`: "locations",
-        "links", and for an emigration run "countries", "crossings", "categories") or "camps"."""
+        "links", and for an emigration run "countries", "crossings", "categories"; the tables written as Parquet)
+        or "camps" (a run with observed camps: simulated and observed counts by day). Counts are in people
+        (agents × ``people_per_agent``; ``people=False``: agents, as the Parquet files hold them); ``date`` is a
+        datetime column. ValueError naming the tables this run has for any other name."""
         import pandas as pd  # pandas costs 0.3 s to import: only the DataFrame views need it
 
         tables = self.tables()
         if what in tables:
-            table = self.table(tables[what].name)
-            return pd.DataFrame({k: v.categorical() if isinstance(v, Labels) else v for k, v in table.items()})
+            dim = tables[what].name
+            table = self._people_table(dim) if people else self.table(dim)
+            frame = {k: v.categorical() if isinstance(v, Labels) else v for k, v in table.items()}
+            if "date" in frame:
+                frame["date"] = np.datetime64(self.start_date, "ns") + \
+                    np.asarray(table["day"], dtype=np.int64).astype("timedelta64[D]")
+            return pd.DataFrame(frame)
         camps = self.camp_table() if what == "camps" else None
         if camps is not None:
-            idx = pd.Index(self.dates, name="date")
-            sim = pd.DataFrame(camps.sim, index=idx, columns=list(camps.names))
-            data = pd.DataFrame(camps.data, index=idx, columns=list(camps.names))
+            scale = self.people_per_agent if people else 1.0
+            idx = pd.DatetimeIndex(pd.to_datetime(self.dates), name="date")
+            sim = pd.DataFrame(_scaled(camps.sim, scale), index=idx, columns=list(camps.names))
+            data = pd.DataFrame(_scaled(camps.data, scale), index=idx, columns=list(camps.names))
             return pd.concat({"sim": sim, "data": data}, axis=1)
-        raise ValueError(f"unknown table {what!r}; choose {', '.join([*tables, 'camps'])}")
+        has = [*tables, *(["camps"] if self.camp_table() is not None else [])]
+        why = " (only a run with observed camps, such as a Flee conflict, has one)" if what == "camps" else ""
+        raise ValueError(f"this run has no table {what!r}{why}; its tables are {', '.join(has)}")
+
+    def to_xarray(self, people: bool = True) -> Any:
+        """Every series as an :class:`xarray.Dataset` (the ``xarray`` extra): one variable per series over
+        (``date``, its dimension), the dimension's entities labelled as in the tables (``country``, ``gate``
+        ``Upper_Lars/car``…), counts in people unless ``people=False``; each variable's attrs give its unit, stock
+        or flow, and ``people_per_agent``."""
+        try:
+            import xarray as xr  # an optional extra, and slow to import: only this view needs it
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install 'crossings[xarray]'") from None
+        dates = np.datetime64(self.start_date, "ns") + np.arange(self.days).astype("timedelta64[D]")
+        coords: dict[str, Any] = {"date": dates}
+        data = {}
+        dims = {spec.dim for spec in self.schema.series.values()}
+        for name, spec in self.schema.series.items():
+            dim = self.schema.dims.get(spec.dim)
+            n = self.series[name].shape[1]
+            if spec.dim not in coords:
+                coords[spec.dim] = list(self.schema.labels(spec.dim, n))
+                for key, column in (dim.keys if dim is not None and dim.size == n else ()):
+                    coord = f"{spec.dim}_{key}" if key in dims or key in coords else key  # a location's country
+                    if key != spec.dim:
+                        coords[coord] = (spec.dim, column.values() if isinstance(column, Labels) else column)
+            scale = self.people_scale(name) if people else 1.0
+            unit = spec.unit.replace("agent-", "person-").replace("agents", "people") if scale != 1.0 else spec.unit
+            data[name] = xr.Variable(("date", spec.dim), _scaled(self.series[name], scale),
+                                     {"unit": unit, "kind": spec.kind})
+        attrs = {"scenario": self.name, "seed": self.seed, "rules": self.rules,
+                 "people_per_agent": _plain(self.people_per_agent), "counts": "people" if people else "agents"}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+    # ---- what a notebook shows -----------------------------------------------------------------------------
+    def _facts(self) -> list[tuple[str, str]]:
+        """The few facts the repr and the notebook table show."""
+        model = str(self.said("model") or (self.scenario.model if self.scenario is not None else "") or "flee")
+        agents = int(self.n_agents[-1]) if self.days and self.n_agents.any() else None
+        written = (self.written or {}).get("agents_final")
+        agents = agents if agents is not None else (written if isinstance(written, int) else None)
+        ppa = self.people_per_agent
+        end = self.start_date + dt.timedelta(days=max(self.days - 1, 0))
+        facts = [("scenario", f"{self.name} ({model} model)"), ("period", f"{self.start_date} to {end}, "
+                 f"{self.days} days"), ("seed, rules", f"{self.seed}, {self.rules}")]
+        if agents is not None:
+            facts.append(("people who set out", f"{agents:,} (one agent each)" if ppa == 1 else
+                          f"{_plain(agents * ppa):,} ({agents:,} agents × {_plain(ppa):,})"))
+        ard = self.ard() if self.camps else {}
+        if ard:
+            facts.append(("ARD rescaled", f"{ard['ard_rescaled']:.4f} (normal {ard['ard_normal']:.4f})"))
+        facts.append(("tables", ", ".join([*self.tables(), *(["camps"] if self.camp_table() is not None else [])])))
+        return facts
+
+    def __repr__(self) -> str:
+        """One short line (a notebook's plain view); ``summary()`` has the rest."""
+        f = dict(self._facts())
+        seed, rules = f["seed, rules"].split(", ")
+        count, _, agents = f.get("people who set out", "").partition(" (")
+        people = f"; {count} people set out ({agents}" if count else ""
+        ard = f"; ARD rescaled {f['ARD rescaled']}" if "ARD rescaled" in f else ""
+        return (f"<{type(self).__name__} {f['scenario']}, {f['period']}, seed {seed}, rules {rules}{people}{ard}; "
+                f"tables: {f['tables']}>")
+
+    def _repr_html_(self) -> str:
+        """A small table of the run for notebooks."""
+        import html  # only notebooks ask for it
+
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in self._facts())
+        return f"<table><caption style='text-align:left'><b>{type(self).__name__}</b></caption>{rows}</table>"
 
     # ---- files -------------------------------------------------------------------------------------------
     def write(self, out: str | Path, files: Mapping[str, str | None] | None = None,
@@ -302,7 +406,8 @@ class Results:
             summary_path.unlink()  # the old summary must not vouch for new, partly written files
         if self.camps:
             write_text(out / "out.csv", self.flee_out_csv())
-        meta = {"crossings": json.dumps({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules})}
+        meta = {"crossings": json.dumps({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
+                                         "people_per_agent": _plain(self.people_per_agent), "counts": "agents"})}
         for d in self.schema.dims.values():
             write_parquet(out / f"{d.table}.parquet", self.table(d.name), meta)
         own = self.model.files(self) if self.model is not None else {}
@@ -313,6 +418,20 @@ class Results:
                 (out / name).unlink()
         write_json(summary_path, {**self.summary(), **(extra or {})})
         return out
+
+
+def _plain(value: float) -> int | float:
+    """A count or scale as an int when it is a whole number (100, not 100.0)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _scaled(values: np.ndarray, scale: float) -> np.ndarray:
+    """``values`` × ``scale``: unchanged for 1, int64 for a whole ``scale`` and integer values, else float."""
+    if scale == 1.0:
+        return values
+    if float(scale).is_integer() and np.issubdtype(values.dtype, np.integer):
+        return values * np.int64(scale)
+    return values * float(scale)
 
 
 def _number(value: Any, kind: type) -> Any:
