@@ -5,37 +5,32 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossings.engine import checkpoint
 from crossings.engine.checkpoint import Checkpoint
 from crossings.engine.model import build_scenario, get_model
 from crossings.engine.resources import check_fits
 from crossings.engine.simulation import Simulation
-from crossings.ensemble.calibrate import CalibrationResult, run_calibration
-from crossings.ensemble.calibrate import write_parameters as _write_parameters
-from crossings.ensemble.cluster import need_dask as need_dask  # re-exported: Dask present or a one-line error
-from crossings.ensemble.ensemble import EnsembleResult, run_ensemble
-from crossings.ensemble.fitdir import ensemble_fit, ensemble_fit_text
-from crossings.ensemble.fitdir import is_ensemble_dir as is_ensemble_dir  # re-exported: crossings fit
-from crossings.ensemble.infer import AbcResult, run_abc
-from crossings.ensemble.infer import write_posterior as _write_posterior
-from crossings.ensemble.member import ParamSpec, parse_param
-from crossings.ensemble.member import read_params_file as read_params_file  # re-exported: --params-file
-from crossings.ensemble.sensitivity import SensitivityResult, run_sensitivity
 from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
 from crossings.progress import LOG, Bar
-from crossings.report import render_report
-from crossings.report.notebook import Run
 from crossings.results import Results
 from crossings.results.read import read_summary
 from crossings.scenario.model import Scenario
 from crossings.scenario.source import is_native_dir, read_source
 from crossings.scenarios import BUNDLED as BUNDLED  # re-exported from where the bundled scenarios live
 from crossings.scenarios import resolve_bundled
+
+if TYPE_CHECKING:  # a single run imports no ensemble or report code: they are loaded when first called
+    from crossings.ensemble.calibrate import CalibrationResult
+    from crossings.ensemble.ensemble import EnsembleResult
+    from crossings.ensemble.infer import AbcResult
+    from crossings.ensemble.member import ParamSpec
+    from crossings.ensemble.sensitivity import SensitivityResult
+    from crossings.report.notebook import Run
 
 
 def load_scenario(path: str | Path, parameters: Mapping[str, float] | None = None,
@@ -88,6 +83,8 @@ def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None
         raise ValueError("sets apply to a scenario directory: pass its path, or use load_scenario(path, sets=...)")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, sets=sets)
     check_fits(sc, days or sc.length)  # the same refusal as the command line, before any memory is taken
+    from crossings.report.notebook import Run  # the command line's runs import no report code
+
     sim = Simulation(sc, seed=seed, rules=rules, days=days, check=check, kernel=kernel_for(kernel))
     bar = Bar("days", enabled=progress is None and not quiet)
     try:
@@ -160,6 +157,8 @@ def read_run(run_dir: str | Path, scenario: bool = True) -> Run:
             sc = load_scenario(path)
         except Exception:  # noqa: BLE001 - a scenario edited since the run: its results still read without it
             sc = None
+    from crossings.report.notebook import Run  # the command line's runs import no report code
+
     return Run.read(run_dir, model, sc)
 
 
@@ -190,6 +189,8 @@ def fit_run(run_dir: str | Path, observed: str | Path | None = None) -> tuple[li
 def fit_ensemble(ensemble_dir: str | Path) -> tuple[dict[str, Any], str]:
     """The fit of an ensemble directory (its fit.csv read back: per row the members' median and 5–95 %, inside and
     within ×1.5 on the median; counts per role) and the text ``crossings fit`` prints."""
+    from crossings.ensemble.fitdir import ensemble_fit, ensemble_fit_text  # a single run imports no ensemble code
+
     data = ensemble_fit(ensemble_dir)
     return data, ensemble_fit_text(data)
 
@@ -212,6 +213,8 @@ def fit_line(run_dir: str | Path) -> str | None:
 def write_report(run_dir: str | Path, out: str | Path | None = None, results: Results | None = None) -> Path:
     """Write the report page of the run in ``run_dir`` (or of an ensemble's bands directory) into ``out``
     (default ``run_dir/report.html``), drawn from ``results`` or from the run read back; returns its path."""
+    from crossings.report import render_report  # a run without a page imports no report code
+
     target = Path(out) if out is not None else Path(run_dir) / "report.html"
     write_text(target, render_report(results if results is not None else read_run(run_dir)))
     return target
@@ -224,11 +227,34 @@ def save_figures(results: Results, out_dir: str | Path) -> list[Path]:
     return save(results, Path(out_dir))
 
 
-# ---- ensembles, sensitivity, calibration (crossings.ensemble) ------------------------------------------------------
+# ---- ensembles, sensitivity, calibration (crossings.ensemble, imported on first use) ------------------------------
+
+def is_ensemble_dir(path: str | Path) -> bool:
+    """True if ``path`` is an ensemble's output directory (:func:`crossings.ensemble.fitdir.is_ensemble_dir`)."""
+    from crossings.ensemble.fitdir import is_ensemble_dir as is_dir  # a single run imports no ensemble code
+
+    return is_dir(path)
+
+
+def need_dask() -> None:
+    """Dask present, or a one-line error (:func:`crossings.ensemble.cluster.need_dask`)."""
+    from crossings.ensemble.cluster import need_dask as need  # a single run imports no ensemble code
+
+    need()
+
+
+def read_params_file(path: str | Path, scenario: Scenario | None = None) -> list[ParamSpec]:
+    """The parameters of a ``--params-file`` (:func:`crossings.ensemble.member.read_params_file`)."""
+    from crossings.ensemble.member import read_params_file as read  # a single run imports no ensemble code
+
+    return read(path, scenario)
+
 
 def parse_params(texts: Sequence[str], scenario: Scenario, need_range: bool = False) -> list[ParamSpec]:
     """The ``--param`` texts as parameters of ``scenario`` (its FleeSettings fields, or the named parameters its
     scenario.yml declares); ``need_range``: each must be a range (sensitivity, calibration)."""
+    from crossings.ensemble.member import parse_param  # a single run imports no ensemble code
+
     return [parse_param(t, need_range, scenario) for t in texts]
 
 
@@ -246,12 +272,16 @@ def ensemble(scenario: Scenario | str | Path, runs: int, **options: Any) -> Ense
     """Run ``runs`` members of a scenario on Dask and reduce them (:func:`crossings.ensemble.run_ensemble`: seed,
     params, workers, scheduler, client, days, rules, kernel, progress, exact_limit; a progress bar unless
     ``quiet=True``); ``result.write(out)`` writes the results, :func:`write_ensemble_report` the page."""
+    from crossings.ensemble.ensemble import run_ensemble  # a single run imports no ensemble code
+
     return run_ensemble(scenario, runs, **_options(options, "members"))
 
 
 def sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int,
                 **options: Any) -> SensitivityResult:
     """Sobol' indices of an output for ``params`` (:func:`crossings.ensemble.run_sensitivity`)."""
+    from crossings.ensemble.sensitivity import run_sensitivity  # a single run imports no ensemble code
+
     return run_sensitivity(scenario, params, samples, **_options(options, "runs"))
 
 
@@ -259,6 +289,8 @@ def calibrate(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budg
               **options: Any) -> CalibrationResult:
     """Fit ``params`` to the scenario's observed data with ``budget`` parameter sets
     (:func:`crossings.ensemble.run_calibration`); ``result.write(out)`` writes its files."""
+    from crossings.ensemble.calibrate import run_calibration  # a single run imports no ensemble code
+
     return run_calibration(scenario, params, budget, **_options(options, "runs"))
 
 
@@ -266,20 +298,26 @@ def infer(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: 
     """The posterior of ``params`` given the scenario's calibration rows, by ABC-SMC with at most ``budget``
     parameter sets (:func:`crossings.ensemble.infer.run_abc`); ``result.write(out)`` writes posterior.csv and
     posterior.json."""
+    from crossings.ensemble.infer import run_abc  # a single run imports no ensemble code
+
     return run_abc(scenario, params, budget, **_options(options, "runs"))
 
 
 def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:
     """Copy the posterior written into ``out`` into ``scenario_dir`` (:func:`crossings.ensemble.infer.write_posterior`),
     so that its ensembles draw from it."""
-    return _write_posterior(scenario_dir, out)
+    from crossings.ensemble.infer import write_posterior as write  # a single run imports no ensemble code
+
+    return write(scenario_dir, out)
 
 
 def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
                      calibration_json: str | Path | None = None) -> Path:
     """Write calibrated ``values`` into ``scenario_dir``/scenario.yml (only the numbers change) and copy
     ``calibration_json`` beside it (:func:`crossings.ensemble.calibrate.write_parameters`)."""
-    return _write_parameters(scenario_dir, values, calibration_json)
+    from crossings.ensemble.calibrate import write_parameters as write  # a single run imports no ensemble code
+
+    return write(scenario_dir, values, calibration_json)
 
 
 def write_ensemble_report(result: EnsembleResult, out: str | Path) -> Path | None:

@@ -16,6 +16,7 @@ from crossings.engine.models.emigration import entry, kernels_c, state, travel
 from crossings.engine.models.emigration.model import retire_returned
 from crossings.engine.rng import counter_uniforms, day_key, stream_key
 from crossings.engine.simulation import Simulation
+from crossings.results import Results
 from crossings.scenarios.emigration_demo import write_emigration_demo, write_emigration_synthetic
 
 # ---- the counter-based generator -------------------------------------------------------------------------
@@ -142,13 +143,15 @@ def _state(sim: Simulation) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("rule", ["route_choice", "travel", "border_queues", "flights", "returns", "money"])
+@pytest.mark.parametrize("rule", ["departures", "route_choice", "travel", "border_queues", "flights", "returns",
+                                  "money", "onward", "stay_limits"])
 def test_each_kernel_equals_its_numpy_twin(scenarios, rule: str) -> None:  # noqa: ANN001
     """On the synthetic scenario's state just before the rule, one step of it changes the same bytes (on days
     when the rule has work: the state before and after it differ). Returns and money send agents home
-    (``movement.go_home``, compiled or not)."""
+    (``movement.go_home``, compiled or not); stays that run out choose visa runs, permits, moving on or going home."""
     worked = 0
-    for day in (6, 14, 41):
+    days = (23, 44, 52) if rule == "stay_limits" else (6, 14, 41)  # stays run out from day 21, permits from 41
+    for day in days:
         sim = Simulation(scenarios["synthetic"], seed=2, days=60, kernel="numpy")
         _run_until(sim, day, rule)
         before = _state(sim)
@@ -162,6 +165,36 @@ def test_each_kernel_equals_its_numpy_twin(scenarios, rule: str) -> None:  # noq
         assert not differ, f"{rule} on day {day}: the kernel and its twin differ in {differ}"
         worked += a != before
     assert worked >= 2, f"{rule} should have work on most of the days tested"
+
+
+def test_the_tally_and_the_recording_equal_their_numpy_twins(scenarios) -> None:  # noqa: ANN001
+    """The day's recording (the tally's sync of the rows that changed since yesterday, the stays calendar and the
+    registered stays, the copies of every stock and flow into the series) changes the same bytes compiled and in
+    NumPy."""
+    sim = Simulation(scenarios["synthetic"], seed=2, days=60, kernel="numpy")
+    sim._setup()
+    res = Results.allocate(sim.scenario, sim.days, sim.seed, sim.rules, sim.model.schema(sim.scenario), sim.model)
+    synced = 0
+    for day in range(50):
+        sim.flows.clear()
+        sim.model.begin_day(sim, day)
+        for r in sim.plan:
+            r.step(sim, day)
+        if day in (12, 30, 47):
+            twin, twin_res = copy.deepcopy(sim), copy.deepcopy(res)
+            twin.kernel = "compiled"
+            twin.model.record(twin, twin_res, day)
+            sim.model.record(sim, res, day)
+            a, b = _state(twin), _state(sim)
+            differ = [k for k in a if a[k] != b[k]]
+            assert not differ, f"recording on day {day}: the kernel and its twin differ in {differ}"
+            for name in res.series:
+                assert res.series[name][day].tobytes() == twin_res.series[name][day].tobytes(), f"{name} differs"
+            assert np.array_equal(sim.tally.calendar, twin.tally.calendar)
+            synced += int(res.series["n_emigrants_in_country"][day].sum() > 0)
+        else:
+            sim.model.record(sim, res, day)
+    assert synced == 3 and res.series["new_registrations"][:48].sum() > 0
 
 
 # ---- agent ids -------------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
-/* Compiled rules of the emigration model: route choice, travel (with dispatch and arrival), border queues and
- * flights. Part of the extension crossings.engine._kernels (with _kernels.c), loaded with ctypes by
+/* Compiled rules of the emigration model: route choice, travel (with dispatch and arrival), border queues,
+ * flights, departures' new rows, returns, stays that run out, onward moves, money, and the day's recording.
+ * Part of the extension crossings.engine._kernels (with _kernels.c), loaded with ctypes by
  * engine/models/emigration/kernels_c.py; no Python API.
  *
  * Each kernel is the twin of a vectorised NumPy rule (route_choice.py, travel.py + movement.py + entry.py,
- * border_queues.py, flights.py) and gives the same bytes for the same seed: agents are visited one by one, but
- * no agent's outcome depends on another's within a rule (stocks and flows are integer sums; queues and seats
- * are served in the order of the day an agent joined, then its id), and every random number is counter-based,
- * u = f(stream key, day, agent id, draw number) (the same function as engine/rng.py's counter_uniforms).
+ * border_queues.py, flights.py, departures.py, returns.py, stays.py, onward.py, money.py, counters.py,
+ * observe.py) and gives the same bytes for the same seed: agents are visited one by one, but no agent's outcome
+ * depends on another's within a rule (stocks and flows are integer sums; queues and seats are served in the order
+ * of the day an agent joined, then its id), and every random number is counter-based, u = f(stream key, day,
+ * agent id, draw number) (the same function as engine/rng.py's counter_uniforms), or drawn by Python from the
+ * rule's sequential stream in the twin's order and handed in.
  * Floating point follows the NumPy twins operation by operation, in the same precision (float32 columns stay
  * float32); the extension is built with -ffp-contract=off (no fused multiply-add).
  */
@@ -15,6 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* must equal engine/models/emigration/state.py and travel.py (checked by crossings_em_constants' test) */
 enum { PLAN = 0, PLAN_NO_AIR = 1, MOVING = 2, QUEUED = 3, SEAT_WAIT = 4, SETTLED = 5, RETURNED = 6 };
@@ -58,32 +64,67 @@ double crossings_em_eps(void) { return EM_EPS; }
 
 /* ---- scanning the state column ----------------------------------------------------------------------- */
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
+/* Scans for the rows of [0, n) that match a test, written to rows[] in order (returns their number): blocks of 64
+ * rows are tested at once (loops of a fixed length, which the compiler vectorises) into one flag byte each, and
+ * only the set flags are visited. */
+#define EM_BLOCK 64
 
-/* True if some byte of w is 0. */
-static inline int has_zero_byte(uint64_t w) { return ((w - ONES) & ~w & HIGHS) != 0; }
-
-/* Rows i in [0, n) with state[i] == s (or, with at_most, 0 <= state[i] <= s for s = 1), written to rows[];
- * returns their number. States are small non-negative codes; eight rows are tested at once. */
-static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most, int64_t *rows) {
-    uint64_t pattern = (uint64_t)(uint8_t)s * ONES;
-    int64_t m = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, state + i, 8);
-        if (!has_zero_byte(at_most ? (w & ~ONES) : (w ^ pattern))) continue;
-        for (int64_t j = i; j < i + 8; j++) { /* branch-free: store, then keep it or not */
-            rows[m] = j;
-            m += at_most ? (uint8_t)state[j] <= (uint8_t)s : state[j] == s;
+/* The rows b + j of a block whose flag (0 or 1, one byte each) is set, appended to rows[m...]: eight flags are
+ * read at once, and only the set ones visited. Returns the new count. */
+static inline int64_t emit_block(const uint8_t *flags, int64_t b, int64_t *rows, int64_t m) {
+    for (int w = 0; w < EM_BLOCK; w += 8) {
+        uint64_t x;
+        memcpy(&x, flags + w, 8);
+        while (x) {
+            rows[m++] = b + w + (__builtin_ctzll(x) >> 3);
+            x &= x - 1;
         }
-    }
-    for (; i < n; i++) {
-        rows[m] = i;
-        m += at_most ? (uint8_t)state[i] <= (uint8_t)s : state[i] == s;
     }
     return m;
 }
+
+/* A scan: the flags of a whole block from a fixed-length loop (vectorised), then its set rows; the tail row by row. */
+#define SCAN(COND)                                                                  \
+    int64_t m = 0, b = 0;                                                           \
+    uint8_t flags[EM_BLOCK];                                                        \
+    for (; b + EM_BLOCK <= n; b += EM_BLOCK) {                                      \
+        for (int j = 0; j < EM_BLOCK; j++) {                                        \
+            int64_t i = b + j;                                                      \
+            flags[j] = (uint8_t)(COND);                                             \
+        }                                                                           \
+        m = emit_block(flags, b, rows, m);                                          \
+    }                                                                               \
+    for (int64_t i = b; i < n; i++) {                                               \
+        rows[m] = i;                                                                \
+        m += (COND);                                                                \
+    }                                                                               \
+    return m
+
+static int64_t rows_le(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] <= v); }
+
+static int64_t rows_eq(const int32_t *x, int32_t v, int64_t n, int64_t *rows) { SCAN(x[i] == v); }
+
+static int64_t rows_ne(const int32_t *x, const int32_t *y, int64_t n, int64_t *rows) { SCAN(x[i] != y[i]); }
+
+/* x[i] != y[i] or u[i] != v[i] or p[i] != q[i] */
+static int64_t rows_ne3(const int32_t *x, const int32_t *y, const int32_t *u, const int32_t *v, const int32_t *p,
+                        const int32_t *q, int64_t n, int64_t *rows) {
+    SCAN(((x[i] ^ y[i]) | (u[i] ^ v[i]) | (p[i] ^ q[i])) != 0);
+}
+
+/* Rows i in [0, n) with state[i] == s (or, with at_most, 0 <= state[i] <= s), written to rows[]; returns their
+ * number. States are small non-negative codes. */
+static int64_t rows_in_state(const int8_t *state, int64_t n, int s, int at_most, int64_t *rows) {
+    if (at_most) {
+        uint8_t top = (uint8_t)s;
+        const uint8_t *st = (const uint8_t *)state;
+        SCAN(st[i] <= top);
+    }
+    int8_t v = (int8_t)s;
+    SCAN(state[i] == v);
+}
+
+#undef SCAN
 
 /* ---- the run's arrays (the field order is mirrored by kernels_c.EmCtx) ---------------------------------- */
 
@@ -307,10 +348,9 @@ static int dispatch(const EmCtx *c, int64_t i) {
     return 1;
 }
 
-/* Agents idx[0..n) (at places, not queued or waiting for a seat) go home the same day (movement.go_home). */
-void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
-    for (int64_t k = 0; k < n; k++) {
-        int64_t i = idx[k];
+/* Agent i (at a place, not queued or waiting for a seat) goes home the same day (movement.go_home). */
+static void go_home_one(const EmCtx *c, int64_t i) {
+    {
         int32_t here = c->loc[i], home = c->home[i];
         c->present[here] -= 1;
         c->departures[here] += 1;
@@ -335,6 +375,11 @@ void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
         c->stay_country[i] = -1;
         c->allowed_until[i] = EM_NEVER;
     }
+}
+
+/* Agents idx[0..n) go home (go_home_one). */
+void crossings_em_go_home(const EmCtx *c, const int64_t *idx, int64_t n) {
+    for (int64_t k = 0; k < n; k++) go_home_one(c, idx[k]);
 }
 
 /* ---- route choice (route_choice.py) ----------------------------------------------------------------- */
@@ -535,6 +580,19 @@ static int64_t waiters(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, int
     return m;
 }
 
+/* The waiters in state s (rows[], their groups and whether each is served today, up to limit[group] of n_groups);
+ * returns their number (0: none), or -1 (no memory; nothing allocated is left). */
+static int64_t served_waiters(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, const int64_t *limit,
+                              int64_t n_groups, int64_t **group, uint8_t **served) {
+    int64_t n = waiters(c, n_rows, s, rows, group, served);
+    if (n <= 0) return n;
+    if (serve(c, rows, *group, n, limit, n_groups, *served) != 0) {
+        free(*group), free(*served);
+        return -1;
+    }
+    return n;
+}
+
 static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
     int64_t wait = (int64_t)c->day - c->since[i];
     int64_t total = (int64_t)c->wait_days[i] + wait;
@@ -555,65 +613,475 @@ static void pass_crossing(const EmCtx *c, int64_t i, int64_t g) {
     step_onto(c, i, lk);
 }
 
+/* Each waiter in state s (see served_waiters) is handled by on_served or on_left (row, group); returns 0, or -1
+ * (no memory). */
+typedef void (*WaiterFn)(const EmCtx *c, int64_t i, int64_t group);
+
+static int64_t each_waiter(const EmCtx *c, int64_t n_rows, int s, int64_t *rows, const int64_t *limit,
+                           int64_t n_groups, WaiterFn on_served, WaiterFn on_left) {
+    int64_t *group = NULL;
+    uint8_t *served = NULL;
+    int64_t n = served_waiters(c, n_rows, s, rows, limit, n_groups, &group, &served);
+    if (n <= 0) return n;
+    for (int64_t k = 0; k < n; k++) (served[k] ? on_served : on_left)(c, rows[k], group[k]);
+    free(group), free(served);
+    return 0;
+}
+
+/* one more day in gate g's queue: with queue_patience > 0, an agent who has waited that many days gives up */
+static void queue_wait(const EmCtx *c, int64_t i, int64_t g) {
+    int64_t waited = (int64_t)c->day - c->since[i] + 1;
+    if (c->queue_patience > 0 && waited >= c->queue_patience) {
+        int64_t total = (int64_t)c->wait_days[i] + waited;
+        c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
+        c->queue[g] -= 1;
+        c->gave_up[g] += 1;
+        c->state[i] = PLAN;
+        c->route[i] = -1;
+    }
+}
+
 /* The first gate_cap[g] (today's capacity) of each gate's queue pass (the entry check of the country beyond,
  * then the road); with queue_patience > 0 the others who have waited that many days give up. Returns 0, or -1
  * (no memory). */
 int64_t crossings_em_border_queues(const EmCtx *c, int64_t n_rows, const int64_t *gate_cap, int64_t *rows) {
-    int64_t *gate = NULL;
-    uint8_t *served = NULL;
-    int64_t n = waiters(c, n_rows, QUEUED, rows, &gate, &served);
-    if (n <= 0) return n;
-    int rc = serve(c, rows, gate, n, gate_cap, c->n_gates, served);
-    for (int64_t k = 0; rc == 0 && k < n; k++) {
-        int64_t i = rows[k], g = gate[k];
-        if (served[k]) {
-            pass_crossing(c, i, g);
-            continue;
-        }
-        int64_t waited = (int64_t)c->day - c->since[i] + 1;
-        if (c->queue_patience > 0 && waited >= c->queue_patience) {
-            int64_t total = (int64_t)c->wait_days[i] + waited;
-            c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
-            c->queue[g] -= 1;
-            c->gave_up[g] += 1;
-            c->state[i] = PLAN;
-            c->route[i] = -1;
+    return each_waiter(c, n_rows, QUEUED, rows, gate_cap, c->n_gates, pass_crossing, queue_wait);
+}
+
+static void board(const EmCtx *c, int64_t i, int64_t l) {
+    c->seat_wait[l] -= 1;
+    c->boarded[l] += 1;
+    step_onto(c, i, (int32_t)l);
+}
+
+/* no seat today on flight l: after seat_patience days the agent gives up (and stays, with no_seat_stays, where it
+ * may settle) */
+static void seat_miss(const EmCtx *c, int64_t i, int64_t l) {
+    c->tries[i] = (int16_t)(c->tries[i] + 1);
+    c->missed_seat[l] += 1;
+    if (c->tries[i] >= c->seat_patience) {
+        c->seat_wait[l] -= 1;
+        c->seat_gave_up[l] += 1;
+        c->state[i] = PLAN_NO_AIR;
+        c->route[i] = -1;
+        if (c->no_seat_stays && c->settle_ok[c->loc[i]] && c->allowed_until[i] > c->day && c->broke[i] == 0) {
+            c->state[i] = SETTLED;
+            c->avoid[i] = -1;
         }
     }
-    free(gate), free(served);
-    return rc;
 }
 
 /* Seat waiters board their route's next flight, up to seats[link] today (0 while closed, -1 unlimited), by
  * (since, id); the others try again tomorrow, and give up after seat_patience days. Returns 0, or -1 (no
  * memory). */
 int64_t crossings_em_flights(const EmCtx *c, int64_t n_rows, const int64_t *seats, int64_t *rows) {
-    int64_t *lk = NULL;
-    uint8_t *served = NULL;
-    int64_t n = waiters(c, n_rows, SEAT_WAIT, rows, &lk, &served);
-    if (n <= 0) return n;
-    int rc = serve(c, rows, lk, n, seats, c->n_links, served);
-    for (int64_t k = 0; rc == 0 && k < n; k++) {
-        int64_t i = rows[k], l = lk[k];
-        if (served[k]) {
-            c->seat_wait[l] -= 1;
-            c->boarded[l] += 1;
-            step_onto(c, i, (int32_t)l);
-            continue;
-        }
-        c->tries[i] = (int16_t)(c->tries[i] + 1);
-        c->missed_seat[l] += 1;
-        if (c->tries[i] >= c->seat_patience) {
-            c->seat_wait[l] -= 1;
-            c->seat_gave_up[l] += 1;
-            c->state[i] = PLAN_NO_AIR;
-            c->route[i] = -1;
-            if (c->no_seat_stays && c->settle_ok[c->loc[i]] && c->allowed_until[i] > c->day && c->broke[i] == 0) {
-                c->state[i] = SETTLED;
-                c->avoid[i] = -1;
+    return each_waiter(c, n_rows, SEAT_WAIT, rows, seats, c->n_links, board, seat_miss);
+}
+
+/* ---- event clocks, money, onward moves, returns, the tally ------------------------------------------------
+ * These rules draw from sequential NumPy streams (Generator.random, standard_exponential), so the kernels do the
+ * scans and the bookkeeping and leave the draws to Python: a kernel returns the rows that need draws, in row
+ * order (the order the NumPy twin draws for them), and the next kernel takes the draws. */
+
+
+/* clocks.next_days for one draw: day + 1 + floor(e × scale), NEVER when later or undefined (0 × inf) */
+static inline int32_t next_day(double e, double scale, int64_t day) {
+    double x = e * scale;
+    x = floor(x);
+    x += (double)(day + 1);
+    x = fmin(x, (double)EM_NEVER);
+    return (int32_t)(int64_t)x;
+}
+
+/* money.Money.step's daily pass: each row's net cost worked out again where it came to another place, savings
+ * less the net cost (never below 0); the rows broke today (savings 0, net cost > 0, settled abroad) into rows[],
+ * counted per country in broke[]. */
+int64_t crossings_em_money(const EmCtx *c, int64_t n, const float *col, float per_day, const float *remote_income,
+                           float *net_cost, int32_t *cost_loc, int64_t *rows, int64_t *broke) {
+    int64_t came = rows_ne(c->loc, cost_loc, n, rows);
+    for (int64_t k = 0; k < came; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i];
+        cost_loc[i] = l;
+        float net = col[l] - remote_income[i] * per_day;
+        net_cost[i] = c->state[i] == RETURNED ? 0.0f : net;
+    }
+    int64_t m = 0;
+    float *savings = c->savings;
+    for (int64_t b = 0; b < n; b += EM_BLOCK) {
+        int64_t e = b + EM_BLOCK < n ? b + EM_BLOCK : n;
+        int any = 0;
+#ifdef __SSE2__
+        if (e - b == EM_BLOCK) { /* four rows at a time: s ≤ 0 (a mask) → +0, else s (NaN kept) */
+            const __m128 zero = _mm_setzero_ps();
+            __m128 hit = zero;
+            for (int64_t i = b; i < e; i += 4) {
+                __m128 nc = _mm_loadu_ps(net_cost + i);
+                __m128 s = _mm_sub_ps(_mm_loadu_ps(savings + i), nc);
+                s = _mm_andnot_ps(_mm_cmple_ps(s, zero), s);
+                _mm_storeu_ps(savings + i, s);
+                hit = _mm_or_ps(hit, _mm_and_ps(_mm_cmple_ps(s, zero), _mm_cmpgt_ps(nc, zero)));
+            }
+            any = _mm_movemask_ps(hit);
+        } else
+#endif
+        {
+            for (int64_t i = b; i < e; i++) {
+                float s = savings[i] - net_cost[i];
+                s = s <= 0.0f ? 0.0f : s; /* np.maximum(s, 0): +0 for ±0 and below, NaN kept */
+                savings[i] = s;
+                any |= (s <= 0.0f) & (net_cost[i] > 0.0f);
             }
         }
+        if (!any) continue;
+        for (int64_t i = b; i < e; i++) {
+            if (!(savings[i] <= 0.0f && net_cost[i] > 0.0f && c->state[i] == SETTLED)) continue;
+            int64_t ct = c->country[c->loc[i]];
+            if (!c->abroad[ct]) continue;
+            rows[m++] = i;
+            broke[ct] += 1;
+        }
     }
-    free(lk), free(served);
-    return rc;
+    return m;
+}
+
+/* money: the broke rows[0..m) with uniforms u[]: below cheaper_share it looks for a cheaper place (re-plans with
+ * broke = 1), else it goes home. */
+void crossings_em_money_broke(const EmCtx *c, const int64_t *rows, int64_t m, const double *u, double cheaper_share) {
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        if (u[k] < cheaper_share) {
+            c->state[i] = PLAN;
+            c->route[i] = -1;
+            c->broke[i] = 1;
+        } else {
+            go_home_one(c, i);
+        }
+    }
+}
+
+/* onward.Onward.step, rows that came to another place: the clock's place is set, its day cleared, and the rows at a
+ * transit place (h > 0) written to rows[] (they draw a new day). */
+int64_t crossings_em_onward_came(const EmCtx *c, int64_t n, int32_t *onward_loc, int32_t *onward_day,
+                                 const double *h, int64_t *rows) {
+    int64_t came = rows_ne(c->loc, onward_loc, n, rows), m = 0;
+    for (int64_t k = 0; k < came; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i];
+        onward_loc[i] = l;
+        onward_day[i] = EM_NEVER;
+        rows[m] = i;
+        m += h[l] > 0;
+    }
+    return m;
+}
+
+/* onward: the next day of rows[0..m) from exponential draws e[] at their place's gap scale, after day */
+void crossings_em_onward_set(const EmCtx *c, const int64_t *rows, int64_t m, const double *e, const double *scale,
+                             int32_t *onward_day, int64_t day) {
+    for (int64_t k = 0; k < m; k++) onward_day[rows[k]] = next_day(e[k], scale[c->loc[rows[k]]], day);
+}
+
+/* onward: rows whose day is today: their day cleared (rows at a transit place into rows[], to draw again), and
+ * the settled ones (within transit_days of their entry if window > 0) start moving on, counted per country. */
+int64_t crossings_em_onward_due(const EmCtx *c, int64_t n, int32_t *onward_day, const double *h, int64_t window,
+                                int64_t *onward, int64_t *rows) {
+    int64_t day = c->day, due = rows_eq(onward_day, (int32_t)day, n, rows), m = 0;
+    for (int64_t k = 0; k < due; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i];
+        onward_day[i] = EM_NEVER;
+        rows[m] = i;
+        m += h[l] > 0;
+        if (c->state[i] != SETTLED || (window > 0 && !(day - (int64_t)c->entry_day[i] < window))) continue;
+        int32_t ct = c->country[l];
+        c->state[i] = PLAN;
+        c->route[i] = -1;
+        c->avoid[i] = (int8_t)ct;
+        onward[ct] += 1;
+    }
+    return m;
+}
+
+/* returns.Returns.step, the scan: rows whose test day has come (return_day <= day) into due[]; of those tested
+ * today, returned rows never again, settled ones into settled[] (they draw). Returns the number due; *n_settled. */
+int64_t crossings_em_returns_due(const EmCtx *c, int64_t n, int32_t *return_day, int64_t *due, int64_t *settled,
+                                 int64_t *n_settled) {
+    int64_t s = 0, day = c->day, m = rows_le(return_day, (int32_t)day, n, due);
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = due[k];
+        if (return_day[i] != day) continue;
+        if (c->state[i] == RETURNED) return_day[i] = EM_NEVER;
+        else if (c->state[i] == SETTLED) settled[s++] = i;
+    }
+    *n_settled = s;
+    return m;
+}
+
+/* returns: the settled rows tested today with uniforms u[] go home if u × bound < hazard (Returns.passed); then
+ * due[] is kept to the rows still due (returns the count): those draw their next test day. */
+int64_t crossings_em_returns_pass(const EmCtx *c, const int64_t *settled, int64_t n_s, const double *u,
+                                  const int32_t *group, const float *remote_income, const double *hm,
+                                  const double *top, const double *place, double low, double days_low,
+                                  double per_day, int32_t *return_day, int64_t *due, int64_t n_due) {
+    for (int64_t k = 0; k < n_s; k++) {
+        int64_t i = settled[k];
+        int32_t g = group[i], l = c->loc[i];
+        double p = hm[g];
+        if (place) p = p * place[l];
+        if (low != 1.0) {
+            double net = c->cost_of_living[l] - (double)remote_income[i] / per_day;
+            if (net > 0 && (double)c->savings[i] < days_low * net) p = p * low;
+        }
+        if (u[k] * top[g] < p) {
+            go_home_one(c, i);
+            return_day[i] = EM_NEVER;
+        }
+    }
+    int64_t m = 0;
+    for (int64_t k = 0; k < n_due; k++) {
+        due[m] = due[k];
+        m += return_day[due[k]] <= c->day;
+    }
+    return m;
+}
+
+/* returns: the next test day of rows[0..m) from exponential draws e[] at their subgroup's gap scale, after day;
+ * a row's subgroup (origin position × category × sex × age band) worked out on its first draw */
+void crossings_em_returns_set(const EmCtx *c, const int64_t *rows, int64_t m, const double *e, const double *scale,
+                              const int64_t *pos, const int64_t *shape, int32_t *group, int32_t *return_day,
+                              int64_t day) {
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        if (group[i] < 0)
+            group[i] = (int32_t)(((pos[c->home[i]] * shape[1] + c->category[i]) * shape[2] + c->sex[i]) * shape[3]
+                                 + c->age_band[i]);
+        return_day[i] = next_day(e[k], scale[group[i]], day);
+    }
+}
+
+/* counters.Tally.sync: rows whose place, link or entry day differ from the tally's copies are counted again
+ * (emigrants per country; the calendar of stays by entry day and country, and registered stays); returns how
+ * many changed. reg_used may be NULL (registered stays not counted yet). */
+static inline int64_t counted_country(const EmCtx *c, int32_t loc, int32_t link) {
+    return link >= 0 ? c->link_country[link] : c->country[loc > 0 ? loc : 0];
+}
+
+int64_t crossings_em_tally(const EmCtx *c, int64_t n, int32_t *seen_loc, int32_t *seen_link, int32_t *seen_entry,
+                           int8_t *seen_stay, const uint8_t *emigrant, int64_t *emigrants, int64_t *calendar,
+                           int64_t n_c, const int64_t *reg_used, int64_t last_day, int64_t *registered,
+                           int64_t *rows) {
+    int64_t changed = rows_ne3(c->loc, seen_loc, c->link, seen_link, c->entry_day, seen_entry, n, rows);
+    for (int64_t k = 0; k < changed; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i], lk = c->link[i], e = c->entry_day[i];
+        if (emigrant[c->category[i]]) {
+            if (seen_loc[i] >= 0) emigrants[counted_country(c, seen_loc[i], seen_link[i])] -= 1;
+            if (c->state[i] != RETURNED) emigrants[counted_country(c, l, lk)] += 1;
+        }
+        int64_t old_c = seen_stay[i], old_e = seen_entry[i], new_c = c->stay_country[i];
+        if (old_c != new_c || old_e != e) {
+            if (old_c >= 0) {
+                calendar[old_e * n_c + old_c] -= 1;
+                if (reg_used) {
+                    int64_t reg = reg_used[old_c];
+                    if (reg >= 0 && last_day - old_e >= reg) registered[old_c] -= 1;
+                }
+            }
+            if (new_c >= 0) calendar[(int64_t)e * n_c + new_c] += 1;
+        }
+        seen_entry[i] = e;
+        seen_stay[i] = (int8_t)new_c;
+        seen_loc[i] = l;
+        seen_link[i] = lk;
+    }
+    return changed;
+}
+
+/* ---- stays that run out (stays.StayLimits) ----------------------------------------------------------------
+ * The rule's own arrays come as one array of addresses, in the order of kernels_c.STAY_ARRAYS. */
+enum { SA_PERMIT_DAY, SA_PERMIT_P, SA_PERMIT_WAIT, SA_PERMIT_COST, SA_PERMIT_W, SA_PERMIT_ELIG, SA_VISA_RUN_W,
+       SA_PERMIT_DAYS, SA_VISA_RUN_LINK, SA_OK, SA_COST, SA_LEAVES, SA_WEIGHTS, SA_OVERSTAYS, SA_VISA_RUNS,
+       SA_APPLICATIONS, SA_GRANTED, SA_PERMITS_REFUSED, SA_N };
+enum { PENDING_YES = 1, PENDING_NO = 2, PERMIT_REFUSED = 4 };
+enum { VISA_RUN, APPLY, MOVE_ON, GO_HOME };
+#define GOLDEN 0.6180339887498949
+
+/* StayLimits.decide for one row whose decision day is today */
+static void decide_permit(const EmCtx *c, void *const *sa, int64_t i) {
+    int8_t p = c->permit[i];
+    if (p != PENDING_YES && p != PENDING_NO) return;
+    int64_t k = c->stay_country[i], day = c->day;
+    if (p == PENDING_YES) {
+        int64_t d = ((const int64_t *)sa[SA_PERMIT_DAYS])[k];
+        c->permit[i] = PERMIT;
+        c->allowed_until[i] = (int32_t)(d >= 0 ? (day + d < EM_NEVER ? day + d : EM_NEVER) : EM_NEVER);
+        c->permits[k] += 1;
+        ((int64_t *)sa[SA_GRANTED])[k] += 1;
+    } else {
+        c->permit[i] = PERMIT_REFUSED;
+        c->allowed_until[i] = (int32_t)day;
+        ((int64_t *)sa[SA_PERMITS_REFUSED])[k] += 1;
+    }
+}
+
+/* StayLimits.step up to the draws: permits decided today (with permits_on), then the settled rows whose stay
+ * ran out into rows[] (counted as overstays; an expired permit ends). Returns their number. */
+int64_t crossings_em_stays_scan(const EmCtx *c, int64_t n, void *const *sa, int64_t permits_on, int64_t *rows) {
+    int64_t day = c->day;
+    const int32_t *permit_day = sa[SA_PERMIT_DAY];
+    int64_t *overstays = sa[SA_OVERSTAYS];
+    if (permits_on) { /* decided first: a refusal ends the stay today */
+        int64_t due = rows_eq(permit_day, (int32_t)day, n, rows);
+        for (int64_t k = 0; k < due; k++) decide_permit(c, sa, rows[k]);
+    }
+    int64_t over = rows_le(c->allowed_until, (int32_t)day, n, rows), m = 0;
+    for (int64_t k = 0; k < over; k++) {
+        int64_t i = rows[k];
+        if (c->state[i] != SETTLED) continue;
+        rows[m++] = i;
+        int64_t ct = c->country[c->loc[i]];
+        overstays[ct] += 1;
+        if (c->permit[i] == PERMIT) {
+            c->permits[ct] -= 1;
+            c->permits_ended[ct] += 1;
+            c->permit[i] = NO_PERMIT;
+        }
+    }
+    return m;
+}
+
+/* StayLimits.pick and choose for rows[0..m) with uniforms u[]: the option each takes (∝ the weights of those open
+ * to it), then visa runs, fees paid for applications, moves on and going home; the applicants are written to
+ * rows[] in order (returns their number: they draw whether their permit will be granted). */
+int64_t crossings_em_stays_choose(const EmCtx *c, int64_t *rows, int64_t m, const double *u, void *const *sa,
+                                  double salt) {
+    const double *permit_p = sa[SA_PERMIT_P], *permit_cost = sa[SA_PERMIT_COST], *permit_w = sa[SA_PERMIT_W];
+    const double *permit_elig = sa[SA_PERMIT_ELIG], *visa_run_w = sa[SA_VISA_RUN_W], *cost = sa[SA_COST];
+    const double *weights = sa[SA_WEIGHTS];
+    const int64_t *visa_run_link = sa[SA_VISA_RUN_LINK];
+    const uint8_t *ok = sa[SA_OK], *leaves = sa[SA_LEAVES];
+    int64_t *visa_runs = sa[SA_VISA_RUNS], *applications = sa[SA_APPLICATIONS];
+    int64_t day = c->day, n_ap = 0;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        int32_t l = c->loc[i];
+        int64_t ct = c->country[l];
+        double savings = (double)c->savings[i];
+        int64_t used_after = window_used_in(c, i, ct) + (day - (int64_t)c->entry_day[i]);
+        int64_t wl = c->window_len[ct], wm = c->window_max[ct];
+        int restart = wl >= 0 && day >= (int64_t)c->window_start[i] + wl;
+        int room = wm < 0 || (restart ? 0 : used_after) < wm;
+        int apply = !isnan(permit_p[ct]) && c->permit[i] != PERMIT_REFUSED && savings >= permit_cost[ct];
+        if (permit_elig[ct] < 1) {
+            double t = fmod(salt + (double)i * GOLDEN, 1.0);
+            apply = apply && t < permit_elig[ct];
+        }
+        double w0 = ok[l] && room && savings >= cost[l] ? weights[VISA_RUN] : 0.0;
+        double w1 = apply ? weights[APPLY] : 0.0;
+        double w2 = leaves[l] ? weights[MOVE_ON] : 0.0;
+        double w3 = weights[GO_HOME];
+        w1 *= permit_w[ct];
+        w0 *= visa_run_w[ct];
+        if (w0 + w1 + w2 + w3 == 0) w3 = 1.0; /* weights are non-negative: the sum is 0 only if each is */
+        double c0 = w0, c1 = c0 + w1, c2 = c1 + w2, c3 = c2 + w3;
+        double x = u[k] * c3;
+        int pick = (x >= c0) + (x >= c1) + (x >= c2) + (x >= c3);
+        if (pick > GO_HOME) pick = GO_HOME;
+        if (pick == VISA_RUN) { /* out over the border link and back in the same day */
+            int64_t lk = visa_run_link[l];
+            int64_t nb = c->country[c->link_dst[lk]];
+            float s = c->savings[i] - (float)cost[l];
+            c->savings[i] = (s > 0.0f || isnan(s)) ? s : 0.0f;
+            c->entries[ct] += 1;
+            c->exits[ct] += 1;
+            c->entries[nb] += 1;
+            c->exits[nb] += 1;
+            c->border[lk] += 1;
+            c->border[lk ^ 1] += 1;
+            visa_runs[ct] += 1;
+            on_exit_country(c, i, ct);
+            on_entry_country(c, i, ct);
+        } else if (pick == APPLY) {
+            float s = c->savings[i] - (float)permit_cost[ct];
+            c->savings[i] = (s > 0.0f || isnan(s)) ? s : 0.0f;
+            applications[ct] += 1;
+            rows[n_ap++] = i;
+        } else if (pick == MOVE_ON) {
+            c->state[i] = PLAN;
+            c->route[i] = -1;
+            c->avoid[i] = (int8_t)ct;
+        } else {
+            go_home_one(c, i);
+        }
+    }
+    return n_ap;
+}
+
+/* The applicants rows[0..m) with uniforms u[]: pending (granted if u < permit_p), decided on day + waiting_days;
+ * those with no waiting time are decided today (with permits_on). */
+void crossings_em_stays_apply(const EmCtx *c, const int64_t *rows, int64_t m, const double *u, void *const *sa,
+                              int64_t permits_on) {
+    const double *permit_p = sa[SA_PERMIT_P];
+    const int64_t *permit_wait = sa[SA_PERMIT_WAIT];
+    int32_t *permit_day = sa[SA_PERMIT_DAY];
+    int64_t day = c->day;
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = rows[k];
+        int64_t ct = c->country[c->loc[i]];
+        c->permit[i] = u[k] < permit_p[ct] ? PENDING_YES : PENDING_NO;
+        permit_day[i] = (int32_t)(day + permit_wait[ct]);
+        c->allowed_until[i] = (int32_t)(day + permit_wait[ct]);
+    }
+    if (permits_on)
+        for (int64_t k = 0; k < m; k++)
+            if (permit_day[rows[k]] == day) decide_permit(c, sa, rows[k]);
+}
+
+/* ---- recording -------------------------------------------------------------------------------------------- */
+
+/* Row `day` of each target array (rows of size[k] bytes, contiguous) set to its source: dst[k] + day × size[k]. */
+void crossings_copy_rows(int64_t n, int64_t day, const int64_t *src, const int64_t *dst, const int64_t *size) {
+    for (int64_t k = 0; k < n; k++)
+        memcpy((char *)(intptr_t)dst[k] + day * size[k], (const char *)(intptr_t)src[k], (size_t)size[k]);
+}
+
+/* ---- departures (departures.Departures.add) ---------------------------------------------------------------
+ * The leavers' new rows [first, first + m): cell[k] is the subgroup (origin position, category, sex, age band;
+ * flat over shape[4]) of the k-th, mode/savings/income its drawn attributes; each is counted where it appears.
+ * The arrays come as one array of addresses, in the order of kernels_c.DEPARTURE_ARRAYS. */
+enum { DA_ORIGINS, DA_LEFT_DAY, DA_REMOTE_INCOME, DA_SPAWNED, DA_LEFT_HOME, DA_CAT_LEFT, DA_N };
+
+void crossings_em_departures_add(const EmCtx *c, int64_t first, int64_t m, const int64_t *cell, const int64_t *shape,
+                                 const int64_t *mode, const float *savings, const float *income, void *const *da) {
+    const int32_t *origins = da[DA_ORIGINS];
+    int32_t *left_day = da[DA_LEFT_DAY];
+    float *remote_income = da[DA_REMOTE_INCOME];
+    int64_t *spawned = da[DA_SPAWNED], *left_home = da[DA_LEFT_HOME], *cat_left = da[DA_CAT_LEFT];
+    for (int64_t k = 0; k < m; k++) {
+        int64_t i = first + k, x = cell[k];
+        int64_t g = x % shape[3];
+        x /= shape[3];
+        int64_t s = x % shape[2];
+        x /= shape[2];
+        int64_t cat = x % shape[1];
+        int64_t o = x / shape[1];
+        int32_t where = origins[o];
+        c->loc[i] = where;
+        c->home[i] = where;
+        left_day[i] = c->day;
+        c->state[i] = PLAN;
+        c->category[i] = (int8_t)cat;
+        c->sex[i] = (int8_t)s;
+        c->age_band[i] = (int8_t)g;
+        c->travel_mode[i] = (int8_t)mode[k];
+        c->savings[i] = savings[k];
+        remote_income[i] = income[k];
+        c->present[where] += 1;
+        spawned[where] += 1;
+        int64_t ct = c->country[where];
+        c->in_country[ct] += 1;
+        left_home[ct] += 1;
+        cat_left[cat] += 1;
+    }
 }

@@ -1,10 +1,16 @@
-"""Hot loops shared by the models, as pure functions over arrays: route sampling, first steps onto links."""
+"""Hot loops shared by the models, as pure functions over arrays: route sampling, first steps onto links; and the
+one place a run keeps the context of its compiled kernels."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from crossings.scenario.graph import Paths
+
+T = TypeVar("T")
 
 
 def sample_paths(cdf: np.ndarray, by_origin: np.ndarray, origins: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -23,3 +29,13 @@ def sample_paths(cdf: np.ndarray, by_origin: np.ndarray, origins: np.ndarray, u:
 def next_links(paths: Paths, route: np.ndarray, hop: np.ndarray) -> np.ndarray:
     """The link each agent takes next on its planned path."""
     return paths.links[paths.start[route] + hop]
+
+
+def run_context(sim: Any, attr: str, make: Callable[[Any], T]) -> T:
+    """The object kept on the run ``sim`` as ``attr``, made by ``make(sim)`` on first use (a compiled kernels'
+    context: the library's handle and the arrays' pointers, once per run)."""
+    got = getattr(sim, attr, None)
+    if got is None:
+        got = make(sim)
+        setattr(sim, attr, got)
+    return got

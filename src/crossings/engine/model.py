@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -161,6 +160,8 @@ class Model:
 
 def model_names() -> tuple[str, ...]:
     """Every model this installation can run: the built-in ones, then those of installed packages."""
+    from importlib.metadata import entry_points  # only when asked: a built-in model needs no package metadata
+
     found = [e.name for e in entry_points(group=ENTRY_POINT_GROUP) if e.name not in BUILTIN]
     return (*BUILTIN, *sorted(found))
 
@@ -169,6 +170,8 @@ def get_model(name: str) -> Model:
     """The model registered as ``name`` (KeyError naming the known ones)."""
     target = BUILTIN.get(name)
     if target is None:
+        from importlib.metadata import entry_points  # only for a model that is not built in
+
         for e in entry_points(group=ENTRY_POINT_GROUP):
             if e.name == name:
                 target = e.value

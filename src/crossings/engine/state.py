@@ -31,6 +31,7 @@ class AgentTable:
 
     def __init__(self, capacity: int = 1024, columns: dict[str, tuple[type, float]] | None = None) -> None:
         self.n = 0
+        self.generation = 0  # counts the times column arrays were replaced (compiled kernels keep pointers)
         self._cap = max(int(capacity), 16)
         self.columns = dict(COLUMNS if columns is None else columns)  # name -> (dtype, initial value)
         for name in self.columns:
@@ -49,6 +50,7 @@ class AgentTable:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self.generation = self.__dict__.get("generation", 0) + 1
         self._views()
 
     def _views(self) -> None:
@@ -81,6 +83,7 @@ class AgentTable:
             _check_name(name)
             self.columns[name] = (dt, init)
             self.cols[name] = np.full(self._cap, init, dtype=dt)
+        self.generation += 1
         self._views()
 
     def keep(self, mask: np.ndarray) -> None:
@@ -104,6 +107,7 @@ class AgentTable:
                 grown[self.n:] = init
                 self.cols[name] = grown
             self._cap = new_cap
+            self.generation += 1
         s = slice(self.n, need)
         self.n = need
         self._views()
@@ -112,6 +116,6 @@ class AgentTable:
 
 def _check_name(name: str) -> None:
     """A column name must not hide the table's own attributes (``a.keep`` is the method, never a column)."""
-    if not name.isidentifier() or name.startswith("_") or hasattr(AgentTable, name) or name in ("n", "cols",
-                                                                                                  "columns"):
+    reserved = ("n", "cols", "columns", "generation")
+    if not name.isidentifier() or name.startswith("_") or hasattr(AgentTable, name) or name in reserved:
         raise ValueError(f"{name!r} cannot be an agent column name")

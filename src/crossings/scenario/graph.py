@@ -37,6 +37,44 @@ def out_links(links: Links, n_locations: int) -> list[list[int]]:
     return out
 
 
+class PathList:
+    """Paths as a depth-first search finds them, origin after origin, kept as the flat lists of :class:`Paths`;
+    more than MAX_PATHS is an error naming the setting to lower (``lower``)."""
+
+    def __init__(self, lower: str) -> None:
+        self.lower = lower
+        self.origin: list[int] = []
+        self.end: list[int] = []
+        self.length: list[float] = []
+        self.start: list[int] = [0]
+        self.flat: list[int] = []
+        self.by_origin = [0]
+
+    def add(self, origin: int, end: int, km: float, path: tuple[int, ...]) -> None:
+        """One more path of ``origin`` (its links ``path``, ending at ``end``, ``km`` long)."""
+        self.origin.append(origin)
+        self.end.append(end)
+        self.length.append(km)
+        self.flat.extend(path)
+        self.start.append(len(self.flat))
+        if len(self.origin) > MAX_PATHS:
+            raise ValueError(f"more than {MAX_PATHS} route candidates; lower {self.lower}")
+
+    def next_origin(self) -> None:
+        """The paths of one origin are all added."""
+        self.by_origin.append(len(self.origin))
+
+    def paths(self) -> Paths:
+        """The paths found, as arrays."""
+        start = np.array(self.start, dtype=np.int64)
+        return Paths(
+            origin=np.array(self.origin, dtype=np.int32), end=np.array(self.end, dtype=np.int32),
+            length_km=np.array(self.length, dtype=np.float64), start=start,
+            links=np.array(self.flat, dtype=np.int32), by_origin=np.array(self.by_origin, dtype=np.int64),
+            n_links=np.diff(start).astype(np.int32),
+        )
+
+
 def enumerate_paths(links: Links, kinds: np.ndarray, awareness: int) -> Paths:
     """Enumerate route candidates for every origin; ``kinds`` gives each location's kind (markers)."""
     n_loc = len(kinds)
@@ -44,12 +82,7 @@ def enumerate_paths(links: Links, kinds: np.ndarray, awareness: int) -> Paths:
     dst = links.dst.tolist()
     dist = links.distance.tolist()
     is_marker = (np.asarray(kinds) == MARKER).tolist()
-    origin: list[int] = []
-    end: list[int] = []
-    length: list[float] = []
-    start: list[int] = [0]
-    flat: list[int] = []
-    by_origin = [0]
+    found = PathList("awareness_level")
     for o in range(n_loc):
         # depth-first, in Flee's order: a path, then its extensions
         stack: list[tuple[int, tuple[int, ...], tuple[int, ...], float, int]] = []
@@ -63,22 +96,11 @@ def enumerate_paths(links: Links, kinds: np.ndarray, awareness: int) -> Paths:
             if is_marker[e]:
                 step -= 1
             else:
-                origin.append(o)
-                end.append(e)
-                length.append(total)
-                flat.extend(path)
-                start.append(len(flat))
-                if len(origin) > MAX_PATHS:
-                    raise ValueError(f"more than {MAX_PATHS} route candidates; lower awareness_level")
+                found.add(o, e, total, path)
             if awareness > step:
                 seen = visited + (e,)
                 for k2 in reversed(adj[e]):
                     if dst[k2] not in seen:
                         stack.append((k2, seen, path, total, step + 1))
-        by_origin.append(len(origin))
-    return Paths(
-        origin=np.array(origin, dtype=np.int32), end=np.array(end, dtype=np.int32),
-        length_km=np.array(length, dtype=np.float64), start=np.array(start, dtype=np.int64),
-        links=np.array(flat, dtype=np.int32), by_origin=np.array(by_origin, dtype=np.int64),
-        n_links=np.diff(np.array(start, dtype=np.int64)).astype(np.int32),
-    )
+        found.next_origin()
+    return found.paths()

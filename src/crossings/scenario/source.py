@@ -144,6 +144,10 @@ def read_table(path: Path) -> Table:
     return Table(rows=tuple((ln, tuple(cells)) for ln, cells in rows), n_lines=n_lines)
 
 
+# libyaml's parser where PyYAML was built with it (the same nodes and marks, about ten times faster)
+COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """scenario.yml as a mapping, and the line of each key (``key``, and ``mapping.key`` inside the mappings of
     :data:`NESTED`)."""
@@ -152,7 +156,10 @@ def read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except UnicodeDecodeError:
         raise InputError(path, None, "encoding", "not valid UTF-8") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=COMPOSER)
+        except yaml.YAMLError:  # parsed again by PyYAML's own parser: its messages and lines are the documented ones
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -9,7 +9,7 @@ import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.entry import AT_CROSSING, admit, refuse
-from crossings.engine.models.emigration.movement import next_link, step_onto
+from crossings.engine.models.emigration.movement import STEP_WRITES, next_link, step_onto
 from crossings.engine.models.emigration.state import PLAN, QUEUED
 from crossings.engine.rule import Rule
 
@@ -44,11 +44,8 @@ class BorderQueues(Rule):
     name = "border_queues"
     reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.since", "world.crossing_closures",
              "world.mode_bars", "world.cap_mult")
-    writes = ("agents.state", "agents.wait_days", "agents.route", "agents.link", "agents.hop", "agents.progress",
-              "world.queue", "world.present", "world.on_link", "world.in_country", "flows.departures",
-              "flows.link_entries", "eflows.passages", "eflows.wait_sum", "eflows.gave_up", "eflows.entries",
-              "eflows.exits", "eflows.turned_back", "eflows.refused", "eflows.border", "agents.avoid",
-              "agents.savings", "agents.stay_country", "agents.entry_day", "agents.allowed_until")
+    writes = ("agents.wait_days", "agents.route", "agents.avoid", "world.queue", "eflows.passages", "eflows.wait_sum",
+              "eflows.gave_up", "eflows.turned_back", "eflows.refused", *STEP_WRITES)  # and the step onto the road
 
     def init(self, sim: Simulation) -> None:
         self._cap_key = b""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.state import RETURNED
 from crossings.params.emigration import LONG_STAY_DAYS
 
@@ -61,8 +62,10 @@ class Tally:
         n_c = len(sim.world.in_country)
         self.table = sim.agents
         self.emigrant = emigrant_categories(sim)
+        self.emigrant_u8 = self.emigrant.astype(np.uint8)  # (the compiled sync's copy)
         self.calendar = np.zeros((sim.days + 1, n_c), dtype=np.int64)  # ongoing stays by (entry day, country)
         self.reg_used: np.ndarray | None = None  # registration_days as of the last count of registered stays
+        self.reg_on: tuple[bytes, np.ndarray] | None = None  # registration_days, and the countries where it is >= 0
         self.last_day = -1  # the day registered stays were last counted
         self.rebuild(sim)
 
@@ -84,6 +87,9 @@ class Tally:
 
     def sync(self, sim: Simulation) -> None:
         """Count again the rows whose place, link or stay changed since the last sync (idempotent)."""
+        if sim.kernel == "compiled":  # the same in C (kernels_c.tally), one loop over the table
+            kernels_c.tally(sim, self)
+            return
         a, w = sim.agents, sim.world
         moved, other = np.empty(len(a), dtype=bool), np.empty(len(a), dtype=bool)
         np.not_equal(a.loc, a.seen_loc, out=moved)
@@ -135,8 +141,12 @@ class Tally:
         long = cal[day - LONG_STAY_DAYS] if day >= LONG_STAY_DAYS else np.zeros(n_c, dtype=np.int64)
         reg = w.registration_days
         new = np.zeros(n_c, dtype=np.int64)
-        cs = np.flatnonzero((reg >= 0) & (reg <= day))
-        new[cs] = cal[day - reg[cs], cs]
+        if self.reg_on is None or self.reg_on[0] != reg.tobytes():  # the countries that register stays, by the rules
+            self.reg_on = (reg.tobytes(), np.flatnonzero(reg >= 0))
+        on = self.reg_on[1]
+        cs = on[reg[on] <= day]
+        if cs.size:
+            new[cs] = cal[day - reg[cs], cs]
         if self.reg_used is None or not np.array_equal(reg, self.reg_used):  # first count, or the rules changed
             w.registered[:] = 0
             for c in cs:

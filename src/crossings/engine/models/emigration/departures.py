@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.state import PLAN
 from crossings.engine.rule import Rule
 from crossings.scenario.emigration import Amount
@@ -39,6 +40,7 @@ class Departures(Rule):
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration
         self.base = spec.hazard[sim.world.origins][:, :, None, None]  # (O, C, 1, 1)
+        self.shape = np.array(sim.world.at_home.shape, dtype=np.int64)  # (the compiled rows' copy)
         self.mult: np.ndarray | None = None  # the world.hazard_mult that self.p was worked out for
         self.p = np.zeros(0)
         shares = np.asarray(spec.travel_mode.shares, dtype=np.float64)  # as Generator.choice(p=shares) draws
@@ -59,6 +61,15 @@ class Departures(Rule):
             return
         w.at_home -= n
         cells = np.repeat(np.arange(n.size), n.ravel())[rng.permutation(total)]
+        if sim.kernel == "compiled":  # the rows filled and counted in C; the same draws, in the same order
+            rows = sim.agents.add(total)
+            spec = sim.scenario.emigration
+            ra = sim.rng["attributes"]
+            mode = self.mode_cdf.searchsorted(ra.random(total), side="right")
+            savings = draw_amounts(ra, spec.savings, total)
+            income = draw_amounts(ra, spec.remote_income, total)
+            kernels_c.departures_add(sim, day, rows.start, cells, self.shape, mode, savings, income)
+            return
         o, c, s, g = np.unravel_index(cells, n.shape)
         self.add(sim, day, o, c, s, g)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.border_queues import first_in_groups
-from crossings.engine.models.emigration.movement import next_link, step_onto
+from crossings.engine.models.emigration.movement import STEP_WRITES, next_link, step_onto
 from crossings.engine.models.emigration.state import PLAN_NO_AIR, SEAT_WAIT, SETTLED
 from crossings.engine.rule import Rule
 from crossings.scenario.model import DESTINATION
@@ -31,18 +31,19 @@ class Flights(Rule):
     name = "flights"
     reads = ("agents.id", "agents.state", "agents.since", "agents.route", "agents.hop", "agents.loc",
              "agents.allowed_until", "agents.broke", "world.air_closures")
-    writes = ("agents.state", "agents.tries", "agents.route", "agents.avoid", "agents.link", "agents.hop",
-              "agents.progress",
-              "world.seat_wait", "world.present", "world.on_link", "world.in_country", "flows.departures",
-              "flows.link_entries", "eflows.boarded", "eflows.missed_seat", "eflows.seat_gave_up", "eflows.entries",
-              "eflows.exits")
+    writes = ("agents.tries", "agents.route", "agents.avoid", "world.seat_wait", "eflows.boarded",
+              "eflows.missed_seat", "eflows.seat_gave_up", *STEP_WRITES)  # and the boarders' step onto the flight
 
     def step(self, sim: Simulation, day: int) -> None:
         a, w, f = sim.agents, sim.world, sim.eflows
         if not w.seat_wait.any():  # nobody waiting for a seat
             return
         spec = sim.scenario.emigration
-        seats = np.where(w.air_closures > 0, 0, spec.link_seats)
+        key = w.air_closures.tobytes()
+        if key != getattr(self, "_seats_key", None):  # today's seats change only with the closures
+            self._seats = np.ascontiguousarray(np.where(w.air_closures > 0, 0, spec.link_seats), dtype=np.int64)
+            self._seats_key = key
+        seats = self._seats
         if sim.kernel == "compiled":
             kernels_c.flights(sim, day, seats)
             return

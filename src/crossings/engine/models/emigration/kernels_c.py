@@ -1,18 +1,21 @@
 """ctypes bindings of the emigration model's compiled rules (``engine/_emigration.c``, in the extension
 ``crossings.engine._kernels`` with the Flee model's kernels): route choice, travel with dispatch and arrival,
-border queues and flights. Each takes the run's arrays through one context (:class:`EmCtx`) and gives the same
-bytes as its NumPy twin (the vectorised rule) for the same seed."""
+border queues, flights, departures' new rows, returns, stays that run out, onward moves, money and the day's
+recording. Each takes the run's arrays through one context (:class:`EmCtx`) and gives the same bytes as its NumPy
+twin (the vectorised rule) for the same seed."""
 
 from __future__ import annotations
 
 import ctypes
 import importlib.util
 import operator
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.kernels import run_context
 from crossings.engine.models.emigration.entry import ENTRY_STREAM
 from crossings.engine.models.emigration.routes import is_priced
 from crossings.engine.rng import day_key
@@ -87,6 +90,21 @@ def lib() -> ctypes.CDLL:
         "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
         "crossings_em_flights": ([ctx, i64, vp, vp], i64),
         "crossings_em_go_home": ([ctx, vp, i64], None),
+        "crossings_em_money": ([ctx, i64, vp, ctypes.c_float, vp, vp, vp, vp, vp], i64),
+        "crossings_em_money_broke": ([ctx, vp, i64, vp, ctypes.c_double], None),
+        "crossings_em_onward_came": ([ctx, i64, vp, vp, vp, vp], i64),
+        "crossings_em_onward_set": ([ctx, vp, i64, vp, vp, vp, i64], None),
+        "crossings_em_onward_due": ([ctx, i64, vp, vp, i64, vp, vp], i64),
+        "crossings_em_returns_due": ([ctx, i64, vp, vp, vp, p64], i64),
+        "crossings_em_returns_pass": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, ctypes.c_double, ctypes.c_double,
+                                       ctypes.c_double, vp, vp, i64], i64),
+        "crossings_em_returns_set": ([ctx, vp, i64, vp, vp, vp, vp, vp, vp, i64], None),
+        "crossings_em_stays_scan": ([ctx, i64, vp, i64, vp], i64),
+        "crossings_em_stays_choose": ([ctx, vp, i64, vp, vp, ctypes.c_double], i64),
+        "crossings_em_stays_apply": ([ctx, vp, i64, vp, vp, i64], None),
+        "crossings_em_departures_add": ([ctx, i64, i64, vp, vp, vp, vp, vp, vp], None),
+        "crossings_copy_rows": ([i64, i64, vp, vp, vp], None),
+        "crossings_em_tally": ([ctx, i64, vp, vp, vp, vp, vp, vp, vp, i64, vp, i64, vp, vp], i64),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -110,14 +128,17 @@ class EmigrationKernels:
         spec, w = sc.emigration, sim.world
         self.lib = lib()
         self.ctx = EmCtx()
-        self._arrays: dict[str, np.ndarray] = {}
-        self._routes: Any = None
+        self._table: tuple[Any, ...] | None = None  # (agent table, its generation, routes) the pointers are for
         self._current: tuple[np.ndarray, ...] = ()
         self._get_cols = operator.itemgetter(*(name for name, _ in AGENT_FIELDS))
         self._get_world = operator.attrgetter(*WORLD_NAMES)
         self._get_flows = operator.attrgetter(*(name for name, _ in FLOW_FIELDS))
         self._get_eflows = operator.attrgetter(*(name for name, _ in EFLOW_FIELDS))
-        self._buffer = np.empty(1024, dtype=np.int64)
+        self._buffer = np.empty(0, dtype=np.int64)
+        self._work: dict[str, np.ndarray] = {}
+        self._seen: tuple[Any, ...] | None = None  # (day, table, its generation, world) of the last update
+        self._addresses: dict[str, tuple[tuple[np.ndarray, ...], list[int]]] = {}
+        self._copies: dict[str, tuple[Any, ...]] = {}
         self._entry_key = sim.stream_key(ENTRY_STREAM)
         self._fixed = {
             "is_air": np.ascontiguousarray(spec.link_mode == AIR),
@@ -147,37 +168,75 @@ class EmigrationKernels:
 
     def _changing(self, sim: Simulation) -> tuple[np.ndarray, ...]:
         """The arrays whose objects may change during a run (the agent table grows; a resumed run restores its
-        state), in the order of ``CHANGING`` (attribute getters written in C: this runs several times a day)."""
-        return (self._get_cols(sim.agents.cols) + self._get_world(sim.world) + self._get_flows(sim.flows)
-                + self._get_eflows(sim.eflows))
+        state), in the order of ``CHANGING`` (attribute getters written in C)."""
+        return self._get_cols(sim.agents.cols) + self._others(sim)
+
+    def _others(self, sim: Simulation) -> tuple[np.ndarray, ...]:
+        """The world's and the day's flows' arrays of ``CHANGING`` (a restored checkpoint replaces them)."""
+        return self._get_world(sim.world) + self._get_flows(sim.flows) + self._get_eflows(sim.eflows)
 
     def update(self, sim: Simulation, day: int) -> EmCtx:
-        """Point the context at ``sim``'s current arrays, set the day and return it."""
-        current = self._changing(sim)
-        if sim.world.routes is not self._routes or not all(map(operator.is_, current, self._current)):
+        """Point the context at ``sim``'s current arrays, set the day and return it. The arrays are looked at again
+        once a day and whenever the agent table replaced its columns (``AgentTable.generation``): nothing else
+        replaces them within a day (a restored checkpoint does so before the day starts)."""
+        a = sim.agents
+        if self._seen is not None and self._seen[0] == day and self._seen[1] is a and self._seen[2] == a.generation \
+                and self._seen[3] is sim.world:
+            return self.ctx
+        # The agent columns are known by the table's generation, not held: a grown table's old buffers are freed at
+        # once (held, every growth would take fresh pages). The world's and the flows' arrays are small and kept.
+        table = (a, a.generation, sim.world.routes)
+        current = self._others(sim)
+        if self._table is None or not (all(map(operator.is_, table, self._table)) and table[1] == self._table[1]
+                                       and len(current) == len(self._current)
+                                       and all(map(operator.is_, current, self._current))):
             for name, arr in self.arrays(sim).items():
-                if self._arrays.get(name) is not arr:
-                    setattr(self.ctx, name, _ptr(name, arr))
-                    self._arrays[name] = arr
-            self._routes, self._current = sim.world.routes, current
+                setattr(self.ctx, name, _ptr(name, arr))
+            self._table, self._current = table, current
         self.ctx.day = day
         self.ctx.entry_key = day_key(self._entry_key, day)
+        self._seen = (day, a, a.generation, sim.world)
         return self.ctx
 
-    def buffer(self, n: int) -> np.ndarray:
-        """A reusable int64 work array of at least ``n`` elements."""
-        if self._buffer.size < n:
-            self._buffer = np.empty(max(n, 2 * self._buffer.size), dtype=np.int64)
-        return self._buffer
+    def addresses(self, key: str, arrays: tuple[np.ndarray, ...]) -> list[int]:
+        """The data addresses of ``arrays`` (the arguments of kernel ``key``), worked out again only when one of
+        the array objects is not the one of the last call (known by weak references: an array replaced, e.g. a
+        grown column, is freed, not held here)."""
+        have = self._addresses.get(key)
+        if have is None or len(have[0]) != len(arrays) or \
+                not all(r() is arr for r, arr in zip(have[0], arrays, strict=True)):
+            have = self._addresses[key] = (tuple(map(weakref.ref, arrays)), [arr.ctypes.data for arr in arrays])
+        return have[1]
+
+    def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> tuple[int, list[int]]:
+        """The address of an array of the addresses of ``arrays`` (a kernel's ``void *const *``), and those
+        addresses; cached as ``addresses``."""
+        have = self.addresses(key, arrays)
+        if len(have) == len(arrays):  # made for these arrays: the array and its address kept after them
+            table = np.array(have, dtype=np.uint64)
+            have += [table, table.ctypes.data]
+        return have[-1], have
+
+    def buffer(self, n: int, name: str = "") -> np.ndarray:
+        """A reusable int64 work array of at least ``n`` elements (one per ``name``: rules run one at a time, so
+        they share the default one; a rule needing two at once names the second)."""
+        buf = self._work.get(name, self._buffer)
+        if buf.size < n or name not in self._work:
+            buf = self._work[name] = np.empty(max(n, 2 * buf.size, 1024), dtype=np.int64)
+        return buf
+
+
+def _start(sim: Simulation, day: int) -> tuple[EmigrationKernels, dict[str, np.ndarray], int, Any, ctypes.CDLL]:
+    """What a compiled rule starts with: the run's context, the agent table's whole column buffers (the same
+    objects all run long; the column views are made anew whenever the row count changes), the row count, the
+    context pointed at today's arrays, and the library."""
+    kc = context(sim)
+    return kc, sim.agents.cols, len(sim.agents), ctypes.byref(kc.update(sim, day)), kc.lib
 
 
 def context(sim: Simulation) -> EmigrationKernels:
     """The run's compiled context, made on the first compiled rule of the run."""
-    kc = getattr(sim, "_emigration_kernels", None)
-    if kc is None:
-        kc = EmigrationKernels(sim)
-        sim._emigration_kernels = kc
-    return kc
+    return run_context(sim, "_emigration_kernels", EmigrationKernels)
 
 
 def _check(rc: int, what: str) -> None:
@@ -196,37 +255,45 @@ def route_choice(sim: Simulation, day: int, stack: Any, n_c: int, cat_stride: in
     out = kc.buffer(n_rows)
     for _ in range(2):  # the second call finds every group built
         ctx = kc.update(sim, day)
-        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, stack.lut.ctypes.data, n_c, cat_stride,
-                                             stack.cdf.ctypes.data, dkey, out.ctypes.data)
+        lut, cdf, out_ = kc.addresses("route_choice", (stack.lut, stack.cdf, out))
+        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, lut, n_c, cat_stride, cdf, dkey, out_)
         if n >= 0:
             return out[:n].copy()
-        build(np.unique(out[:-n]))
+        build(_sorted_unique(out[:-n]))
     raise RuntimeError("route choice: groups still without weights after building them")
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` for a 1-D integer array, without the import of ``numpy.ma`` that ``np.unique`` makes on its
+    first call (8 ms of a run's start-up)."""
+    s = np.sort(x)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if s.size else s
 
 
 def travel(sim: Simulation, day: int) -> None:
     """The compiled travel rule for ``day``."""
     kc = context(sim)
     n_rows = len(sim.agents)
-    kc.lib.crossings_em_travel(ctypes.byref(kc.update(sim, day)), n_rows, kc.buffer(n_rows).ctypes.data)
+    kc.lib.crossings_em_travel(ctypes.byref(kc.update(sim, day)), n_rows, *kc.addresses("travel", (kc.buffer(n_rows),)))
 
 
 def border_queues(sim: Simulation, day: int, gate_cap: np.ndarray) -> None:
     """The compiled border queues for ``day`` with today's capacity per gate (int64)."""
-    kc = context(sim)
-    n_rows = len(sim.agents)
-    cap = np.ascontiguousarray(gate_cap, dtype=np.int64)
-    _check(kc.lib.crossings_em_border_queues(ctypes.byref(kc.update(sim, day)), n_rows, cap.ctypes.data,
-                                             kc.buffer(n_rows).ctypes.data), "border queue")
+    _serve(sim, day, "crossings_em_border_queues", gate_cap, "border queue")
 
 
 def flights(sim: Simulation, day: int, seats: np.ndarray) -> None:
     """The compiled flights for ``day`` with today's seats per link (int64; 0 while closed, −1 unlimited)."""
+    _serve(sim, day, "crossings_em_flights", seats, "flights")
+
+
+def _serve(sim: Simulation, day: int, kernel: str, limits: np.ndarray, what: str) -> None:
+    """Run a kernel that serves waiters up to ``limits`` (converted to int64) today."""
     kc = context(sim)
     n_rows = len(sim.agents)
-    s = np.ascontiguousarray(seats, dtype=np.int64)
-    _check(kc.lib.crossings_em_flights(ctypes.byref(kc.update(sim, day)), n_rows, s.ctypes.data,
-                                       kc.buffer(n_rows).ctypes.data), "flights")
+    lim = np.ascontiguousarray(limits, dtype=np.int64)  # (the same object while the rule's limits stay)
+    _check(getattr(kc.lib, kernel)(ctypes.byref(kc.update(sim, day)), n_rows,
+                                   *kc.addresses(kernel, (lim, kc.buffer(n_rows)))), what)
 
 
 def go_home(sim: Simulation, idx: np.ndarray) -> None:
@@ -234,3 +301,145 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     kc = context(sim)
     rows = np.ascontiguousarray(idx, dtype=np.int64)
     kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size)
+
+
+# ---- rules that draw from sequential streams: the kernels scan and keep the books, Python draws -------------
+
+def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32, cheaper_share: float) -> None:
+    """``money.Money.step`` compiled: the daily pass (net costs of rows that moved, savings less the net cost, never
+    below 0) finds the settled agents abroad broke today, counted per country; each draws (money stream, in row
+    order, as the NumPy twin) whether it looks for a cheaper place or goes home."""
+    kc, c, n, ctx, lib = _start(sim, day)
+    rows = kc.buffer(n)
+    p = kc.addresses("money", (col, c["remote_income"], c["net_cost"], c["cost_loc"], rows, sim.eflows.broke))
+    m = lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
+    if m:
+        u = sim.rng["money"].random(m)
+        lib.crossings_em_money_broke(ctx, p[4], m, u.ctypes.data, cheaper_share)
+
+
+def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: int) -> None:
+    """``onward.Onward.step`` compiled, the exponential draws of its clocks taken from the onward stream in the
+    NumPy twin's order (rows that came to a transit place, then rows whose day is today at one)."""
+    kc, c, n, ctx, lib = _start(sim, day)
+    rows = kc.buffer(n)
+    loc_, day_, h_, rows_, scale_, onward_ = kc.addresses("onward", (c["onward_loc"], c["onward_day"], h, rows, scale,
+                                                                      sim.eflows.onward))
+    m = lib.crossings_em_onward_came(ctx, n, loc_, day_, h_, rows_)
+    if m:
+        e = sim.rng["onward"].standard_exponential(m)
+        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day - 1)
+    m = lib.crossings_em_onward_due(ctx, n, day_, h_, window, onward_, rows_)
+    if m:
+        e = sim.rng["onward"].standard_exponential(m)
+        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day)
+
+
+def returns(sim: Simulation, day: int, rule: Any) -> None:
+    """``returns.Returns.step`` after its clocks are set up for today, compiled; the uniforms of the rows tested
+    and the exponential draws of the next test days come from the returns stream in the NumPy twin's order."""
+    kc, c, n, ctx, lib = _start(sim, day)
+    due, settled = kc.buffer(n), kc.buffer(n, "second")
+    place = rule.place if rule.place is not None else _NONE
+    day_, due_, settled_, group_, income_, hm_, top_, place_ = kc.addresses(
+        "returns", (c["return_day"], due, settled, c["return_group"], c["remote_income"], rule.hm, rule.top, place))
+    n_s = ctypes.c_int64(0)
+    m = lib.crossings_em_returns_due(ctx, n, day_, due_, settled_, ctypes.byref(n_s))
+    if m == 0:
+        return
+    u = sim.rng["returns"].random(n_s.value) if n_s.value else _NONE
+    m = lib.crossings_em_returns_pass(ctx, settled_, n_s.value, u.ctypes.data, group_, income_, hm_, top_,
+                                      place_ if rule.place is not None else None, float(rule.low),
+                                      float(rule.days_low), rule.days_per_month, day_, due_, m)
+    if m:
+        returns_set(sim, due[:m], day, rule)
+
+
+_NONE = np.zeros(1)  # stands for an absent array in the address cache
+
+
+def returns_set(sim: Simulation, rows: np.ndarray, day: int, rule: Any) -> None:
+    """The next test day of ``rows`` (int64, in order) after ``day`` (``Returns.draw`` compiled)."""
+    kc, c, _, ctx, lib = _start(sim, sim.today)
+    e = sim.rng["returns"].standard_exponential(rows.size)
+    p = kc.addresses("returns_set", (rule.scale, rule.pos, rule.shape_arr, c["return_group"], c["return_day"]))
+    lib.crossings_em_returns_set(ctx, rows.ctypes.data, rows.size, e.ctypes.data, *p, day)
+
+
+def tally(sim: Simulation, t: Any) -> int:
+    """``counters.Tally.sync`` compiled: the rows that changed since the last sync counted again; returns their
+    number."""
+    kc, c, n, ctx, lib = _start(sim, sim.today)
+    w = sim.world
+    p = kc.addresses("tally", (c["seen_loc"], c["seen_link"], c["seen_entry"], c["seen_stay"], t.emigrant_u8,
+                               w.emigrants, t.calendar))
+    rows = kc.buffer(n)
+    q = kc.addresses("tally_reg", (w.registered, t.reg_used if t.reg_used is not None else _NONE, rows))
+    return lib.crossings_em_tally(ctx, n, *p, t.calendar.shape[1], q[1] if t.reg_used is not None else None,
+                                  t.last_day, q[0], q[2])
+
+
+# The arrays of the stays kernels, in the order of _emigration.c's SA_* indices.
+STAY_ARRAYS = ("permit_day", "permit_p", "permit_wait", "permit_cost", "permit_w", "permit_elig", "visa_run_w",
+               "permit_days", "visa_run_link", "ok", "cost", "leaves", "weights", "overstays", "visa_runs",
+               "applications", "granted", "permits_refused")
+
+
+def stays(sim: Simulation, day: int, rule: Any) -> None:
+    """``stays.StayLimits.step`` compiled; the uniforms of the choices and of the applications come from the stays
+    stream in the NumPy twin's order."""
+    kc, c, n, ctx, lib = _start(sim, day)
+    w, f = sim.world, sim.eflows
+    ok, cost, leaves = rule.places(sim)
+    rows = kc.buffer(n)
+    arrays = (c["permit_day"], w.permit_p, w.permit_wait, w.permit_cost, w.permit_w, w.permit_elig, w.visa_run_w,
+              w.permit_days, w.visa_run_link, ok, cost, leaves, rule.weights, f.overstays, f.visa_runs,
+              f.applications, f.granted, f.permits_refused, rows)
+    sa, have = kc.address_array("stays", arrays)
+    rows_ = have[len(arrays) - 1]
+    on = int(rule.permits)
+    m = lib.crossings_em_stays_scan(ctx, n, sa, on, rows_)
+    if m == 0:
+        return
+    rng = sim.rng["stays"]
+    u = rng.random(m)
+    m = lib.crossings_em_stays_choose(ctx, rows_, m, u.ctypes.data, sa, rule.salt)
+    if m:
+        u = rng.random(m)
+        lib.crossings_em_stays_apply(ctx, rows_, m, u.ctypes.data, sa, on)
+
+
+def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ...],
+              targets: tuple[np.ndarray, ...]) -> None:
+    """``target[day] = source`` for each pair in one call (the day's recording): the pairs of the same dtype,
+    contiguous, are copied in C; others, if any, by NumPy. The plan is made again when an array object changes."""
+    kc = context(sim)
+    have = kc._copies.get(key)
+    if have is None or not (all(map(operator.is_, sources, have[0])) and all(map(operator.is_, targets, have[1]))):
+        fast, slow = [], []
+        for src, dst in zip(sources, targets, strict=True):
+            ok = (src.dtype == dst.dtype and dst.ndim == 2 and src.shape == dst.shape[1:] and src.flags.c_contiguous
+                  and dst.flags.c_contiguous)
+            (fast if ok else slow).append((src, dst))
+        addr = np.array([[s.ctypes.data, d.ctypes.data, s.nbytes] for s, d in fast], dtype=np.int64).reshape(-1, 3)
+        cols = tuple(np.ascontiguousarray(addr[:, j]) for j in range(3))  # sources, targets, sizes
+        have = kc._copies[key] = (sources, targets, len(fast), cols, [col.ctypes.data for col in cols], slow)
+    n, p, slow = have[2], have[4], have[5]
+    kc.lib.crossings_copy_rows(n, day, *p)
+    for src, dst in slow:
+        dst[day] = src
+
+
+def departures_add(sim: Simulation, day: int, first: int, cells: np.ndarray, shape: np.ndarray, mode: np.ndarray,
+                   savings: np.ndarray, income: np.ndarray) -> None:
+    """``departures.Departures.add`` compiled: the new rows from ``first`` on, one per leaver, from each one's
+    subgroup (``cells``: flat indices over ``shape``, int64) and drawn attributes (int64 travel mode, float32
+    savings and remote income); each counted where it appears."""
+    kc = context(sim)
+    c, w = sim.agents.cols, sim.world
+    arrays = (w.origins, c["left_day"], c["remote_income"], sim.flows.spawned, sim.eflows.left_home,
+              sim.eflows.cat_left)
+    da, have = kc.address_array("departures", (*arrays, shape))
+    kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, cells.ctypes.data,
+                                       have[len(arrays)], mode.ctypes.data, savings.ctypes.data,
+                                       income.ctypes.data, da)

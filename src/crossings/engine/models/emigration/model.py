@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings.engine.model import Model
-from crossings.engine.models.emigration import counters, observe, report
+from crossings.engine.models.emigration import counters, observe
 from crossings.engine.models.emigration.border_queues import BorderQueues
 from crossings.engine.models.emigration.departures import Departures
 from crossings.engine.models.emigration.flights import Flights
@@ -25,10 +25,11 @@ from crossings.engine.models.emigration.stays import EntryPolicies, StayLimits
 from crossings.engine.models.emigration.timeline import Timeline, hazard_multipliers
 from crossings.engine.models.emigration.travel import Travel
 from crossings.engine.models.emigration.world import EmigrationFlows, EmigrationWorld, apportion
-from crossings.engine.places import place_census, record_places
+from crossings.engine.places import place_census
 from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import AgentTable
+from crossings.scenario.emigration import in_force
 from crossings.scenario.emigration_section import EmigrationSection
 from crossings.scenario.model import ORIGIN
 
@@ -60,7 +61,7 @@ class EmigrationModel(Model):
     section = EmigrationSection()
     columns = MappingProxyType(COLUMNS)
     streams = MappingProxyType({k: f"emigration.{k}" for k in STREAMS})
-    # route choice, travel, border queues and flights in C (kernels_c.py), or their NumPy twins: same bytes
+    # the rules that work agent by agent in C (kernels_c.py), or their NumPy twins: same bytes
     kernels = ("compiled", "numpy")
     band_series = BAND_SERIES
     series = observe.SERIES
@@ -92,7 +93,9 @@ class EmigrationModel(Model):
         observe.census(sim, day)
 
     def record(self, sim: Simulation, res: Results, day: int) -> None:
-        record_places(sim, res, day, len(sim.agents) + int(sim.world.retired.sum()))
+        """The place series (as ``record_places``) and the model's own (``observe.record``, which copies both)."""
+        res.n_agents[day] = len(sim.agents) + int(sim.world.retired.sum())
+        res.refugee_debt[day] = 0
         observe.record(res, sim, day)
 
     def finish(self, sim: Simulation, res: Results) -> None:
@@ -121,8 +124,13 @@ class EmigrationModel(Model):
         base = em.hazard[origins][:, :, None, None]
         pos = {int(o): i for i, o in enumerate(origins)}
         start = home.sum()
-        for day in range(days):
-            home -= home * np.minimum(base * hazard_multipliers(list(em.events), pos, home.shape, day), 1.0)
+        events = [ev for ev in em.events if ev.kind == "departure_hazard"]
+        key, rate = None, None
+        for day in range(days):  # the day's rates change only when the events in force do
+            now = tuple(in_force(ev, day) for ev in events)
+            if now != key:
+                key, rate = now, np.minimum(base * hazard_multipliers(events, pos, home.shape, day), 1.0)
+            home -= home * rate
         return int(np.ceil(start - home.sum()))
 
     def files(self, res: Results) -> dict[str, str]:
@@ -140,6 +148,8 @@ class EmigrationModel(Model):
                        step: int) -> dict[str, Any] | None:
         """Who left, the destination countries, the crossings' queues, the categories of leavers and the fit
         table, in people (:mod:`crossings.engine.models.emigration.report`)."""
+        from crossings.engine.models.emigration import report  # loaded only for a page
+
         return report.section(view, summary, scenario, kept, step)
 
 
@@ -149,6 +159,8 @@ def retire_returned(sim: Simulation, least: int | None = None) -> None:
     origin); the order of the other rows is kept, so results do not depend on when this runs."""
     least = RETIRE_AT_LEAST if least is None else least
     a, w = sim.agents, sim.world
+    if len(a) < least:  # fewer rows than the least number to drop: nothing to look at
+        return
     back = a.state == RETURNED
     n_back = int(np.count_nonzero(back))
     if n_back < least or 4 * n_back < len(a):

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration import kernels_c
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.returns import DAYS_PER_MONTH
 from crossings.engine.models.emigration.state import PLAN, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
+
+PER_DAY = np.float32(1 / DAYS_PER_MONTH)  # remote income per month → per day, in the column's precision
 
 
 class Money(Rule):
@@ -30,12 +33,7 @@ class Money(Rule):
 
     name = "money"
     reads = ("agents.state", "agents.loc", "agents.savings", "agents.remote_income")
-    writes = ("agents.savings",  # and, for the broke, as movement.go_home:
-              "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
-              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
-              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    writes = ("agents.savings", "eflows.broke", *GO_HOME_WRITES)  # the broke go home or re-plan
     # the rule's own columns: net cost per day, and the place it was worked out for
     costs = {"net_cost": (np.float32, 0.0), "cost_loc": (np.int32, -1)}
 
@@ -52,11 +50,14 @@ class Money(Rule):
         a, w = sim.agents, sim.world
         if len(a) == 0:
             return
+        if sim.kernel == "compiled":  # the same in C (kernels_c.money), the draws taken here in the same order
+            kernels_c.money(sim, day, self.col, PER_DAY, sim.scenario.emigration.settings.broke_cheaper_share)
+            return
         came = np.flatnonzero(a.loc != a.cost_loc)
         if came.size:
             loc = a.loc[came]
             a.cost_loc[came] = loc
-            net = self.col[loc] - a.remote_income[came] * np.float32(1 / DAYS_PER_MONTH)
+            net = self.col[loc] - a.remote_income[came] * PER_DAY
             net[a.state[came] == RETURNED] = 0
             a.net_cost[came] = net
         np.subtract(a.savings, a.net_cost, out=a.savings)

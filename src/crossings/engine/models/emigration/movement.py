@@ -19,8 +19,34 @@ if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
 
+# What ``go_home`` writes: every rule that sends agents home declares it among its writes.
+GO_HOME_WRITES = ("agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
+                  "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
+                  "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
+                  "eflows.returns", "eflows.returned_home", "eflows.permits_ended", "eflows.travellers_back",
+                  "eflows.cat_returned", "world.at_home")
+
+# What ``step_onto`` writes (the step onto a link, its counts, the country changed and the stay, the fare): every
+# rule that moves agents onto links declares it among its writes.
+STEP_WRITES = ("agents.link", "agents.hop", "agents.progress", "agents.state", "agents.savings",
+               "agents.stay_country", "agents.entry_day", "agents.allowed_until", "agents.window_used",
+               "agents.window_start", "agents.permit", "world.present", "world.on_link", "world.in_country",
+               "world.permits", "flows.departures", "flows.link_entries", "eflows.entries", "eflows.exits",
+               "eflows.border", "eflows.permits_ended")
+
+
 def _count(x: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(x, minlength=n)
+
+
+def _moved(stock: np.ndarray, flow: np.ndarray, where: np.ndarray, sign: int) -> None:
+    """Agents leaving (sign −1) or reaching (+1) the places or links ``where``: the stock and the day's flow."""
+    n = _count(where, len(stock))
+    if sign < 0:
+        stock -= n
+    else:
+        stock += n
+    flow += n
 
 
 def change_country(sim: Simulation, c_from: np.ndarray, c_to: np.ndarray, idx: np.ndarray | None = None,
@@ -59,12 +85,8 @@ def step_onto(sim: Simulation, idx: np.ndarray, lk: np.ndarray) -> None:
         return
     a, w, f = sim.agents, sim.world, sim.flows
     here = a.loc[idx]
-    dep = _count(here, len(w.present))
-    w.present -= dep
-    f.departures += dep
-    ent = _count(lk, len(w.on_link))
-    w.on_link += ent
-    f.link_entries += ent
+    _moved(w.present, f.departures, here, -1)
+    _moved(w.on_link, f.link_entries, lk, +1)
     change_country(sim, w.country[here], w.link_country[lk], idx, lk)
     cost = w.link_cost
     if sim.scenario.emigration.link_cost.any():
@@ -97,12 +119,8 @@ def arrive(sim: Simulation, idx: np.ndarray) -> np.ndarray:
             dst[j] = sim.scenario.links.src[lk[j]]
             c_to = c_to.copy()
             c_to[j] = c_from[j]
-    ex = _count(lk, len(w.on_link))
-    w.on_link -= ex
-    f.link_exits += ex
-    arr = _count(dst, len(w.present))
-    w.present += arr
-    f.arrivals += arr
+    _moved(w.on_link, f.link_exits, lk, -1)
+    _moved(w.present, f.arrivals, dst, +1)
     change_country(sim, c_from, c_to, idx, lk)
     a.loc[idx] = dst
     a.link[idx] = -1

@@ -6,12 +6,14 @@ shared/data/russia2022/observations.csv."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.counters import counted_in, emigrant_categories, tally
 from crossings.engine.models.emigration.movement import next_link
 from crossings.engine.models.emigration.state import PERMIT, QUEUED, RETURNED, SEAT_WAIT
@@ -113,6 +115,39 @@ def _numbered(names: Any) -> Labels:
     return Labels(np.arange(len(names), dtype=np.int32), tuple(names))
 
 
+# The series recorded as copies of the day's stocks and flows: (series, world or eflows attribute); then the place
+# series (crossings.engine.places.record_places) from the world's and the day flows' arrays.
+_WORLD_COPIES = (("n_in_country", "in_country"), ("n_emigrants_in_country", "emigrants"), ("n_queue", "queue"),
+                 ("n_seat_wait", "seat_wait"), ("n_registered", "registered"), ("n_permits", "permits"))
+_FLOW_COPIES = (
+    ("new_entries", "entries"), ("new_exits", "exits"), ("new_left_home", "left_home"), ("new_queue_joins", "joins"),
+    ("new_passages", "passages"), ("new_queue_gave_up", "gave_up"), ("sum_wait_days", "wait_sum"),
+    ("new_seat_joins", "seat_joins"), ("new_boarded", "boarded"), ("new_missed_seat", "missed_seat"),
+    ("new_seat_gave_up", "seat_gave_up"), ("new_border_crossings", "border"), ("new_turned_back", "turned_back"),
+    ("new_refused", "refused"), ("new_overstays", "overstays"), ("new_visa_runs", "visa_runs"),
+    ("new_permit_applications", "applications"), ("new_permits_granted", "granted"),
+    ("new_permits_refused", "permits_refused"), ("new_permits_ended", "permits_ended"),
+    ("new_registrations", "registrations"), ("new_broke", "broke"), ("new_onward", "onward"),
+    ("new_returns", "returns"), ("new_returned_home", "returned_home"), ("cat_left_home", "cat_left"),
+    ("cat_returned", "cat_returned"))
+_PLACE_COPIES = (("n_present", "present"), ("n_on_link", "on_link"))
+_PLACE_FLOW_COPIES = (("new_spawned", "spawned"), ("new_arrivals", "arrivals"), ("new_departures", "departures"),
+                      ("new_link_entries", "link_entries"), ("new_link_exits", "link_exits"))
+_COPIED_WORLD = operator.attrgetter(*(a for _, a in _WORLD_COPIES))
+_COPIED_FLOWS = operator.attrgetter(*(a for _, a in _FLOW_COPIES))
+_COPIED_PLACES = operator.attrgetter(*(a for _, a in _PLACE_COPIES))
+_COPIED_PLACE_FLOWS = operator.attrgetter(*(a for _, a in _PLACE_FLOW_COPIES))
+_COPIED = tuple(name for name, _ in _WORLD_COPIES + _FLOW_COPIES + _PLACE_COPIES + _PLACE_FLOW_COPIES)
+
+
+def _targets(sim: Simulation, res: Results) -> tuple[np.ndarray, ...]:
+    """The series arrays of ``res`` the copies go to, in the order of ``_COPIED`` (looked up once per run)."""
+    got = getattr(sim, "_record_targets", None)
+    if got is None or got[0] is not res:
+        got = sim._record_targets = (res, tuple(res.series[name] for name in _COPIED))
+    return got[1]
+
+
 def record(res: Results, sim: Simulation, day: int) -> None:
     """Store the day's emigration stocks and flows in ``res`` (series named as in :data:`EMIGRATION_SERIES`).
     Stocks the rules do not keep (emigrants per country, stays by length) come from the run's
@@ -124,21 +159,13 @@ def record(res: Results, sim: Simulation, day: int) -> None:
     f.registrations += new_reg
     home = s["n_at_home"][day]
     home[w.origins] = w.at_home.reshape(len(w.origins), -1).sum(axis=1)
-    for name, value in (("n_in_country", w.in_country), ("n_emigrants_in_country", w.emigrants),
-                        ("new_entries", f.entries), ("new_exits", f.exits), ("new_left_home", f.left_home),
-                        ("n_queue", w.queue), ("new_queue_joins", f.joins), ("new_passages", f.passages),
-                        ("new_queue_gave_up", f.gave_up), ("sum_wait_days", f.wait_sum),
-                        ("n_seat_wait", w.seat_wait), ("new_seat_joins", f.seat_joins), ("new_boarded", f.boarded),
-                        ("new_missed_seat", f.missed_seat), ("new_seat_gave_up", f.seat_gave_up),
-                        ("new_long_stays", long), ("n_registered", w.registered),
-                        ("new_border_crossings", f.border), ("new_turned_back", f.turned_back),
-                        ("new_refused", f.refused), ("new_overstays", f.overstays), ("new_visa_runs", f.visa_runs),
-                        ("new_permit_applications", f.applications), ("new_permits_granted", f.granted),
-                        ("new_permits_refused", f.permits_refused), ("new_permits_ended", f.permits_ended),
-                        ("n_permits", w.permits), ("new_registrations", f.registrations), ("new_broke", f.broke),
-                        ("new_onward", f.onward), ("new_returns", f.returns), ("new_returned_home", f.returned_home),
-                        ("cat_left_home", f.cat_left), ("cat_returned", f.cat_returned)):
-        s[name][day] = value
+    s["new_long_stays"][day] = long
+    copies = _COPIED_WORLD(w) + _COPIED_FLOWS(f) + _COPIED_PLACES(sim.world) + _COPIED_PLACE_FLOWS(sim.flows)
+    if sim.kernel == "compiled":  # one call copies every row (kernels_c.copy_rows)
+        kernels_c.copy_rows(sim, "record", day, copies, _targets(sim, res))
+    else:
+        for value, target in zip(copies, _targets(sim, res), strict=True):
+            target[day] = value
     if day > 0:
         np.add(s["n_returned"][day - 1], f.returned_home, out=s["n_returned"][day])
         np.add(s["cat_away"][day - 1], f.cat_left - f.cat_returned, out=s["cat_away"][day])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.clocks import gap_scale, next_days
 from crossings.engine.models.emigration.state import NEVER, PLAN, SETTLED
 from crossings.engine.rule import Rule
@@ -42,6 +43,9 @@ class Onward(Rule):
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
+            return
+        if sim.kernel == "compiled":  # the same in C, the clocks' draws taken here in the same order
+            kernels_c.onward(sim, day, self.h, self.scale, int(self.window))
             return
         a, w = sim.agents, sim.world
         came = np.flatnonzero(a.loc != a.onward_loc)

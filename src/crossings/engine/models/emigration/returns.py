@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.clocks import gap_scale, next_days
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.state import NEVER, RETURNED, SETTLED
 from crossings.engine.rule import Rule
 
@@ -42,11 +43,7 @@ class Returns(Rule):
     name = "returns"
     reads = ("agents.state", "agents.home", "agents.category", "agents.sex", "agents.age_band", "agents.savings",
              "agents.remote_income", "agents.loc", "world.return_mult")
-    writes = ("agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
-              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
-              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    writes = GO_HOME_WRITES
     # the rule's own columns: the next test day (−1: not drawn yet), and the subgroup (cell of world.return_mult)
     clock = {"return_day": (np.int32, -1), "return_group": (np.int32, -1)}
 
@@ -58,6 +55,8 @@ class Returns(Rule):
         self.pos = np.zeros(len(sim.world.present), dtype=np.int64)
         self.pos[sim.world.origins] = np.arange(len(sim.world.origins))
         self.shape = sim.world.return_mult.shape
+        self.shape_arr = np.array(self.shape, dtype=np.int64)  # (the compiled draws' copy)
+        self.days_per_month = DAYS_PER_MONTH
         self.place = spec.return_multiplier  # (L,) or None (1 everywhere)
         self.place_top = 1.0 if self.place is None else float(self.place.max(initial=0.0))
         self.low = st.low_money_return_multiplier
@@ -92,6 +91,9 @@ class Returns(Rule):
                 live = a.state != RETURNED
                 a.return_day[~live] = NEVER
                 self.draw(sim, np.flatnonzero(live), day - 1)
+        if sim.kernel == "compiled":  # the same in C, the draws taken here in the same order
+            kernels_c.returns(sim, day, self)
+            return
         due = np.flatnonzero(a.return_day <= day)
         if due.size == 0:
             return

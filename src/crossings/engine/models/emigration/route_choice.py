@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.routes import (
     blocked_paths,
     is_priced,
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
 ROUTE_STREAM = "emigration.route"  # the counter stream of route draws: draw t of an agent is its t-th try today
+
+CDF_CACHE = 512  # groups' weights kept across refreshes (at most 512 × paths × 8 bytes: 14 MB for russia2022)
 
 
 class RouteChoice(Rule):
@@ -54,16 +56,12 @@ class RouteChoice(Rule):
              "agents.broke", "agents.category", "agents.allowed_until", "world.air_closures",
              "world.crossing_closures", "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
-    writes = ("agents.id", "agents.hop", "world.routes_dirty",  # and, for those who go home instead, as go_home:
-              "agents.loc", "agents.state", "agents.route", "agents.avoid", "agents.broke", "agents.stay_country",
-              "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
-              "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
-              "eflows.returns", "eflows.returned_home", "eflows.permits_ended",
-              "eflows.travellers_back", "eflows.cat_returned", "world.at_home")
+    writes = ("agents.id", "agents.hop", "world.routes_dirty", *GO_HOME_WRITES)  # or they go home
 
     def init(self, sim: Simulation) -> None:
         self.usable: dict[int, np.ndarray] = {}
         self.weights: dict[tuple[int, int], np.ndarray] = {}  # (travel mode, category) -> path_weights
+        self.cdfs: dict[tuple[int, int, bytes], np.ndarray] = {}  # (mode, category, paths open) -> route_cdf
         spec = sim.scenario.emigration
         self.key = sim.stream_key(ROUTE_STREAM)
         self.tries = int(spec.settings.route_tries)
@@ -131,12 +129,20 @@ class RouteChoice(Rule):
             ok = ok & ~w.routes.touches[avoid]
         spec = sim.scenario.emigration
         waits = self.waits[m] if self.waits is not None else None
+        seen = (m, cat, ok.tobytes()) if waits is None else None  # without waits: a function of the paths open
+        if seen is not None and seen in self.cdfs:  # e.g. a closure that ended, or a refresh for the other mode
+            return self.cdfs[seen]
         weights = self.weights.get((m, cat))
         if weights is None:  # the same for every group of this mode and category until the waits change
             weights = self.weights[m, cat] = path_weights(w.routes, spec.attractiveness_of(cat),
                                                           spec.settings.time_power, waits)
-        return route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power, waits, self.pair,
-                         weights)
+        cdf = route_cdf(w.routes, ok, spec.attractiveness_of(cat), spec.settings.time_power, waits, self.pair,
+                        weights)
+        if seen is not None:
+            if len(self.cdfs) >= CDF_CACHE:
+                self.cdfs.clear()
+            self.cdfs[seen] = cdf
+        return cdf
 
     def group_codes(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
         """The group of each agent (int64 codes into ``stack.lut``): travel mode, whether its path may not start

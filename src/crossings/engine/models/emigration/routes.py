@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crossings.scenario.emigration import AIR, EmigrationSpec
-from crossings.scenario.graph import MAX_PATHS, Paths, out_links
+from crossings.scenario.graph import PathList, Paths, out_links
 from crossings.scenario.model import DESTINATION, Scenario
 
 
@@ -39,13 +39,8 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
     km = links.distance.tolist()
     tdays = link_days.tolist()
     is_dest = (locs.kind == DESTINATION).tolist()
-    origin: list[int] = []
-    end: list[int] = []
-    length: list[float] = []
+    found = PathList("emigration.max_hops")
     days: list[float] = []
-    start: list[int] = [0]
-    flat: list[int] = []
-    by_origin = [0]
     for o in range(n_loc):
         stack: list[tuple[int, tuple[int, ...], tuple[int, ...], float, float]] = [
             (k, (o,), (), 0.0, 0.0) for k in reversed(adj[o])]
@@ -57,30 +52,19 @@ def enumerate_routes(sc: Scenario, link_days: np.ndarray, gated: np.ndarray, max
             path = used + (k,)
             tot_km, tot_days = prior_km + km[k], prior_days + tdays[k]
             if is_dest[e]:
-                origin.append(o)
-                end.append(e)
-                length.append(tot_km)
+                found.add(o, e, tot_km, path)
                 days.append(tot_days)
-                flat.extend(path)
-                start.append(len(flat))
-                if len(origin) > MAX_PATHS:
-                    raise ValueError(f"more than {MAX_PATHS} route candidates; lower emigration.max_hops")
                 continue
             if len(path) < max_hops:
                 seen = visited + (e,)
                 for k2 in reversed(adj[e]):
                     if dst[k2] not in seen:
                         stack.append((k2, seen, path, tot_km, tot_days))
-        by_origin.append(len(origin))
-    start_a = np.array(start, dtype=np.int64)
-    flat_a = np.array(flat, dtype=np.int32)
-    paths = Paths(
-        origin=np.array(origin, dtype=np.int32), end=np.array(end, dtype=np.int32),
-        length_km=np.array(length, dtype=np.float64), start=start_a, links=flat_a,
-        by_origin=np.array(by_origin, dtype=np.int64), n_links=np.diff(start_a).astype(np.int32),
-    )
+        found.next_origin()
+    paths = found.paths()
+    start_a, flat_a = paths.start, paths.links
     em = sc.emigration
-    n_path = len(origin)
+    n_path = len(paths.origin)
     first_air = em.link_mode[flat_a[start_a[:-1]]] == AIR if n_path else np.zeros(0, dtype=bool)
     code = {c: i for i, c in enumerate(em.countries)}
     country = np.array([code[c] for c in locs.country], dtype=np.int64)

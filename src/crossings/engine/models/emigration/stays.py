@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.entry import on_entry, on_exit, window_used
-from crossings.engine.models.emigration.movement import go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.state import (
     NEVER,
     NO_PERMIT,
@@ -106,13 +107,10 @@ class StayLimits(Rule):
     reads = ("agents.state", "agents.allowed_until", "agents.permit", "agents.permit_day", "agents.savings",
              "world.per_entry", "world.window_max", "world.permit_p", "world.permit_w", "world.permit_elig",
              "world.visa_run_w", "world.visa_run_link")
-    writes = ("agents.state", "agents.route", "agents.avoid", "agents.permit", "agents.permit_day",
-              "agents.allowed_until", "agents.savings", "agents.entry_day", "agents.window_used",
-              "agents.window_start", "agents.stay_country", "agents.loc", "world.permits", "world.present",
-              "world.in_country", "eflows.overstays", "eflows.visa_runs", "eflows.applications", "eflows.granted",
-              "eflows.permits_refused", "eflows.permits_ended", "eflows.entries", "eflows.exits", "eflows.border",
-              "eflows.returns", "eflows.returned_home", "eflows.travellers_back", "eflows.cat_returned",
-              "world.at_home")
+    # visa runs, permits and moving on; and going home
+    writes = ("agents.permit_day", "agents.savings", "agents.entry_day", "agents.window_start", "eflows.overstays",
+              "eflows.visa_runs", "eflows.applications", "eflows.granted", "eflows.permits_refused", "eflows.border",
+              *GO_HOME_WRITES)
 
     def init(self, sim: Simulation) -> None:
         spec = sim.scenario.emigration
@@ -131,6 +129,9 @@ class StayLimits(Rule):
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
+            return
+        if sim.kernel == "compiled":  # the same in C, the draws taken here in the same order
+            kernels_c.stays(sim, day, self)
             return
         a = sim.agents
         if self.permits:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
-from crossings.engine.models.emigration.movement import arrive, dispatch
+from crossings.engine.models.emigration.movement import STEP_WRITES, arrive, dispatch
 from crossings.engine.models.emigration.state import MOVING
 from crossings.engine.rule import Rule
 
@@ -29,12 +29,9 @@ class Travel(Rule):
     name = "travel"
     reads = ("agents.id", "agents.state", "agents.route", "agents.hop", "agents.link", "agents.progress",
              "world.link_days", "world.gated")
-    writes = ("agents.loc", "agents.link", "agents.progress", "agents.hop", "agents.state", "agents.since",
-              "agents.tries", "world.present", "world.on_link", "world.in_country", "world.queue",
-              "world.seat_wait", "flows.arrivals", "flows.departures", "flows.link_entries", "flows.link_exits",
-              "eflows.entries", "eflows.exits", "eflows.joins", "eflows.seat_joins", "eflows.border", "eflows.refused",
-              "agents.savings", "agents.avoid", "agents.broke", "agents.stay_country", "agents.entry_day",
-              "agents.allowed_until")
+    writes = ("agents.loc", "agents.since", "agents.tries", "agents.avoid", "agents.broke", "agents.route",
+              "world.queue", "world.seat_wait", "flows.arrivals", "flows.link_exits", "eflows.joins",
+              "eflows.seat_joins", "eflows.refused", *STEP_WRITES)  # arrivals, dispatch, and steps onto links
 
     def step(self, sim: Simulation, day: int) -> None:
         if sim.kernel == "compiled":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossings.engine.kernels import run_context
 from crossings.scenario.model import TOWN
 
 if TYPE_CHECKING:
@@ -131,11 +132,7 @@ class KernelContext:
 
 def _context(sim: Simulation) -> KernelContext:
     """The run's kernel context, made on the first compiled phase of the run."""
-    kc = getattr(sim, "_kernel_context", None)
-    if kc is None:
-        kc = KernelContext(sim)
-        sim._kernel_context = kc
-    return kc
+    return run_context(sim, "_kernel_context", KernelContext)
 
 
 def move_phase(sim: Simulation, day: int) -> None:
