@@ -29,5 +29,6 @@ def test_site_builds_strictly_with_the_api_reference(tmp_path: Path) -> None:
     for anchor in ["api.load_scenario", "api.run", "api.read_run", "api.ensemble", "api.sensitivity", "api.calibrate",
                    "results.Results", "results.Results.to_frame", "report.notebook.Run.plot"]:
         assert f'id="crossings.{anchor}"' in api, anchor
+    assert ":func:<code>" not in api and ":class:<code>" not in api  # Sphinx roles shown as code (the hook)
     # offline: the theme must not pull web fonts
     assert "fonts.googleapis.com" not in (site / "index.html").read_text(encoding="utf-8")
