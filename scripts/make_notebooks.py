@@ -84,13 +84,15 @@ RUSSIA = [
 ]
 
 
-def main() -> None:
-    """Write both notebooks (cells without outputs; a fixed kernel name so they run in any environment)."""
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path = OUT) -> None:
+    """Write both notebooks into ``out`` (cells without outputs; a fixed kernel name so they run anywhere)."""
+    out.mkdir(parents=True, exist_ok=True)
     for name, cells in [("flee-mali2012", FLEE), ("russia2022-whatif-ensemble", RUSSIA)]:
+        for i, cell in enumerate(cells):
+            cell.id = f"cell-{i}"  # fixed ids (nbformat draws random ones): the same script, the same files
         nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                 "language": "python"}})
-        nbformat.write(nb, OUT / f"{name}.ipynb")
+        nbformat.write(nb, out / f"{name}.ipynb")
 
 
 if __name__ == "__main__":
