@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings._version import __version__
-from crossings.files import write_json, write_parquet, write_text
+from crossings.files import dumps_json, write_json, write_parquet, write_text
 from crossings.results.metrics import mean_ard
 from crossings.results.read import Camps, read_run_files
 from crossings.results.schema import (
@@ -416,7 +415,7 @@ class Results:
                 (out / stale).unlink()  # an earlier run's result this run does not write (docs/output.md)
         if self.camps:
             write_text(out / "out.csv", self.flee_out_csv())
-        meta = {"crossings": json.dumps({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
+        meta = {"crossings": dumps_json({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
                                          "people_per_agent": _plain(self.people_per_agent), "counts": "agents"})}
         for d in self.schema.dims.values():
             write_parquet(out / f"{d.table}.parquet", self.table(d.name), meta)
