@@ -150,8 +150,8 @@ def test_a_run_writes_strict_json_and_fit_json_is_strict(tmp_path, run_dir):
     obs.write_text("\n".join(",".join(r) for r in rows[:3]) + "\n")
     proc = subprocess.run([sys.executable, "-m", "crossings", "fit", str(run_dir), "--json", "--observed", str(obs)],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    if proc.returncode == 0:
-        _strict(proc.stdout)
+    assert proc.returncode == 0, proc.stderr
+    assert _strict(proc.stdout)[0]["status"] == "scored"
 
 
 def _rename_everywhere(root: Path, old: str, new: str) -> None:
