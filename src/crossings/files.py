@@ -147,10 +147,12 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
-def _yaml_problem(path: Path, exc: Exception) -> InputError:
+def _yaml_problem(path: Path, exc: Exception, text: str) -> InputError:
+    """The one-line error of a YAML syntax error; libyaml may put the end of the file one line past the last."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return InputError(path, mark.line + 1 if mark is not None else None, "yaml", str(problem))
+    line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else None
+    return InputError(path, line, "yaml", str(problem))
 
 
 def read_yaml_text(path: Path) -> str:
@@ -194,7 +196,7 @@ def compose_yaml(path: Path, text: str, loader: Any = None) -> Any:
                 depth -= 1
         return yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise _yaml_problem(path, exc) from None
+        raise _yaml_problem(path, exc, text) from None
 
 
 def load_yaml(path: Path, text: str | None = None) -> Any:
@@ -202,12 +204,13 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     :func:`compose_yaml` and built with the safe constructor."""
     import yaml  # deferred: only YAML inputs need it
 
-    node = compose_yaml(path, read_yaml_text(path) if text is None else text)
+    text = read_yaml_text(path) if text is None else text
+    node = compose_yaml(path, text)
     if node is None:
         return None
     try:
         return yaml.SafeLoader("").construct_document(node)
     except yaml.YAMLError as exc:
-        raise _yaml_problem(path, exc) from None
+        raise _yaml_problem(path, exc, text) from None
     except (ValueError, OverflowError) as exc:  # e.g. a date like 2022-13-45
         raise InputError(path, node.start_mark.line + 1, "yaml", str(exc).splitlines()[0]) from None

@@ -123,7 +123,7 @@ def test_load_yaml_reads_plain_yaml_and_names_the_line_of_a_syntax_error(tmp_pat
     p.write_text("\ufeffa: 1\nb: [x, y]\n")  # a BOM is allowed
     assert load_yaml(p) == {"a": 1, "b": ["x", "y"]}
     p.write_text("a: 1\nb: [x, y\n")
-    with pytest.raises(InputError, match=r"a.yml:3: yaml:"):
+    with pytest.raises(InputError, match=r"a.yml:2: yaml:"):
         load_yaml(p)
 
 
