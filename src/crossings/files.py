@@ -1,22 +1,32 @@
 """Atomic output files: each is written to a temporary name in the same directory, then renamed, so a
-reader never sees a half-written file (the one writer every output of the project goes through)."""
+reader never sees a half-written file (the one writer every output of the project goes through). Also the one
+strict JSON encoder (no NaN or Infinity) and the one guarded YAML reader every YAML input goes through."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from crossings.errors import InputError
+
+YAML_MAX_BYTES = 10 * 1024 * 1024  # a YAML input larger than this is refused before it is parsed
+YAML_MAX_DEPTH = 64  # deeper nesting of mappings and sequences is refused (no RecursionError downstream)
+STALE_PART_SECONDS = 3600  # a hidden .part file older than this is a leftover of a killed write
+
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    clean_parts(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
@@ -30,6 +40,64 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> None:
         raise
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def clean_parts(path: Path, older_than: float = STALE_PART_SECONDS) -> None:
+    """Remove hidden ``.NAME.PID.*.part`` files left beside ``path`` by a killed write: those of a process no
+    longer running, and any older than ``older_than`` seconds (a write in progress elsewhere is left alone)."""
+    now = time.time()
+    for part in path.parent.glob(f".{path.name}.*.part"):
+        pid = part.name[len(path.name) + 2:].split(".", 1)[0]
+        try:
+            if (pid.isdigit() and not _alive(int(pid))) or now - part.stat().st_mtime > older_than:
+                part.unlink()
+        except OSError:
+            pass
+
+
+def check_writable(folder: Path, flag: str = "--out") -> None:
+    """Refuse an output folder that cannot be written, before any work is done (InputError); a folder that does
+    not exist yet is checked through its nearest existing parent and is not created here."""
+    folder = Path(folder)
+    here = folder
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if here == folder and not here.is_dir():
+        raise InputError(folder, None, flag, "exists and is not a directory")
+    if not here.is_dir():
+        raise InputError(folder, None, flag, f"cannot be created: {here} is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".crossings-probe.", suffix=".part", dir=here)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(folder, None, flag, f"cannot be written ({exc.strerror or exc})") from None
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, Infinity) replaced by None, so it encodes as strict JSON."""
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    return obj
+
+
+def dumps_json(obj: Any, **kwargs: Any) -> str:
+    """Strict JSON text of ``obj``: NaN and Infinity become null (``json.dumps`` would write bare ``NaN``)."""
+    return json.dumps(finite(obj), allow_nan=False, **kwargs)
+
+
 def write_text(path: Path, text: str) -> None:
     """Write a text file atomically."""
     def w(tmp: str) -> None:
@@ -40,7 +108,7 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON atomically (sorted keys, two-space indent)."""
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    write_text(path, dumps_json(obj, indent=2, sort_keys=True) + "\n")
 
 
 def _arrow(col: Any) -> Any:
@@ -77,3 +145,72 @@ def write_parquet(path: Path, columns: dict[str, Any], metadata: dict[str, str] 
     if metadata:
         table = table.replace_schema_metadata({k.encode(): v.encode() for k, v in metadata.items()})
     atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def _yaml_problem(path: Path, exc: Exception, text: str) -> InputError:
+    """The one-line error of a YAML syntax error; libyaml may put the end of the file one line past the last."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else None
+    return InputError(path, line, "yaml", str(problem))
+
+
+def read_yaml_text(path: Path) -> str:
+    """The text of a YAML input (UTF-8, BOM allowed), refused above :data:`YAML_MAX_BYTES` before it is read."""
+    try:
+        size = path.stat().st_size
+        if size > YAML_MAX_BYTES:
+            raise InputError(path, None, "yaml", f"{size} bytes; a YAML input may hold at most {YAML_MAX_BYTES}")
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(path, None, "file", "missing") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "file", "is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise InputError(path, None, "encoding", "not valid UTF-8") from None
+
+
+def compose_yaml(path: Path, text: str, loader: Any = None) -> Any:
+    """The YAML node tree of ``text`` (None for an empty document), after a streaming check that refuses
+    anchors and aliases (a "billion laughs" bomb), nesting deeper than :data:`YAML_MAX_DEPTH` and more than
+    :data:`YAML_MAX_BYTES`; every YAML the project reads goes through here. libyaml's parser is used when
+    present (``loader`` overrides, e.g. a subclass keeping line numbers)."""
+    import yaml  # deferred: only YAML inputs need it
+
+    if len(text) > YAML_MAX_BYTES:
+        raise InputError(path, None, "yaml", f"a YAML input may hold at most {YAML_MAX_BYTES} bytes")
+    loader = loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(path, line, "yaml", "aliases (*name) are not allowed")
+            if getattr(event, "anchor", None) is not None:
+                raise InputError(path, line, "yaml", "anchors (&name) are not allowed")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > YAML_MAX_DEPTH:
+                    raise InputError(path, line, "yaml", f"nested deeper than {YAML_MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(path, exc, text) from None
+
+
+def load_yaml(path: Path, text: str | None = None) -> Any:
+    """The Python value of a YAML input (read from ``path`` unless ``text`` is given), guarded as in
+    :func:`compose_yaml` and built with the safe constructor."""
+    import yaml  # deferred: only YAML inputs need it
+
+    text = read_yaml_text(path) if text is None else text
+    node = compose_yaml(path, text)
+    if node is None:
+        return None
+    try:
+        return yaml.SafeLoader("").construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(path, exc, text) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date like 2022-13-45
+        raise InputError(path, node.start_mark.line + 1, "yaml", str(exc).splitlines()[0]) from None

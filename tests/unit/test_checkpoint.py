@@ -263,3 +263,16 @@ def test_a_damaged_checkpoint_is_refused_with_one_line(tmp_path, scenario_dir):
     assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), "state.npz", "cannot be read")
     (out / ck.DIRNAME / ck.META).write_text("{}")
     assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), "checkpoint.json", "format")
+
+
+@pytest.mark.parametrize(("key", "value"), [("seed", "3"), ("days", 1.5), ("rules", 7), ("what_if", "x")])
+def test_a_tampered_checkpoint_parameter_is_refused_with_one_line(tmp_path, scenario_dir, key, value):
+    """Issue 22: a checkpoint.json edited to hold ``"seed": "3"`` (or another wrongly typed parameter) gave a
+    TypeError traceback on --resume; it is one line naming the file and the field, exit 2."""
+    root, out = left_checkpoint(tmp_path, scenario_dir)
+    meta = out / ck.DIRNAME / ck.META
+    m = json.loads(meta.read_text())
+    m["params"][key] = value
+    meta.write_text(json.dumps(m))
+    line = assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), f"params.{key}")
+    assert str(meta) in line

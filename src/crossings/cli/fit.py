@@ -5,12 +5,12 @@ read back with ``crossings.api.fit_ensemble``."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from crossings import api
 from crossings.errors import InputError
+from crossings.files import dumps_json
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,11 +32,11 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--observed", None, "observed", "an ensemble directory is scored by the fit its "
                              "members made (fit.csv); run the ensemble again to score other observations")
         data, text = api.fit_ensemble(args.run_dir)
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n" if args.json else text)
+        sys.stdout.write(dumps_json(data, indent=2, ensure_ascii=False) + "\n" if args.json else text)
         return 0
     rows, data = api.fit_run(Path(args.run_dir), args.observed)
     if args.json:
-        print(json.dumps(data["rows"], indent=2, ensure_ascii=False))
+        print(dumps_json(data["rows"], indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(api.fit_text(rows, data))
     return 0

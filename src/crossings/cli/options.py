@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from crossings.errors import InputError
+from crossings.files import check_writable
 
 # The file that marks a finished result of each kind of command in its output folder.
 MARKERS = {"run": "summary.json", "ensemble": "ensemble.json", "sensitivity": "sensitivity.json",
@@ -33,6 +34,7 @@ def out_dir(kind: str, given: str | Path | None, scenario: str | Path) -> Path:
             if other != kind and (out / marker).is_file():
                 raise InputError(out, None, "--out", f"holds the results of `crossings {other}` ({marker}); "
                                  f"give another --out for this {kind}")
+    check_writable(out, "--out")  # refused now, not after the whole simulation
     return out
 
 

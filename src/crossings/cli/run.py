@@ -11,6 +11,7 @@ from crossings import api
 from crossings.cli.options import out_dir
 from crossings.cli.report import after_run
 from crossings.errors import InputError
+from crossings.files import check_writable
 from crossings.progress import Bar
 
 DEFAULT_SCENARIO = "russia2022"
@@ -54,6 +55,7 @@ def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
     ck = api.find_checkpoint(out)
     ck.check_version()
     p = ck.params
+    _check_stored(ck.directory, p)
     given = Path(p["scenario"])
     path = given if given.resolve() == Path(p["scenario_abs"]) else Path(p["scenario_abs"])
     if args.scenario is not None and Path(args.scenario).resolve() != path.resolve():
@@ -78,10 +80,25 @@ def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
     return out, path, ck
 
 
+STORED = {"scenario": (str,), "scenario_abs": (str,), "seed": (int,), "days": (int,), "rules": (str,),
+          "kernel": (str, type(None)), "checkpoint_every": (int, type(None)), "what_if": (list, type(None))}
+
+
+def _check_stored(directory: Path, params: dict[str, Any]) -> None:
+    """Refuse a checkpoint whose stored run parameters have the wrong types (a tampered or damaged file)."""
+    for key, types in STORED.items():
+        value = params.get(key)
+        if isinstance(value, bool) or not isinstance(value, types) or \
+                (key == "what_if" and value and not all(isinstance(t, str) for t in value)):
+            raise InputError(Path(directory) / "checkpoint.json", None, f"params.{key}",
+                             f"{value!r} is not a valid stored value; rerun from the start")
+
+
 def _check_options(args: argparse.Namespace, out: Path) -> None:
     """Refuse options that cannot make a run, before anything is read."""
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")
+    check_writable(out)  # an unwritable --out is refused now, not after the whole simulation
     if args.checkpoint_every is not None and args.checkpoint_every < 1:
         raise InputError("--checkpoint-every", None, "checkpoint_every",
                          f"{args.checkpoint_every} is not a positive number of days")

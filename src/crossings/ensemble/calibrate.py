@@ -45,7 +45,7 @@ from crossings.ensemble.member import (
 )
 from crossings.ensemble.reduce import distribution, fit_of_members, masked_ard
 from crossings.errors import InputError
-from crossings.files import write_text
+from crossings.files import dumps_json, load_yaml, write_text
 from crossings.params.flee import _IMPLEMENTED
 from crossings.scenario.model import Scenario
 from crossings.scenarios import resolve_bundled
@@ -315,7 +315,7 @@ class FitLoss:
     def write(self, res: CalibrationResult, out: str | Path) -> Path:
         """Write fitted.yml, calibration.json, calibration_trials.csv and calibration_fit.csv into ``out``."""
         out = write_trials(out, [p.name for p in res.params], res.trials, self.fitted(res), "parameters")
-        write_text(out / "calibration.json", json.dumps(self.provenance(res), indent=2) + "\n")
+        write_text(out / "calibration.json", dumps_json(self.provenance(res), indent=2) + "\n")
         if res.best_rows is not None:
             write_text(out / "calibration_fit.csv", res.best_rows.csv())
         return out
@@ -578,7 +578,7 @@ def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[d
     for i, (pt, loss) in enumerate(trials):
         lines.append(",".join([str(i), *[repr(pt[n]) for n in names], repr(loss)]))
     write_text(out / "calibration_trials.csv", "\n".join(lines) + "\n")
-    text = yaml.safe_dump(json.loads(json.dumps(fitted)), sort_keys=False)
+    text = yaml.safe_dump(json.loads(dumps_json(fitted)), sort_keys=False)
     write_text(out / "fitted.yml", f"# crossings calibrate: fitted {what} and how they were fitted\n" + text)
     return out
 
@@ -680,15 +680,10 @@ def _replace_value(lines: list[str], start: int, end: int, name: str, text: str,
 def check_parameters_target(scenario_dir: str | Path, names: Sequence[str]) -> Path:
     """The scenario.yml of ``scenario_dir`` if it declares every parameter in ``names``; InputError otherwise
     (checked before a calibration starts, so a long run does not end in a file it cannot write)."""
-    import yaml  # deferred: only the calibration's files are written as YAML here
-
     ypath = resolve_bundled(scenario_dir) / "scenario.yml"
     if not ypath.is_file():
         raise InputError(ypath, None, "--write-parameters", "no scenario.yml there")
-    try:
-        doc = yaml.safe_load(ypath.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(ypath, None, "yaml", str(exc).splitlines()[0]) from None
+    doc = load_yaml(ypath) or {}  # the one guarded YAML reader (size, depth, no anchors or aliases)
     declared = doc.get("parameters") if isinstance(doc, dict) else None
     missing = [n for n in names if not isinstance(declared, dict) or n not in declared]
     if missing:
@@ -705,8 +700,6 @@ def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
     """Write ``values`` into the ``value:`` of each named parameter of ``scenario_dir``/scenario.yml, editing
     only those numbers (comments, order, sources and everything else are kept), check that the file reads back
     with exactly these values, and copy ``calibration_json`` next to it. Returns the scenario.yml path."""
-    import yaml  # deferred: only the calibration's files are written as YAML here
-
     ypath = check_parameters_target(scenario_dir, list(values))
     original = ypath.read_text(encoding="utf-8")
     lines = original.split("\n")  # line ends stay as they are; "\n".join gives the file back
@@ -715,7 +708,7 @@ def write_parameters(scenario_dir: str | Path, values: Mapping[str, float],
     for name, text in texts.items():
         _replace_value(lines, start, end, name, text, ypath)
     new = "\n".join(lines)
-    doc = yaml.safe_load(new)
+    doc = load_yaml(ypath, new)
     for name, text in texts.items():
         got = doc["parameters"][name]
         got = got.get("value") if isinstance(got, dict) else got

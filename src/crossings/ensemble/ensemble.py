@@ -7,7 +7,6 @@ observed camp counts by the 90 % band, the fit per observation row. ``EnsembleRe
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from crossings.ensemble.reduce import (
 )
 from crossings.ensemble.summary import BINS, PILOT, Histogram
 from crossings.errors import InputError
-from crossings.files import atomic_write, write_parquet, write_text
+from crossings.files import atomic_write, dumps_json, write_parquet, write_text
 from crossings.observed.metrics import mean_ard
 from crossings.results.schema import Labels, Schema
 from crossings.scenario.model import Scenario
@@ -266,8 +265,8 @@ class EnsembleResult:
             bands = out / BANDS_DIR
             for name, columns in self.band_tables().items():
                 write_parquet(bands / f"{name}.parquet", columns)
-            write_text(bands / "summary.json", json.dumps(self.bands_summary(), indent=2, sort_keys=True) + "\n")
-        write_text(out / "ensemble.json", json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
+            write_text(bands / "summary.json", dumps_json(self.bands_summary(), indent=2, sort_keys=True) + "\n")
+        write_text(out / "ensemble.json", dumps_json(self.summary(), indent=2, sort_keys=True) + "\n")
         return out
 
 

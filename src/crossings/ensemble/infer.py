@@ -43,7 +43,7 @@ from crossings.ensemble.member import MemberResult, ParamSpec, as_param, as_scen
 from crossings.ensemble.member import flee_settings as reads_flee_settings
 from crossings.ensemble.reduce import fit_of_members
 from crossings.errors import InputError
-from crossings.files import write_text
+from crossings.files import dumps_json, write_text
 from crossings.observed.fit import LOG_FLOOR, WIDEN, band
 from crossings.scenario.model import Scenario
 from crossings.scenarios import resolve_bundled
@@ -290,7 +290,7 @@ class AbcResult:
             raise InputError(out, None, "--out", "exists and is not a directory")
         out.mkdir(parents=True, exist_ok=True)
         write_text(out / POSTERIOR_CSV, self.posterior.csv())
-        write_text(out / POSTERIOR_JSON, json.dumps(self.provenance, indent=2, sort_keys=True) + "\n")
+        write_text(out / POSTERIOR_JSON, dumps_json(self.provenance, indent=2, sort_keys=True) + "\n")
         names = [p.name for p in self.params]
         lines = [",".join(["trial", "generation", *names, "distance", "kept"])]
         for i, t in enumerate(self.trials):

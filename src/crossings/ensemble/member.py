@@ -28,6 +28,7 @@ import numpy as np
 from crossings.engine.model import build_scenario, get_model
 from crossings.engine.simulation import Simulation
 from crossings.errors import InputError
+from crossings.files import load_yaml
 from crossings.observed.fit import STATUSES, fit_loss, fit_rows
 from crossings.observed.measures import RunTables
 from crossings.scenario.build import FLEE_PARAMETERS, flee_parameter
@@ -224,15 +225,8 @@ def fixed_param(name: str, value: float, scenario: Scenario | None, where: str) 
 def read_params_file(path: str | Path, scenario: Scenario | None = None) -> list[ParamSpec]:
     """Fixed values from a YAML file: fitted.yml (its ``parameters``) or a plain mapping NAME: VALUE, parameters of
     ``scenario`` (without one: FleeSettings fields)."""
-    import yaml  # deferred: only a params file is read as YAML here
-
     p = Path(path)
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(p, None, "file", "missing") from None
-    except yaml.YAMLError as exc:
-        raise InputError(p, None, "yaml", str(exc).splitlines()[0]) from None
+    doc = load_yaml(p)  # the one guarded YAML reader (size, depth, no anchors or aliases)
     if isinstance(doc, dict) and isinstance(doc.get("parameters"), dict):
         doc = doc["parameters"]
     if not isinstance(doc, dict):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ from crossings.ensemble.member import (
     with_params,
 )
 from crossings.errors import InputError
-from crossings.files import write_text
+from crossings.files import dumps_json, write_text
 from crossings.results.schema import PLACE_SERIES
 from crossings.scenario.model import Scenario
 
@@ -152,7 +151,7 @@ class SensitivityResult:
         lines += [",".join([repr(float(x)) for x in row] + [repr(float(y))]) for row, y in zip(self.X, self.Y,
                                                                                                strict=True)]
         write_text(out / "sensitivity_samples.csv", "\n".join(lines) + "\n")
-        write_text(out / "sensitivity.json", json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
+        write_text(out / "sensitivity.json", dumps_json(self.summary(), indent=2, sort_keys=True) + "\n")
         return out
 
 

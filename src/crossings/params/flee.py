@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from crossings.errors import InputError
+from crossings.files import compose_yaml
 
 
 @dataclass(frozen=True)
@@ -153,13 +154,7 @@ class _SafeLineLoader(yaml.SafeLoader):
 
 
 def _compose(path: Path, text: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_SafeLineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(path, line, "yaml", str(problem)) from None
+    return compose_yaml(path, text, _SafeLineLoader)  # size, depth, anchors and aliases checked first
 
 
 def _reject_foreign_tags(path: Path, node: yaml.Node) -> None:

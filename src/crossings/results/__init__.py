@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings._version import __version__
-from crossings.files import write_json, write_parquet, write_text
+from crossings.files import dumps_json, write_json, write_parquet, write_text
 from crossings.results.metrics import mean_ard
 from crossings.results.read import Camps, read_run_files
 from crossings.results.schema import (
@@ -35,6 +34,10 @@ from crossings.results.schema import (
     SeriesSpec,
 )
 from crossings.scenario.model import Scenario
+
+# Files a run folder may hold from an earlier run besides its Parquet tables: a new run removes those it does not
+# write itself (report.html too: the command writes a fresh one after the run, unless --no-report).
+STALE_RESULT_FILES = ("out.csv", "observations.csv", "report.html")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -404,13 +407,18 @@ class Results:
         summary_path = out / "summary.json"
         if summary_path.exists():
             summary_path.unlink()  # the old summary must not vouch for new, partly written files
+        own = self.model.files(self) if self.model is not None else {}
+        fresh = {f"{d.table}.parquet" for d in self.schema.dims.values()} | set(own)
+        fresh |= {"out.csv"} if self.camps else set()
+        for stale in {*STALE_RESULT_FILES, *(p.name for p in out.glob("*.parquet"))} - fresh:
+            if (out / stale).is_file():
+                (out / stale).unlink()  # an earlier run's result this run does not write (docs/output.md)
         if self.camps:
             write_text(out / "out.csv", self.flee_out_csv())
-        meta = {"crossings": json.dumps({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
+        meta = {"crossings": dumps_json({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
                                          "people_per_agent": _plain(self.people_per_agent), "counts": "agents"})}
         for d in self.schema.dims.values():
             write_parquet(out / f"{d.table}.parquet", self.table(d.name), meta)
-        own = self.model.files(self) if self.model is not None else {}
         for name, text in {**own, **(files or {})}.items():
             if text is not None:
                 write_text(out / name, text)

@@ -45,6 +45,13 @@ class RunFiles:
     camps: Camps | None
 
 
+# Fields of summary.json the readers use, with the type each must have when present.
+SUMMARY_FIELDS = (("days", (int,), "a whole number of days"), ("seed", (int,), "a whole number"),
+                  ("start_date", (str,), "a date (YYYY-MM-DD)"), ("scenario", (str,), "a name"),
+                  ("scenario_path", (str,), "a path"), ("model", (str,), "a model's name"),
+                  ("fit", (dict,), "a mapping"), ("what_if", (list,), "a list"))
+
+
 def read_summary(run: Path) -> dict[str, Any]:
     """summary.json of the run directory ``run`` (InputError when it is not a run directory)."""
     if not run.is_dir():
@@ -58,6 +65,17 @@ def read_summary(run: Path) -> dict[str, Any]:
         raise InputError(path, None, "json", f"not readable ({exc})") from None
     if not isinstance(summary, dict):
         raise InputError(path, None, "json", "not a JSON object")
+    for key, kinds, what in SUMMARY_FIELDS:  # a tampered summary is refused here, not deep in a reader
+        value = summary.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise InputError(path, None, key, f"{value!r} is not {what}")
+    if summary.get("days") is not None and summary["days"] < 0:
+        raise InputError(path, None, "days", f"{summary['days']!r} is not a number of days")
+    if summary.get("start_date"):
+        try:
+            dt.date.fromisoformat(summary["start_date"])
+        except ValueError:
+            raise InputError(path, None, "start_date", f"{summary['start_date']!r} is not a date") from None
     return summary
 
 

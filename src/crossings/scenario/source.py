@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from crossings.errors import InputError
+from crossings.files import compose_yaml, read_yaml_text
 from crossings.params.flee import _reject_foreign_tags
 from crossings.scenario.csvutil import read_rows_and_lines
 from crossings.scenario.flee import is_flee_dir, read_flee
@@ -144,26 +145,12 @@ def read_table(path: Path) -> Table:
     return Table(rows=tuple((ln, tuple(cells)) for ln, cells in rows), n_lines=n_lines)
 
 
-# libyaml's parser where PyYAML was built with it (the same nodes and marks, about ten times faster)
-COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_meta(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """scenario.yml as a mapping, and the line of each key (``key``, and ``mapping.key`` inside the mappings of
     :data:`NESTED`)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, None, "encoding", "not valid UTF-8") from None
-    try:
-        try:
-            node = yaml.compose(text, Loader=COMPOSER)
-        except yaml.YAMLError:  # parsed again by PyYAML's own parser: its messages and lines are the documented ones
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(path, mark.line + 1 if mark else None, "yaml", str(problem)) from None
+    node = compose_yaml(path, read_yaml_text(path))  # size, depth, anchors and aliases checked first
     if not isinstance(node, yaml.MappingNode):
         raise InputError(path, node.start_mark.line + 1 if node else None, "yaml", "the file must be a mapping")
     _reject_foreign_tags(path, node)

@@ -382,6 +382,11 @@ def observations(res: Results, start: Any = None, end: Any = None) -> list[tuple
 
 def observations_csv(res: Results) -> str:
     """observations.csv of a run: :func:`observations` over the whole run, one line per row."""
-    lines = [",".join(OBSERVATION_COLUMNS)]
-    lines += [",".join(f'"{c}"' if "," in str(c) else str(c) for c in row) for row in observations(res)]
-    return "\n".join(lines) + "\n"
+    import csv  # deferred: only this writer needs it
+    import io  # deferred: only this writer needs it
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")  # quotes cells holding a comma, a quote or a line break
+    w.writerow(OBSERVATION_COLUMNS)
+    w.writerows(observations(res))
+    return buf.getvalue()
