@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _cli import assert_one_line_error, crossings
 
 import crossings as cx
 from crossings.engine import checkpoint as ck
@@ -24,21 +25,6 @@ ROUTES = [("A", "T", 50), ("T", "B", 100), ("T", "C", 250), ("B", "C", 90)]
 CAMPS = {"B": [(0, 10), (15, 200), (29, 400)], "C": [(0, 5), (29, 300)]}
 OUTPUTS = ("out.csv", "summary.json", "locations.parquet", "links.parquet", "countries.parquet",
            "crossings.parquet", "observations.csv")
-
-
-def crossings(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=180, env=env)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
-    lines = proc.stderr.splitlines()
-    assert proc.returncode == 2, f"expected exit code 2, got {proc.returncode}; stderr:\n{proc.stderr}"
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert len(lines) == 1, f"expected one stderr line, got:\n{proc.stderr}"
-    for w in words:
-        assert w in lines[0], f"expected {w!r} in {lines[0]!r}"
-    return lines[0]
 
 
 def assert_same_outputs(a: Path, b: Path) -> None:

@@ -12,25 +12,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from _cli import assert_one_line_error, crossings
 
 LOCS = [("A", "X", "conflict_zone", 1000), ("T", "X", "town", 500), ("B", "Y", "camp", 0)]
 ROUTES = [("A", "T", 50), ("T", "B", 100)]
 CAMPS = {"B": [(0, 10), (5, 20), (9, 40)]}
-
-
-def crossings(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
-    lines = proc.stderr.splitlines()
-    assert proc.returncode == 2, f"expected exit code 2, got {proc.returncode}; stderr:\n{proc.stderr}"
-    assert "Traceback" not in proc.stderr, f"expected no traceback, got:\n{proc.stderr}"
-    assert len(lines) == 1, f"expected exactly one stderr line, got {len(lines)}:\n{proc.stderr}"
-    for w in words:
-        assert w in lines[0], f"expected {w!r} in the error line, got {lines[0]!r}"
-    return lines[0]
 
 
 @pytest.mark.parametrize("quiet", [True, False], ids=["quiet", "verbose"])

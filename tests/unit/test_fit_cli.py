@@ -9,13 +9,13 @@ import csv
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from _cli import assert_one_line_error as one_line_error
+from _cli import crossings
 
 import crossings as cx
 from crossings.observed import RunTables, classify, read_observed
@@ -37,19 +37,6 @@ def shared_observations() -> Path:
     if not path.is_file():
         pytest.skip(f"shared observations not found at {path} (set CROSSINGS_SHARED)")
     return path
-
-
-def crossings(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, f"expected exit code 2, got {proc.returncode}: {proc.stderr}"
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, f"expected one stderr line, got:\n{proc.stderr}"
-    return lines[0]
 
 
 # ---- reading observations --------------------------------------------------------------------------------------

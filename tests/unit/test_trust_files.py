@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+from _cli import assert_one_line_error as one_line_error
+from _cli import crossings
 
 import crossings as cx
 from crossings.errors import InputError
@@ -26,21 +28,6 @@ from crossings.scenarios.emigration_demo import write_emigration_demo
 BOMB = """lol0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]
 """ + "".join(f"lol{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
               for i in range(1, 9))
-
-
-def crossings(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crossings", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> str:
-    lines = proc.stderr.splitlines()
-    assert proc.returncode == 2, f"expected exit code 2, got {proc.returncode}; stderr:\n{proc.stderr}"
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert len(lines) == 1, f"expected one stderr line, got:\n{proc.stderr}"
-    for w in words:
-        assert w in lines[0], f"expected {w!r} in {lines[0]!r}"
-    return lines[0]
 
 
 @pytest.fixture
