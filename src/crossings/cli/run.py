@@ -96,9 +96,7 @@ def _check_stored(directory: Path, params: dict[str, Any]) -> None:
 
 def _check_options(args: argparse.Namespace, out: Path) -> None:
     """Refuse options that cannot make a run, before anything is read."""
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out", "exists and is not a directory")
-    check_writable(out)  # an unwritable --out is refused now, not after the whole simulation
+    check_writable(out)  # not a directory, or unwritable: refused now, not after the whole simulation
     if args.checkpoint_every is not None and args.checkpoint_every < 1:
         raise InputError("--checkpoint-every", None, "checkpoint_every",
                          f"{args.checkpoint_every} is not a positive number of days")
