@@ -41,13 +41,6 @@ TOLERANCE = 0.25  # Serbia's permits by 15 May 2023: within ±25 % of 30,000 (is
 NOT_MODELLED = {
     23: "firms registered: the model has people, not businesses",
     31: "the price of a bicycle at the border: prices are not an output",
-    41: "IINs issued 21 Sep-4 Oct 2022 in Kazakhstan: needs first registrations of emigrants (not round-trip "
-        "travellers) per country, a series the engine does not record (new_registrations mixes in travellers)",
-    44: "IINs issued in 2022 in Kazakhstan: the same missing series as row 41 (emigrant-only first registrations "
-        "per country)",
-    48: "returned to Russia of the 2022 arrivals to Almaty: needs returns of emigrants by the place (or at least "
-        "the country) they return from; new_returns is per country but includes round-trip travellers, and "
-        "returns per origin (new_returned_home) do not say from where",
     55: "firms and sole proprietors registered: businesses are not modelled",
     71: "firms registered: businesses are not modelled",
     72: "firms and entrepreneurs registered: businesses are not modelled",

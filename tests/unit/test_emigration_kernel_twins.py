@@ -105,7 +105,8 @@ def test_demo_runs_give_the_same_bytes_with_both_kernels(scenarios) -> None:  # 
 
 def test_russia2022_gives_the_same_bytes_with_both_kernels(scenarios) -> None:  # noqa: ANN001
     s = _assert_same_runs(scenarios["russia2022"], 300, 0)
-    for name in ("new_passages", "new_boarded", "new_queue_gave_up", "new_missed_seat", "new_seat_gave_up"):
+    for name in ("new_passages", "new_boarded", "new_queue_gave_up", "new_missed_seat", "new_seat_gave_up",
+                 "new_first_arrivals", "new_emigrant_returns"):
         assert _total(s, name) > 0, f"russia2022's first 300 days should exercise {name}"
 
 
@@ -115,8 +116,11 @@ def test_every_mechanism_gives_the_same_bytes_with_both_kernels(scenarios) -> No
     s = _assert_same_runs(scenarios["synthetic"], None, 1)
     for name in ("new_passages", "new_boarded", "new_missed_seat", "new_refused", "new_turned_back",
                  "new_visa_runs", "new_permits_granted", "new_onward", "new_returns", "new_broke",
-                 "new_queue_gave_up", "new_seat_gave_up"):
+                 "new_queue_gave_up", "new_seat_gave_up", "new_first_arrivals", "new_emigrant_returns"):
         assert _total(s, name) > 0, f"the synthetic scenario should exercise {name}"
+    # first arrivals are fewer than entries (visa runs and moves back re-enter), emigrant returns than returns
+    assert 0 < _total(s, "new_first_arrivals") < _total(s, "new_entries")
+    assert _total(s, "new_emigrant_returns") <= _total(s, "new_returns")
 
 
 # ---- each kernel on the same state -----------------------------------------------------------------------

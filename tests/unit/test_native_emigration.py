@@ -70,9 +70,9 @@ def test_agent_columns_are_typed_and_their_bytes_documented():
     from crossings.engine.state import AgentTable
 
     t = AgentTable(columns=COLUMNS)
-    assert t.bytes_per_agent == 72
+    assert t.bytes_per_agent == 80
     doc = (REPO / "docs" / "engine.md").read_text()
-    assert "72 bytes per agent" in doc
+    assert "80 bytes per agent" in doc
     for name in COLUMNS:
         assert f"`{name}`" in doc, f"docs/engine.md must describe the emigration column {name!r}"
 
@@ -222,14 +222,14 @@ def test_cli_run_writes_country_and_crossing_tables(demo, tmp_path):
     import json
 
     summary = json.loads((out / "summary.json").read_text())
-    # the table's bytes per agent: the model's 72 and the columns the rules and the tally keep for themselves
+    # the table's bytes per agent: the model's 80 and the columns the rules and the tally keep for themselves
     from crossings.engine.models.emigration import counters
     from crossings.engine.models.emigration.money import Money
     from crossings.engine.models.emigration.onward import Onward
     from crossings.engine.models.emigration.returns import Returns
 
     own = {**counters.SEEN, **Returns.clock, **Onward.clock, **Money.costs}
-    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 72 + sum(
+    assert summary["model"] == "emigration" and summary["bytes_per_agent"] == 80 + sum(
         np.dtype(dt).itemsize for dt, _ in own.values())
 
 

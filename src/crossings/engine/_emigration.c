@@ -143,12 +143,14 @@ typedef struct {
     int16_t *window_used;
     int32_t *allowed_until;
     int8_t *permit, *avoid, *broke;
+    uint64_t *entered; /* bit k: country k (abroad) entered since the agent left home (first arrivals) */
     /* stocks */
     int64_t *present, *on_link, *in_country, *queue, *seat_wait, *permits, *at_home;
     /* the day's flows */
     int64_t *departures, *arrivals, *link_entries, *link_exits, *entries, *exits, *joins, *passages, *wait_sum,
         *gave_up, *turned_back, *seat_joins, *boarded, *missed_seat, *seat_gave_up, *border, *refused,
-        *permits_ended, *returns, *returned_home, *travellers_back, *cat_returned;
+        *permits_ended, *returns, *returned_home, *travellers_back, *cat_returned, *first_arrivals,
+        *emigrant_returns;
     /* places and links */
     const int32_t *country, *link_country, *link_src, *link_dst;
     const double *link_days;
@@ -179,11 +181,11 @@ int64_t crossings_em_layout(int64_t *out) {
     const int64_t v[] = {
         O(id), O(loc), O(link), O(home), O(progress), O(route), O(hop), O(state), O(since), O(tries), O(wait_days),
         O(travel_mode), O(category), O(sex), O(age_band), O(savings), O(stay_country), O(entry_day), O(window_start),
-        O(window_used), O(allowed_until), O(permit), O(avoid), O(broke), O(present), O(on_link), O(in_country),
+        O(window_used), O(allowed_until), O(permit), O(avoid), O(broke), O(entered), O(present), O(on_link), O(in_country),
         O(queue), O(seat_wait), O(permits), O(at_home), O(departures), O(arrivals), O(link_entries), O(link_exits),
         O(entries), O(exits), O(joins), O(passages), O(wait_sum), O(gave_up), O(turned_back), O(seat_joins), O(boarded),
         O(missed_seat), O(seat_gave_up), O(border), O(refused), O(permits_ended), O(returns), O(returned_home),
-        O(travellers_back), O(cat_returned), O(country), O(link_country), O(link_src), O(link_dst), O(link_days),
+        O(travellers_back), O(cat_returned), O(first_arrivals), O(emigrant_returns), O(country), O(link_country), O(link_src), O(link_dst), O(link_days),
         O(gated), O(is_air), O(gates), O(link_cost), O(cost_of_living), O(settle_ok), O(round_trip), O(origin_pos),
         O(abroad), O(banned), O(per_entry), O(window_max), O(window_len), O(visa_days), O(visa_p), O(visa_cost),
         O(path_start), O(by_origin), O(path_links), O(path_n_links), O(path_end), O(path_cost), O(entry_key),
@@ -239,11 +241,22 @@ static void on_entry_country(const EmCtx *c, int64_t i, int64_t k) {
     c->allowed_until[i] = (int32_t)stay_end(c, k, used);
 }
 
+/* An entry of agent i into country k: its first since it left home, if k is abroad and the agent an emigrant (its
+ * category not a round trip), is counted in first_arrivals and marked in its entered bits (movement.first_arrivals) */
+static inline void first_arrival(const EmCtx *c, int64_t i, int64_t k) {
+    if (!c->abroad[k] || c->round_trip[c->category[i]]) return;
+    uint64_t bit = (uint64_t)1 << k;
+    if (c->entered[i] & bit) return;
+    c->entered[i] |= bit;
+    c->first_arrivals[k] += 1;
+}
+
 /* movement.change_country for one agent (with its stay bookkeeping; lk < 0: not counted on a link) */
 static void change_country(const EmCtx *c, int64_t i, int64_t from, int64_t to, int64_t lk) {
     if (from == to) return;
     c->exits[from] += 1;
     c->entries[to] += 1;
+    first_arrival(c, i, to);
     c->in_country[to] += 1;
     c->in_country[from] -= 1;
     if (lk >= 0) c->border[lk] += 1;
@@ -362,6 +375,7 @@ static void go_home_one(const EmCtx *c, int64_t i) {
         c->returned_home[home] += 1;
         int64_t cat = c->category[i];
         c->cat_returned[cat] += 1;
+        if (!c->round_trip[cat]) c->emigrant_returns[here] += 1;
         if (c->round_trip[cat]) { /* travellers back home are again among the people who may leave */
             int64_t cell = ((c->origin_pos[home] * c->n_cat + cat) * c->n_sex + c->sex[i]) * c->n_age + c->age_band[i];
             c->at_home[cell] += 1;
@@ -997,6 +1011,7 @@ int64_t crossings_em_stays_choose(const EmCtx *c, int64_t *rows, int64_t m, cons
             c->exits[ct] += 1;
             c->entries[nb] += 1;
             c->exits[nb] += 1;
+            first_arrival(c, i, nb);
             c->border[lk] += 1;
             c->border[lk ^ 1] += 1;
             visa_runs[ct] += 1;

@@ -248,6 +248,12 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
         return float(_series(view, "country", "new_long_stays", target)[late].sum()) * people
     if quantity in COUNTRY_FLOWS:
         return float(_series(view, "country", COUNTRY_FLOWS[quantity], target)[span].sum()) * people
+    if quantity == "emigrant_returns":  # recorded per place: a country's are its places' summed
+        if target.kind == "location":
+            return float(_series(view, "location", "new_emigrant_returns", target)[span].sum()) * people
+        into = {view.countries[i] for i in _indices(view, "country", target.names)}
+        cols = [x for x, c in enumerate(view.location_country) if c in into]
+        return float(_table(view, "location", "new_emigrant_returns")[span][:, cols].sum()) * people
     if quantity in COUNTRY_STOCKS:
         return float(_series(view, "country", COUNTRY_STOCKS[quantity], target)[c1]) * people
     if quantity == "queue":
@@ -277,7 +283,7 @@ def _evaluate(view: RunTables, quantity: str, target: Target, c0: int, c1: int) 
 
 COUNTRY_FLOWS = {"visa_runs": "new_visa_runs", "registrations": "new_registrations",
                  "permit_applications": "new_permit_applications", "permits_granted": "new_permits_granted",
-                 "returns": "new_returns"}
+                 "returns": "new_returns", "first_arrivals": "new_first_arrivals"}
 COUNTRY_STOCKS = {"registered": "n_registered", "permits": "n_permits", "emigrants": "n_emigrants_in_country"}
 
 

@@ -25,6 +25,8 @@ from crossings.scenario.observations import Observation, check_scenario_observed
 from crossings.scenario.pull import COVARIATE_COLUMNS, pull_matrix
 from crossings.scenario.whatif import Edits
 
+MAX_COUNTRIES = 64  # the agent column ``entered`` keeps one bit per country (first arrivals)
+
 
 class EmigrationSection(Section):
     """People leaving home by road, on foot or by air, through crossings with capacities, under entry policies."""
@@ -85,6 +87,11 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
     observations = _observations(ctx, agents)
     preference = _preference(ctx, agents["category"], attract)
     countries = tuple(sorted(set(locs.country)))
+    if len(countries) > MAX_COUNTRIES:  # each agent marks the countries it entered in one 64-bit word
+        last = countries[MAX_COUNTRIES]
+        line = next(ln for ln, c in zip(loc_lines, locs.country, strict=True) if c == last)
+        raise InputError(lpath, line, "country", f"an emigration scenario holds at most {MAX_COUNTRIES} countries, "
+                         f"this one {len(countries)}")
     home = {locs.country[i] for i in np.flatnonzero(locs.kind == em.ORIGIN)}
     policies: tuple[em.EntryPolicy, ...] = ()
     if ctx.exists("policies.csv"):

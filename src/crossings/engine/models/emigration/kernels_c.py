@@ -25,7 +25,7 @@ from crossings.scenario.model import DESTINATION
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
 
-_I8, _I16, _I32, _I64 = np.int8, np.int16, np.int32, np.int64
+_I8, _I16, _I32, _I64, _U64 = np.int8, np.int16, np.int32, np.int64, np.uint64
 _F32, _F64, _B = np.float32, np.float64, np.bool_
 # The pointer fields of the C struct EmCtx, in its order, with their dtypes.
 AGENT_FIELDS = (
@@ -33,7 +33,7 @@ AGENT_FIELDS = (
     ("state", _I8), ("since", _I32), ("tries", _I16), ("wait_days", _I16), ("travel_mode", _I8), ("category", _I8),
     ("sex", _I8), ("age_band", _I8), ("savings", _F32), ("stay_country", _I8), ("entry_day", _I32),
     ("window_start", _I32), ("window_used", _I16), ("allowed_until", _I32), ("permit", _I8), ("avoid", _I8),
-    ("broke", _I8),
+    ("broke", _I8), ("entered", _U64),
 )
 STOCK_FIELDS = tuple((n, _I64) for n in ("present", "on_link", "in_country", "queue", "seat_wait", "permits",
                                           "at_home"))
@@ -41,7 +41,7 @@ FLOW_FIELDS = tuple((n, _I64) for n in ("departures", "arrivals", "link_entries"
 EFLOW_FIELDS = tuple((n, _I64) for n in (
     "entries", "exits", "joins", "passages", "wait_sum", "gave_up", "turned_back", "seat_joins", "boarded",
     "missed_seat", "seat_gave_up", "border", "refused", "permits_ended", "returns", "returned_home",
-    "travellers_back", "cat_returned"))
+    "travellers_back", "cat_returned", "first_arrivals", "emigrant_returns"))
 FIXED_FIELDS = (
     ("country", _I32), ("link_country", _I32), ("link_src", _I32), ("link_dst", _I32), ("link_days", _F64),
     ("gated", _B), ("is_air", _B), ("gates", _I64), ("link_cost", _F64), ("cost_of_living", _F64),

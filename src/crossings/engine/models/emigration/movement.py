@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
+from crossings.engine.models.emigration.counters import emigrant_categories
 from crossings.engine.models.emigration.entry import ON_ARRIVAL, admit, on_entry, on_exit, refuse
 from crossings.engine.models.emigration.state import MOVING, NEVER, QUEUED, RETURNED, SEAT_WAIT, SETTLED
 from crossings.scenario.emigration import AIR
@@ -24,7 +25,8 @@ GO_HOME_WRITES = ("agents.loc", "agents.state", "agents.route", "agents.avoid", 
                   "agents.allowed_until", "agents.window_used", "agents.permit", "world.present", "world.in_country",
                   "world.permits", "flows.departures", "flows.arrivals", "eflows.entries", "eflows.exits",
                   "eflows.returns", "eflows.returned_home", "eflows.permits_ended", "eflows.travellers_back",
-                  "eflows.cat_returned", "world.at_home")
+                  "eflows.cat_returned", "eflows.emigrant_returns", "world.at_home", "agents.entered",
+                  "eflows.first_arrivals")
 
 # What ``step_onto`` writes (the step onto a link, its counts, the country changed and the stay, the fare): every
 # rule that moves agents onto links declares it among its writes.
@@ -32,7 +34,7 @@ STEP_WRITES = ("agents.link", "agents.hop", "agents.progress", "agents.state", "
                "agents.stay_country", "agents.entry_day", "agents.allowed_until", "agents.window_used",
                "agents.window_start", "agents.permit", "world.present", "world.on_link", "world.in_country",
                "world.permits", "flows.departures", "flows.link_entries", "eflows.entries", "eflows.exits",
-               "eflows.border", "eflows.permits_ended")
+               "eflows.border", "eflows.permits_ended", "agents.entered", "eflows.first_arrivals")
 
 
 def _count(x: np.ndarray, n: int) -> np.ndarray:
@@ -67,8 +69,26 @@ def change_country(sim: Simulation, c_from: np.ndarray, c_to: np.ndarray, idx: n
         f.border += _count(lk[moved], len(f.border))
     if idx is not None:
         m = idx[moved]
+        first_arrivals(sim, m, c_to[moved])
         on_exit(sim, m, c_from[moved].astype(np.int64))
         on_entry(sim, m, c_to[moved].astype(np.int64))
+
+
+def first_arrivals(sim: Simulation, idx: np.ndarray, c_to: np.ndarray) -> None:
+    """Agents ``idx`` (each once) enter countries ``c_to``: the emigrants among them (category not a round trip)
+    entering a country abroad for the first time since they left home are counted in ``eflows.first_arrivals`` and
+    marked in their ``entered`` bits, so a re-entry (a visa run, a move back) is not counted again."""
+    w, a = sim.world, sim.agents
+    c = np.asarray(c_to, dtype=np.int64)
+    on = w.abroad[c] & emigrant_categories(sim)[a.category[idx]]
+    if not on.any():
+        return
+    g, c = idx[on], c[on]
+    bit = np.left_shift(np.uint64(1), c.astype(np.uint64))
+    new = (a.entered[g] & bit) == 0
+    if new.any():
+        a.entered[g[new]] |= bit[new]
+        sim.eflows.first_arrivals += np.bincount(c[new], minlength=len(sim.eflows.first_arrivals))
 
 
 def next_link(sim: Simulation, idx: np.ndarray) -> np.ndarray:
@@ -196,6 +216,7 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     f.returns += np.bincount(c_from, minlength=len(f.returns))
     f.returned_home += arr
     f.cat_returned += np.bincount(a.category[idx], minlength=len(f.cat_returned))
+    f.emigrant_returns += np.bincount(here[emigrant_categories(sim)[a.category[idx]]], minlength=n_loc)
     rt = sim.scenario.emigration.round_trip
     if rt is not None:  # travellers back home are again among the people who may leave (a new row if they do)
         back = idx[rt[a.category[idx]]]

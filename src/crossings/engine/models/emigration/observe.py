@@ -75,6 +75,9 @@ EMIGRATION_SERIES: dict[str, tuple[str, str, str]] = {
     "new_returns": ("agents/day", "flow", "country"),  # went home, by the country they returned from
     "new_returned_home": ("agents/day", "flow", "location"),  # went home, by origin
     "n_returned": ("agents", "stock", "location"),  # returned agents at each origin
+    # emigrants only (categories that are not round trips): first arrivals per country, returns by place
+    "new_first_arrivals": ("agents/day", "flow", "country"),  # entered it for the first time since leaving home
+    "new_emigrant_returns": ("agents/day", "flow", "location"),  # went home, by the place they returned from
     # by category of leaver (Scenario.emigration.category): who left, who came back, who is away
     "cat_left_home": ("agents/day", "flow", "category"),
     "cat_returned": ("agents/day", "flow", "category"),  # went home that day
@@ -129,7 +132,8 @@ _FLOW_COPIES = (
     ("new_permits_refused", "permits_refused"), ("new_permits_ended", "permits_ended"),
     ("new_registrations", "registrations"), ("new_broke", "broke"), ("new_onward", "onward"),
     ("new_returns", "returns"), ("new_returned_home", "returned_home"), ("cat_left_home", "cat_left"),
-    ("cat_returned", "cat_returned"))
+    ("cat_returned", "cat_returned"), ("new_first_arrivals", "first_arrivals"),
+    ("new_emigrant_returns", "emigrant_returns"))
 _PLACE_COPIES = (("n_present", "present"), ("n_on_link", "on_link"))
 _PLACE_FLOW_COPIES = (("new_spawned", "spawned"), ("new_arrivals", "arrivals"), ("new_departures", "departures"),
                       ("new_link_entries", "link_entries"), ("new_link_exits", "link_exits"))

@@ -1,7 +1,7 @@
 """Agent columns of the emigration model and the states an emigrant passes through.
 
 One row per person (or group of ``people_per_agent``) who has left home; people still at home are a stock per
-origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 72 bytes per agent.
+origin, category, sex and age band (``EmigrationWorld.at_home``), not rows. 80 bytes per agent.
 
 Each row has a stable ``id``: 0, 1, 2, ... in the order people left home, never reused within a run and kept
 when returned rows are dropped from the table. Counter-based draws (``engine/rng.py``) are keyed by it, so they
@@ -61,6 +61,10 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "permit_day": (np.int32, -1),  # [4] day a pending permit is decided
     "avoid": (np.int8, -1),  # [1] country its next route must not enter or end in (refused, moving on)
     "broke": (np.int8, 0),  # [1] 1 while it looks for a cheaper place because its savings ran out
+    # [8] bit k: country k (abroad) entered since the agent left home; kept for emigrants only (first arrivals,
+    # movement.first_arrivals). Never reset: an agent that goes home never leaves again (a round-trip traveller
+    # who does is a new row), so "since it left home" is the row's whole life.
+    "entered": (np.uint64, 0),
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
 from crossings.engine.models.emigration.entry import on_entry, on_exit, window_used
-from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
+from crossings.engine.models.emigration.movement import GO_HOME_WRITES, first_arrivals, go_home
 from crossings.engine.models.emigration.state import (
     NEVER,
     NO_PERMIT,
@@ -231,6 +231,7 @@ class StayLimits(Rule):
                 n = np.bincount(x, minlength=n_c)
                 f.entries += n
                 f.exits += n
+            first_arrivals(sim, g, ng)  # (the country of the stay was entered before)
             f.border += np.bincount(kg, minlength=len(f.border)) + np.bincount(kg ^ 1, minlength=len(f.border))
             f.visa_runs += np.bincount(cg, minlength=n_c)
             on_exit(sim, g, cg)

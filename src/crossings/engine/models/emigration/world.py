@@ -208,13 +208,16 @@ class EmigrationFlows:
     travellers_back: np.ndarray  # (L,) of those, round-trip travellers (again among the people at home)
     cat_left: np.ndarray  # (categories,) people who left home, by category
     cat_returned: np.ndarray  # (categories,) people who went home, by category
+    first_arrivals: np.ndarray  # (countries,) emigrants entering a country abroad for the first time since home
+    emigrant_returns: np.ndarray  # (L,) emigrants going home, by the place they return from
 
     @classmethod
     def zeros(cls, n_country: int, n_gate: int, n_link: int, n_loc: int, n_cat: int = 1) -> EmigrationFlows:
         """Every flow zero; the arrays are views of one buffer, so :meth:`clear` is a single fill."""
         sizes = {"entries": n_country, "exits": n_country, "left_home": n_country, "joins": n_gate,
                  "passages": n_gate, "wait_sum": n_gate, "gave_up": n_gate, "turned_back": n_gate,
-                 "returned_home": n_loc, "travellers_back": n_loc, "cat_left": n_cat, "cat_returned": n_cat}
+                 "returned_home": n_loc, "travellers_back": n_loc, "cat_left": n_cat, "cat_returned": n_cat,
+                 "first_arrivals": n_country, "emigrant_returns": n_loc}
         sizes.update({k: n_country for k in ("refused", "overstays", "visa_runs", "applications", "granted",
                                              "permits_refused", "permits_ended", "registrations", "broke",
                                              "onward", "returns")})
