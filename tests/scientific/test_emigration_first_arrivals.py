@@ -93,3 +93,16 @@ def test_the_fit_scores_first_arrivals_and_emigrant_returns(run):
     del view.location["new_emigrant_returns"]  # a run written before the series existed
     got = simulate(view, parse_sim("emigrant_returns(location=City)"), day(0), day(99))
     assert got.status == "unavailable" and got.value is None
+
+
+def test_more_than_64_countries_is_a_one_line_error(tmp_path):
+    # each agent marks the countries it entered in one 64-bit word: a 65th country is refused when loading, at
+    # the line of the first place of the 65th in sorted order (Home, Land00 ... Land63: Land63, line 67)
+    far = [(f"City{k}", "destination", f"Land{k:02d}", 0) for k in range(64)]
+    locs = [("Town", "origin", "Home", 100), ("Post", "crossing", "Home", 0), *far]
+    routes = [("Town", "Post", "road", 10), *[("Post", name, "road", 50) for name, *_ in far]]
+    with pytest.raises(cx.errors.InputError) as e:
+        scenario(tmp_path / "s", locs, routes)
+    assert "locations.csv:67:" in str(e.value).replace("\\", "/") and "country" in str(e.value) \
+        and "at most 64 countries, this one 65" in str(e.value) and "\n" not in str(e.value)
+    scenario(tmp_path / "t", locs[:-1], routes[:-1])  # 64 countries load
