@@ -113,10 +113,22 @@ def lib() -> ctypes.CDLL:
     return lib
 
 
+_FROM_BUFFER, _ADDRESS_OF = ctypes.c_char.from_buffer, ctypes.addressof
+
+
+def _addr(arr: np.ndarray) -> int:
+    """The address of a contiguous array's data: ``arr.ctypes.data`` at a fifth of its cost (a kernel call passes a
+    few fresh arrays a day); an array that is empty or read-only (no writable buffer) falls back to ``ctypes``."""
+    try:
+        return _ADDRESS_OF(_FROM_BUFFER(arr))
+    except (TypeError, ValueError, BufferError):
+        return arr.ctypes.data
+
+
 def _ptr(name: str, arr: np.ndarray) -> int:
     if arr.dtype != DTYPES.get(name, arr.dtype) or not arr.flags.c_contiguous:
         raise TypeError(f"kernel array {name!r} must be a contiguous {np.dtype(DTYPES[name])} array, got {arr.dtype}")
-    return arr.ctypes.data
+    return _addr(arr)
 
 
 class EmigrationKernels:
@@ -137,7 +149,7 @@ class EmigrationKernels:
         self._buffer = np.empty(0, dtype=np.int64)
         self._work: dict[str, np.ndarray] = {}
         self._seen: tuple[Any, ...] | None = None  # (day, table, its generation, world) of the last update
-        self._addresses: dict[str, tuple[tuple[np.ndarray, ...], list[int]]] = {}
+        self._addresses: dict[str, tuple[tuple[int, ...], list[int], list[weakref.ref]]] = {}
         self._copies: dict[str, tuple[Any, ...]] = {}
         self._entry_key = sim.stream_key(ENTRY_STREAM)
         self._fixed = {
@@ -202,10 +214,18 @@ class EmigrationKernels:
         """The data addresses of ``arrays`` (the arguments of kernel ``key``), worked out again only when one of
         the array objects is not the one of the last call (known by weak references: an array replaced, e.g. a
         grown column, is freed, not held here)."""
+        ids = tuple(map(id, arrays))
         have = self._addresses.get(key)
-        if have is None or len(have[0]) != len(arrays) or \
-                not all(r() is arr for r, arr in zip(have[0], arrays, strict=True)):
-            have = self._addresses[key] = (tuple(map(weakref.ref, arrays)), [arr.ctypes.data for arr in arrays])
+        if have is not None and have[0] == ids:  # the same live objects: an entry is dropped when one of them dies
+            return have[1]
+        cache = self._addresses
+
+        def forget(ref: weakref.ref, key: str = key) -> None:  # one of the arrays was freed: its id may be reused
+            entry = cache.get(key)
+            if entry is not None and any(r is ref for r in entry[2]):
+                del cache[key]
+
+        have = cache[key] = (ids, [_addr(arr) for arr in arrays], [weakref.ref(arr, forget) for arr in arrays])
         return have[1]
 
     def address_array(self, key: str, arrays: tuple[np.ndarray, ...]) -> tuple[int, list[int]]:
@@ -214,7 +234,7 @@ class EmigrationKernels:
         have = self.addresses(key, arrays)
         if len(have) == len(arrays):  # made for these arrays: the array and its address kept after them
             table = np.array(have, dtype=np.uint64)
-            have += [table, table.ctypes.data]
+            have += [table, _addr(table)]
         return have[-1], have
 
     def buffer(self, n: int, name: str = "") -> np.ndarray:
@@ -300,7 +320,7 @@ def go_home(sim: Simulation, idx: np.ndarray) -> None:
     """The compiled ``movement.go_home`` of agents ``idx`` (rows, at places, not queued or waiting for a seat)."""
     kc = context(sim)
     rows = np.ascontiguousarray(idx, dtype=np.int64)
-    kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), rows.ctypes.data, rows.size)
+    kc.lib.crossings_em_go_home(ctypes.byref(kc.update(sim, sim.today)), _addr(rows), rows.size)
 
 
 # ---- rules that draw from sequential streams: the kernels scan and keep the books, Python draws -------------
@@ -315,7 +335,7 @@ def money(sim: Simulation, day: int, col: np.ndarray, per_day: np.float32, cheap
     m = lib.crossings_em_money(ctx, n, p[0], float(per_day), *p[1:])
     if m:
         u = sim.rng["money"].random(m)
-        lib.crossings_em_money_broke(ctx, p[4], m, u.ctypes.data, cheaper_share)
+        lib.crossings_em_money_broke(ctx, p[4], m, _addr(u), cheaper_share)
 
 
 def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: int) -> None:
@@ -328,11 +348,11 @@ def onward(sim: Simulation, day: int, h: np.ndarray, scale: np.ndarray, window: 
     m = lib.crossings_em_onward_came(ctx, n, loc_, day_, h_, rows_)
     if m:
         e = sim.rng["onward"].standard_exponential(m)
-        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day - 1)
+        lib.crossings_em_onward_set(ctx, rows_, m, _addr(e), scale_, day_, day - 1)
     m = lib.crossings_em_onward_due(ctx, n, day_, h_, window, onward_, rows_)
     if m:
         e = sim.rng["onward"].standard_exponential(m)
-        lib.crossings_em_onward_set(ctx, rows_, m, e.ctypes.data, scale_, day_, day)
+        lib.crossings_em_onward_set(ctx, rows_, m, _addr(e), scale_, day_, day)
 
 
 def returns(sim: Simulation, day: int, rule: Any) -> None:
@@ -348,7 +368,7 @@ def returns(sim: Simulation, day: int, rule: Any) -> None:
     if m == 0:
         return
     u = sim.rng["returns"].random(n_s.value) if n_s.value else _NONE
-    m = lib.crossings_em_returns_pass(ctx, settled_, n_s.value, u.ctypes.data, group_, income_, hm_, top_,
+    m = lib.crossings_em_returns_pass(ctx, settled_, n_s.value, _addr(u), group_, income_, hm_, top_,
                                       place_ if rule.place is not None else None, float(rule.low),
                                       float(rule.days_low), rule.days_per_month, day_, due_, m)
     if m:
@@ -363,7 +383,7 @@ def returns_set(sim: Simulation, rows: np.ndarray, day: int, rule: Any) -> None:
     kc, c, _, ctx, lib = _start(sim, sim.today)
     e = sim.rng["returns"].standard_exponential(rows.size)
     p = kc.addresses("returns_set", (rule.scale, rule.pos, rule.shape_arr, c["return_group"], c["return_day"]))
-    lib.crossings_em_returns_set(ctx, rows.ctypes.data, rows.size, e.ctypes.data, *p, day)
+    lib.crossings_em_returns_set(ctx, _addr(rows), rows.size, _addr(e), *p, day)
 
 
 def tally(sim: Simulation, t: Any) -> int:
@@ -403,10 +423,10 @@ def stays(sim: Simulation, day: int, rule: Any) -> None:
         return
     rng = sim.rng["stays"]
     u = rng.random(m)
-    m = lib.crossings_em_stays_choose(ctx, rows_, m, u.ctypes.data, sa, rule.salt)
+    m = lib.crossings_em_stays_choose(ctx, rows_, m, _addr(u), sa, rule.salt)
     if m:
         u = rng.random(m)
-        lib.crossings_em_stays_apply(ctx, rows_, m, u.ctypes.data, sa, on)
+        lib.crossings_em_stays_apply(ctx, rows_, m, _addr(u), sa, on)
 
 
 def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ...],
@@ -421,9 +441,9 @@ def copy_rows(sim: Simulation, key: str, day: int, sources: tuple[np.ndarray, ..
             ok = (src.dtype == dst.dtype and dst.ndim == 2 and src.shape == dst.shape[1:] and src.flags.c_contiguous
                   and dst.flags.c_contiguous)
             (fast if ok else slow).append((src, dst))
-        addr = np.array([[s.ctypes.data, d.ctypes.data, s.nbytes] for s, d in fast], dtype=np.int64).reshape(-1, 3)
+        addr = np.array([[_addr(s), _addr(d), s.nbytes] for s, d in fast], dtype=np.int64).reshape(-1, 3)
         cols = tuple(np.ascontiguousarray(addr[:, j]) for j in range(3))  # sources, targets, sizes
-        have = kc._copies[key] = (sources, targets, len(fast), cols, [col.ctypes.data for col in cols], slow)
+        have = kc._copies[key] = (sources, targets, len(fast), cols, [_addr(col) for col in cols], slow)
     n, p, slow = have[2], have[4], have[5]
     kc.lib.crossings_copy_rows(n, day, *p)
     for src, dst in slow:
@@ -440,6 +460,6 @@ def departures_add(sim: Simulation, day: int, first: int, cells: np.ndarray, sha
     arrays = (w.origins, c["left_day"], c["remote_income"], sim.flows.spawned, sim.eflows.left_home,
               sim.eflows.cat_left)
     da, have = kc.address_array("departures", (*arrays, shape))
-    kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, cells.ctypes.data,
-                                       have[len(arrays)], mode.ctypes.data, savings.ctypes.data,
-                                       income.ctypes.data, da)
+    kc.lib.crossings_em_departures_add(ctypes.byref(kc.update(sim, day)), first, cells.size, _addr(cells),
+                                       have[len(arrays)], _addr(mode), _addr(savings),
+                                       _addr(income), da)
