@@ -231,3 +231,28 @@ def test_a_tampered_run_folder_is_one_line_for_fit_and_report(tmp_path, run_dir,
                                                                                 str(run_dir / "observations.csv")])
     one_line_error(crossings(*args, cwd=tmp_path), *words)
     assert not (run_dir / "report.html").exists()
+
+
+def test_parquet_tables_are_the_files_pyarrow_parquet_would_write(tmp_path, monkeypatch):
+    """write_parquet goes through pyarrow._parquet's writer (no pyarrow.parquet import in a run): the file must be
+    byte for byte what pyarrow.parquet.write_table writes with the same options, and the public call is the
+    fallback for a pyarrow whose writer takes other arguments."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crossings import files
+    from crossings.results import Labels
+
+    cols = {"day": np.arange(6, dtype=np.int32), "place": Labels(np.array([0, 1, 0, 2, 1, 0]), ("a", "b", "c")),
+            "n": np.array([0, 5, 5, 7, 0, 2**40], dtype=np.int64), "x": np.linspace(0, 1, 6)}
+    files.write_parquet(tmp_path / "mine.parquet", cols, {"crossings": "{}"})
+    table = pq.read_table(tmp_path / "mine.parquet")
+    assert table.column("n").to_pylist() == [0, 5, 5, 7, 0, 2**40] and table.column("place")[3].as_py() == "c"
+    assert pa.types.is_dictionary(table.schema.field("place").type)
+    pq.write_table(table, tmp_path / "public.parquet", compression="zstd", use_dictionary=["place"])
+    assert (tmp_path / "mine.parquet").read_bytes() == (tmp_path / "public.parquet").read_bytes()
+
+    monkeypatch.setitem(files.PARQUET_OPTIONS, "no_such_option", 1)  # a writer that refuses the arguments
+    files.write_parquet(tmp_path / "fallback.parquet", cols, {"crossings": "{}"})
+    assert (tmp_path / "fallback.parquet").read_bytes() == (tmp_path / "mine.parquet").read_bytes()
