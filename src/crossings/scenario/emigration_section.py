@@ -40,10 +40,7 @@ class EmigrationSection(Section):
         """The place's attractiveness (default 1 for a destination, 0 elsewhere)."""
         if not row.get("attractiveness"):
             return 1.0 if row["kind"] == "destination" else 0.0
-        at = em.parse_float(path, line, "attractiveness", row["attractiveness"])
-        if at < 0:
-            raise InputError(path, line, "attractiveness", f"{at} is negative")
-        return at
+        return float(em.LOCATION_EXTRAS["attractiveness"].read(path, line, row["attractiveness"]))
 
     def build(self, ctx: NativeContext) -> Scenario:
         spec, links, observations = read_spec(ctx)
