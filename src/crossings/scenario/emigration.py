@@ -5,9 +5,11 @@ typed arrays (see docs/native-format.md, "The emigration model"). The emigration
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ from crossings.params.emigration import EmigrationSettings
 from crossings.scenario import columns as col
 from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations, frozen_array
-from crossings.scenario.native import both_ways, route_ends
+from crossings.scenario.native import both_ways, no_duplicate_route, route_ends
 
 ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
@@ -194,11 +196,11 @@ AGENT_KEYS = ("category", "sex", "age_band", "travel_mode", "savings_usd", "remo
 SHARE = col.number("share", 0, 1, "", "a number in 0..1")  # of each value of category, sex, age_band, travel_mode
 _SIGMA = col.number("sigma", 0, 10, "", "a lognormal sigma")  # exp(10) ≈ 22,000 times the median at one sigma
 # the money amounts of agents: (median, sigma[, share]) with their ranges
-AMOUNTS = {
+AMOUNTS = MappingProxyType({
     "savings_usd": col.table(col.number("median", 0, col.MAX_MONEY, "USD", col.AMOUNT), _SIGMA),
     "remote_income_usd_per_month": col.table(col.number("median", 0, 1e7, "USD/month", col.AMOUNT), _SIGMA,
                                              col.number("share", 0, 1, "", col.PROBABILITY)),
-}
+})
 _DEFAULT_SHARES = {"category": {"all": 1.0}, "sex": {"female": 0.5, "male": 0.5}, "age_band": {"all": 1.0},
                    "travel_mode": {"car": 1.0}}
 
@@ -272,11 +274,13 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapp
                 locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Links (both directions of every row) and, per link, its mode, flight duration, daily seats and cost."""
     out: list[dict[str, Any]] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for ln, r in rows:
         a, b = route_ends(rpath, ln, r, index)
         m = r.get("mode") or ""
         if m not in ROUTE_MODES:
             raise InputError(rpath, ln, "mode", f"unknown mode {m!r} (expected {', '.join(ROUTE_MODES)})")
+        no_duplicate_route(rpath, ln, (a, b), m, seen, locs.name)
         code = ROUTE_MODES.index(m)
         d = 0.0
         if r.get("distance_km"):
@@ -368,18 +372,34 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
 
 # ---- events.csv -----------------------------------------------------------------------------------------
 
+def in_period(path: Path, line: int, text: str, start: Any, days: int, what: str,
+              notices: list[str] | None = None) -> int:
+    """The day number of the date ``text`` of an event or policy row, which must fall inside the scenario's period
+    (from its start date for ``days`` days): an event dated outside it would never take effect, which is a
+    mistake in the file. A policy dated after the period (``notices`` given) is allowed with a notice: it records
+    a rule that came later (the demo's 2023 stay limit) and never takes effect in the run."""
+    day = (parse_date(path, line, "date", text) - start).days
+    if day < 0:
+        raise InputError(path, line, "date", f"{text} is before the start date {start}")
+    if day >= days:  # (a period of more days than the calendar holds has no such row: day < days)
+        problem = (f"{text} is after the scenario's period ({start} for {days} days, to "
+                   f"{start + dt.timedelta(days=days - 1)}); the {what} never takes effect")
+        if notices is None:
+            raise InputError(path, line, "date", problem)
+        notices.append(f"{path}:{line}: date: {problem}")
+    return day
+
+
 def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: Mapping[str, int],
-                locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any]
+                locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any], days: int
                 ) -> tuple[EmigrationEvent, ...]:
     """The policy timeline: departure and return hazard multipliers, air route closures and fares, mode bars,
-    crossing closures and capacity multipliers."""
+    crossing closures and capacity multipliers (each dated inside the period)."""
     reader = _EventReader(epath, index, locs, agents,
                           {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR})
     out = []
     for ln, r in rows:
-        day = (parse_date(epath, ln, "date", r["date"]) - start).days
-        if day < 0:
-            raise InputError(epath, ln, "date", f"{r['date']} is before the start date {start}")
+        day = in_period(epath, ln, r["date"], start, days, "event")
         ev = r["event"]
         if ev not in EMIGRATION_EVENTS:
             raise InputError(epath, ln, "event", f"unknown event {ev!r} for model emigration (expected "
@@ -489,21 +509,28 @@ def check_locations(lpath: Path, locs: Locations, lines: list[int], attractivene
 
 
 def check_reachable(lpath: Path, locs: Locations, lines: list[int], links: Links) -> None:
-    """Every origin must reach some destination over routes.csv (ignoring closures): people at an origin with
-    no way out would silently never leave, which is a mistake in the files, not a finding."""
-    adj: list[list[int]] = [[] for _ in range(len(locs))]
+    """Every origin must reach some destination, and every destination be reached from some origin, over
+    routes.csv (ignoring closures; every route runs both ways): people at an origin with no way out would silently
+    never leave, and a destination nobody can reach would silently stay empty; both are mistakes in the files, not
+    findings. The error names the place's line of locations.csv."""
+    group = np.arange(len(locs))  # connected groups of places (union-find over the routes)
+
+    def root(x: int) -> int:
+        while group[x] != x:
+            group[x] = group[group[x]]
+            x = int(group[x])
+        return x
+
     for a, b in zip(links.src.tolist(), links.dst.tolist(), strict=True):
-        adj[a].append(b)
-    for o in np.flatnonzero(locs.kind == ORIGIN).tolist():
-        seen, todo = {o}, [o]
-        while todo:
-            for nxt in adj[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        if not any(locs.kind[i] == DESTINATION for i in seen):
-            raise InputError(lpath, lines[o], "name", f"origin {locs.name[o]!r} has no route to any destination "
-                             "(routes.csv)")
+        group[root(a)] = root(b)
+    roots = np.array([root(i) for i in range(len(locs))])
+    for kind, other, problem in ((ORIGIN, DESTINATION, "has no route to any destination"),
+                                 (DESTINATION, ORIGIN, "cannot be reached from any origin")):
+        reached = set(roots[locs.kind == other].tolist())
+        for i in np.flatnonzero(locs.kind == kind).tolist():
+            if roots[i] not in reached:
+                what = "origin" if kind == ORIGIN else "destination"
+                raise InputError(lpath, lines[i], "name", f"{what} {locs.name[i]!r} {problem} (routes.csv)")
 
 
 def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int], locs: Locations,
@@ -563,13 +590,12 @@ def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], lo
 
 
 def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, countries: tuple[str, ...],
-                  home: set[str]) -> tuple[EntryPolicy, ...]:
-    """policies.csv: per destination country, entry rules on a timeline (docs/native-format.md)."""
+                  home: set[str], days: int, notices: list[str]) -> tuple[EntryPolicy, ...]:
+    """policies.csv: per destination country, entry rules on a timeline (docs/native-format.md), none dated before
+    the period (one dated after it adds a notice to ``notices``)."""
     out = []
     for ln, r in rows:
-        day = (parse_date(ppath, ln, "date", r["date"]) - start).days
-        if day < 0:
-            raise InputError(ppath, ln, "date", f"{r['date']} is before the start date {start}")
+        day = in_period(ppath, ln, r["date"], start, days, "policy", notices)
         end = -1
         if r.get("until"):
             end = (parse_date(ppath, ln, "until", r["until"]) - start).days

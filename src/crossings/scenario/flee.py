@@ -203,8 +203,18 @@ def _read_routes(path: Path, locs: Locations) -> Links:
     )
 
 
+def _optional(path: Path) -> bool:
+    """Whether an optional input file is there (a directory or other non-file of that name is an error, not a
+    missing file: it would silently drop the file's rows)."""
+    if path.is_file():
+        return True
+    if path.exists():
+        raise InputError(path, None, "file", "is not a regular file (a directory?); expected a CSV file")
+    return False
+
+
 def _read_closures(path: Path, locs: Locations, length: int) -> tuple[Closure, ...]:
-    if not path.is_file():
+    if not _optional(path):
         return ()
     names = set(locs.name)
     countries = set(locs.country)
@@ -385,7 +395,7 @@ def _read_observed(
         if locs.name[i] not in series:
             raise InputError(layout, None, locs.name[i], "camp in locations.csv has no row in data_layout.csv")
     # Registration corrections (flee-model.md §1.9): scale earlier points by value_i / value_{i-1}.
-    if corrections_path.is_file():
+    if _optional(corrections_path):
         for line, c in read_rows(corrections_path):
             name = c[0]
             if name not in series or name == "total":
@@ -430,12 +440,12 @@ def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenari
     links = _read_routes(inp / "routes.csv", locs)
     closures = _read_closures(inp / "closures.csv", locs, length)
     cpath = inp / "conflicts.csv"
-    if cpath.is_file():
+    if _optional(cpath):
         ccols, cdata = _read_conflicts(cpath, locs, length, notices)
     else:
         ccols, cdata = np.zeros(0, dtype=np.int32), np.zeros((length, 0))
     observed = None
-    if (src / "data_layout.csv").is_file():
+    if _optional(src / "data_layout.csv"):
         observed = _read_observed(src, locs, start, s.hasten, inp / "registration_corrections.csv", notices)
     return Scenario(
         name=root.resolve().name, path=root, format="flee", start_date=start, length=length,

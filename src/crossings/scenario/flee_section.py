@@ -40,7 +40,15 @@ from crossings.scenario.model import (
     Scenario,
     Series,
 )
-from crossings.scenario.native import FORMAT, LOCATION_COLUMNS, NativeContext, Section, both_ways, route_ends
+from crossings.scenario.native import (
+    FORMAT,
+    LOCATION_COLUMNS,
+    NativeContext,
+    Section,
+    both_ways,
+    no_duplicate_route,
+    route_ends,
+)
 
 MODES = ("road",)
 CLOSE_EVENTS = MappingProxyType({"close_border": "country", "close_location": "location", "close_link": "link",
@@ -121,6 +129,7 @@ def read_roads(ctx: NativeContext) -> Links:
     rpath = ctx.path("routes.csv")
     index = ctx.index
     rows: list[dict[str, Any]] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for ln, r in ctx.table("routes.csv", ("from", "to", "distance_km"),
                            ("mode", "max_speed_km_per_day", "walk_probability")):
         a, b = route_ends(rpath, ln, r, index)
@@ -128,6 +137,7 @@ def read_roads(ctx: NativeContext) -> Links:
         if mode not in MODES:
             hint = " (foot and air routes need model: emigration)" if mode in ("foot", "air") else ""
             raise InputError(rpath, ln, "mode", f"unknown mode {mode!r}{hint} (expected: {', '.join(MODES)})")
+        no_duplicate_route(rpath, ln, (a, b), mode, seen, ctx.locations.name)
         d = ROUTES["distance_km"].read(rpath, ln, r["distance_km"])
         sp = ROUTES["max_speed_km_per_day"].read(rpath, ln, r["max_speed_km_per_day"]) \
             if r.get("max_speed_km_per_day") else np.nan

@@ -105,6 +105,16 @@ class NativeContext:
         """The rows of one of the scenario's CSVs, with ``$name`` cells resolved (see :func:`table_rows`)."""
         return table_rows(self.source, name, required, optional, self.params)
 
+    def required_table(self, name: str, required: tuple[str, ...], optional: tuple[str, ...] = (),
+                       why: str = "") -> Rows:
+        """:meth:`table` of a table the model needs rows of: a file holding only its header is an error naming
+        the header's line (an optional table with only its header is the same as no file)."""
+        rows = self.table(name, required, optional)
+        if not rows:
+            raise InputError(self.path(name), self.source.table(name).read()[0][0], "rows",
+                             f"only a header; {why or 'the scenario needs at least one row'}")
+        return rows
+
 
 class Section:
     """The model-specific part of a native scenario: which scenario.yml mappings the model reads (``keys``) and
@@ -184,6 +194,19 @@ def route_ends(path: Path, line: int, row: Mapping[str, str], index: Mapping[str
     if a == b:
         raise InputError(path, line, "to", "a route from a location to itself")
     return a, b
+
+
+def no_duplicate_route(path: Path, line: int, ends: tuple[int, int], mode: str, seen: dict[tuple[int, int, str], int],
+                       names: Sequence[str]) -> None:
+    """Refuse a second routes.csv row between the same two places by the same mode, written either way round (a
+    row is a route both ways, so a duplicate would double the route's weight and silently change the results);
+    ``seen`` collects the rows read so far."""
+    a, b = ends
+    key = (min(a, b), max(a, b), mode)
+    if key in seen:
+        raise InputError(path, line, "to", f"a second {mode} route between {names[a]!r} and {names[b]!r} (first "
+                         f"on line {seen[key]}; each row is a route both ways)")
+    seen[key] = line
 
 
 def both_ways(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
