@@ -97,9 +97,12 @@ def _read_locations(path: Path, hasten: int) -> Locations:
     seen: dict[str, int] = {}
     region, country = [], []
     lat, lon, kind, start_kind, cdate, pop, cap, intensity = [], [], [], [], [], [], [], []
+    need = max(6, min(len(header), 8))  # the columns the header names, up to population
     for line, c in rows:
-        if len(c) < 6:
-            raise InputError(path, line, "row", f"expected at least 6 columns (name..location_type), got {len(c)}")
+        if len(c) < need:
+            missing = ", ".join(header[len(c):need]) if header else "name..location_type"
+            raise InputError(path, line, "row", f"expected at least {need} columns, got {len(c)} (missing: {missing}; "
+                             "write an empty cell for a value not given)")
         c = c + [""] * (8 - len(c))
         name = c[0]
         if not name:
@@ -256,6 +259,7 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
     index = {n: i for i, n in enumerate(locs.name)}
     cols: list[int] = []
     keep: list[int] = []  # position of each kept column among the value cells
+    unknown: list[int] = []  # positions of columns naming no location
     names = [n.strip().strip('"') for n in head[1:]]
     while names and names[-1] == "":
         names.pop()
@@ -263,12 +267,14 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
         if name == "":
             raise InputError(path, rows[0][0], f"column {pos + 2}", "empty location name")
         if name not in index:
-            # Flee 3.1 prints an error for such a column and ignores it; the reference inputs have one.
-            notices.append(f"{path}:{rows[0][0]}: {name}: conflict column names an unknown location; ignored")
+            # Flee 3.1 prints an error for such a column and ignores it; burundi2015 has two, all zero. A column
+            # holding a conflict is refused below (_unknown_conflict): ignoring it would drop that conflict.
+            unknown.append(pos)
             continue
         cols.append(index[name])
         keep.append(pos)
     n = len(names)
+    _unknown_conflict(path, rows, names, unknown, notices)
     data = np.zeros((len(rows) - 1, len(cols)), dtype=np.float64)
     for r, (line, c) in enumerate(rows[1:]):
         vals = c[1:]
@@ -285,6 +291,24 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
         raise InputError(path, rows[-1][0], "days", f"conflicts.csv covers {data.shape[0]} days but the period "
                          f"is {length} days")
     return np.array(cols, dtype=np.int32), data
+
+
+def _unknown_conflict(path: Path, rows: list[tuple[int, list[str]]], names: list[str], unknown: list[int],
+                      notices: list[str]) -> None:
+    """Columns of conflicts.csv naming no location: all zero, a notice (Flee 3.1 ignores them too); any other
+    value, an error naming the first row that holds it (the conflict would silently be left out)."""
+    for pos in unknown:
+        for line, c in rows[1:]:
+            cell = c[pos + 1] if pos + 1 < len(c) else ""
+            try:
+                zero = cell == "" or float(cell) == 0
+            except ValueError:
+                zero = False
+            if not zero:
+                raise InputError(path, line, names[pos], f"{cell!r} for a column naming no location in "
+                                 "locations.csv (a misspelt name?)")
+        notices.append(f"{path}:{rows[0][0]}: {names[pos]}: conflict column names an unknown location; "
+                       "ignored (all zero)")
 
 
 def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], list[float], list[int]]:
@@ -383,7 +407,11 @@ def _read_observed(
             raise InputError(layout, line, "file", "no data file named")
         acc: tuple[list[int], list[float], list[int]] | None = None
         for f in files:
-            s = _read_series(_inside(src, f, layout, line, "file"), start, hasten)
+            target = _inside(src, f, layout, line, "file")
+            if not target.is_file():
+                what = "a directory" if target.is_dir() else "missing"
+                raise InputError(layout, line, "file", f"{f!r} is {what} ({target})")
+            s = _read_series(target, start, hasten)
             if acc is None:
                 acc = s
             else:
