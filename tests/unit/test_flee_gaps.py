@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _cli import assert_one_line_error, crossings
+from _cli import assert_run_refused, crossings
 from conftest import flee_data_dir
 
 from crossings.scenarios.demo import write_demo
@@ -20,18 +20,10 @@ def demo(tmp_path: Path) -> Path:
     return write_demo(tmp_path / "demo")
 
 
-def refused(tmp_path: Path, scenario: Path, *words: str) -> str:
-    out = tmp_path / "out"
-    err = assert_one_line_error(crossings("run", str(scenario), "--out", str(out), "--quiet", "--no-report",
-                                          cwd=tmp_path), *words)
-    assert not out.exists(), "nothing may be written for a refused scenario"
-    return err
-
-
 def test_a_conflict_column_naming_no_location_is_refused(tmp_path, demo):
     path = demo / "input_csv" / "conflicts.csv"
     path.write_text(path.read_text().replace("#Day,Capital,Riverside", "#Day,Capital,Riversyde", 1))
-    err = refused(tmp_path, demo, "no location in locations.csv")
+    err = assert_run_refused(demo, tmp_path, "no location in locations.csv")
     assert err.startswith(f"{path}:22: Riversyde: "), err  # the first row (day 20) where it holds a conflict
 
 
@@ -48,14 +40,14 @@ def test_locations_rows_missing_trailing_columns_are_refused_at_the_row(tmp_path
     path = demo / "input_csv" / "locations.csv"
     lines = path.read_text().splitlines()
     path.write_text("\n".join([lines[0]] + [",".join(ln.split(",")[:6]) for ln in lines[1:]]) + "\n")
-    err = refused(tmp_path, demo, "missing: conflict_date, population")
+    err = assert_run_refused(demo, tmp_path, "missing: conflict_date, population")
     assert err.startswith(f"{path}:2: row: "), err
 
 
 def test_a_data_layout_entry_naming_a_missing_file_names_the_layout_line(tmp_path, demo):
     layout = demo / "source_data" / "data_layout.csv"
     layout.write_text(layout.read_text().replace("camp_south.csv", "camp_sooth.csv", 1))
-    err = refused(tmp_path, demo, "'camp_sooth.csv' is missing")
+    err = assert_run_refused(demo, tmp_path, "'camp_sooth.csv' is missing")
     assert err.startswith(f"{layout}:3: file: "), err
 
 

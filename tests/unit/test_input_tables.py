@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _cli import assert_one_line_error, crossings
+from _cli import assert_run_refused, crossings
 
 from crossings.scenarios.emigration_demo import write_emigration_demo
 
@@ -33,26 +33,18 @@ def append(path: Path, row: str) -> int:
     return text.count("\n") + 1
 
 
-def refused(tmp_path: Path, scenario: Path, *words: str) -> str:
-    out = tmp_path / "out"
-    err = assert_one_line_error(crossings("run", str(scenario), "--out", str(out), "--quiet", "--no-report",
-                                          cwd=tmp_path), *words)
-    assert not out.exists(), "nothing may be written for a refused scenario"
-    return err
-
-
 @pytest.mark.parametrize("row", ["Tbilisi,Batumi,road,370,,,,the same road again",
                                  "Batumi,Tbilisi,road,370,,,,the same road the other way round"],
                          ids=["same-way", "reversed"])
 def test_a_duplicate_road_is_refused(tmp_path, russia, row):
     line = append(russia / "routes.csv", row)
-    err = refused(tmp_path, russia, "second road route", "'Tbilisi'", "'Batumi'")
+    err = assert_run_refused(russia, tmp_path, "second road route", "'Tbilisi'", "'Batumi'")
     assert err.startswith(f"{russia / 'routes.csv'}:{line}: to: "), err
 
 
 def test_an_event_dated_after_the_period_is_refused(tmp_path, russia):
     line = append(russia / "events.csv", "2030-01-01,,close_crossing,Upper_Lars,,,,,years after the period")
-    err = refused(tmp_path, russia, "after the scenario's period", "2025-02-20")
+    err = assert_run_refused(russia, tmp_path, "after the scenario's period", "2025-02-20")
     assert err.startswith(f"{russia / 'events.csv'}:{line}: date: "), err
 
 
@@ -67,7 +59,7 @@ def test_a_policy_dated_after_the_period_is_a_notice_and_changes_nothing(tmp_pat
 def test_a_required_table_with_only_its_header_is_refused(tmp_path, russia):
     path = russia / "departures.csv"
     path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
-    err = refused(tmp_path, russia, "only a header", "daily hazard")
+    err = assert_run_refused(russia, tmp_path, "only a header", "daily hazard")
     assert err.startswith(f"{path}:1: rows: "), err
 
 
@@ -93,7 +85,7 @@ def test_an_optional_table_with_only_its_header_is_the_same_as_no_file(tmp_path,
 def test_an_optional_csv_that_is_a_directory_is_refused(tmp_path, russia):
     (russia / "events.csv").unlink()
     (russia / "events.csv").mkdir()
-    err = refused(tmp_path, russia, "is a directory")
+    err = assert_run_refused(russia, tmp_path, "is a directory")
     assert err.startswith(f"{russia / 'events.csv'}: file: "), err
 
 
@@ -102,17 +94,17 @@ def test_a_nul_byte_in_a_csv_is_refused(tmp_path, russia):
     lines = path.read_bytes().split(b"\n")
     lines[44] = lines[44].replace(b"370", b"3\x0070")
     path.write_bytes(b"\n".join(lines))
-    err = refused(tmp_path, russia, "NUL byte")
+    err = assert_run_refused(russia, tmp_path, "NUL byte")
     assert err.startswith(f"{path}:45: encoding: "), err
 
 
 def test_a_destination_no_origin_can_reach_is_refused(tmp_path, russia):
     line = append(russia / "locations.csv", "Nowhere,destination,Georgia,Nowhere,41.0,44.0,0,1,,,no road leads here")
-    err = refused(tmp_path, russia, "'Nowhere'", "cannot be reached from any origin")
+    err = assert_run_refused(russia, tmp_path, "'Nowhere'", "cannot be reached from any origin")
     assert err.startswith(f"{russia / 'locations.csv'}:{line}: name: "), err
 
 
 def test_an_origin_with_no_path_anywhere_is_refused(tmp_path, russia):
     line = append(russia / "locations.csv", "Lonely,origin,Russia,Nowhere,60.0,100.0,1000,,,,no road leads away")
-    err = refused(tmp_path, russia, "'Lonely'", "no route to any destination")
+    err = assert_run_refused(russia, tmp_path, "'Lonely'", "no route to any destination")
     assert err.startswith(f"{russia / 'locations.csv'}:{line}: name: "), err
