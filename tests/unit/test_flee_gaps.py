@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from _cli import assert_run_refused, crossings
-from conftest import flee_data_dir
 
 from crossings.scenarios.demo import write_demo
 
@@ -51,9 +50,9 @@ def test_a_data_layout_entry_naming_a_missing_file_names_the_layout_line(tmp_pat
     assert err.startswith(f"{layout}:3: file: "), err
 
 
-def test_the_shared_flee_conflicts_still_load(tmp_path):
+def test_the_shared_flee_conflicts_still_load(flee_data):
     import crossings as cx
 
     for name in ("burundi2015", "car2013", "mali2012", "ssudan2014"):
-        sc = cx.load_scenario(flee_data_dir(name))
+        sc = cx.load_scenario(flee_data(name))
         assert len(sc.locations) > 0

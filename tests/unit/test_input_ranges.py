@@ -158,3 +158,13 @@ def test_the_bundled_scenarios_pass_the_ranges(tmp_path):
         proc = crossings("run", str(scen), "--days", "3", "--out", str(tmp_path / scen.name), "--quiet",
                          "--no-report", cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_the_format_page_lists_every_declared_number():
+    """docs/native-format.md's table of ranges names every numeric column and key declared in the code."""
+    page = (SRC.parents[1] / "docs" / "native-format.md").read_text(encoding="utf-8")
+    section = page[page.index("### Numbers and their ranges"):page.index("### Tables: what is refused")]
+    for where, c in _declared_columns().items():
+        if c.numeric:
+            assert f"`{c.name}`" in section, where
+            assert f"{c.low:g}..{c.high:g}" in section, (where, c.range_text())

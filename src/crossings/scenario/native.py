@@ -278,7 +278,7 @@ def _read_locations(source: Source, section: Section, params: Mapping[str, Param
     rows = table_rows(source, "locations.csv", LOCATION_COLUMNS[:3], _LOCATION_OPTIONAL + section.location_columns,
                       params)
     if not rows:
-        raise InputError(lpath, None, "locations", "no locations")
+        raise InputError(lpath, source.table("locations.csv").read()[0][0], "locations", "no locations (only a header)")
     seen: dict[str, int] = {}
     parsed = [_location(lpath, ln, r, section, seen) for ln, r in rows]
     names, kinds, countries = [p[0] for p in parsed], [p[1] for p in parsed], [p[2] for p in parsed]
