@@ -225,15 +225,16 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
 
 
 _TINY = 1e-9  # speeds must be positive: at 0 km/day nobody ever arrives
-_BIG = 1e6  # weights, speeds and counts far beyond any Flee scenario's (a finite bound: 1e308 is refused)
+_BIG = 1e6  # speeds and distances far beyond any Flee scenario's (a finite bound: 1e308 is refused)
+_WEIGHT = 1e12  # location weights: tests force a route with a camp weight of 1e9
 # The range of every numeric setting (tests/unit/test_input_ranges.py checks each field of FleeSettings has one).
 RANGES: dict[str, tuple[float, float]] = {
     "max_move_speed": (_TINY, _BIG),  # km/day
     "max_walk_speed": (_TINY, _BIG),
-    "weight_softening": (0.0, _BIG),
-    "camp_weight": (0.0, _BIG),
-    "conflict_weight": (0.0, _BIG),
-    "foreign_weight": (0.0, _BIG),
+    "weight_softening": (0.0, _WEIGHT),
+    "camp_weight": (0.0, _WEIGHT),
+    "conflict_weight": (0.0, _WEIGHT),
+    "foreign_weight": (0.0, _WEIGHT),
     "conflict_movechance": (0.0, 1.0),
     "camp_movechance": (0.0, 1.0),
     "idpcamp_movechance": (0.0, 1.0),
