@@ -266,7 +266,8 @@ def test_a_tampered_checkpoint_parameter_is_refused_with_one_line(tmp_path, scen
 
 @pytest.mark.parametrize(("part", "key", "value"), [
     ("params", "seed", -1), ("params", "days", 10**12), ("params", "checkpoint_every", 0),
-    ("state", "next_day", 10**9), ("state", "agent_steps", -5), ("state", "agents.capacity", 2**60), ("state", "agents.capacity", 2**39),
+    ("state", "next_day", 10**9), ("state", "agent_steps", -5), ("state", "agents.capacity", 2**60),
+    ("state", "agents.capacity", 2**39),
 ])
 def test_a_checkpoint_number_out_of_range_is_refused_with_one_line(tmp_path, scenario_dir, part, key, value):
     """Issue 22 item 1: the numbers a checkpoint stores are checked inside their ranges before anything is
