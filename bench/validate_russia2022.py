@@ -89,6 +89,17 @@ CHECK_ROWS = (
 )
 
 
+def parameter_source(res: object) -> str:
+    """Where the members' parameter values came from: the scenario's posterior (how many parameters drawn, from
+    how many particles) or the scenario's own values."""
+    post = getattr(res, "posterior", None)
+    if post and post.get("used"):
+        drawn = getattr(res, "drawn", [])
+        return (f"{len(drawn)} parameters drawn from the scenario's posterior ({post.get('particles')} particles, "
+                f"{post.get('provenance', {}).get('method', '?')})")
+    return "the scenario's own parameter values" + (f" ({post.get('why')})" if post and post.get("why") else "")
+
+
 def scenario_with_checks(scenario: str, tmp: Path) -> tuple[Path, int, dict[int, CheckRow]]:
     """A copy of ``scenario``'s directory whose observed.csv has CHECK_ROWS appended; the number of the last
     line of the original file and the extra rows by line."""
@@ -276,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--scenario", default="russia2022")
     ap.add_argument("--param", action="append", default=[], help="as crossings ensemble --param (repeatable)")
     ap.add_argument("--json", help="also write the measures as JSON to this file")
+    ap.add_argument("--no-posterior", action="store_true",
+                    help="the scenario's own parameter values even when it keeps a posterior (posterior.csv)")
     args = ap.parse_args(argv)
     load0 = Path("/proc/loadavg").read_text().split()[:3]
     t0, c0 = time.perf_counter(), time.process_time()
@@ -283,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         path, last, extra = scenario_with_checks(args.scenario, Path(tmp))
         sc = cx.load_scenario(path)
         params = api.parse_params(args.param, sc) if args.param else []
-        res = api.ensemble(sc, args.members, seed=args.seed, params=params, workers=args.workers)
+        res = api.ensemble(sc, args.members, seed=args.seed, params=params, workers=args.workers,
+                           posterior=not args.no_posterior)
     wall = time.perf_counter() - t0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_client = time.process_time() - c0
@@ -298,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = print
     p(f"russia2022 validation (issue 20): {args.members} members, seed {args.seed}, {args.workers} workers"
-      + (f", params {' '.join(args.param)}" if args.param else ", the scenario's own parameter values"))
+      + (f", params {' '.join(args.param)}" if args.param else "") + f", {parameter_source(res)}")
     p(f"wall {wall:.0f} s; CPU {cpu_members:.0f} s in members (user+sys of the client {cpu_client:.0f} s, reaped "
       f"workers {children.ru_utime + children.ru_stime:.0f} s); load {' '.join(load0)} before, {' '.join(load1)} after")
     p("")

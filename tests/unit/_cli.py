@@ -25,3 +25,13 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -
     for w in words:
         assert w in lines[0], f"expected {w!r} in {lines[0]!r}"
     return lines[0]
+
+
+def assert_run_refused(scenario: Path, cwd: Path, *words: str, extra: tuple[str, ...] = ()) -> str:
+    """``crossings run SCENARIO`` (into ``cwd/out``, quiet, no report, with ``extra`` options) is refused as
+    :func:`assert_one_line_error` requires, leaving nothing in --out; returns the error line."""
+    out = cwd / "out"
+    err = assert_one_line_error(crossings("run", str(scenario), "--out", str(out), "--quiet", "--no-report", *extra,
+                                          cwd=cwd), *words)
+    assert not out.exists(), "nothing may be written for a refused scenario"
+    return err

@@ -262,3 +262,24 @@ def test_a_tampered_checkpoint_parameter_is_refused_with_one_line(tmp_path, scen
     meta.write_text(json.dumps(m))
     line = assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), f"params.{key}")
     assert str(meta) in line
+
+
+@pytest.mark.parametrize(("part", "key", "value"), [
+    ("params", "seed", -1), ("params", "days", 10**12), ("params", "checkpoint_every", 0),
+    ("state", "next_day", 10**9), ("state", "agent_steps", -5), ("state", "agents.capacity", 2**60),
+    ("state", "agents.capacity", 2**39),
+])
+def test_a_checkpoint_number_out_of_range_is_refused_with_one_line(tmp_path, scenario_dir, part, key, value):
+    """Issue 22 item 1: the numbers a checkpoint stores are checked inside their ranges before anything is
+    allocated from them (a capacity of 2**60 agents would be a MemoryError traceback)."""
+    root, out = left_checkpoint(tmp_path, scenario_dir)
+    meta = out / ck.DIRNAME / ck.META
+    m = json.loads(meta.read_text())
+    node = m[part]
+    *parents, last = key.split(".")
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    meta.write_text(json.dumps(m))
+    line = assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), f"{part}.{key}")
+    assert str(meta) in line

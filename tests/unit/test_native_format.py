@@ -63,6 +63,9 @@ def native(demo_dir, tmp_path) -> Path:
     ("routes.csv", "Capital,Hilltown,road,120", "Capital,Atlantis,road,120", "to", "unknown location"),
     ("routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,road,-5", "distance_km", "negative"),
     ("routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,boat,120", "mode", "unknown mode"),
+    # issue 22 item 4: a road given twice (here the other way round) would double its weight
+    ("routes.csv", "Capital,Hilltown,road,120", "Capital,Hilltown,road,120\nHilltown,Capital,road,120", "to",
+     "second road route"),
     ("events.csv", ",close_camp,", ",close_kamp,", "event", "unknown event"),
     ("events.csv", "2020-03-01,2020-03-15,close_border", "2020-03-01,2020-02-15,close_border", "until", "before"),
     ("events.csv", "2020-03-01,2020-03-15,close_border", "2020-13-01,2020-03-15,close_border", "date", "date"),

@@ -82,14 +82,19 @@ def _resume_params(args: argparse.Namespace) -> tuple[Path, Path, Any]:
 
 STORED = {"scenario": (str,), "scenario_abs": (str,), "seed": (int,), "days": (int,), "rules": (str,),
           "kernel": (str, type(None)), "checkpoint_every": (int, type(None)), "what_if": (list, type(None))}
+# the range of each stored number (those of --seed, --days and --checkpoint-every)
+STORED_RANGES = {"seed": (0, 2**63 - 1), "days": (1, 10**8), "checkpoint_every": (1, 10**8)}
 
 
 def _check_stored(directory: Path, params: dict[str, Any]) -> None:
-    """Refuse a checkpoint whose stored run parameters have the wrong types (a tampered or damaged file)."""
+    """Refuse a checkpoint whose stored run parameters have the wrong types or numbers outside their ranges (a
+    tampered or damaged file)."""
     for key, types in STORED.items():
         value = params.get(key)
+        lo, hi = STORED_RANGES.get(key, (None, None))
         if isinstance(value, bool) or not isinstance(value, types) or \
-                (key == "what_if" and value and not all(isinstance(t, str) for t in value)):
+                (key == "what_if" and value and not all(isinstance(t, str) for t in value)) or \
+                (lo is not None and isinstance(value, int) and not lo <= value <= hi):
             raise InputError(Path(directory) / "checkpoint.json", None, f"params.{key}",
                              f"{value!r} is not a valid stored value; rerun from the start")
 

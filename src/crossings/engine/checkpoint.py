@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings._version import __version__
+from crossings.engine.resources import available_bytes
 from crossings.engine.state import AgentTable
 from crossings.errors import InputError
 
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from crossings.results import Results
 
 FORMAT = "crossings-checkpoint/1"
+# the range of each stored counter of a checkpoint's state (next_day: up to the run's days)
+STATE_RANGES = {"next_day": (1, 10**8), "agent_steps": (0, 2**62), "agents.n": (0, 2**40),
+                "agents.capacity": (0, 2**40)}
 DIRNAME = "checkpoint"
 OLD = "checkpoint.old"
 META = "checkpoint.json"
@@ -244,8 +248,30 @@ class Checkpoint:
             raise InputError(root, None, "scenario", "its files changed since the checkpoint was written; "
                              "rerun from the start")
 
+    def check_state(self, days: int, row_bytes: int = 0) -> None:
+        """Refuse stored counters outside their ranges (:data:`STATE_RANGES`; a tampered or damaged file), and an
+        agent table of ``row_bytes`` a row that would not fit in the memory available, before anything is
+        allocated from them."""
+        st = self.state
+        values = {"next_day": st.get("next_day"), "agent_steps": st.get("agent_steps"),
+                  **{f"agents.{k}": v for k, v in (st.get("agents") or {}).items()}}
+        for key, (lo, hi) in STATE_RANGES.items():
+            v = values.get(key)
+            top = days if key == "next_day" else hi
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= top:
+                raise InputError(self.directory / META, None, f"state.{key}",
+                                 f"{v!r} is not a valid stored value ({lo}..{top}); rerun from the start")
+        if values["agents.n"] > values["agents.capacity"]:
+            raise InputError(self.directory / META, None, "state.agents.n", "more agents than the table holds; "
+                             "rerun from the start")
+        have = available_bytes()
+        if have is not None and values["agents.capacity"] * row_bytes > have:
+            raise InputError(self.directory / META, None, "state.agents.capacity", f"{values['agents.capacity']:,} "
+                             "agents do not fit in the memory available; rerun from the start")
+
     def restore(self, sim: Simulation, res: Results) -> tuple[int, int]:
         """Load this checkpoint into ``sim`` and ``res`` (see :func:`restore`)."""
+        self.check_state(sim.days, sum(np.dtype(dt).itemsize for dt, _ in sim.agents.columns.values()))
         try:
             return restore(sim, res, self.arrays, self.state)
         except (KeyError, TypeError, ValueError) as exc:

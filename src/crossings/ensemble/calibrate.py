@@ -31,6 +31,7 @@ import numpy as np
 
 from crossings._version import __version__
 from crossings.engine.model import get_model
+from crossings.engine.resources import check_members_fit
 from crossings.ensemble.cluster import map_members, open_client
 from crossings.ensemble.member import (
     MemberResult,
@@ -531,6 +532,7 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     else:
         params = _check_row_fit(sc, params, holdout, loss, write_target, counts)
     n_days = days or sc.length
+    check_members_fit(sc, n_days, budget * replicates + 2 * check_runs, "--budget")
     objective: CampArd | FitLoss
     if sc.observed is not None and sc.observed.camps:
         objective = CampArd(sc, n_days, [parse_holdout(h, sc) for h in holdout], loss or LOSSES[0])

@@ -17,6 +17,7 @@ import numpy as np
 
 from crossings._version import __version__
 from crossings.engine.model import get_model
+from crossings.engine.resources import check_members_fit
 from crossings.ensemble.cluster import describe, map_batches, map_members, open_client
 from crossings.ensemble.infer import check_posterior, posterior_params, posterior_record, read_posterior
 from crossings.ensemble.member import (
@@ -396,6 +397,7 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     params = [as_param(p, sc) for p in params]
     check_unique(params)
     n_days = days or sc.length
+    check_members_fit(sc, n_days, runs, "--members")  # closed form, before any member's seed is drawn
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]

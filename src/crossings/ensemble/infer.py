@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from crossings._version import __version__
+from crossings.engine.resources import check_members_fit
 from crossings.ensemble.calibrate import FitLoss, _Runs, data_provenance
 from crossings.ensemble.cluster import open_client
 from crossings.ensemble.member import MemberResult, ParamSpec, as_param, as_scenario, check_unique, run_seed
@@ -481,6 +482,7 @@ def run_abc(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget
     sc = as_scenario(scenario)
     params = [as_param(p, sc) for p in params]
     check_abc(sc, params, particles, generations, replicates, quantile, budget)
+    check_members_fit(sc, days or sc.length, budget * replicates + check_runs, "--budget")
     batch = batch or particles
     if batch < 1:
         raise InputError("--batch", None, "batch", f"{batch} is not positive")

@@ -23,6 +23,7 @@ import numpy as np
 
 from crossings._version import __version__
 from crossings.engine.model import get_model
+from crossings.engine.resources import check_members_fit
 from crossings.ensemble.cluster import map_members, open_client
 from crossings.ensemble.member import (
     ParamSpec,
@@ -177,6 +178,8 @@ def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
     sc = as_scenario(scenario)
     params = [as_param(p, sc) for p in params]
     output = check_output(sc, default_output(sc) if output is None else output)
+    # Saltelli's scheme without second order: samples × (parameters + 2) points, each run replicates times
+    check_members_fit(sc, days or sc.length, samples * (len(params) + 2) * replicates, "--samples")
     problem = {"num_vars": len(params), "names": [p.name for p in params],
                "bounds": [[p.low, p.high] for p in params]}
     with warnings.catch_warnings():

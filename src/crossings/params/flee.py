@@ -193,8 +193,9 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
             out = tuple(float(v) for v in value)
         except (TypeError, ValueError):
             raise InputError(path, line, key, "must be a list of numbers") from None
-        if any(v < 0 for v in out):
-            raise InputError(path, line, key, "decay factors must not be negative")
+        lo, hi = RANGES[key]
+        if not all(lo <= v <= hi for v in out):
+            raise InputError(path, line, key, f"every decay factor must be in [{lo}, {hi}] (none negative)")
         return out
     if isinstance(default, bool):
         if isinstance(value, bool):
@@ -224,26 +225,33 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
 
 
 _TINY = 1e-9  # speeds must be positive: at 0 km/day nobody ever arrives
-_RANGES: dict[str, tuple[float, float]] = {
-    "max_move_speed": (_TINY, float("inf")),
-    "max_walk_speed": (_TINY, float("inf")),
-    "weight_softening": (0.0, float("inf")),
-    "camp_weight": (0.0, float("inf")),
-    "conflict_weight": (0.0, float("inf")),
-    "foreign_weight": (0.0, float("inf")),
+_BIG = 1e6  # speeds and distances far beyond any Flee scenario's (a finite bound: 1e308 is refused)
+_WEIGHT = 1e12  # location weights: tests force a route with a camp weight of 1e9
+# The range of every numeric setting (tests/unit/test_input_ranges.py checks each field of FleeSettings has one).
+RANGES: dict[str, tuple[float, float]] = {
+    "max_move_speed": (_TINY, _BIG),  # km/day
+    "max_walk_speed": (_TINY, _BIG),
+    "weight_softening": (0.0, _WEIGHT),
+    "camp_weight": (0.0, _WEIGHT),
+    "conflict_weight": (0.0, _WEIGHT),
+    "foreign_weight": (0.0, _WEIGHT),
     "conflict_movechance": (0.0, 1.0),
     "camp_movechance": (0.0, 1.0),
     "idpcamp_movechance": (0.0, 1.0),
     "default_movechance": (0.0, 1.0),
     "awareness_level": (1, 6),
     "capacity_buffer": (0.0, 1.0),
-    "softening": (0.0, float("inf")),
-    "hasten": (1, float("inf")),
-    "conflict_spawn_decay_interval": (1, float("inf")),
-    "movechance_pop_base": (1e-12, float("inf")),
+    "softening": (0.0, _BIG),  # km
+    "weight_power": (-10.0, 10.0),  # exponents: beyond ±10 the weights overflow or vanish
+    "distance_power": (-10.0, 10.0),
+    "hasten": (1, _BIG),
+    "conflict_spawn_decay_interval": (1, 100_000),  # days
+    "conflict_spawn_decay": (0.0, _BIG),  # each factor of the list
+    "movechance_pop_base": (1e-12, 1e12),
     # an exponent on (population / base); beyond ±5 the move chance overflows to inf or 0 (fuzzing found it)
     "movechance_pop_scale_factor": (-5.0, 5.0),
 }
+FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only")  # true or false
 
 
 def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeSettings:
@@ -274,8 +282,8 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         if (section, key) in _IMPLEMENTED:
             attr = _IMPLEMENTED[(section, key)]
             conv = _convert(path, line, key, value, getattr(FleeSettings(), attr))
-            if attr in _RANGES and conv is not None:
-                lo, hi = _RANGES[attr]
+            if attr in RANGES and conv is not None and not isinstance(conv, tuple):
+                lo, hi = RANGES[attr]
                 if not lo <= conv <= hi:
                     raise InputError(path, line, where, f"{conv!r} is outside the allowed range [{lo}, {hi}]")
             changes[attr] = conv

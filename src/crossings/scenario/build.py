@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from crossings.errors import InputError
-from crossings.params.flee import _RANGES, FleeSettings
+from crossings.params.flee import RANGES, FleeSettings
 from crossings.scenario.model import FrozenMap, Scenario
 from crossings.scenario.native import Section, build_native
 from crossings.scenario.source import Source
@@ -67,7 +67,7 @@ def flee_parameter(name: str, value: float, where: str = "--param") -> float | i
         raise InputError(where, None, name, f"not a numeric setting of the scenario{hint}")
     if not math.isfinite(value):
         raise InputError(where, None, name, f"{value!r} is not a finite number")
-    lo, hi = _RANGES.get(name, (-math.inf, math.inf))
+    lo, hi = RANGES.get(name, (-math.inf, math.inf))
     if not lo <= value <= hi:
         raise InputError(where, None, name, f"{value!r} is outside the allowed range [{lo}, {hi}]")
     return int(round(value)) if FLEE_PARAMETERS[name] == "int" else float(value)

@@ -25,6 +25,11 @@ def read_rows_and_lines(path: Path, *, skip_hash: bool = True) -> tuple[list[tup
         raise InputError(path, None, "file", "missing") from None
     except IsADirectoryError:
         raise InputError(path, None, "file", "is a directory, expected a CSV file") from None
+    except OSError as exc:  # e.g. a FIFO or a file it may not read
+        raise InputError(path, None, "file", f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    if b"\x00" in raw:  # csv reads a NUL as a character of a cell: a binary or damaged file would pass
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError(path, line, "encoding", "a NUL byte (a binary or damaged file, not CSV text)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

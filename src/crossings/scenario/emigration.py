@@ -5,19 +5,21 @@ typed arrays (see docs/native-format.md, "The emigration model"). The emigration
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from crossings.errors import InputError
 from crossings.params.emigration import EmigrationSettings
-from crossings.scenario.csvutil import parse_date, parse_float, parse_int
+from crossings.scenario import columns as col
+from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import CROSSING, DESTINATION, ORIGIN, Links, Locations, frozen_array
-from crossings.scenario.native import both_ways, route_ends
+from crossings.scenario.native import both_ways, no_duplicate_route, route_ends
 
 ROAD, FOOT, AIR = 0, 1, 2
 ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
@@ -27,15 +29,47 @@ EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_c
                      "capacity")
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
-ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "duration_days", "seats_per_day", "cost")
-CROSSING_COLUMNS = ("crossing", "mode", "capacity_per_day")
-DEPARTURE_COLUMNS = ("origin", "category", "daily_hazard")
-PREFERENCE_COLUMNS = ("category", "destination", "weight")
-# beyond the Flee model's columns
-LOCATION_COLUMNS = ("attractiveness", "cost_of_living", "transit", "return_multiplier")
+# The tables, each column with its kind and (numbers) its range (crossings.scenario.columns)
+ROUTES = col.table(
+    col.text("from"), col.text("to"), col.text("mode"),
+    col.number("distance_km", 0, col.MAX_DISTANCE_KM, "km", "a non-negative distance"),
+    col.number("duration_days", 1e-6, 365, "days", "a positive number of days"),
+    col.number("seats_per_day", 0, MAX_COUNT, "seats", "a non-negative number of seats (empty: unlimited)",
+               whole=True),
+    col.number("cost", 0, col.MAX_MONEY, "USD", col.AMOUNT))
+CROSSINGS = col.table(col.text("crossing"), col.text("mode"),
+                      col.number("capacity_per_day", 0, MAX_COUNT, "people", "a non-negative capacity (leave the "
+                                 "crossing out for no limit)", whole=True))
+DEPARTURES = col.table(col.text("origin"), col.text("category"),
+                       col.number("daily_hazard", 0, 1, "", col.PROBABILITY))
+PREFERENCES = col.table(col.text("category"), col.text("destination"),
+                        col.number("weight", 0, col.MAX_FACTOR, "", col.WEIGHT))
+EVENTS = col.table(col.date("date"), col.date("until"), col.text("event"), col.text("target"), col.text("other"),
+                   col.number("value", 0, col.MAX_FACTOR, "", col.MULTIPLIER), col.text("sex"),
+                   col.text("age_band"))
+# locations.csv beyond the common columns
+LOCATION_EXTRAS = col.table(
+    col.number("attractiveness", 0, col.MAX_FACTOR, "", "a non-negative attractiveness"),
+    col.number("cost_of_living", 0, 1e6, "USD/day", col.AMOUNT),
+    col.number("transit", 0, 1, "", "a daily probability"),
+    col.number("return_multiplier", 0, col.MAX_FACTOR, "", col.MULTIPLIER))
+POLICY_TABLE = col.table(
+    col.date("date"), col.date("until"), col.text("country"), col.text("policy"),
+    col.number("days", 1, col.MAX_DAYS, "days", "a number of days ≥ 1", whole=True),
+    col.number("window_days", 1, col.MAX_DAYS, "days", "a number of days ≥ 1", whole=True),
+    col.number("probability", 0, 1, "", col.PROBABILITY),
+    col.number("cost_usd", 0, col.MAX_MONEY, "USD", col.AMOUNT),
+    col.number("waiting_days", 0, col.MAX_DAYS, "days", "a number of days ≥ 0", whole=True),
+    col.number("weight", 0, col.MAX_FACTOR, "", col.WEIGHT),
+    col.number("eligible", 0, 1, "", col.SHARE))
+ROUTE_COLUMNS = tuple(ROUTES)
+CROSSING_COLUMNS = tuple(CROSSINGS)
+DEPARTURE_COLUMNS = tuple(DEPARTURES)
+PREFERENCE_COLUMNS = tuple(PREFERENCES)
+EVENT_COLUMNS = tuple(EVENTS)
+LOCATION_COLUMNS = tuple(LOCATION_EXTRAS)
 POLICIES = ("visa_free", "stay_limit", "tourist_ban", "visa", "residence_permit", "registration")
-POLICY_COLUMNS = ("date", "until", "country", "policy", "days", "window_days", "probability", "cost_usd",
-                  "waiting_days", "weight", "eligible")
+POLICY_COLUMNS = tuple(POLICY_TABLE)
 # which columns each policy takes (required ones first; the rest optional)
 POLICY_FIELDS = {
     "visa_free": (("days",), ("weight",)),
@@ -159,6 +193,14 @@ class EmigrationSpec:
 
 AGENT_KEYS = ("category", "sex", "age_band", "travel_mode", "savings_usd", "remote_income_usd_per_month",
               "round_trip")
+SHARE = col.number("share", 0, 1, "", "a number in 0..1")  # of each value of category, sex, age_band, travel_mode
+_SIGMA = col.number("sigma", 0, 10, "", "a lognormal sigma")  # exp(10) ≈ 22,000 times the median at one sigma
+# the money amounts of agents: (median, sigma[, share]) with their ranges
+AMOUNTS = MappingProxyType({
+    "savings_usd": col.table(col.number("median", 0, col.MAX_MONEY, "USD", col.AMOUNT), _SIGMA),
+    "remote_income_usd_per_month": col.table(col.number("median", 0, 1e7, "USD/month", col.AMOUNT), _SIGMA,
+                                             col.number("share", 0, 1, "", col.PROBABILITY)),
+})
 _DEFAULT_SHARES = {"category": {"all": 1.0}, "sex": {"female": 0.5, "male": 0.5}, "age_band": {"all": 1.0},
                    "travel_mode": {"car": 1.0}}
 
@@ -175,6 +217,7 @@ def _shares(path: Path, line: int | None, key: str, raw: Any, allowed: tuple[str
             raise InputError(path, line, f"agents.{key}", f"{name!r} cannot name a value")
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             raise InputError(path, line, f"agents.{key}", f"share of {name!r} is {share!r}, not a number in 0..1")
+        SHARE.check(path, line, float(share), f"agents.{key}")
         names.append(name)
         shares.append(float(share))
     if abs(sum(shares) - 1.0) > 1e-6:
@@ -186,19 +229,15 @@ def _shares(path: Path, line: int | None, key: str, raw: Any, allowed: tuple[str
     return Distribution(tuple(names), np.array(shares) / sum(shares))
 
 
-def _amount(path: Path, line: int | None, key: str, raw: Any, with_share: bool) -> Amount:
-    known = ("median", "sigma", "share") if with_share else ("median", "sigma")
+def _amount(path: Path, line: int | None, key: str, raw: Any) -> Amount:
+    known = AMOUNTS[key]
     if not isinstance(raw, dict):
         raise InputError(path, line, f"agents.{key}", f"must be a mapping with {', '.join(known)}")
     vals: dict[str, float] = {}
     for k, v in raw.items():
         if k not in known:
             raise InputError(path, line, f"agents.{key}.{k}", f"unknown key (known: {', '.join(known)})")
-        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise InputError(path, line, f"agents.{key}.{k}", f"{v!r} is not a non-negative number")
-        vals[k] = float(v)
-    if vals.get("share", 1.0) > 1:
-        raise InputError(path, line, f"agents.{key}.share", f"{vals['share']} is not a probability")
+        vals[k] = known[k].value(path, line, v, f"agents.{key}.{k}")
     return Amount(vals.get("median", 0.0), vals.get("sigma", 0.0), vals.get("share", 1.0))
 
 
@@ -217,10 +256,10 @@ def read_agents(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Any]:
     for key in ("category", "sex", "age_band", "travel_mode"):
         allowed = TRAVEL_MODES if key == "travel_mode" else None
         out[key] = _shares(path, lines.get(f"agents.{key}"), key, raw.get(key, _DEFAULT_SHARES[key]), allowed)
-    out["savings"] = _amount(path, lines.get("agents.savings_usd"), "savings_usd", raw.get("savings_usd", {}), False)
+    out["savings"] = _amount(path, lines.get("agents.savings_usd"), "savings_usd", raw.get("savings_usd", {}))
     out["remote_income"] = _amount(path, lines.get("agents.remote_income_usd_per_month"),
                                    "remote_income_usd_per_month",
-                                   raw.get("remote_income_usd_per_month", {"share": 0.0}), True)
+                                   raw.get("remote_income_usd_per_month", {"share": 0.0}))
     rt = raw.get("round_trip", [])
     if not isinstance(rt, list) or any(c not in out["category"].names for c in rt):
         raise InputError(path, lines.get("agents.round_trip"), "agents.round_trip",
@@ -235,30 +274,23 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapp
                 locs: Locations) -> tuple[Links, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Links (both directions of every row) and, per link, its mode, flight duration, daily seats and cost."""
     out: list[dict[str, Any]] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for ln, r in rows:
         a, b = route_ends(rpath, ln, r, index)
         m = r.get("mode") or ""
         if m not in ROUTE_MODES:
             raise InputError(rpath, ln, "mode", f"unknown mode {m!r} (expected {', '.join(ROUTE_MODES)})")
+        no_duplicate_route(rpath, ln, (a, b), m, seen, locs.name)
         code = ROUTE_MODES.index(m)
         d = 0.0
         if r.get("distance_km"):
-            d = parse_float(rpath, ln, "distance_km", r["distance_km"])
-            if d < 0:
-                raise InputError(rpath, ln, "distance_km", f"{d} is negative")
+            d = ROUTES["distance_km"].read(rpath, ln, r["distance_km"])
         elif code != AIR:
             raise InputError(rpath, ln, "distance_km", f"a {m} route needs a distance")
         days, n_seats = np.nan, 0
         if code == AIR:
-            days = parse_float(rpath, ln, "duration_days", r["duration_days"]) if r.get("duration_days") else 1.0
-            if days <= 0:
-                raise InputError(rpath, ln, "duration_days", f"{days} is not a positive number of days")
-            n_seats = parse_int(rpath, ln, "seats_per_day", r.get("seats_per_day", ""), allow_empty=-1)
-            if n_seats < -1 or (n_seats < 0 and r.get("seats_per_day")):
-                raise InputError(rpath, ln, "seats_per_day", f"{n_seats} is negative")
-            if n_seats > MAX_COUNT:
-                raise InputError(rpath, ln, "seats_per_day", f"{n_seats} is more than {MAX_COUNT:,} (leave it empty "
-                                 "for unlimited seats)")
+            days = ROUTES["duration_days"].read(rpath, ln, r["duration_days"]) if r.get("duration_days") else 1.0
+            n_seats = ROUTES["seats_per_day"].read(rpath, ln, r["seats_per_day"]) if r.get("seats_per_day") else -1
             for field, x in (("from", a), ("to", b)):
                 if locs.kind[x] == CROSSING:
                     raise InputError(rpath, ln, field, f"{locs.name[x]!r} is a land crossing; flights cannot end there")
@@ -269,9 +301,7 @@ def read_routes(rpath: Path, rows: list[tuple[int, dict[str, str]]], index: Mapp
             if locs.country[a] != locs.country[b] and CROSSING not in (locs.kind[a], locs.kind[b]):
                 raise InputError(rpath, ln, "to", f"a {m} route between {locs.country[a]} and {locs.country[b]} "
                                  "must start or end at a crossing")
-        usd = parse_float(rpath, ln, "cost", r["cost"]) if r.get("cost") else 0.0
-        if not 0 <= usd < math.inf:
-            raise InputError(rpath, ln, "cost", f"{usd} is not a non-negative amount")
+        usd = ROUTES["cost"].read(rpath, ln, r["cost"]) if r.get("cost") else 0.0
         out.append({"from": a, "to": b, "line": ln, "distance": d, "mode": code, "duration": days, "seats": n_seats,
                     "cost": usd})
     k = both_ways(out)
@@ -313,13 +343,7 @@ def read_crossings(cpath: Path, rows: list[tuple[int, dict[str, str]]], index: M
         if (x, m) in seen:
             raise InputError(cpath, ln, "mode", f"{name!r} by {r['mode']} already given on line {seen[(x, m)]}")
         seen[(x, m)] = ln
-        c = parse_int(cpath, ln, "capacity_per_day", r["capacity_per_day"])
-        if c < 0:
-            raise InputError(cpath, ln, "capacity_per_day", f"{c} is negative")
-        if c > MAX_COUNT:
-            raise InputError(cpath, ln, "capacity_per_day", f"{c} is more than {MAX_COUNT:,} (leave the crossing "
-                             "out for no limit)")
-        cap[x, m] = c
+        cap[x, m] = CROSSINGS["capacity_per_day"].read(cpath, ln, r["capacity_per_day"])
     return cap
 
 
@@ -335,9 +359,7 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
         if cat != ANY and cat not in category.names:
             raise InputError(dpath, ln, "category", f"unknown category {cat!r} (expected {', '.join(category.names)} "
                              "or *)")
-        h = parse_float(dpath, ln, "daily_hazard", r["daily_hazard"])
-        if not 0 <= h <= 1:
-            raise InputError(dpath, ln, "daily_hazard", f"{h} is not a probability")
+        h = DEPARTURES["daily_hazard"].read(dpath, ln, r["daily_hazard"])
         cats = range(len(category.names)) if cat == ANY else [category.index(cat)]
         for c in cats:
             if (x, c) in seen:
@@ -350,18 +372,34 @@ def read_departures(dpath: Path, rows: list[tuple[int, dict[str, str]]], index: 
 
 # ---- events.csv -----------------------------------------------------------------------------------------
 
+def in_period(path: Path, line: int, text: str, start: Any, days: int, what: str,
+              notices: list[str] | None = None) -> int:
+    """The day number of the date ``text`` of an event or policy row, which must fall inside the scenario's period
+    (from its start date for ``days`` days): an event dated outside it would never take effect, which is a
+    mistake in the file. A policy dated after the period (``notices`` given) is allowed with a notice: it records
+    a rule that came later (the demo's 2023 stay limit) and never takes effect in the run."""
+    day = (parse_date(path, line, "date", text) - start).days
+    if day < 0:
+        raise InputError(path, line, "date", f"{text} is before the start date {start}")
+    if day >= days:  # (a period of more days than the calendar holds has no such row: day < days)
+        problem = (f"{text} is after the scenario's period ({start} for {days} days, to "
+                   f"{start + dt.timedelta(days=days - 1)}); the {what} never takes effect")
+        if notices is None:
+            raise InputError(path, line, "date", problem)
+        notices.append(f"{path}:{line}: date: {problem}")
+    return day
+
+
 def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: Mapping[str, int],
-                locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any]
+                locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any], days: int
                 ) -> tuple[EmigrationEvent, ...]:
     """The policy timeline: departure and return hazard multipliers, air route closures and fares, mode bars,
-    crossing closures and capacity multipliers."""
+    crossing closures and capacity multipliers (each dated inside the period)."""
     reader = _EventReader(epath, index, locs, agents,
                           {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR})
     out = []
     for ln, r in rows:
-        day = (parse_date(epath, ln, "date", r["date"]) - start).days
-        if day < 0:
-            raise InputError(epath, ln, "date", f"{r['date']} is before the start date {start}")
+        day = in_period(epath, ln, r["date"], start, days, "event")
         ev = r["event"]
         if ev not in EMIGRATION_EVENTS:
             raise InputError(epath, ln, "event", f"unknown event {ev!r} for model emigration (expected "
@@ -421,9 +459,7 @@ class _EventReader:
         other = self.pick(ln, "other", r.get("other", ""), self.agents["category"], "category")
         if not r.get("value"):
             raise InputError(self.epath, ln, "value", f"a {ev} needs a multiplier")
-        value = parse_float(self.epath, ln, "value", r["value"])
-        if value < 0:
-            raise InputError(self.epath, ln, "value", f"{value} is a negative multiplier")
+        value = EVENTS["value"].read(self.epath, ln, r["value"])
         return (target, other, value, self.pick(ln, "sex", r.get("sex", ""), self.agents["sex"], "sex"),
                 self.pick(ln, "age_band", r.get("age_band", ""), self.agents["age_band"], "age band"))
 
@@ -443,10 +479,7 @@ class _EventReader:
     def multiplier(self, ln: int, r: Mapping[str, str], missing: str) -> float:
         if not r.get("value"):
             raise InputError(self.epath, ln, "value", missing)
-        value = parse_float(self.epath, ln, "value", r["value"])
-        if not 0 <= value < math.inf:
-            raise InputError(self.epath, ln, "value", f"{value} is not a non-negative multiplier")
-        return value
+        return float(EVENTS["value"].read(self.epath, ln, r["value"]))
 
     def pick(self, ln: int, field: str, value: str, dist: Distribution, what: str) -> int:
         if value in ("", ANY):
@@ -476,21 +509,28 @@ def check_locations(lpath: Path, locs: Locations, lines: list[int], attractivene
 
 
 def check_reachable(lpath: Path, locs: Locations, lines: list[int], links: Links) -> None:
-    """Every origin must reach some destination over routes.csv (ignoring closures): people at an origin with
-    no way out would silently never leave, which is a mistake in the files, not a finding."""
-    adj: list[list[int]] = [[] for _ in range(len(locs))]
+    """Every origin must reach some destination, and every destination be reached from some origin, over
+    routes.csv (ignoring closures; every route runs both ways): people at an origin with no way out would silently
+    never leave, and a destination nobody can reach would silently stay empty; both are mistakes in the files, not
+    findings. The error names the place's line of locations.csv."""
+    group = np.arange(len(locs))  # connected groups of places (union-find over the routes)
+
+    def root(x: int) -> int:
+        while group[x] != x:
+            group[x] = group[group[x]]
+            x = int(group[x])
+        return x
+
     for a, b in zip(links.src.tolist(), links.dst.tolist(), strict=True):
-        adj[a].append(b)
-    for o in np.flatnonzero(locs.kind == ORIGIN).tolist():
-        seen, todo = {o}, [o]
-        while todo:
-            for nxt in adj[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        if not any(locs.kind[i] == DESTINATION for i in seen):
-            raise InputError(lpath, lines[o], "name", f"origin {locs.name[o]!r} has no route to any destination "
-                             "(routes.csv)")
+        group[root(a)] = root(b)
+    roots = np.array([root(i) for i in range(len(locs))])
+    for kind, other, problem in ((ORIGIN, DESTINATION, "has no route to any destination"),
+                                 (DESTINATION, ORIGIN, "cannot be reached from any origin")):
+        reached = set(roots[locs.kind == other].tolist())
+        for i in np.flatnonzero(locs.kind == kind).tolist():
+            if roots[i] not in reached:
+                what = "origin" if kind == ORIGIN else "destination"
+                raise InputError(lpath, lines[i], "name", f"{what} {locs.name[i]!r} {problem} (routes.csv)")
 
 
 def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: Mapping[str, int], locs: Locations,
@@ -515,9 +555,7 @@ def read_preferences(path: Path, rows: list[tuple[int, dict[str, str]]], index: 
             places = [i for i in range(len(locs)) if locs.country[i] == target and locs.kind[i] == DESTINATION]
         else:
             raise InputError(path, ln, "destination", f"{target!r} is neither a destination nor a country")
-        weight = parse_float(path, ln, "weight", r["weight"])
-        if not 0 <= weight < math.inf:
-            raise InputError(path, ln, "weight", f"{weight} is not a non-negative weight")
+        weight = PREFERENCES["weight"].read(path, ln, r["weight"])
         for c in cats:
             for i in places:
                 if (c, i) in seen:
@@ -534,37 +572,30 @@ def read_location_extras(lpath: Path, rows: list[tuple[int, dict[str, str]]], lo
     moving on, destinations only, default 0: not a transit place) and ``return_multiplier`` (multiplier of the
     return hazard of agents settled there, destinations only, default 1; None when no row sets one) of
     locations.csv."""
-    col = np.zeros(len(locs))
+    living = np.zeros(len(locs))
     transit = np.zeros(len(locs))
     ret = np.ones(len(locs))
     for i, (ln, r) in enumerate(rows):
         if r.get("cost_of_living"):
-            col[i] = parse_float(lpath, ln, "cost_of_living", r["cost_of_living"])
-            if not 0 <= col[i] < math.inf:
-                raise InputError(lpath, ln, "cost_of_living", f"{col[i]} is not a non-negative amount")
+            living[i] = LOCATION_EXTRAS["cost_of_living"].read(lpath, ln, r["cost_of_living"])
         if r.get("transit"):
-            transit[i] = parse_float(lpath, ln, "transit", r["transit"])
-            if not 0 <= transit[i] <= 1:
-                raise InputError(lpath, ln, "transit", f"{transit[i]} is not a daily probability")
+            transit[i] = LOCATION_EXTRAS["transit"].read(lpath, ln, r["transit"])
             if transit[i] and locs.kind[i] != DESTINATION:
                 raise InputError(lpath, ln, "transit", "only destinations can be transit places")
         if r.get("return_multiplier"):
-            ret[i] = parse_float(lpath, ln, "return_multiplier", r["return_multiplier"])
-            if not 0 <= ret[i] < math.inf:
-                raise InputError(lpath, ln, "return_multiplier", f"{ret[i]} is not a non-negative multiplier")
+            ret[i] = LOCATION_EXTRAS["return_multiplier"].read(lpath, ln, r["return_multiplier"])
             if ret[i] != 1 and locs.kind[i] != DESTINATION:
                 raise InputError(lpath, ln, "return_multiplier", "only destinations have a return multiplier")
-    return col, transit, (None if (ret == 1).all() else ret)
+    return living, transit, (None if (ret == 1).all() else ret)
 
 
 def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, countries: tuple[str, ...],
-                  home: set[str]) -> tuple[EntryPolicy, ...]:
-    """policies.csv: per destination country, entry rules on a timeline (docs/native-format.md)."""
+                  home: set[str], days: int, notices: list[str]) -> tuple[EntryPolicy, ...]:
+    """policies.csv: per destination country, entry rules on a timeline (docs/native-format.md), none dated before
+    the period (one dated after it adds a notice to ``notices``)."""
     out = []
     for ln, r in rows:
-        day = (parse_date(ppath, ln, "date", r["date"]) - start).days
-        if day < 0:
-            raise InputError(ppath, ln, "date", f"{r['date']} is before the start date {start}")
+        day = in_period(ppath, ln, r["date"], start, days, "policy", notices)
         end = -1
         if r.get("until"):
             end = (parse_date(ppath, ln, "until", r["until"]) - start).days
@@ -586,30 +617,11 @@ def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: An
             if r.get(field) and field not in required and field not in optional:
                 raise InputError(ppath, ln, field, f"a {kind} policy takes no {field}")
         vals: dict[str, Any] = {"days": -1, "window_days": -1, "waiting_days": 0, "probability": 0.0, "cost_usd": 0.0}
-        for field in ("days", "window_days", "waiting_days"):
+        vals.update({"weight": 1.0, "eligible": 1.0})
+        for field in ("days", "window_days", "waiting_days", "probability", "cost_usd", "weight", "eligible"):
             if r.get(field):
-                vals[field] = parse_int(ppath, ln, field, r[field])
-                lo = 1 if field != "waiting_days" else 0
-                if vals[field] < lo:
-                    raise InputError(ppath, ln, field, f"{vals[field]} is not a number of days ≥ {lo}")
-        if r.get("probability"):
-            vals["probability"] = parse_float(ppath, ln, "probability", r["probability"])
-            if not 0 <= vals["probability"] <= 1:
-                raise InputError(ppath, ln, "probability", f"{vals['probability']} is not a probability")
-        if r.get("cost_usd"):
-            vals["cost_usd"] = parse_float(ppath, ln, "cost_usd", r["cost_usd"])
-            if not 0 <= vals["cost_usd"] < math.inf:
-                raise InputError(ppath, ln, "cost_usd", f"{vals['cost_usd']} is not a non-negative amount")
-        weight = 1.0
-        if r.get("weight"):
-            weight = parse_float(ppath, ln, "weight", r["weight"])
-            if not 0 <= weight < math.inf:
-                raise InputError(ppath, ln, "weight", f"{weight} is not a non-negative weight")
-        eligible = 1.0
-        if r.get("eligible"):
-            eligible = parse_float(ppath, ln, "eligible", r["eligible"])
-            if not 0 <= eligible <= 1:
-                raise InputError(ppath, ln, "eligible", f"{eligible} is not a share between 0 and 1")
+                vals[field] = POLICY_TABLE[field].read(ppath, ln, r[field])
+        weight, eligible = vals["weight"], vals["eligible"]
         if kind == "stay_limit" and vals["days"] > vals["window_days"]:
             raise InputError(ppath, ln, "days", f"{vals['days']} days do not fit in a window of "
                              f"{vals['window_days']}")

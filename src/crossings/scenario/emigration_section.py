@@ -42,13 +42,11 @@ class EmigrationSection(Section):
         """The place's attractiveness (default 1 for a destination, 0 elsewhere)."""
         if not row.get("attractiveness"):
             return 1.0 if row["kind"] == "destination" else 0.0
-        at = em.parse_float(path, line, "attractiveness", row["attractiveness"])
-        if at < 0:
-            raise InputError(path, line, "attractiveness", f"{at} is negative")
-        return at
+        return float(em.LOCATION_EXTRAS["attractiveness"].read(path, line, row["attractiveness"]))
 
     def build(self, ctx: NativeContext) -> Scenario:
-        spec, links, observations = read_spec(ctx)
+        notices: list[str] = []
+        spec, links, observations = read_spec(ctx, notices)
         days = ctx.days
         return Scenario(
             name=ctx.name, path=ctx.source.root, format="native", start_date=ctx.start, length=days,
@@ -57,14 +55,16 @@ class EmigrationSection(Section):
             default_rules=str(ctx.meta.get("rules", "crossings")), model=ctx.model, emigration=spec,
             people_per_agent=ctx.people_per_agent, observations=observations,
             observations_file=ctx.path("observed.csv") if ctx.exists("observed.csv") else None,
+            notices=tuple(notices),
         )
 
     def edits(self, base: Scenario, sets: Sequence[str]) -> Edits:
         return parse_sets(base, sets)
 
 
-def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Observation, ...]]:
-    """Everything the emigration rules need beyond the locations, the links, and the scenario's observations."""
+def read_spec(ctx: NativeContext, notices: list[str]) -> tuple[em.EmigrationSpec, Links, tuple[Observation, ...]]:
+    """Everything the emigration rules need beyond the locations, the links, and the scenario's observations;
+    what the files hold that a run leaves out is added to ``notices``."""
     ypath, lpath, locs, index = ctx.ypath, ctx.path("locations.csv"), ctx.locations, ctx.index
     loc_lines = [ln for ln, _ in ctx.location_rows]
     attract = np.array(ctx.location_extras, dtype=np.float64)
@@ -74,7 +74,8 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
     cost_of_living, transit, return_multiplier = em.read_location_extras(lpath, list(ctx.location_rows), locs)
     rpath = ctx.path("routes.csv")
     links, mode, duration, seats, link_cost = em.read_routes(
-        rpath, ctx.table("routes.csv", ("from", "to", "mode"), em.ROUTE_COLUMNS[3:]), index, locs)
+        rpath, ctx.required_table("routes.csv", ("from", "to", "mode"), em.ROUTE_COLUMNS[3:],
+                                  "an emigration scenario needs the routes out of its origins"), index, locs)
     em.check_reachable(lpath, locs, loc_lines, links)
     capacity = em.read_crossings(ctx.path("crossings.csv"), ctx.table("crossings.csv", em.CROSSING_COLUMNS), index,
                                  locs) if ctx.exists("crossings.csv") else \
@@ -83,7 +84,7 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
     events: tuple[em.EmigrationEvent, ...] = ()
     if ctx.exists("events.csv"):
         rows = ctx.table("events.csv", ("date", "event", "target"), ("until", "other", "value", "sex", "age_band"))
-        events = em.read_events(ctx.path("events.csv"), rows, ctx.start, index, locs, links, mode, agents)
+        events = em.read_events(ctx.path("events.csv"), rows, ctx.start, index, locs, links, mode, agents, ctx.days)
     observations = _observations(ctx, agents)
     preference = _preference(ctx, agents["category"], attract)
     countries = tuple(sorted(set(locs.country)))
@@ -97,7 +98,7 @@ def read_spec(ctx: NativeContext) -> tuple[em.EmigrationSpec, Links, tuple[Obser
     if ctx.exists("policies.csv"):
         policies = em.read_policies(ctx.path("policies.csv"), ctx.table("policies.csv", em.POLICY_COLUMNS[:4],
                                                                           em.POLICY_COLUMNS[4:]),
-                                    ctx.start, countries, home)
+                                    ctx.start, countries, home, ctx.days, notices)
     spec = em.EmigrationSpec(
         settings=settings, category=agents["category"], sex=agents["sex"], age_band=agents["age_band"],
         travel_mode=agents["travel_mode"], savings=agents["savings"], remote_income=agents["remote_income"],
@@ -136,8 +137,9 @@ def _departures(ctx: NativeContext, agents: Mapping[str, Any]) -> np.ndarray:
     dpath = ctx.path("departures.csv")
     if not ctx.exists("departures.csv"):
         raise InputError(dpath, None, "file", "missing (an emigration scenario gives origin,category,daily_hazard)")
-    return em.read_departures(dpath, ctx.table("departures.csv", em.DEPARTURE_COLUMNS), ctx.index, ctx.locations,
-                              agents["category"])
+    rows = ctx.required_table("departures.csv", em.DEPARTURE_COLUMNS,
+                              why="an emigration scenario needs the daily hazard of leaving at its origins")
+    return em.read_departures(dpath, rows, ctx.index, ctx.locations, agents["category"])
 
 
 def _observations(ctx: NativeContext, agents: Mapping[str, Any]) -> tuple[Observation, ...]:

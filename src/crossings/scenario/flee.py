@@ -12,7 +12,8 @@ import numpy as np
 
 from crossings.errors import InputError
 from crossings.params.flee import FleeSettings, read_simsetting
-from crossings.scenario.csvutil import parse_date, parse_float, parse_int, read_rows
+from crossings.scenario import columns as cspec
+from crossings.scenario.csvutil import parse_date, read_rows
 from crossings.scenario.model import (
     CAMP,
     CONFLICT,
@@ -30,6 +31,23 @@ from crossings.scenario.model import (
 
 CLOSURE_KINDS = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
 _MAX_POPULATION = 10**12
+_MAX_DAY = 10**8  # as a native scenario's days (crossings.scenario.native.MAX_SCENARIO_DAYS)
+# Every number of Flee's files (read unchanged), by the name its errors give, with its range
+NUMBERS = cspec.table(
+    cspec.number("Length", 1, _MAX_DAY, "days", "a positive number of days", whole=True),  # sim_period.csv
+    cspec.number("latitude", -90, 90, "degrees", "a latitude"),  # locations.csv
+    cspec.number("longitude", -180, 180, "degrees", "a longitude"),
+    cspec.number("conflict_date", 0, _MAX_DAY, "day", "a non-negative day", whole=True),
+    cspec.number("population", 0, _MAX_POPULATION, "people", "a non-negative number of people", whole=True),
+    cspec.number("conflict_intensity", 0, cspec.MAX_FACTOR, "", "a non-negative intensity"),
+    cspec.number("distance", 0, cspec.MAX_DISTANCE_KM, "km", "a non-negative distance"),  # routes.csv
+    cspec.number("max_move_speed", 1e-9, cspec.MAX_SPEED_KM_PER_DAY, "km/day", "a positive speed"),
+    cspec.number("walk_probability", 0, 1, "", cspec.PROBABILITY),
+    cspec.number("closure_start", 0, _MAX_DAY, "day", "a non-negative day", whole=True),  # closures.csv
+    cspec.number("closure_end", -1, _MAX_DAY, "day", "a day or -1 (never)", whole=True),
+    cspec.number("intensity", 0, cspec.MAX_FACTOR, "", "a non-negative conflict intensity"),  # conflicts.csv
+    cspec.number("count", 0, _MAX_POPULATION, "people", "a non-negative count", whole=True),  # observed series
+)
 
 
 def is_flee_dir(path: Path) -> bool:
@@ -75,9 +93,7 @@ def _read_period(input_dir: Path) -> tuple[dt.date, int]:
         if key == "startdate":
             start = parse_date(path, line, "StartDate", cells[1])
         elif key == "length":
-            length = parse_int(path, line, "Length", cells[1])
-            if length < 1:
-                raise InputError(path, line, "Length", f"{length} is not a positive number of days")
+            length = NUMBERS["Length"].read(path, line, cells[1])
         else:
             raise InputError(path, line, cells[0] or "key", "unknown key (expected StartDate or Length)")
     if start is None:
@@ -97,9 +113,12 @@ def _read_locations(path: Path, hasten: int) -> Locations:
     seen: dict[str, int] = {}
     region, country = [], []
     lat, lon, kind, start_kind, cdate, pop, cap, intensity = [], [], [], [], [], [], [], []
+    need = max(6, min(len(header), 8))  # the columns the header names, up to population
     for line, c in rows:
-        if len(c) < 6:
-            raise InputError(path, line, "row", f"expected at least 6 columns (name..location_type), got {len(c)}")
+        if len(c) < need:
+            missing = ", ".join(header[len(c):need]) if header else "name..location_type"
+            raise InputError(path, line, "row", f"expected at least {need} columns, got {len(c)} (missing: {missing}; "
+                             "write an empty cell for a value not given)")
         c = c + [""] * (8 - len(c))
         name = c[0]
         if not name:
@@ -111,28 +130,16 @@ def _read_locations(path: Path, hasten: int) -> Locations:
         if k is None:
             raise InputError(path, line, "location_type", f"unknown type {c[5]!r} "
                              "(expected conflict_zone, town, camp, idpcamp, forwarding_hub or marker)")
-        x = parse_float(path, line, "latitude", c[3]) if c[3] else 0.0
-        y = parse_float(path, line, "longitude", c[4]) if c[4] else 0.0
-        if not -90.0 <= x <= 90.0:
-            raise InputError(path, line, "latitude", f"{x} is outside -90..90")
-        if not -180.0 <= y <= 180.0:
-            raise InputError(path, line, "longitude", f"{y} is outside -180..180")
+        x = NUMBERS["latitude"].read(path, line, c[3]) if c[3] else 0.0
+        y = NUMBERS["longitude"].read(path, line, c[4]) if c[4] else 0.0
         date = 0
         if k == CONFLICT:
-            date = parse_int(path, line, "conflict_date", c[6], allow_empty=0)
-            if date < 0:
-                raise InputError(path, line, "conflict_date", f"{date} is negative")
-        p = parse_int(path, line, "population", c[7], allow_empty=0)
-        if p < 0:
-            raise InputError(path, line, "population", f"{p} is negative")
-        if p > _MAX_POPULATION:
-            raise InputError(path, line, "population", f"{p} is implausibly large (more than 10^12)")
+            date = NUMBERS["conflict_date"].read(path, line, c[6] or "0")
+        p = NUMBERS["population"].read(path, line, c[7] or "0")
         p //= hasten
         inten = 1.0
         if "conflict_intensity" in extra and extra["conflict_intensity"] < len(c) and c[extra["conflict_intensity"]]:
-            inten = parse_float(path, line, "conflict_intensity", c[extra["conflict_intensity"]])
-            if inten < 0:
-                raise InputError(path, line, "conflict_intensity", f"{inten} is negative")
+            inten = NUMBERS["conflict_intensity"].read(path, line, c[extra["conflict_intensity"]])
         names.append(name)
         region.append(c[1])
         country.append(c[2] if c[2] else "unknown")
@@ -170,19 +177,13 @@ def _read_routes(path: Path, locs: Locations) -> Links:
         a, b = index[c[0]], index[c[1]]
         if a == b:
             raise InputError(path, line, "name2", f"route from {c[0]!r} to itself")
-        d = parse_float(path, line, "distance", c[2])
-        if d < 0:
-            raise InputError(path, line, "distance", f"{d} is negative")
+        d = NUMBERS["distance"].read(path, line, c[2])
         sp = np.nan
         if "max_move_speed" in col and col["max_move_speed"] < len(c) and c[col["max_move_speed"]]:
-            sp = parse_float(path, line, "max_move_speed", c[col["max_move_speed"]])
-            if sp <= 0:
-                raise InputError(path, line, "max_move_speed", f"{sp} is not a positive speed")
+            sp = NUMBERS["max_move_speed"].read(path, line, c[col["max_move_speed"]])
         wp = 0.0
         if "walk_probability" in col and col["walk_probability"] < len(c) and c[col["walk_probability"]]:
-            wp = parse_float(path, line, "walk_probability", c[col["walk_probability"]])
-            if not 0.0 <= wp <= 1.0:
-                raise InputError(path, line, "walk_probability", f"{wp} is not a probability")
+            wp = NUMBERS["walk_probability"].read(path, line, c[col["walk_probability"]])
         fr = c[3] if len(c) > 3 else ""
         if fr not in ("", "0", "1", "2"):
             raise InputError(path, line, "forced_redirection", f"{fr!r} is not empty, 0, 1 or 2")
@@ -203,8 +204,18 @@ def _read_routes(path: Path, locs: Locations) -> Links:
     )
 
 
+def _optional(path: Path) -> bool:
+    """Whether an optional input file is there (a directory or other non-file of that name is an error, not a
+    missing file: it would silently drop the file's rows)."""
+    if path.is_file():
+        return True
+    if path.exists():
+        raise InputError(path, None, "file", "is not a regular file (a directory?); expected a CSV file")
+    return False
+
+
 def _read_closures(path: Path, locs: Locations, length: int) -> tuple[Closure, ...]:
-    if not path.is_file():
+    if not _optional(path):
         return ()
     names = set(locs.name)
     countries = set(locs.country)
@@ -214,12 +225,8 @@ def _read_closures(path: Path, locs: Locations, length: int) -> tuple[Closure, .
         kind = c[0].lower()
         if kind not in CLOSURE_KINDS:
             raise InputError(path, line, "closure_type", f"unknown type {c[0]!r} (expected {', '.join(CLOSURE_KINDS)})")
-        start = parse_int(path, line, "closure_start", c[3])
-        end = parse_int(path, line, "closure_end", c[4])
-        if start < 0:
-            raise InputError(path, line, "closure_start", f"{start} is negative")
-        if end < -1:
-            raise InputError(path, line, "closure_end", f"{end} is not a day or -1 (never)")
+        start = NUMBERS["closure_start"].read(path, line, c[3])
+        end = NUMBERS["closure_end"].read(path, line, c[4])
         if kind != "remove_forced_redirection" and end != -1 and end < start:
             raise InputError(path, line, "closure_end", f"day {end} is before the closure starts (day {start})")
         if kind == "country":
@@ -246,6 +253,7 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
     index = {n: i for i, n in enumerate(locs.name)}
     cols: list[int] = []
     keep: list[int] = []  # position of each kept column among the value cells
+    unknown: list[int] = []  # positions of columns naming no location
     names = [n.strip().strip('"') for n in head[1:]]
     while names and names[-1] == "":
         names.pop()
@@ -253,12 +261,14 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
         if name == "":
             raise InputError(path, rows[0][0], f"column {pos + 2}", "empty location name")
         if name not in index:
-            # Flee 3.1 prints an error for such a column and ignores it; the reference inputs have one.
-            notices.append(f"{path}:{rows[0][0]}: {name}: conflict column names an unknown location; ignored")
+            # Flee 3.1 prints an error for such a column and ignores it; burundi2015 has two, all zero. A column
+            # holding a conflict is refused below (_unknown_conflict): ignoring it would drop that conflict.
+            unknown.append(pos)
             continue
         cols.append(index[name])
         keep.append(pos)
     n = len(names)
+    _unknown_conflict(path, rows, names, unknown, notices)
     data = np.zeros((len(rows) - 1, len(cols)), dtype=np.float64)
     for r, (line, c) in enumerate(rows[1:]):
         vals = c[1:]
@@ -267,14 +277,36 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
         if len(vals) != n:
             raise InputError(path, line, "row", f"expected {n} values after the day, got {len(vals)}")
         for j, pos in enumerate(keep):
-            v = parse_float(path, line, locs.name[cols[j]], vals[pos])
-            if v < 0:
-                raise InputError(path, line, locs.name[cols[j]], f"{v} is a negative conflict intensity")
+            v = NUMBERS["intensity"].check(path, line, _cell_float(path, line, locs.name[cols[j]], vals[pos]),
+                                           locs.name[cols[j]])
             data[r, j] = v
     if data.shape[0] < length:
         raise InputError(path, rows[-1][0], "days", f"conflicts.csv covers {data.shape[0]} days but the period "
                          f"is {length} days")
     return np.array(cols, dtype=np.int32), data
+
+
+def _cell_float(path: Path, line: int, field: str, text: str) -> float:
+    """A number in a cell whose field is not a column name (a conflicts.csv location), finite."""
+    return float(cspec.Column(field, cspec.FLOAT).read(path, line, text))
+
+
+def _unknown_conflict(path: Path, rows: list[tuple[int, list[str]]], names: list[str], unknown: list[int],
+                      notices: list[str]) -> None:
+    """Columns of conflicts.csv naming no location: all zero, a notice (Flee 3.1 ignores them too); any other
+    value, an error naming the first row that holds it (the conflict would silently be left out)."""
+    for pos in unknown:
+        for line, c in rows[1:]:
+            cell = c[pos + 1] if pos + 1 < len(c) else ""
+            try:
+                zero = cell == "" or float(cell) == 0
+            except ValueError:
+                zero = False
+            if not zero:
+                raise InputError(path, line, names[pos], f"{cell!r} for a column naming no location in "
+                                 "locations.csv (a misspelt name?)")
+        notices.append(f"{path}:{rows[0][0]}: {names[pos]}: conflict column names an unknown location; "
+                       "ignored (all zero)")
 
 
 def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], list[float], list[int]]:
@@ -288,9 +320,7 @@ def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], li
         if len(c) < 2 or c[1] == "":
             continue
         d = parse_date(path, line, "date", c[0])
-        v = parse_int(path, line, "count", c[1])
-        if v < 0:
-            raise InputError(path, line, "count", f"{v} is negative")
+        v = NUMBERS["count"].read(path, line, c[1])
         days.append((d - start).days)
         vals.append(v / hasten)
         lines.append(line)
@@ -373,7 +403,11 @@ def _read_observed(
             raise InputError(layout, line, "file", "no data file named")
         acc: tuple[list[int], list[float], list[int]] | None = None
         for f in files:
-            s = _read_series(_inside(src, f, layout, line, "file"), start, hasten)
+            target = _inside(src, f, layout, line, "file")
+            if not target.is_file():
+                what = "a directory" if target.is_dir() else "missing"
+                raise InputError(layout, line, "file", f"{f!r} is {what} ({target})")
+            s = _read_series(target, start, hasten)
             if acc is None:
                 acc = s
             else:
@@ -385,7 +419,7 @@ def _read_observed(
         if locs.name[i] not in series:
             raise InputError(layout, None, locs.name[i], "camp in locations.csv has no row in data_layout.csv")
     # Registration corrections (flee-model.md §1.9): scale earlier points by value_i / value_{i-1}.
-    if corrections_path.is_file():
+    if _optional(corrections_path):
         for line, c in read_rows(corrections_path):
             name = c[0]
             if name not in series or name == "total":
@@ -430,12 +464,12 @@ def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenari
     links = _read_routes(inp / "routes.csv", locs)
     closures = _read_closures(inp / "closures.csv", locs, length)
     cpath = inp / "conflicts.csv"
-    if cpath.is_file():
+    if _optional(cpath):
         ccols, cdata = _read_conflicts(cpath, locs, length, notices)
     else:
         ccols, cdata = np.zeros(0, dtype=np.int32), np.zeros((length, 0))
     observed = None
-    if (src / "data_layout.csv").is_file():
+    if _optional(src / "data_layout.csv"):
         observed = _read_observed(src, locs, start, s.hasten, inp / "registration_corrections.csv", notices)
     return Scenario(
         name=root.resolve().name, path=root, format="flee", start_date=start, length=length,

@@ -23,8 +23,9 @@ import numpy as np
 import yaml
 
 from crossings.errors import InputError
-from crossings.params.flee import _RANGES, FleeSettings, _convert
-from crossings.scenario.csvutil import parse_date, parse_float
+from crossings.params.flee import RANGES, FleeSettings, _convert
+from crossings.scenario import columns as col
+from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import (
     CAMP,
     CONFLICT,
@@ -39,14 +40,30 @@ from crossings.scenario.model import (
     Scenario,
     Series,
 )
-from crossings.scenario.native import FORMAT, LOCATION_COLUMNS, NativeContext, Section, both_ways, route_ends
+from crossings.scenario.native import (
+    FORMAT,
+    LOCATION_COLUMNS,
+    NativeContext,
+    Section,
+    both_ways,
+    no_duplicate_route,
+    route_ends,
+)
 
 MODES = ("road",)
 CLOSE_EVENTS = MappingProxyType({"close_border": "country", "close_location": "location", "close_link": "link",
                                  "close_camp": "camp", "close_idpcamp": "idpcamp"})
 EVENTS = ("conflict", *CLOSE_EVENTS)
-ROUTE_COLUMNS = ("from", "to", "mode", "distance_km", "max_speed_km_per_day", "walk_probability")
-EVENT_COLUMNS = ("date", "until", "event", "target", "other", "value")
+ROUTES = col.table(col.text("from"), col.text("to"), col.text("mode"),
+                   col.number("distance_km", 0, col.MAX_DISTANCE_KM, "km", "a non-negative distance"),
+                   col.number("max_speed_km_per_day", 1e-9, col.MAX_SPEED_KM_PER_DAY, "km/day", "a positive speed"),
+                   col.number("walk_probability", 0, 1, "", col.PROBABILITY))
+ROUTE_COLUMNS = tuple(ROUTES)
+EVENTS_TABLE = col.table(col.date("date"), col.date("until"), col.text("event"), col.text("target"),
+                         col.text("other"), col.number("value", 0, col.MAX_FACTOR, "", "a non-negative intensity"))
+EVENT_COLUMNS = tuple(EVENTS_TABLE)
+OBSERVED = col.table(col.text("series"), col.date("date"),
+                     col.number("value", 0, col.MAX_PEOPLE, "people", "a non-negative count"))
 SETTING_FIELDS = tuple(f.name for f in dataclasses.fields(FleeSettings) if f.name != "notices")
 EMIGRATION_FILES = ("crossings.csv", "departures.csv", "policies.csv", "preferences.csv")
 _NEEDS_EMIGRATION = " (needs model: emigration)"
@@ -100,8 +117,9 @@ def read_settings(path: Path, raw: Any, lines: Mapping[str, int]) -> FleeSetting
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(path, line, f"settings.{key}", f"unknown setting{hint}")
         conv = _convert(path, line or 0, key, value, getattr(default, key))
-        if key in _RANGES and conv is not None and not _RANGES[key][0] <= conv <= _RANGES[key][1]:
-            raise InputError(path, line, f"settings.{key}", f"{conv!r} is outside the allowed range {_RANGES[key]}")
+        if key in RANGES and conv is not None and not isinstance(conv, tuple) and \
+                not RANGES[key][0] <= conv <= RANGES[key][1]:
+            raise InputError(path, line, f"settings.{key}", f"{conv!r} is outside the allowed range {RANGES[key]}")
         changes[key] = conv
     return dataclasses.replace(default, **changes)
 
@@ -111,6 +129,7 @@ def read_roads(ctx: NativeContext) -> Links:
     rpath = ctx.path("routes.csv")
     index = ctx.index
     rows: list[dict[str, Any]] = []
+    seen: dict[tuple[int, int, str], int] = {}
     for ln, r in ctx.table("routes.csv", ("from", "to", "distance_km"),
                            ("mode", "max_speed_km_per_day", "walk_probability")):
         a, b = route_ends(rpath, ln, r, index)
@@ -118,17 +137,11 @@ def read_roads(ctx: NativeContext) -> Links:
         if mode not in MODES:
             hint = " (foot and air routes need model: emigration)" if mode in ("foot", "air") else ""
             raise InputError(rpath, ln, "mode", f"unknown mode {mode!r}{hint} (expected: {', '.join(MODES)})")
-        d = parse_float(rpath, ln, "distance_km", r["distance_km"])
-        if d < 0:
-            raise InputError(rpath, ln, "distance_km", f"{d} is negative")
-        sp = np.nan
-        if r.get("max_speed_km_per_day"):
-            sp = parse_float(rpath, ln, "max_speed_km_per_day", r["max_speed_km_per_day"])
-            if sp <= 0:
-                raise InputError(rpath, ln, "max_speed_km_per_day", f"{sp} is not a positive speed")
-        wp = parse_float(rpath, ln, "walk_probability", r["walk_probability"]) if r.get("walk_probability") else 0.0
-        if not 0 <= wp <= 1:
-            raise InputError(rpath, ln, "walk_probability", f"{wp} is not a probability")
+        no_duplicate_route(rpath, ln, (a, b), mode, seen, ctx.locations.name)
+        d = ROUTES["distance_km"].read(rpath, ln, r["distance_km"])
+        sp = ROUTES["max_speed_km_per_day"].read(rpath, ln, r["max_speed_km_per_day"]) \
+            if r.get("max_speed_km_per_day") else np.nan
+        wp = ROUTES["walk_probability"].read(rpath, ln, r["walk_probability"]) if r.get("walk_probability") else 0.0
         rows.append({"from": a, "to": b, "line": ln, "distance": d, "speed": sp, "walk": wp})
     k = both_ways(rows)
     n = len(k["src"])
@@ -174,9 +187,7 @@ def _event(ctx: NativeContext, ln: int, r: Mapping[str, str]) -> Closure | tuple
     if ev == "conflict":
         if r["target"] not in index:
             raise InputError(epath, ln, "target", f"unknown location {r['target']!r}")
-        v = parse_float(epath, ln, "value", r.get("value") or "1")
-        if v < 0:
-            raise InputError(epath, ln, "value", f"{v} is a negative intensity")
+        v = EVENTS_TABLE["value"].read(epath, ln, r.get("value") or "1")
         return day, index[r["target"]], v
     kind = CLOSE_EVENTS[ev]
     end = -1
@@ -208,9 +219,7 @@ def read_observed_counts(ctx: NativeContext) -> Observed:
         if name != "total" and locs.kind[index[name]] not in (CAMP, IDPCAMP):
             raise InputError(opath, ln, "series", f"{name!r} is not a camp")
         d = (parse_date(opath, ln, "date", r["date"]) - ctx.start).days
-        v = parse_float(opath, ln, "value", r["value"])
-        if v < 0:
-            raise InputError(opath, ln, "value", f"{v} is negative")
+        v = OBSERVED["value"].read(opath, ln, r["value"])
         days_, vals = series.setdefault(name, ([], []))
         if days_ and d < days_[-1]:
             raise InputError(opath, ln, "date", f"dates of series {name!r} are not in increasing order")

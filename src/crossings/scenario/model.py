@@ -134,7 +134,17 @@ class Series:
 
     def interpolate(self, n_days: int) -> np.ndarray:
         """Flee's interpolation for days 0..n_days-1: linear, truncated to int, flat outside the data."""
-        t = np.arange(n_days, dtype=np.float64)
+        return self.at(np.arange(n_days, dtype=np.float64))
+
+    def max_over(self, n_days: int) -> int:
+        """``interpolate(n_days).max()`` without the array of every day: linear between data points and flat
+        outside, so the largest value falls on day 0, the last day or a day next to a data point."""
+        days = np.concatenate([[0.0, n_days - 1.0], np.floor(self.days), np.ceil(self.days)])
+        return int(self.at(np.unique(np.clip(days, 0.0, n_days - 1.0))).max())
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """The interpolated values (int64) on the days ``t`` (float64, ascending)."""
+        n_days = len(t)
         d, v = self.days, self.values
         out = np.empty(n_days, dtype=np.float64)
         first = t <= d[0]

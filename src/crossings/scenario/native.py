@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from crossings.errors import InputError
-from crossings.scenario.csvutil import parse_date, parse_float, parse_int
+from crossings.scenario import columns as col
+from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import (
     CAMP,
     CONFLICT,
@@ -44,8 +44,21 @@ FORMAT = "crossings-native/1"
 RULES = ("flee31", "crossings")
 COMMON_KEYS = ("format", "name", "start_date", "days", "rules", "home_country", "people_per_agent",
                "converted_from", "description", "model", "parameters")
-LOCATION_COLUMNS = ("name", "kind", "country", "region", "lat", "lon", "population", "capacity",
-                    "conflict_intensity")
+# locations.csv's common columns; the model's section adds its own (Section.location_table)
+LOCATIONS = col.table(
+    col.text("name"), col.text("kind"), col.text("country"), col.text("region"),
+    col.number("lat", -90, 90, "degrees", "a latitude"), col.number("lon", -180, 180, "degrees", "a longitude"),
+    col.number("population", 0, 10**12, "people", "a number of people", whole=True),
+    col.number("capacity", -1, 10**12, "people", "a capacity (-1 or empty: none)", whole=True),
+    col.number("conflict_intensity", 0, col.MAX_FACTOR, "", "a non-negative intensity"),
+)
+LOCATION_COLUMNS = tuple(LOCATIONS)
+# scenario.yml's common numbers (the model's own are declared with its settings)
+MAX_SCENARIO_DAYS = 10**8  # beyond the calendar's end for any start; the memory guard refuses far shorter runs
+META_NUMBERS = col.table(
+    col.number("days", 1, MAX_SCENARIO_DAYS, "days", "a positive whole number of days", whole=True),
+    col.number("people_per_agent", 1e-6, 1e9, "people", "a positive number of people"),
+)
 _LOCATION_OPTIONAL = LOCATION_COLUMNS[3:]
 Rows = list[tuple[int, dict[str, str]]]
 
@@ -91,6 +104,16 @@ class NativeContext:
     def table(self, name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Rows:
         """The rows of one of the scenario's CSVs, with ``$name`` cells resolved (see :func:`table_rows`)."""
         return table_rows(self.source, name, required, optional, self.params)
+
+    def required_table(self, name: str, required: tuple[str, ...], optional: tuple[str, ...] = (),
+                       why: str = "") -> Rows:
+        """:meth:`table` of a table the model needs rows of: a file holding only its header is an error naming
+        the header's line (an optional table with only its header is the same as no file)."""
+        rows = self.table(name, required, optional)
+        if not rows:
+            raise InputError(self.path(name), self.source.table(name).read()[0][0], "rows",
+                             f"only a header; {why or 'the scenario needs at least one row'}")
+        return rows
 
 
 class Section:
@@ -142,12 +165,12 @@ def table_rows(source: Source, name: str, required: tuple[str, ...], optional: t
         raise InputError(path, None, "header", "empty file; expected a header line")
     line, head = rows[0]
     head = [h.strip().lower() for h in head]
-    for col in required:
-        if col not in head:
-            raise InputError(path, line, col, f"missing column (the header must name {', '.join(required)})")
-    for i, col in enumerate(head):
-        if col not in required and col not in optional and col not in ("note", "source"):
-            raise InputError(path, line, col or f"column {i + 1}",
+    for need in required:
+        if need not in head:
+            raise InputError(path, line, need, f"missing column (the header must name {', '.join(required)})")
+    for i, cname in enumerate(head):
+        if cname not in required and cname not in optional and cname not in ("note", "source"):
+            raise InputError(path, line, cname or f"column {i + 1}",
                              f"unknown column (known: {', '.join(required + optional)}, note, source)")
     out = []
     for ln, cells in rows[1:]:
@@ -171,6 +194,19 @@ def route_ends(path: Path, line: int, row: Mapping[str, str], index: Mapping[str
     if a == b:
         raise InputError(path, line, "to", "a route from a location to itself")
     return a, b
+
+
+def no_duplicate_route(path: Path, line: int, ends: tuple[int, int], mode: str, seen: dict[tuple[int, int, str], int],
+                       names: Sequence[str]) -> None:
+    """Refuse a second routes.csv row between the same two places by the same mode, written either way round (a
+    row is a route both ways, so a duplicate would double the route's weight and silently change the results);
+    ``seen`` collects the rows read so far."""
+    a, b = ends
+    key = (min(a, b), max(a, b), mode)
+    if key in seen:
+        raise InputError(path, line, "to", f"a second {mode} route between {names[a]!r} and {names[b]!r} (first "
+                         f"on line {seen[key]}; each row is a route both ways)")
+    seen[key] = line
 
 
 def both_ways(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
@@ -197,10 +233,8 @@ def build_native(source: Source, section: Section, parameters: Mapping[str, floa
     for key in meta:
         if key not in known:
             raise InputError(ypath, lines.get(str(key)), str(key), f"unknown key (known: {', '.join(sorted(known))})")
-    ppa = meta.get("people_per_agent", 1)
-    if isinstance(ppa, bool) or not isinstance(ppa, int | float) or not 0 < ppa < math.inf:
-        raise InputError(ypath, lines.get("people_per_agent"), "people_per_agent",
-                         f"{ppa!r} is not a positive number of people")
+    ppa = META_NUMBERS["people_per_agent"].value(ypath, lines.get("people_per_agent"),
+                                                 meta.get("people_per_agent", 1))
     params = with_overrides(source.declared(), parameters)
     for key in section.resolved_keys:
         if key in meta and params:
@@ -230,9 +264,7 @@ def _period(ypath: Path, meta: Mapping[str, Any], lines: Mapping[str, int]) -> t
         if key not in meta:
             raise InputError(ypath, None, key, "missing")
     start = parse_date(ypath, lines["start_date"], "start_date", str(meta["start_date"]))
-    days = meta["days"]
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise InputError(ypath, lines["days"], "days", f"{days!r} is not a positive whole number of days")
+    days = META_NUMBERS["days"].value(ypath, lines.get("days"), meta["days"])
     rules = meta.get("rules", "crossings")
     if rules not in RULES:
         raise InputError(ypath, lines.get("rules"), "rules", f"{rules!r} is not flee31 or crossings")
@@ -246,7 +278,7 @@ def _read_locations(source: Source, section: Section, params: Mapping[str, Param
     rows = table_rows(source, "locations.csv", LOCATION_COLUMNS[:3], _LOCATION_OPTIONAL + section.location_columns,
                       params)
     if not rows:
-        raise InputError(lpath, None, "locations", "no locations")
+        raise InputError(lpath, source.table("locations.csv").read()[0][0], "locations", "no locations (only a header)")
     seen: dict[str, int] = {}
     parsed = [_location(lpath, ln, r, section, seen) for ln, r in rows]
     names, kinds, countries = [p[0] for p in parsed], [p[1] for p in parsed], [p[2] for p in parsed]
@@ -276,22 +308,12 @@ def _location(lpath: Path, ln: int, r: Mapping[str, str], section: Section, seen
         raise InputError(lpath, ln, "kind", f"unknown kind {r['kind']!r}{hint} (expected {', '.join(section.kinds)})")
     extra = section.location_extra(lpath, ln, r)
     kind = KIND_NAMES.index(r["kind"])
-    lat = parse_float(lpath, ln, "lat", r.get("lat") or "0")
-    lon = parse_float(lpath, ln, "lon", r.get("lon") or "0")
-    if not -90 <= lat <= 90:
-        raise InputError(lpath, ln, "lat", f"{lat} is outside -90..90")
-    if not -180 <= lon <= 180:
-        raise InputError(lpath, ln, "lon", f"{lon} is outside -180..180")
-    pop = parse_int(lpath, ln, "population", r.get("population", ""), allow_empty=0)
-    if not 0 <= pop <= 10**12:
-        raise InputError(lpath, ln, "population", f"{pop} is not between 0 and 10^12")
-    cap = parse_int(lpath, ln, "capacity", r.get("capacity", ""), allow_empty=-1)
-    if cap < -1:
-        raise InputError(lpath, ln, "capacity", f"{cap} is negative")
+    lat = LOCATIONS["lat"].read(lpath, ln, r.get("lat") or "0")
+    lon = LOCATIONS["lon"].read(lpath, ln, r.get("lon") or "0")
+    pop = LOCATIONS["population"].read(lpath, ln, r.get("population") or "0")
+    cap = LOCATIONS["capacity"].read(lpath, ln, r.get("capacity") or "-1")
     inten = -1.0
     if kind == CONFLICT:
-        inten = parse_float(lpath, ln, "conflict_intensity", r.get("conflict_intensity") or "1")
-        if inten < 0:
-            raise InputError(lpath, ln, "conflict_intensity", f"{inten} is negative")
+        inten = LOCATIONS["conflict_intensity"].read(lpath, ln, r.get("conflict_intensity") or "1")
     return (name, kind, r["country"] or "unknown", r.get("region", ""), lat, lon, pop,
             cap if kind in (CAMP, IDPCAMP) else -1, inten, extra)

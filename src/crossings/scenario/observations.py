@@ -17,7 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from crossings.errors import InputError
-from crossings.scenario.csvutil import parse_date, parse_float, read_rows
+from crossings.scenario import columns as cols
+from crossings.scenario.csvutil import parse_date, read_rows
 from crossings.scenario.model import CROSSING
 
 # ---- quantities and targets ---------------------------------------------------------------------------------
@@ -178,9 +179,16 @@ def _target(quantity: str, parts: dict[str, tuple[str, ...]]) -> Target:
 
 # ---- observations files -------------------------------------------------------------------------------------
 
-DATA_COLUMNS = ("date_or_period_start", "period_end", "destination_country", "crossing_or_city", "measure", "value",
-                "low", "high", "source_title", "source_url", "note")
-MAPPING_COLUMNS = ("sim", "scale", "role")
+_OBSERVED_VALUE = 1e15  # counts, rates and shares observed: far beyond any (world population 8e9)
+OBSERVED = cols.table(
+    cols.date("date_or_period_start"), cols.date("period_end"), cols.text("destination_country"),
+    cols.text("crossing_or_city"), cols.text("measure"),
+    *(cols.number(c, -_OBSERVED_VALUE, _OBSERVED_VALUE, "", "a finite observed number")
+      for c in ("value", "low", "high")),
+    cols.text("source_title"), cols.text("source_url"), cols.text("note"), cols.text("sim"),
+    cols.number("scale", 1e-12, _OBSERVED_VALUE, "", "a positive number"), cols.text("role"))
+DATA_COLUMNS = tuple(OBSERVED)[:11]
+MAPPING_COLUMNS = tuple(OBSERVED)[11:]
 ROLES = ("calibration", "validation", "input", "not_modelled")
 SCORED_ROLES = ("calibration", "validation", "input")
 
@@ -302,7 +310,7 @@ def _observation(path: Path, ln: int, r: dict[str, str], names: RunNames | None)
         raise InputError(path, ln, "measure", "empty")
     num: dict[str, float | None] = {}
     for col in ("value", "low", "high"):
-        num[col] = parse_float(path, ln, col, r[col]) if r.get(col) else None
+        num[col] = OBSERVED[col].read(path, ln, r[col]) if r.get(col) else None
     value, low, high = num["value"], num["low"], num["high"]
     if value is None and low is None and high is None:
         raise InputError(path, ln, "value", "no value, low or high")
@@ -324,9 +332,7 @@ def _observation(path: Path, ln: int, r: dict[str, str], names: RunNames | None)
             names.check(path, ln, sim)
     scale = None
     if r.get("scale"):
-        scale = parse_float(path, ln, "scale", r["scale"])
-        if scale <= 0:
-            raise InputError(path, ln, "scale", f"{_g(scale)} is not a positive number")
+        scale = OBSERVED["scale"].read(path, ln, r["scale"])
     role = None
     if r.get("role"):
         role = r["role"].strip().lower()

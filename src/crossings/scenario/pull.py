@@ -15,10 +15,13 @@ from typing import Any
 import numpy as np
 
 from crossings.errors import InputError
-from crossings.scenario.csvutil import parse_float
+from crossings.scenario import columns as cols
 from crossings.scenario.model import DESTINATION, Locations
 
-COVARIATE_COLUMNS = ("country", "covariate", "value")
+COVARIATES = cols.table(cols.text("country"), cols.text("covariate"),
+                        cols.number("value", -1e12, 1e12, "", "a covariate value"), cols.text("unit"))
+COVARIATE_COLUMNS = tuple(COVARIATES)[:3]
+COEFFICIENT = cols.number("coefficient", -1000, 1000, "", "a coefficient")  # each β of pull: coefficients:
 ANY = "*"
 _TERM = re.compile(r"^(?:(log)\((\w+)\)|(\w+))$")  # a covariate name, or log(name)
 _KEYS = ("covariates", "coefficients")
@@ -34,9 +37,7 @@ def read_covariates(path: Path, rows: list[tuple[int, dict[str, str]]]) -> dict[
             raise InputError(path, ln, "covariate" if key[0] else "country", "must be a name")
         if key in out:
             raise InputError(path, ln, "covariate", f"{key[1]!r} of {key[0]!r} already given on line {out[key][1]}")
-        value = parse_float(path, ln, "value", r["value"])
-        if not math.isfinite(value):
-            raise InputError(path, ln, "value", f"{value} is not finite")
+        value = COVARIATES["value"].read(path, ln, r["value"])
         out[key] = (value, ln)
     return out
 
@@ -58,8 +59,7 @@ def read_coefficients(ypath: Path, raw: Any, line: int | None, categories: tuple
             field = f"pull.coefficients.{cat}.{term}"
             if not isinstance(term, str) or not _TERM.match(term):
                 raise InputError(ypath, line, field, "a term is a covariate name or log(name)")
-            if isinstance(beta, bool) or not isinstance(beta, int | float) or not math.isfinite(beta):
-                raise InputError(ypath, line, field, f"{beta!r} is not a finite number")
+            COEFFICIENT.value(ypath, line, beta, field)
         out[str(cat)] = {str(t): float(b) for t, b in terms.items()}
     return out
 
@@ -86,8 +86,12 @@ def pull_matrix(ypath: Path, cpath: Path, meta: Mapping[str, Any], line: int | N
         terms = {**coef.get(ANY, {}), **coef.get(cat, {})}
         for i in dest:
             share = total[locs.country[i]] or 1.0
-            out[c, i] = math.exp(sum(b * _term(cpath, ypath, line, table, locs.country[i], t)
-                                     for t, b in terms.items() if b != 0.0)) / share
+            exponent = sum(b * _term(cpath, ypath, line, table, locs.country[i], t)
+                           for t, b in terms.items() if b != 0.0)
+            if not -700 < exponent < 700:  # exp() overflows (or every weight vanishes) beyond about ±709
+                raise InputError(ypath, line, "pull.coefficients", f"the pull of {locs.name[i]!r} for {cat!r} is "
+                                 f"exp({exponent:g}), beyond what a weight can hold (exp(±700))")
+            out[c, i] = math.exp(exponent) / share
     return out
 
 

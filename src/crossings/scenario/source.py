@@ -58,7 +58,8 @@ class Source:
     """Every file of a scenario directory, parsed once; never changed (a what-if makes an edited copy in memory).
 
     ``tables`` holds each ``*.csv`` of a native scenario by file name; ``files`` the names of the regular files
-    there (a reader asks it whether an optional file exists). A Flee-format directory is read whole by
+    there and of every ``*.csv`` entry (a reader asks it whether an optional file exists; a directory named
+    ``events.csv`` exists, and reading it is the error). A Flee-format directory is read whole by
     :func:`~crossings.scenario.flee.read_flee` into ``flee``."""
 
     root: Path
@@ -119,10 +120,11 @@ def _read_native_source(root: Path) -> Source:
     tables: dict[str, Table] = {}
     files: set[str] = set()
     for f in sorted(root.iterdir()):
-        if f.is_file():
+        if f.suffix.lower() == ".csv":  # a directory (or other non-file) named *.csv is there, and its error kept
             files.add(f.name)
-        if f.suffix.lower() == ".csv":
             tables[f.name] = read_table(f)
+        elif f.is_file():
+            files.add(f.name)
     params: Mapping[str, Parameter] = {}
     error = None
     try:

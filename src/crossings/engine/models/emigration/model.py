@@ -29,7 +29,6 @@ from crossings.engine.places import place_census
 from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import AgentTable
-from crossings.scenario.emigration import in_force
 from crossings.scenario.emigration_section import EmigrationSection
 from crossings.scenario.model import ORIGIN
 
@@ -115,8 +114,10 @@ class EmigrationModel(Model):
         return observe.schema(scenario)
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
-        """Expected number of people leaving home within ``days`` days: the departure rule's mean, day by day,
-        per origin × category × sex × age band, with the timeline's multipliers."""
+        """Expected number of people leaving home within ``days`` days: the departure rule's mean per origin ×
+        category × sex × age band, with the timeline's multipliers. In closed form: the rates change only on the
+        days an event starts or ends, so between two such days the people at home shrink by (1 − rate)^length
+        (a loop over the days took 48 minutes for 10^8 days; this takes a loop over the events)."""
         em = scenario.emigration
         origins = np.flatnonzero(scenario.locations.kind == ORIGIN)
         cells = np.multiply.outer(np.multiply.outer(em.category.shares, em.sex.shares), em.age_band.shares)
@@ -125,12 +126,10 @@ class EmigrationModel(Model):
         pos = {int(o): i for i, o in enumerate(origins)}
         start = home.sum()
         events = [ev for ev in em.events if ev.kind == "departure_hazard"]
-        key, rate = None, None
-        for day in range(days):  # the day's rates change only when the events in force do
-            now = tuple(in_force(ev, day) for ev in events)
-            if now != key:
-                key, rate = now, np.minimum(base * hazard_multipliers(events, pos, home.shape, day), 1.0)
-            home -= home * rate
+        cuts = sorted({0, days} | {d for ev in events for d in (ev.start, ev.end) if 0 < d < days})
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            rate = np.minimum(base * hazard_multipliers(events, pos, home.shape, a), 1.0)
+            home = home * (1.0 - rate) ** float(b - a)
         return int(np.ceil(start - home.sum()))
 
     def files(self, res: Results) -> dict[str, str]:

@@ -94,8 +94,8 @@ class FleeModel(Model):
         obs = scenario.observed
         if obs is None:
             return 0
-        total = obs.total_by_day(days)
-        return int(max(int(total.max()) - int(total[0]), 0) + int(obs.camps_by_day(1).sum()) + max(int(total[0]), 0))
+        first = int(obs.total_by_day(1)[0])  # the largest total over the days, in closed form (no array of days)
+        return int(max(obs.total.max_over(days) - first, 0) + int(obs.camps_by_day(1).sum()) + max(first, 0))
 
     def loss(self, member: Any) -> float:
         """The rescaled ARD against the observed camp counts."""
