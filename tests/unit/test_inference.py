@@ -171,3 +171,18 @@ def test_a_posterior_of_a_parameter_the_scenario_no_longer_declares_is_a_one_lin
     assert "posterior.csv" in r.stderr and "q_move" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     cli(env, "ensemble", str(walk), "--members", "2", "--workers", "1", "--out", str(tmp_path / "e"), "--quiet",
         "--no-posterior")
+
+
+def test_a_posterior_whose_weights_collapsed_is_flagged_and_a_spread_one_is_not():
+    """ESS under LOW_ESS (a few particles hold the weight, as in 15-parameter runs with few particles): a warning
+    in the command's summary and in ensemble.json; spread weights: none."""
+    from crossings.ensemble.infer import LOW_ESS
+
+    vals = [{"a": float(i)} for i in range(64)]
+    spread = Posterior(["a"], vals, np.ones(64), np.zeros(64))
+    w = np.full(64, 1e-6)
+    w[:2] = [0.75, 0.25]
+    collapsed = Posterior(["a"], vals, w, np.zeros(64))
+    assert spread.ess() == pytest.approx(64) and spread.degenerate() == ""
+    assert collapsed.ess() < LOW_ESS
+    assert "1.6 effective particles of 64" in collapsed.degenerate()

@@ -191,6 +191,8 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
         line += "; " + res.fit.line()
     if res.posterior is not None and res.posterior["used"]:
         line += f"; parameters {', '.join(res.drawn)} drawn from the scenario's posterior"
+        if res.posterior.get("degenerate"):
+            line += f" (warning: {res.posterior['degenerate']})"
     say(line + f"; results in {args.out}/")
     return 0
 

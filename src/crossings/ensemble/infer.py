@@ -197,6 +197,20 @@ class Posterior:
         w = self.weights / self.weights.sum()
         return float(1.0 / np.sum(w ** 2))
 
+    def degenerate(self) -> str:
+        """A warning when the weights rest on fewer than LOW_ESS effective particles (importance weights that
+        collapsed, common with many parameters): draws then repeat a few points and carry little parameter
+        uncertainty. Empty when the weights are spread."""
+        ess = self.ess()
+        if ess >= LOW_ESS:
+            return ""
+        return (f"the posterior's weights rest on {ess:.1f} effective particles of {len(self.values)} (ESS under "
+                f"{LOW_ESS}): members repeat a few parameter sets, so their bands carry little parameter "
+                "uncertainty; infer again with more particles or fewer parameters")
+
+
+LOW_ESS = 5  # fewer effective particles than this: the posterior is flagged as degenerate
+
 
 def digest(path: str | Path) -> str:
     """The SHA-256 of a file."""
@@ -261,6 +275,7 @@ def posterior_record(post: Posterior, scenario: Scenario, used: bool, why: str =
            "particles": len(post.values), "parameters": list(post.names),
            "scenario_digest_now": now,
            "matches_scenario": post.provenance.get("scenario_digest") == now,
+           "ess": post.ess(), "degenerate": post.degenerate() or None,
            "provenance": {k: v for k, v in post.provenance.items() if k not in ("generations_detail",)}}
     if why:
         rec["why"] = why
@@ -315,6 +330,8 @@ class AbcResult:
             if f:
                 lines.append(f"  {role:11s} over {f['loss']['n']} runs drawn from the posterior: median "
                              f"{f['inside']['q50']:.0f} of {f['scored']['q50']:.0f} rows inside")
+        if self.posterior.degenerate():
+            lines.append("  warning: " + self.posterior.degenerate())
         return [*lines, f"posterior in {Path(out)}/{POSTERIOR_CSV}, provenance in {Path(out)}/{POSTERIOR_JSON}"]
 
 
