@@ -16,6 +16,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from crossings.cli.main import main
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzz_mutations import Target, apply, mutation  # noqa: E402
 
-EXAMPLES = 150  # about 0.1 s each: well under half a minute in CI
+EXAMPLES = {"emigration": 150, "native": 60}  # 0.1 s and 0.25 s a case: half a minute in CI
 NUMBERS = ("nan", "NaN", ".nan", "inf", "-inf", ".inf", "Infinity", "1e308", "-1e308", "1" + "0" * 30, "-1", "-0",
            "", " ", "0", "1e-320", "99999999999999999999", "0.0000001")
 NAMES = ('Tbi"li,si', "<script>alert(1)</script>", "\u202eisilbT", "تبليسي", "Tb\u200bilisi", "日本語 place",
@@ -46,8 +47,8 @@ SETS = ("event: close Upper Lars from {date}", "event: departures x{num} for war
 OUTCOMES: Counter[str] = Counter()
 
 
-def examples() -> int:
-    return int(os.environ.get("CROSSINGS_FUZZ_EXAMPLES", "0")) or EXAMPLES
+def examples(name: str) -> int:
+    return int(os.environ.get("CROSSINGS_FUZZ_EXAMPLES", "0")) or EXAMPLES[name]
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -177,10 +178,12 @@ what_if = st.builds(lambda t, num, date, name: t.format(num=num, date=date, name
 def run_cli(root: Path, out: Path, sets: list[str]) -> tuple[int, str]:
     """``crossings run ROOT --out OUT [--set ...]`` in this process: (exit code, stderr); an exception fails."""
     err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # a warning would reach the user's terminal: it counts as stderr
         rc = main(["run", str(root), "--out", str(out), "--quiet", "--no-report",  # the whole period: 0.1 s
                    *[a for t in sets for a in ("--set", t)]])
-    return rc, err.getvalue()
+    return rc, err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
 
 
 def check_case(root: Path, out: Path, benign: bool, what: object, sets: list[str] = ()) -> str:
@@ -188,6 +191,7 @@ def check_case(root: Path, out: Path, benign: bool, what: object, sets: list[str
     lines = err.splitlines()
     assert "Traceback" not in err, f"{what}: traceback:\n{err}"
     if rc == 0:
+        assert not err, f"{what}: a quiet run that succeeds prints nothing, got:\n{err}"
         check_outputs(out)
         return "ran"
     assert not benign, f"{what}: a harmless variant was refused (exit {rc}): {err}"
@@ -200,12 +204,26 @@ def check_case(root: Path, out: Path, benign: bool, what: object, sets: list[str
     return "exit 2"
 
 
-@pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Target:
-    from crossings.scenarios.emigration_demo import write_emigration_demo
+def make_target(name: str, scratch: Path) -> Target:
+    """The small emigration example, or the demo Flee scenario converted to the native format (``model: flee``)."""
+    if name == "emigration":
+        from crossings.scenarios.emigration_demo import write_emigration_demo
 
-    scratch = tmp_path_factory.mktemp("fuzz-cli")
-    return Target.copy_of(write_emigration_demo(scratch / "src"), scratch / "exodus")
+        return Target.copy_of(write_emigration_demo(scratch / "src"), scratch / "exodus")
+    from crossings.api import convert
+    from crossings.scenarios.demo import write_demo
+
+    return Target.copy_of(convert(write_demo(scratch / "flee"), scratch / "native-src"), scratch / "native")
+
+
+@pytest.fixture(scope="module", params=list(EXAMPLES))
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Target:
+    return make_target(request.param, tmp_path_factory.mktemp(f"fuzz-cli-{request.param}"))
+
+
+@pytest.fixture(scope="module")
+def emigration(tmp_path_factory: pytest.TempPathFactory) -> Target:
+    return make_target("emigration", tmp_path_factory.mktemp("fuzz-cli-markup"))
 
 
 def test_the_unmutated_scenario_runs(target, tmp_path):
@@ -215,12 +233,15 @@ def test_the_unmutated_scenario_runs(target, tmp_path):
 def test_mutated_emigration_scenarios_exit_0_with_strict_outputs_or_2_cleanly(target, tmp_path):
     counter = iter(range(10**9))
     files = target.files
+    name = "emigration" if "exodus" in target.root.name else "native"
+    sets_ = st.one_of(st.just([]), st.just([]), st.just([]), st.lists(what_if, min_size=1, max_size=2)) \
+        if name == "emigration" else st.just([])  # what-if changes apply to emigration scenarios only
 
-    @settings(max_examples=examples(), derandomize=True, deadline=None, database=None, print_blob=True,
+    @settings(max_examples=examples(name), derandomize=True, deadline=None, database=None, print_blob=True,
               suppress_health_check=list(HealthCheck))
     @given(st.lists(st.one_of(mutation(files).map(lambda m: ("base", m)),
                               extra_mutation(files).map(lambda m: ("extra", m))), min_size=0, max_size=2),
-           st.one_of(st.just([]), st.just([]), st.just([]), st.lists(what_if, min_size=1, max_size=2)))
+           sets_)
     def case(mutations, sets):
         touched = set(files)
         try:
@@ -237,20 +258,20 @@ def test_mutated_emigration_scenarios_exit_0_with_strict_outputs_or_2_cleanly(ta
 
     OUTCOMES.clear()
     case()
-    print(f"emigration via the command line: {examples()} cases; outcomes {dict(OUTCOMES)}")  # pytest -s
+    print(f"{name} via the command line: {examples(name)} cases; outcomes {dict(OUTCOMES)}")  # pytest -s
     assert OUTCOMES["ran"] and OUTCOMES["exit 2"], dict(OUTCOMES)
 
 
 @pytest.mark.parametrize("name", ['Tbi"li,si', "<script>alert(1)</script>", "\u202eisilbT", "</script><!--"])
-def test_markup_and_rtl_names_run_and_the_report_escapes_them(target, tmp_path, name):
+def test_markup_and_rtl_names_run_and_the_report_escapes_them(emigration, tmp_path, name):
     """A harmless rename with the report on (1.5 s each, so not in the property): the page never holds the name
     as markup, and ``crossings report`` reads the folder back."""
-    apply_extra(target, "locations.csv", "rename_place", (target.files.index("locations.csv"), 0, name))
+    apply_extra(emigration, "locations.csv", "rename_place", (emigration.files.index("locations.csv"), 0, name))
     try:
         out = tmp_path / "out"
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            rc = main(["run", str(target.root), "--out", str(out), "--quiet"])
+            rc = main(["run", str(emigration.root), "--out", str(out), "--quiet"])
         assert rc == 0, err.getvalue()
         check_outputs(out)
         page = (out / "report.html").read_text(encoding="utf-8")
@@ -260,4 +281,4 @@ def test_markup_and_rtl_names_run_and_the_report_escapes_them(target, tmp_path, 
             assert main(["report", str(out), "--quiet"]) == 0, err.getvalue()
         assert (out / "report.html").read_text(encoding="utf-8") == page
     finally:
-        target.restore(set(target.files))
+        emigration.restore(set(emigration.files))

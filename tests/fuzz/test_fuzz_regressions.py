@@ -155,3 +155,22 @@ def test_huge_seats_or_capacity_are_input_errors(tmp_path):
     cross.write_text(cross.read_text().replace("Upper_Lars,car,60", "Upper_Lars,car," + "9" * 30))
     with pytest.raises(InputError, match="capacity_per_day"):
         cx.load_scenario(root2)
+
+
+def test_a_vanishing_daily_probability_gives_never_without_a_warning():
+    """Found by the command-line fuzz tier (issue 22 item 7): a hazard of 1e-320 (in range, a denormal) made
+    −1/ln(1 − p) overflow with a RuntimeWarning on the user's terminal; the factor is ∞ (never), silently."""
+    import warnings
+
+    import numpy as np
+
+    from crossings.engine.models.emigration.clocks import gap_scale, next_days
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scale = gap_scale(np.array([1e-320, 0.0, 0.5, 1.0]))
+    assert np.isinf(scale[0]) and np.isinf(scale[1]) and scale[3] == 0.0
+    days = next_days(np.random.default_rng(0), scale, 5)
+    from crossings.engine.models.emigration.state import NEVER
+
+    assert days[0] == NEVER and days[1] == NEVER and days[3] == 6
