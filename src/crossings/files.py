@@ -95,17 +95,20 @@ def staging(folder: Path) -> Iterator[Path]:
 
 
 def swap_in(stage: Path, folder: Path, last: str, remove: Iterable[str] = ()) -> None:
-    """Move the files written into ``stage`` into ``folder`` by renames, which take no disk space: ``last`` (the
-    file that marks a complete set, e.g. summary.json) is removed first and moved in last, and the names in
-    ``remove`` (an earlier set's files this one lacks) are removed before anything is moved."""
-    folder = Path(folder)
+    """Move the files and folders written into ``stage`` into ``folder`` by renames, which take no disk space:
+    ``last`` (the file that marks a complete set, e.g. summary.json) is removed first and moved in last, the
+    names in ``remove`` (an earlier set's files this one lacks) are removed before anything is moved, and a
+    folder of the same name as a staged one (an ensemble's bands/) is renamed into ``stage``, removed with it."""
+    folder, stage = Path(folder), Path(stage)
     (folder / last).unlink(missing_ok=True)
     for name in remove:
         if (folder / name).is_file():
             (folder / name).unlink()
-    names = sorted(p.name for p in Path(stage).iterdir() if p.is_file() and not p.name.endswith(".part"))
-    for name in [n for n in names if n != last] + ([last] if last in names else []):
-        os.replace(Path(stage) / name, folder / name)
+    entries = sorted(p.name for p in stage.iterdir() if not p.name.endswith(".part") and not p.name.startswith("."))
+    for name in [n for n in entries if n != last] + ([last] if last in entries else []):
+        if (stage / name).is_dir() and (folder / name).is_dir():
+            os.replace(folder / name, stage / f".old-{name}")
+        os.replace(stage / name, folder / name)
 
 
 def check_writable(folder: Path, flag: str = "--out") -> None:

@@ -122,3 +122,36 @@ def test_an_unreachable_scheduler_is_exit_2_in_one_line(tmp_path, demo):
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "--scheduler" in err and "tcp://127.0.0.1:1" in err, err
     assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+
+
+def test_a_full_disk_while_an_ensemble_writes_leaves_the_earlier_one_intact(tmp_path, demo, monkeypatch):
+    pytest.importorskip("distributed")
+    out = tmp_path / "ens"
+    args = ("ensemble", str(demo), "--members", "2", "--workers", "1", "--days", "10", "--out", str(out),
+            "--quiet")
+    rc, err = cli(*args)
+    assert rc == 0, err
+    before = snapshot(out)
+    assert "ensemble.json" in before and any(k.startswith("bands/") for k in before), sorted(before)
+    real = crossings.files.atomic_write
+    calls = []
+
+    def full_disk(path: Path, write) -> None:
+        calls.append(Path(path).name)
+        if len(calls) > 3:  # after the bands' first tables
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, write)
+
+    monkeypatch.setattr(crossings.files, "atomic_write", full_disk)
+    import crossings.ensemble.ensemble as ens
+
+    monkeypatch.setattr(ens, "atomic_write", full_disk)
+    rc, err = cli(*args, "--seed", "7")
+    assert rc == 1 and len(err.splitlines()) == 1 and "No space left on device" in err, err
+    assert snapshot(out) == before
+    assert not list(out.glob(f"{STAGE_PREFIX}*"))
+    monkeypatch.undo()
+    rc, err = cli(*args, "--seed", "7")
+    assert rc == 0, err
+    after = snapshot(out)
+    assert sorted(after) == sorted(before) and after != before  # the new ensemble replaced the whole set
