@@ -174,3 +174,25 @@ def test_a_vanishing_daily_probability_gives_never_without_a_warning():
     from crossings.engine.models.emigration.state import NEVER
 
     assert days[0] == NEVER and days[1] == NEVER and days[3] == 6
+
+
+def test_a_camp_named_with_a_quote_and_a_comma_gives_a_well_formed_out_csv(tmp_path):
+    """Found by the command-line fuzz tier on the native format (issue 22 item 7): out.csv's header joined the
+    camps' names with commas unquoted, so a camp named 'Tbi"li,si' gave a header wider than its rows."""
+    import csv
+
+    from crossings.cli.main import main
+
+    root = native_demo(tmp_path)
+    camp = next(r["name"] for r in csv.DictReader((root / "locations.csv").open()) if r["kind"] == "camp")
+    for p in sorted(root.glob("*.csv")):
+        rows = [[('Tbi"li,si' if c == camp else c) for c in r] for r in csv.reader(p.open(newline=""))]
+        with p.open("w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    assert main(["run", str(root), "--out", str(tmp_path / "out"), "--quiet", "--no-report", "--days", "5"]) == 0
+    with open(tmp_path / "out" / "out.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert all(len(r) == len(rows[0]) for r in rows) and 'Tbi"li,si sim' in rows[0], rows[:2]
+    from crossings.results.read import read_out_csv
+
+    assert 'Tbi"li,si' in read_out_csv(tmp_path / "out" / "out.csv").names

@@ -10,6 +10,7 @@ in their metadata (``people_per_agent``)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
@@ -191,7 +192,7 @@ class Results:
         head += ["Total error", "refugees in camps (UNHCR)", "total refugees (simulation)",
                  "raw UNHCR refugee count", "refugees in camps (simulation)", "refugee_debt"]
         buf = io.StringIO()
-        buf.write(",".join(head) + "\n")
+        csv.writer(buf, lineterminator="\n").writerow(head)  # a camp named 'a "b", c' stays one cell
         for t in range(self.days):
             row = [str(t), sc.date_of(t).isoformat()]
             for j in range(len(names)):
