@@ -7,7 +7,7 @@ CSV rows all as wide as their header) or with exit 2, at most three stderr lines
 no traceback and nothing left in ``--out``; a harmless variant must exit 0.
 
 ``CROSSINGS_FUZZ_EXAMPLES=N`` raises the number of cases (the benchmark run) and ``CROSSINGS_FUZZ_SEED=S`` draws
-other cases than CI's (derandomised) ones; CI runs :data:`EXAMPLES`."""
+other cases than CI's (derandomised) ones, ``CROSSINGS_FUZZ_REPORT=1`` adds the report; CI runs :data:`EXAMPLES`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ SETS = ("event: close Upper Lars from {date}", "event: departures x{num} for war
         "setting: return_hazard = {num}", "setting: car_speed_km_per_day={num}", "event: close {name} from {date}",
         "policy: {name} tourist_ban from 2022-10-01 until {date}", "event: returns x{num} for dissident from {date}")
 OUTCOMES: Counter[str] = Counter()
+# CROSSINGS_FUZZ_REPORT=1 writes each run's report.html too (1.5 s a case: for a long run, not CI)
+REPORT = () if os.environ.get("CROSSINGS_FUZZ_REPORT") else ("--no-report",)
 
 
 def examples(name: str) -> int:
@@ -169,6 +171,9 @@ def check_outputs(out: Path) -> None:
             assert rows and all(len(r) == len(rows[0]) for r in rows), f"{p.name}: ragged rows"
             for r in rows:
                 assert not any(v.lower() in ("nan", "inf", "-inf", "infinity") for v in r), f"{p.name}: {r}"
+        elif p.suffix == ".html":  # a name given as markup is escaped (the report's data and text)
+            page = p.read_text(encoding="utf-8")
+            assert "<script>alert(1)" not in page and "</script><!--" not in page, f"{p.name}: markup not escaped"
         assert not p.name.endswith(".part"), f"a temporary file was left: {p.name}"
 
 
@@ -182,7 +187,7 @@ def run_cli(root: Path, out: Path, sets: list[str]) -> tuple[int, str]:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
             warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # a warning would reach the user's terminal: it counts as stderr
-        rc = main(["run", str(root), "--out", str(out), "--quiet", "--no-report",  # the whole period: 0.1 s
+        rc = main(["run", str(root), "--out", str(out), "--quiet", *REPORT,  # the whole period: 0.1 s
                    *[a for t in sets for a in ("--set", t)]])
     return rc, err.getvalue() + "".join(f"{w.category.__name__}: {w.message}\n" for w in caught)
 
