@@ -36,8 +36,9 @@ NUMBERS = ("nan", "NaN", ".nan", "inf", "-inf", ".inf", "Infinity", "1e308", "-1
 NAMES = ('Tbi"li,si', "<script>alert(1)</script>", "\u202eisilbT", "تبليسي", "Tb\u200bilisi", "日本語 place",
          "a'b", "x\\y", "semi;colon", "tab\there", "  padded  ", "&amp; <b>", "</script><!--", "Ünïcödé")
 COUNTRY_NAMES = ('Geo"rgia, the', "<script>x</script>", "\u05d2\u05d0\u05d5\u05e8\u05d2\u05d9\u05d4", "Грузия")
-EXTRA_OPS = ("number", "drop_column", "duplicate_column", "reorder_columns", "reorder_rows", "rename_place",
+EXTRA_OPS = ("number", "column", "drop_column", "duplicate_column", "reorder_columns", "reorder_rows", "rename_place",
              "rename_country", "nul", "date", "yaml_number")
+EXTREMES = ("1", "0.999999", "1e-9", "1e6", "1e9", "1e12", "1e15")  # a whole column at an edge of its range
 DATES = ("2022-02-30", "2022-13-01", "1900-01-01", "2100-01-01", "2022/09/20", "20-09-2022", "", "today", "2022-9-1")
 SETS = ("event: close Upper Lars from {date}", "event: departures x{num} for war_objector sex male from 2022-10-01",
         "event: capacity Syrym x{num} from 2022-09-25", "policy: Kazakhstan visa_free {num} from 2022-10-01",
@@ -71,7 +72,8 @@ def extra_mutation(draw: st.DrawFn, files: list[str]) -> tuple[str, str, tuple]:
     op = draw(st.sampled_from(EXTRA_OPS))
     rel = "scenario.yml" if op == "yaml_number" else draw(st.sampled_from(csvs))
     i, j = draw(st.integers(0, 10**6)), draw(st.integers(0, 10**6))
-    pool = {"number": NUMBERS, "yaml_number": NUMBERS, "rename_place": NAMES, "rename_country": COUNTRY_NAMES,
+    pool = {"number": NUMBERS, "column": NUMBERS + EXTREMES,
+            "yaml_number": NUMBERS, "rename_place": NAMES, "rename_country": COUNTRY_NAMES,
             "date": DATES}.get(op)
     extra = draw(st.sampled_from(pool)) if pool else draw(st.permutations(range(12)))
     return rel, op, (i, j, extra)
@@ -94,11 +96,14 @@ def _apply_extra(target: Target, rel: str, op: str, args: tuple) -> bool:
         table, column = ("locations.csv", "name") if op == "rename_place" else ("locations.csv", "country")
         header, *body = _rows((root / table).read_text(encoding="utf-8"))
         col = header.index(column)
-        choices = sorted({r[col] for r in body if r[col] and r[col] != "Russia"})  # the home country stays
+        yml = (root / "scenario.yml").read_text(encoding="utf-8")
+        home = next((ln.split(":", 1)[1].strip() for ln in yml.splitlines() if ln.startswith("home_country:")), "")
+        choices = sorted({r[col].strip() for r in body if r[col].strip() not in ("", home)})  # home stays
         old = choices[i % len(choices)]
         clash = extra.strip() in {r[col].strip() for r in body}  # two places (or countries) given one name
         for p in sorted(root.glob("*.csv")):
-            _write(p, [[extra if cell == old else cell for cell in r] for r in _rows(p.read_text(encoding="utf-8"))])
+            rows = _rows(p.read_text(encoding="utf-8"))
+            _write(p, [[extra if cell.strip() == old else cell for cell in r] for r in rows])
         return not clash
     if op == "yaml_number":
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -138,6 +143,8 @@ def _apply_extra(target: Target, rel: str, op: str, args: tuple) -> bool:
         _write(path, [[v for k, v in enumerate(r) if k != c] for r in rows])
     elif op == "duplicate_column":
         _write(path, [[*r, r[c] if c < len(r) else ""] for r in rows])
+    elif op == "column":  # every body row's cell of one column: extremes that are each in range may add up
+        _write(path, [rows[0], *[[extra if k == c else v for k, v in enumerate(r)] for r in rows[1:]]])
     elif len(rows) > 1:  # a cell of a body row: a hostile number or date
         r = rows[1 + i % (len(rows) - 1)]
         if op == "date":
