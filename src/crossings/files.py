@@ -83,8 +83,10 @@ def clean_stages(folder: Path, older_than: float = STALE_PART_SECONDS) -> None:
 @contextlib.contextmanager
 def staging(folder: Path) -> Iterator[Path]:
     """A fresh hidden folder inside ``folder`` to write a set of files into before :func:`swap_in` moves them in:
-    a failure while writing (a full disk) leaves ``folder`` as it was. Removed on exit, whatever happens."""
+    a failure while writing (a full disk) leaves ``folder`` as it was (removed again if this created it).
+    Removed on exit, whatever happens."""
     folder = Path(folder)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     clean_stages(folder)
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}.", suffix=".part", dir=folder))
@@ -92,6 +94,8 @@ def staging(folder: Path) -> Iterator[Path]:
         yield stage
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def swap_in(stage: Path, folder: Path, last: str, remove: Iterable[str] = ()) -> None:

@@ -63,6 +63,17 @@ def test_a_full_disk_while_writing_is_exit_1_with_the_earlier_outputs_intact(tmp
     assert not list(out.glob(f"{STAGE_PREFIX}*")), "the staging folder must be removed"
 
 
+def test_a_full_disk_writing_into_a_new_out_leaves_no_folder(tmp_path, demo, monkeypatch):
+    def full_disk(path: Path, write) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(crossings.files, "atomic_write", full_disk)
+    out = tmp_path / "new" / "out"
+    rc, err = cli("run", str(demo), "--out", str(out), "--days", "5", "--quiet")
+    assert rc == 1 and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
 def test_the_swap_moves_the_marker_last_and_removes_stale_files(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
