@@ -73,7 +73,7 @@ def extra_mutation(draw: st.DrawFn, files: list[str]) -> tuple[str, str, tuple]:
     rel = "scenario.yml" if op == "yaml_number" else draw(st.sampled_from(csvs))
     i, j = draw(st.integers(0, 10**6)), draw(st.integers(0, 10**6))
     pool = {"number": NUMBERS, "column": NUMBERS + EXTREMES,
-            "yaml_number": NUMBERS, "rename_place": NAMES, "rename_country": COUNTRY_NAMES,
+            "yaml_number": NUMBERS + EXTREMES, "rename_place": NAMES, "rename_country": COUNTRY_NAMES,
             "date": DATES}.get(op)
     extra = draw(st.sampled_from(pool)) if pool else draw(st.permutations(range(12)))
     return rel, op, (i, j, extra)
