@@ -1,10 +1,11 @@
-"""The command line against broken and unusual variants of the small emigration scenario (issue 22 item 7):
-hypothesis (derandomised) mutates numbers (NaN, inf, huge, negative, empty), drops, duplicates and reorders
-columns and rows, breaks dates, adds a BOM, CRLF or NUL bytes, truncates files, renames places and countries
-to Unicode and markup (``"``, ``,``, ``<script>``, right-to-left text) and mutates scenario.yml; each case runs
-``crossings run`` in-process. Every case ends with exit 0 and strict outputs (strict JSON, Parquet readable,
-CSV rows all as wide as their header) or with exit 2, at most three stderr lines naming a file of the scenario,
-no traceback and nothing left in ``--out``; a harmless variant must exit 0.
+"""The command line against broken and unusual variants of the small emigration example, the demo converted to
+the native format and russia2022 (issue 22 item 7): hypothesis (derandomised) mutates numbers (NaN, inf, huge,
+negative, empty; one cell or a whole column), drops, duplicates and reorders columns and rows, breaks dates, adds
+a BOM, CRLF or NUL bytes, truncates files, renames places and countries to Unicode and markup (``"``, ``,``,
+``<script>``, right-to-left text), mutates scenario.yml and adds ``--set`` texts; each case runs ``crossings run``
+in-process. Every case ends with exit 0, nothing on stderr and strict outputs (strict JSON, Parquet readable, CSV
+rows all as wide as their header) or with exit 2, at most three stderr lines naming a file of the scenario (or
+the ``--set``), no traceback and nothing left in ``--out``; a harmless variant must exit 0.
 
 ``CROSSINGS_FUZZ_EXAMPLES=N`` raises the number of cases (the benchmark run) and ``CROSSINGS_FUZZ_SEED=S`` draws
 other cases than CI's (derandomised) ones, ``CROSSINGS_FUZZ_REPORT=1`` adds the report; CI runs :data:`EXAMPLES`."""
