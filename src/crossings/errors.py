@@ -26,3 +26,17 @@ class InputError(Exception):
     def format(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
         return f"{where}: {self.field}: {self.problem}"
+
+
+class MachineError(Exception):
+    """A fault of the machine, not of the input (a full disk, a cluster whose workers fail to start), reported as
+    ``what: problem`` in one line; the command line exits with code 1, no traceback, earlier outputs intact."""
+
+    def __init__(self, what: str | Path, problem: str) -> None:
+        self.what = str(what)
+        self.problem = " ".join(str(problem).split()) or "failed"
+        super().__init__(f"{self.what}: {self.problem}")
+
+    def __reduce__(self) -> tuple[type[MachineError], tuple[str, str]]:
+        """Rebuild from its two fields (it survives pickling, like :class:`InputError`)."""
+        return type(self), (self.what, self.problem)

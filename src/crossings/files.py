@@ -4,12 +4,14 @@ strict JSON encoder (no NaN or Infinity) and the one guarded YAML reader every Y
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from crossings.errors import InputError
 YAML_MAX_BYTES = 10 * 1024 * 1024  # a YAML input larger than this is refused before it is parsed
 YAML_MAX_DEPTH = 64  # deeper nesting of mappings and sequences is refused (no RecursionError downstream)
 STALE_PART_SECONDS = 3600  # a hidden .part file older than this is a leftover of a killed write
+STAGE_PREFIX = ".crossings-stage."  # hidden folders a run's files are written into before they are swapped in
 
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:
@@ -53,14 +56,63 @@ def _alive(pid: int) -> bool:
 def clean_parts(path: Path, older_than: float = STALE_PART_SECONDS) -> None:
     """Remove hidden ``.NAME.PID.*.part`` files left beside ``path`` by a killed write: those of a process no
     longer running, and any older than ``older_than`` seconds (a write in progress elsewhere is left alone)."""
-    now = time.time()
     for part in path.parent.glob(f".{path.name}.*.part"):
-        pid = part.name[len(path.name) + 2:].split(".", 1)[0]
         try:
-            if (pid.isdigit() and not _alive(int(pid))) or now - part.stat().st_mtime > older_than:
+            if part.is_file() and _dead_or_old(part.name, f".{path.name}.", part.stat().st_mtime, older_than):
                 part.unlink()
         except OSError:
             pass
+
+
+def _dead_or_old(name: str, prefix: str, mtime: float, older_than: float) -> bool:
+    """Whether a temporary ``prefix``PID... entry is a leftover: its process is gone, or it is too old."""
+    pid = name[len(prefix):].split(".", 1)[0]
+    return (pid.isdigit() and not _alive(int(pid))) or time.time() - mtime > older_than
+
+
+def clean_stages(folder: Path, older_than: float = STALE_PART_SECONDS) -> None:
+    """Remove staging folders (:func:`staging`) left in ``folder`` by a killed run, as :func:`clean_parts`."""
+    for stage in Path(folder).glob(f"{STAGE_PREFIX}*.part"):
+        try:
+            if stage.is_dir() and _dead_or_old(stage.name, STAGE_PREFIX, stage.stat().st_mtime, older_than):
+                shutil.rmtree(stage, ignore_errors=True)
+        except OSError:
+            pass
+
+
+@contextlib.contextmanager
+def staging(folder: Path) -> Iterator[Path]:
+    """A fresh hidden folder inside ``folder`` to write a set of files into before :func:`swap_in` moves them in:
+    a failure while writing (a full disk) leaves ``folder`` as it was (removed again if this created it).
+    Removed on exit, whatever happens."""
+    folder = Path(folder)
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    clean_stages(folder)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}.", suffix=".part", dir=folder))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def swap_in(stage: Path, folder: Path, last: str, remove: Iterable[str] = ()) -> None:
+    """Move the files and folders written into ``stage`` into ``folder`` by renames, which take no disk space:
+    ``last`` (the file that marks a complete set, e.g. summary.json) is removed first and moved in last, the
+    names in ``remove`` (an earlier set's files this one lacks) are removed before anything is moved, and a
+    folder of the same name as a staged one (an ensemble's bands/) is renamed into ``stage``, removed with it."""
+    folder, stage = Path(folder), Path(stage)
+    (folder / last).unlink(missing_ok=True)
+    for name in remove:
+        if (folder / name).is_file():
+            (folder / name).unlink()
+    entries = sorted(p.name for p in stage.iterdir() if not p.name.endswith(".part") and not p.name.startswith("."))
+    for name in [n for n in entries if n != last] + ([last] if last in entries else []):
+        if (stage / name).is_dir() and (folder / name).is_dir():
+            os.replace(folder / name, stage / f".old-{name}")
+        os.replace(stage / name, folder / name)
 
 
 def check_writable(folder: Path, flag: str = "--out") -> None:

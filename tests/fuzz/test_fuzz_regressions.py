@@ -155,3 +155,44 @@ def test_huge_seats_or_capacity_are_input_errors(tmp_path):
     cross.write_text(cross.read_text().replace("Upper_Lars,car,60", "Upper_Lars,car," + "9" * 30))
     with pytest.raises(InputError, match="capacity_per_day"):
         cx.load_scenario(root2)
+
+
+def test_a_vanishing_daily_probability_gives_never_without_a_warning():
+    """Found by the command-line fuzz tier (issue 22 item 7): a hazard of 1e-320 (in range, a denormal) made
+    −1/ln(1 − p) overflow with a RuntimeWarning on the user's terminal; the factor is ∞ (never), silently."""
+    import warnings
+
+    import numpy as np
+
+    from crossings.engine.models.emigration.clocks import gap_scale, next_days
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scale = gap_scale(np.array([1e-320, 0.0, 0.5, 1.0]))
+    assert np.isinf(scale[0]) and np.isinf(scale[1]) and scale[3] == 0.0
+    days = next_days(np.random.default_rng(0), scale, 5)
+    from crossings.engine.models.emigration.state import NEVER
+
+    assert days[0] == NEVER and days[1] == NEVER and days[3] == 6
+
+
+def test_a_camp_named_with_a_quote_and_a_comma_gives_a_well_formed_out_csv(tmp_path):
+    """Found by the command-line fuzz tier on the native format (issue 22 item 7): out.csv's header joined the
+    camps' names with commas unquoted, so a camp named 'Tbi"li,si' gave a header wider than its rows."""
+    import csv
+
+    from crossings.cli.main import main
+
+    root = native_demo(tmp_path)
+    camp = next(r["name"] for r in csv.DictReader((root / "locations.csv").open()) if r["kind"] == "camp")
+    for p in sorted(root.glob("*.csv")):
+        rows = [[('Tbi"li,si' if c == camp else c) for c in r] for r in csv.reader(p.open(newline=""))]
+        with p.open("w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    assert main(["run", str(root), "--out", str(tmp_path / "out"), "--quiet", "--no-report", "--days", "5"]) == 0
+    with open(tmp_path / "out" / "out.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert all(len(r) == len(rows[0]) for r in rows) and 'Tbi"li,si sim' in rows[0], rows[:2]
+    from crossings.results.read import read_out_csv
+
+    assert 'Tbi"li,si' in read_out_csv(tmp_path / "out" / "out.csv").names

@@ -10,7 +10,7 @@ import sys
 from crossings._version import __version__
 from crossings.cli import convert, ensemble, fit, report
 from crossings.cli import run as run_command
-from crossings.errors import InputError
+from crossings.errors import InputError, MachineError
 from crossings.progress import set_verbosity
 
 
@@ -39,7 +39,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for bad input, with a one-line message and no traceback)."""
+    """Entry point; returns the exit code: 2 for bad input, 1 for a fault of the machine (a full disk, a cluster
+    that fails to start), each with a one-line message and no traceback."""
     signal.signal(signal.SIGTERM, _terminate)
     args = _parser().parse_args(argv)
     set_verbosity(args.verbose)
@@ -48,6 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except MachineError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. ENOSPC while writing outputs: the earlier outputs are intact (files.staging)
+        where = exc.filename or getattr(args, "out", None) or getattr(args, "resume", None) or "crossings"
+        problem = exc.strerror or str(exc) or type(exc).__name__
+        print(str(MachineError(where, f"{problem} (a fault of the machine; earlier outputs left as they were)")),
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -26,7 +26,7 @@ import numpy as np
 
 from crossings.ensemble.member import MemberResult, run_member
 from crossings.ensemble.summary import BatchSummary, Edges, Layout, edges_from, summarise
-from crossings.errors import InputError
+from crossings.errors import InputError, MachineError
 from crossings.scenario.model import Scenario
 
 
@@ -78,10 +78,19 @@ def open_client(workers: int | None = None, scheduler: str | None = None, client
     # it about a fifth more CPU time (russia2022). The members' workers keep glibc's own (adaptive) threshold.
     env = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
            if k != "MALLOC_TRIM_THRESHOLD_"}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
-        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
-    c = distributed.Client(cluster)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                               dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
+    except Exception as exc:  # noqa: BLE001 - e.g. "Nanny failed to start" (a worker killed while starting)
+        raise MachineError("LocalCluster", f"{n} Dask workers failed to start: "
+                           f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
+    try:
+        c = distributed.Client(cluster)
+    except Exception as exc:  # noqa: BLE001 - the cluster's scheduler gone before the client connects
+        cluster.close()
+        raise MachineError("LocalCluster", f"cannot connect to the local cluster: "
+                           f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
     try:
         yield c
     finally:

@@ -10,6 +10,7 @@ in their metadata (``people_per_agent``)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crossings._version import __version__
-from crossings.files import dumps_json, write_json, write_parquet, write_text
+from crossings.files import dumps_json, staging, swap_in, write_json, write_parquet, write_text
 from crossings.results.metrics import mean_ard
 from crossings.results.read import Camps, read_run_files
 from crossings.results.schema import (
@@ -191,7 +192,7 @@ class Results:
         head += ["Total error", "refugees in camps (UNHCR)", "total refugees (simulation)",
                  "raw UNHCR refugee count", "refugees in camps (simulation)", "refugee_debt"]
         buf = io.StringIO()
-        buf.write(",".join(head) + "\n")
+        csv.writer(buf, lineterminator="\n").writerow(head)  # a camp named 'a "b", c' stays one cell
         for t in range(self.days):
             row = [str(t), sc.date_of(t).isoformat()]
             for j in range(len(names)):
@@ -398,33 +399,31 @@ class Results:
         """Write the run into the directory ``out``: Flee's out.csv (when the scenario has observed camps), one
         Parquet table per dimension (:meth:`tables`), the model's own files (an emigration run's
         observations.csv), ``files`` (text by file name; None removes an earlier run's file of that name) and,
-        last, summary.json (:meth:`summary` and ``extra``), which marks a complete run. Each file is written
-        atomically."""
+        last, summary.json (:meth:`summary` and ``extra``), which marks a complete run. The whole set is written
+        into a hidden staging folder first and then renamed in (:func:`~crossings.files.swap_in`), so a failure
+        while writing, e.g. a full disk, leaves the earlier run's files in ``out`` as they were."""
         if self.scenario is None:
             raise ValueError("results read without their scenario cannot be written again")
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        summary_path = out / "summary.json"
-        if summary_path.exists():
-            summary_path.unlink()  # the old summary must not vouch for new, partly written files
         own = self.model.files(self) if self.model is not None else {}
-        fresh = {f"{d.table}.parquet" for d in self.schema.dims.values()} | set(own)
-        fresh |= {"out.csv"} if self.camps else set()
-        for stale in {*STALE_RESULT_FILES, *(p.name for p in out.glob("*.parquet"))} - fresh:
-            if (out / stale).is_file():
-                (out / stale).unlink()  # an earlier run's result this run does not write (docs/output.md)
-        if self.camps:
-            write_text(out / "out.csv", self.flee_out_csv())
-        meta = {"crossings": dumps_json({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
-                                         "people_per_agent": _plain(self.people_per_agent), "counts": "agents"})}
-        for d in self.schema.dims.values():
-            write_parquet(out / f"{d.table}.parquet", self.table(d.name), meta)
-        for name, text in {**own, **(files or {})}.items():
-            if text is not None:
-                write_text(out / name, text)
-            elif (out / name).exists():
-                (out / name).unlink()
-        write_json(summary_path, {**self.summary(), **(extra or {})})
+        texts = {**own, **(files or {})}
+        fresh = {f"{d.table}.parquet" for d in self.schema.dims.values()}
+        fresh |= {n for n, t in texts.items() if t is not None} | ({"out.csv"} if self.camps else set())
+        with staging(out) as stage:  # a failure while writing (a full disk) leaves out's earlier files as they were
+            if self.camps:
+                write_text(stage / "out.csv", self.flee_out_csv())
+            meta = {"crossings": dumps_json({"seed": self.seed, "scenario": self.scenario.name, "rules": self.rules,
+                                             "people_per_agent": _plain(self.people_per_agent),
+                                             "counts": "agents"})}
+            for d in self.schema.dims.values():
+                write_parquet(stage / f"{d.table}.parquet", self.table(d.name), meta)
+            for name, text in texts.items():
+                if text is not None:
+                    write_text(stage / name, text)
+            write_json(stage / "summary.json", {**self.summary(), **(extra or {})})
+            # an earlier run's results this run does not write are removed (docs/output.md)
+            stale = {*STALE_RESULT_FILES, *(p.name for p in out.glob("*.parquet")), *texts} - fresh
+            swap_in(stage, out, "summary.json", sorted(stale))
         return out
 
 

@@ -13,8 +13,8 @@ from crossings.engine.models.emigration.state import NEVER
 
 def gap_scale(p: np.ndarray) -> np.ndarray:
     """−1 / ln(1 − p) for daily probabilities ``p`` (clipped to [0, 1]): ∞ where p = 0 (never), 0 where p = 1
-    (every day)."""
-    with np.errstate(divide="ignore"):
+    (every day); ∞ too for a p so small (under about 1e-308) that the factor overflows: never, and no warning."""
+    with np.errstate(divide="ignore", over="ignore"):
         return -1.0 / np.log1p(-np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0))
 
 
