@@ -115,6 +115,21 @@ def swap_in(stage: Path, folder: Path, last: str, remove: Iterable[str] = ()) ->
         os.replace(stage / name, folder / name)
 
 
+def write_set(out: str | Path, last: str, write: Callable[[Path], Any]) -> Path:
+    """Write a command's set of files: ``write(stage)`` fills a staging folder inside ``out``, then the set is
+    renamed in with ``last`` (the file that marks it complete) last (:func:`swap_in`), so a failure while writing
+    (a full disk) leaves ``out``'s earlier files as they were. Returns ``out``."""
+    from crossings.errors import InputError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out", "exists and is not a directory")
+    with staging(out) as stage:
+        write(stage)
+        swap_in(stage, out, last)
+    return out
+
+
 def check_writable(folder: Path, flag: str = "--out") -> None:
     """Refuse an output folder that cannot be written, before any work is done (InputError); a folder that does
     not exist yet is checked through its nearest existing parent and is not created here."""

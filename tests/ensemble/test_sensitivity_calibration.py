@@ -108,3 +108,48 @@ def test_calibration_is_the_same_for_the_same_seed(demo: Path, local_client) -> 
     a = run_calibration(sc, specs, 6, seed=1, batch=3, days=20, check_runs=1, client=local_client)
     b = run_calibration(sc, specs, 6, seed=1, batch=3, days=20, check_runs=1, client=local_client)
     assert a.trials == b.trials and a.best == b.best
+
+
+def test_a_full_disk_while_sensitivity_or_calibrate_write_keeps_the_earlier_files(demo: Path, tmp_path: Path,
+                                                                                  monkeypatch, capsys) -> None:
+    """Issue 22 item 6 for the other commands: their files are staged and renamed in, marker last, so a full disk
+    is one line, exit 1, and the earlier command's files stay byte for byte; the next write replaces the set
+    (ABC's files: tests/unit/test_inference.py)."""
+    import errno
+
+    import crossings.files
+
+    def run(*args: str) -> tuple[int, str]:
+        rc = cli(list(args))
+        return rc, capsys.readouterr().err
+
+    def snapshot(folder: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+    common = ("--days", "10", "--workers", "1", "--quiet")
+    commands = {
+        "sensitivity": ("sensitivity", str(demo), "--param", "default_movechance=0.1:0.5", "--samples", "2"),
+        "calibrate": ("calibrate", str(demo), "--param", "camp_weight=1:5", "--budget", "2", "--check-runs", "1"),
+    }
+    real = crossings.files.atomic_write
+    for name, args in commands.items():
+        out = tmp_path / name
+        rc, err = run(*args, *common, "--out", str(out))
+        assert rc == 0, (name, err)
+        before = snapshot(out)
+        calls: list[str] = []
+
+        def full_disk(path: Path, write, calls=calls) -> None:
+            calls.append(Path(path).name)
+            if len(calls) > 1:  # the second file of the set
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(path, write)
+
+        monkeypatch.setattr(crossings.files, "atomic_write", full_disk)
+        rc, err = run(*args, *common, "--out", str(out), "--seed", "5")
+        monkeypatch.undo()
+        assert rc == 1 and len(err.strip().splitlines()) == 1 and "No space left on device" in err, (name, err)
+        assert snapshot(out) == before, name
+        assert not [p for p in out.iterdir() if p.name.startswith(crossings.files.STAGE_PREFIX)], name
+        rc, err = run(*args, *common, "--out", str(out), "--seed", "5")
+        assert rc == 0 and sorted(snapshot(out)) == sorted(before), (name, err)

@@ -186,3 +186,38 @@ def test_a_posterior_whose_weights_collapsed_is_flagged_and_a_spread_one_is_not(
     assert spread.ess() == pytest.approx(64) and spread.degenerate() == ""
     assert collapsed.ess() < LOW_ESS
     assert "1.6 effective particles of 64" in collapsed.degenerate()
+
+
+def test_a_full_disk_while_the_posterior_is_written_keeps_the_earlier_files(tmp_path, monkeypatch):
+    """AbcResult.write stages its files and renames them in, posterior.json last: a write that fails half-way
+    (a full disk) leaves the earlier posterior's files byte for byte and no staging folder."""
+    import errno
+    from types import SimpleNamespace
+
+    import crossings.files
+    from crossings.ensemble.infer import AbcResult
+
+    def result(value: float) -> AbcResult:
+        post = Posterior(["a"], [{"a": value}, {"a": value + 1}], np.ones(2), np.zeros(2))
+        trials = [{"generation": 0, "values": {"a": value}, "distance": 0.5, "kept": True}]
+        return AbcResult(None, [SimpleNamespace(name="a")], post, trials, [], {}, None, {"seed": value})
+
+    out = tmp_path / "abc"
+    result(1.0).write(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) == {"posterior.csv", "posterior.json", "calibration_trials.csv"}
+    real, calls = crossings.files.atomic_write, []
+
+    def full_disk(path, write) -> None:
+        calls.append(path)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, write)
+
+    monkeypatch.setattr(crossings.files, "atomic_write", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        result(2.0).write(out)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    result(2.0).write(out)
+    assert json.loads((out / "posterior.json").read_text())["seed"] == 2.0

@@ -46,7 +46,7 @@ from crossings.ensemble.member import (
 )
 from crossings.ensemble.reduce import distribution, fit_of_members, masked_ard
 from crossings.errors import InputError
-from crossings.files import dumps_json, load_yaml, write_text
+from crossings.files import dumps_json, load_yaml, write_set, write_text
 from crossings.params.flee import _IMPLEMENTED
 from crossings.scenario.model import Scenario
 from crossings.scenarios import resolve_bundled
@@ -386,8 +386,9 @@ class CalibrationResult:
 
     def write(self, out: str | Path) -> Path:
         """Write the calibration's files into ``out`` (fitted.yml and calibration_trials.csv; for a fit to
-        observation rows calibration.json and calibration_fit.csv too)."""
-        return self.objective.write(self, out)
+        observation rows calibration.json and calibration_fit.csv too), staged and renamed in with fitted.yml last
+        (:func:`~crossings.files.write_set`)."""
+        return write_set(out, "fitted.yml", lambda stage: self.objective.write(self, stage))
 
     def lines(self, out: str | Path) -> list[str]:
         """What ``crossings calibrate`` prints once the files are in ``out``."""

@@ -44,7 +44,7 @@ from crossings.ensemble.member import MemberResult, ParamSpec, as_param, as_scen
 from crossings.ensemble.member import flee_settings as reads_flee_settings
 from crossings.ensemble.reduce import fit_of_members
 from crossings.errors import InputError
-from crossings.files import dumps_json, write_text
+from crossings.files import dumps_json, write_set, write_text
 from crossings.observed.fit import LOG_FLOOR, WIDEN, band
 from crossings.scenario.model import Scenario
 from crossings.scenarios import resolve_bundled
@@ -300,22 +300,22 @@ class AbcResult:
 
     def write(self, out: str | Path) -> Path:
         """Write posterior.csv, posterior.json, calibration_trials.csv (every set tried) and calibration_fit.csv
-        (per row, the runs drawn from the posterior) into ``out``."""
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "--out", "exists and is not a directory")
-        out.mkdir(parents=True, exist_ok=True)
-        write_text(out / POSTERIOR_CSV, self.posterior.csv())
-        write_text(out / POSTERIOR_JSON, dumps_json(self.provenance, indent=2, sort_keys=True) + "\n")
+        (per row, the runs drawn from the posterior) into ``out``, staged and renamed in with posterior.json last
+        (:func:`~crossings.files.write_set`)."""
         names = [p.name for p in self.params]
         lines = [",".join(["trial", "generation", *names, "distance", "kept"])]
         for i, t in enumerate(self.trials):
             lines.append(",".join([str(i), str(t["generation"]), *[repr(t["values"][n]) for n in names],
                                    repr(t["distance"]), "yes" if t["kept"] else "no"]))
-        write_text(out / "calibration_trials.csv", "\n".join(lines) + "\n")
-        if self.best_rows is not None:
-            write_text(out / "calibration_fit.csv", self.best_rows.csv())
-        return out
+
+        def files(stage: Path) -> None:
+            write_text(stage / POSTERIOR_CSV, self.posterior.csv())
+            write_text(stage / "calibration_trials.csv", "\n".join(lines) + "\n")
+            if self.best_rows is not None:
+                write_text(stage / "calibration_fit.csv", self.best_rows.csv())
+            write_text(stage / POSTERIOR_JSON, dumps_json(self.provenance, indent=2, sort_keys=True) + "\n")
+
+        return write_set(out, POSTERIOR_JSON, files)
 
     def lines(self, out: str | Path) -> list[str]:
         """What the command prints: the posterior per parameter, the tolerances, the fit per role."""

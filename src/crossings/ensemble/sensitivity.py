@@ -36,7 +36,7 @@ from crossings.ensemble.member import (
     with_params,
 )
 from crossings.errors import InputError
-from crossings.files import dumps_json, write_text
+from crossings.files import dumps_json, write_set, write_text
 from crossings.results.schema import PLACE_SERIES
 from crossings.scenario.model import Scenario
 
@@ -143,17 +143,17 @@ class SensitivityResult:
         }
 
     def write(self, out: str | Path) -> Path:
-        """Write sensitivity.json and sensitivity_samples.csv (each point's settings and output)."""
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "--out", "exists and is not a directory")
-        out.mkdir(parents=True, exist_ok=True)
+        """Write sensitivity.json and sensitivity_samples.csv (each point's settings and output), staged and renamed
+        in with sensitivity.json last (:func:`~crossings.files.write_set`)."""
         lines = [",".join([p.name for p in self.params] + [self.output])]
         lines += [",".join([repr(float(x)) for x in row] + [repr(float(y))]) for row, y in zip(self.X, self.Y,
                                                                                                strict=True)]
-        write_text(out / "sensitivity_samples.csv", "\n".join(lines) + "\n")
-        write_text(out / "sensitivity.json", dumps_json(self.summary(), indent=2, sort_keys=True) + "\n")
-        return out
+
+        def files(stage: Path) -> None:
+            write_text(stage / "sensitivity_samples.csv", "\n".join(lines) + "\n")
+            write_text(stage / "sensitivity.json", dumps_json(self.summary(), indent=2, sort_keys=True) + "\n")
+
+        return write_set(out, "sensitivity.json", files)
 
 
 def run_sensitivity(scenario: Scenario | str | Path, params: Sequence[ParamSpec], samples: int, *,
