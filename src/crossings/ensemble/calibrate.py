@@ -570,13 +570,10 @@ def run_calibration(scenario: Scenario | str | Path, params: Sequence[ParamSpec]
 def write_trials(out: str | Path, names: Sequence[str], trials: Sequence[tuple[dict[str, Any], float]],
                  fitted: dict[str, Any], what: str) -> Path:
     """Write ``out``/calibration_trials.csv (one row per parameter set tried) and ``out``/fitted.yml (the best
-    ``what`` and how they were fitted), atomically."""
+    ``what`` and how they were fitted) into ``out``, the staging folder of :meth:`CalibrationResult.write`."""
     import yaml  # deferred: only the calibration's files are written as YAML here
 
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out", "exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
     lines = [",".join(["trial", *names, "loss"])]
     for i, (pt, loss) in enumerate(trials):
         lines.append(",".join([str(i), *[repr(pt[n]) for n in names], repr(loss)]))
