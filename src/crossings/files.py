@@ -119,8 +119,6 @@ def write_set(out: str | Path, last: str, write: Callable[[Path], Any]) -> Path:
     """Write a command's set of files: ``write(stage)`` fills a staging folder inside ``out``, then the set is
     renamed in with ``last`` (the file that marks it complete) last (:func:`swap_in`), so a failure while writing
     (a full disk) leaves ``out``'s earlier files as they were. Returns ``out``."""
-    from crossings.errors import InputError
-
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(out, None, "--out", "exists and is not a directory")
