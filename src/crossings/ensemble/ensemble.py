@@ -43,7 +43,7 @@ from crossings.ensemble.reduce import (
 )
 from crossings.ensemble.summary import BINS, PILOT, Histogram
 from crossings.errors import InputError
-from crossings.files import atomic_write, dumps_json, staging, swap_in, write_parquet, write_text
+from crossings.files import atomic_write, dumps_json, write_parquet, write_set, write_text
 from crossings.observed.metrics import mean_ard
 from crossings.results.schema import Labels, Schema
 from crossings.scenario.model import Scenario
@@ -251,15 +251,13 @@ class EnsembleResult:
     def write(self, out: str | Path) -> Path:
         """Write quantiles.parquet, members.csv, fit.csv (when the scenario has observations), the bands directory
         (when the model names its band series) and, last, marking a complete ensemble, ensemble.json; all into a
-        staging folder first, then renamed in (:func:`~crossings.files.swap_in`), so a full disk leaves the earlier
+        staging folder first, then renamed in (:func:`~crossings.files.write_set`), so a full disk leaves the earlier
         ensemble's files as they were."""
         import pyarrow.parquet as pq  # deferred: pyarrow takes 0.2 s to import, and only the written tables need it
 
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise InputError(out, None, "--out", "exists and is not a directory")
         table = self.quantile_table()
-        with staging(out) as stage:  # a failure while writing (a full disk) leaves out's earlier files as they were
+
+        def files(stage: Path) -> None:
             atomic_write(stage / QUANTILE_FILE, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
             write_text(stage / "members.csv", self.members_csv())
             if self.fit is not None:
@@ -270,8 +268,8 @@ class EnsembleResult:
                     write_parquet(bands / f"{name}.parquet", columns)
                 write_text(bands / "summary.json", dumps_json(self.bands_summary(), indent=2, sort_keys=True) + "\n")
             write_text(stage / "ensemble.json", dumps_json(self.summary(), indent=2, sort_keys=True) + "\n")
-            swap_in(stage, out, "ensemble.json")
-        return out
+
+        return write_set(out, "ensemble.json", files)
 
 
 @dataclass
