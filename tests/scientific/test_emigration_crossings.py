@@ -144,3 +144,28 @@ def test_a_zero_capacity_event_stops_a_crossing_without_a_limit_too(emigration_s
     got = res.series["new_passages"][:, 0].tolist()
     assert got == [0, 0, 0, 50, 0, 0, 0, 0], f"nobody on days 0-2, then all 50 at once, got {got}"
 
+
+
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+def test_who_gives_up_on_a_queue_plans_around_its_country_and_never_rejoins(emigration_scenario, kernel):
+    # Town -> Post (10 a day) -> City in Abroad; Town -> Far (no limit) -> Spa in Elsewhere. All 100 leave on day
+    # 0; the roads through Post are far shorter, so every first plan takes Post (check below). Day 0: 10 pass,
+    # 90 wait (1 day waited). Day 1: 10 pass and, with a patience of 2 days, the other 80 give up. Before, they
+    # drew the same road again and joined the back of the same queue; now they avoid Abroad: Far, and Spa.
+    locs = [("Town", "origin", "Home", 100), ("Post", "crossing", "Home", 0), ("Far", "crossing", "Home", 0),
+            ("City", "destination", "Abroad", 0), ("Spa", "destination", "Elsewhere", 0)]
+    routes = [*ROUTES, ("Town", "Far", "road", 1500), ("Far", "Spa", "road", 1500)]
+    sc = emigration_scenario(locs, routes, [("Town", "*", 1.0)], crossings=[("Post", "car", 10)],
+                             emigration={"queue_patience_days": 2, "time_power": 10}, days=20)
+    res = cx.Simulation(sc, seed=4, check=True, kernel=kernel).run()
+    s = res.series
+    post, far = 0, 2  # gates: Post by car, Far by car
+    assert s["new_queue_joins"][0, post] == 100, "test setup: every first plan takes Post"
+    assert s["new_passages"][:, post].tolist()[:3] == [10, 10, 0], s["new_passages"][:, post].tolist()
+    assert s["new_queue_gave_up"][:, post].tolist()[:3] == [0, 80, 0]
+    assert s["new_queue_joins"][1:, post].sum() == 0, "nobody who gave up joins the back of the same queue"
+    assert s["n_queue"][-1, post] == 0
+    assert s["new_queue_joins"][:, far].sum() == 80, "the 80 who gave up go through the other crossing"
+    em = sc.emigration
+    end = s["n_in_country"][-1]
+    assert end[em.countries.index("Abroad")] == 20 and end[em.countries.index("Elsewhere")] == 80

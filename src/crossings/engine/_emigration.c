@@ -701,7 +701,8 @@ static int64_t each_waiter(const EmCtx *c, int64_t n_rows, int s, int64_t *rows,
     return 0;
 }
 
-/* one more day in gate g's queue: with queue_patience > 0, an agent who has waited that many days gives up */
+/* one more day in gate g's queue: with queue_patience > 0, an agent who has waited that many days gives up and
+ * re-plans on routes avoiding the country beyond the crossing (it does not join the back of the same queue) */
 static void queue_wait(const EmCtx *c, int64_t i, int64_t g) {
     int64_t waited = (int64_t)c->day - c->since[i] + 1;
     if (c->queue_patience > 0 && waited >= c->queue_patience) {
@@ -709,6 +710,7 @@ static void queue_wait(const EmCtx *c, int64_t i, int64_t g) {
         c->wait_days[i] = (int16_t)(total < I16_MAX ? total : I16_MAX);
         c->queue[g] -= 1;
         c->gave_up[g] += 1;
+        c->avoid[i] = (int8_t)c->link_country[next_link(c, i)]; /* re-plans away from the country beyond */
         c->state[i] = PLAN;
         c->route[i] = -1;
     }

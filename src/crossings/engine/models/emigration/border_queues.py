@@ -38,7 +38,9 @@ class BorderQueues(Rule):
     ``capacity_per_day`` of each queue pass (all if no capacity is given) and step onto the road beyond;
     a passer's wait is today − the day it joined (0 if it passed on the day it arrived), added to its
     ``wait_days``. Everyone else waits; with ``queue_patience_days`` > 0, those who have waited that many
-    days leave the queue and re-plan (turning back is free). With the compiled kernel (the default) the same is
+    days leave the queue and re-plan on routes avoiding the country beyond it (turning back is free; before, they
+    drew the same road again and joined the back of the same queue, so a queue never cleared while people
+    kept giving up). With the compiled kernel (the default) the same is
     done in C (``crossings_em_border_queues``)."""
 
     name = "border_queues"
@@ -104,5 +106,6 @@ class BorderQueues(Rule):
                 n = np.bincount(gid[quit], minlength=n_gate)
                 w.queue -= n
                 f.gave_up += n
+                a.avoid[g] = w.link_country[next_link(sim, g)]  # not the back of the same queue again
                 a.state[g] = PLAN
                 a.route[g] = -1
