@@ -127,3 +127,28 @@ def test_the_same_seed_gives_the_same_posterior_bytes():
     other = toy_smc("olcm", particles=40, generations=4, budget=600, seed=4)[1]
     assert one.csv() == two.csv()
     assert one.csv() != other.csv()
+
+
+def test_too_few_particles_within_the_tolerance_fall_back_to_twice_the_population_covariance():
+    """15 parameters, 8 particles within the tolerance (fewer than 16): every particle moves with twice the
+    population's weighted covariance, truncated to the cube, and posterior.json says so."""
+    rng = np.random.default_rng(8)
+    pop, w = rng.random((20, 15)), np.full(20, 1 / 20)
+    k = Kernel.make("olcm", pop, w, np.arange(20) < 8, np.random.default_rng(9))
+    assert k.name == "olcm: global covariance"
+    mean = w @ pop
+    want = 2 * ((pop - mean).T * w) @ (pop - mean) + 1e-10 * np.eye(15)
+    np.testing.assert_allclose(k.chols[3] @ k.chols[3].T, want, rtol=1e-10, atol=1e-14)
+    assert Kernel.make("olcm", pop, w, np.arange(20) < 16, np.random.default_rng(9)).name == "olcm"
+    x = k.propose(np.random.default_rng(10), 5)
+    assert ((x >= 0) & (x <= 1)).all() and np.isfinite(k.weights(x)).all()
+
+
+def test_a_particle_whose_kernel_misses_the_cube_is_not_moved_from_and_does_not_weigh():
+    pop = np.array([[0.2, 0.2], [0.7, 0.7]])
+    chols = np.linalg.cholesky(np.array([0.01 * np.eye(2)] * 2))
+    k = Kernel("olcm", pop, np.array([0.5, 0.5]), chols=chols, mass=np.array([0.0, 1.0]), name="olcm")
+    x = k.propose(np.random.default_rng(11), 300)
+    assert np.linalg.norm(x - pop[1], axis=1).max() < 0.6 and np.linalg.norm(x - pop[1], axis=1).mean() < 0.2
+    w = k.weights(np.array([[0.2, 0.2], [0.7, 0.7], [0.9, 0.9]]))
+    assert np.isfinite(w).all() and w[0] > w[1], "the particle left out does not count in the mixture density"

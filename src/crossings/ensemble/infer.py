@@ -471,13 +471,14 @@ def _propose_truncated(rng: np.random.Generator, pop: np.ndarray, w: np.ndarray,
     out = np.empty((k, d))
     for i in range(k):
         j = int(rng.choice(len(w), p=w))
-        for _ in range(Z_MORE // 64):
+        for _ in range(8 * Z_MORE // 64):
             x = pop[j] + rng.standard_normal((64, d)) @ chols[j].T
             inside = np.flatnonzero(((x >= 0.0) & (x <= 1.0)).all(axis=1))
             if len(inside):
                 out[i] = x[inside[0]]
                 break
-        else:  # unreachable: a particle with no mass inside (Z_j = 0) is never drawn
+        else:  # all but unreachable: a particle drawn has a mass inside of at least about 1 / Z_MORE (one with none
+            # of the Z_MORE draws inside is never drawn), so all 8 × Z_MORE draws miss with a chance of about e^-8
             out[i] = np.clip(x[0], 0.0, 1.0)
     return out
 
