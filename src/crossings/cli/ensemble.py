@@ -100,6 +100,10 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--generations", type=int, default=4, help="--method abc: generations at most (default 4)")
     c.add_argument("--quantile", type=float, default=0.5, help="--method abc: each generation's tolerance is this "
                    "quantile of the previous population's discrepancies (default 0.5)")
+    c.add_argument("--proposal", choices=("olcm", "global"), default="olcm",
+                   help="--method abc: the proposal kernel: olcm (default; per particle a local covariance, "
+                        "truncated to the ranges) or global (twice the population's covariance, the kernel of "
+                        "posteriors made before it)")
     c.add_argument("--write-posterior", default=None, metavar="SCENARIO_DIR",
                    help="--method abc: copy posterior.csv and posterior.json into SCENARIO_DIR, so that its "
                         "ensembles draw from them")
@@ -119,7 +123,8 @@ def command_line(args: Any) -> str:
     parts = ["crossings", "calibrate", str(args.scenario)]
     for p in args.param:
         parts += ["--param", p]
-    abc = ("method", "particles", "generations", "quantile") if getattr(args, "method", None) == "abc" else ()
+    abc = (("method", "particles", "generations", "quantile", "proposal") if getattr(args, "method", None) == "abc"
+           else ())
     for opt in (*abc, "budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler",
                 "rules", "out", "write_parameters", "write_posterior"):
         v = getattr(args, opt, None)
@@ -249,7 +254,7 @@ def _infer(args: argparse.Namespace, scenario: Any, specs: list[Any], common: di
     if not args.batch_given:  # proposals run a generation's particles at a time
         args.batch = args.particles
     res = api.infer(scenario, specs, args.budget, particles=args.particles, generations=args.generations,
-                    replicates=args.replicates, quantile=args.quantile,
+                    replicates=args.replicates, quantile=args.quantile, proposal=args.proposal,
                     batch=args.batch, check_runs=args.check_runs,
                     progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args), **common)
     out = res.write(args.out)

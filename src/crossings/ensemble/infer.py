@@ -11,11 +11,28 @@ rows never enter it: they are reported after, on fresh runs drawn from the poste
 
 ABC-SMC (Beaumont et al. 2009; Del Moral et al. 2012's adaptive tolerances) in the unit cube of the parameters'
 ranges (a log-scale range is uniform in log(value)), so the prior is uniform there: generation 0 draws from the
-prior and keeps every particle with a finite discrepancy; generation t keeps proposals (a weighted particle of
-generation t-1 moved by a Gaussian of twice the population's weighted covariance, redrawn until inside the cube)
-whose discrepancy is at most the ``quantile`` of the previous population's, until ``particles`` are kept. Proposals
-are drawn from a stream seeded by (seed, generation) and judged in order, so the posterior is the same on any
-number of workers (it depends on ``batch``).
+prior and keeps every particle with a finite discrepancy; generation t keeps proposals whose discrepancy is at most
+the ``quantile`` of the previous population's, until ``particles`` are kept, and weighs them by prior ÷ the
+proposal's density. Proposals are drawn from a stream seeded by (seed, generation) and judged in order, so the
+posterior is the same on any number of workers (it depends on ``batch``).
+
+The proposal kernel (``proposal``):
+- ``olcm`` (default): the "optimal local covariance matrix" kernel of Filippi, Barnes, Cornebise & Stumpf 2013
+  (Stat. Appl. Genet. Mol. Biol. 12:87-107). A particle j of generation t-1 is drawn by weight and moved by
+  N(0, Σ_j), Σ_j = Σ_i w̃_i (θ_i − θ_j)(θ_i − θ_j)ᵀ + 1e-6 I over the particles i of generation t-1 already within
+  the new tolerance (w̃ their weights renormalised): each particle moves towards, and as far as, the region the
+  tolerance keeps, rather than by one covariance of the whole population that is too wide in 15 dimensions (most
+  proposals rejected, or their weights concentrated on a few). With fewer than dimension + 1 such particles, all
+  share twice the population's covariance. The move is drawn again, the particle kept, until it lands in the cube:
+  a Gaussian truncated to the cube, whose density N(θ; θ_j, Σ_j) / Z_j divides by its mass inside,
+  Z_j = P(N(θ_j, Σ_j) ∈ [0, 1]^d), so the weight is prior / Σ_j w_j N(θ; θ_j, Σ_j) / Z_j. Z_j is estimated from a
+  fixed set of 8,192 standard-normal draws per generation (seeded by (seed, generation), shared by every j:
+  deterministic; standard error ≤ 0.0055), again from 131,072 when fewer than 64 land inside.
+- ``global``: the kernel of the posteriors made before (their posterior.json has no ``settings.proposal`` and says
+  "Gaussian, twice the weighted covariance ..."): a particle drawn by weight moved by a Gaussian of twice the
+  population's weighted covariance, both drawn again until inside the cube. That is the whole mixture truncated
+  to the cube, whose mass inside is one constant that cancels in the normalised weights 1 / Σ_j w_j N(θ; θ_j, Σ).
+  With the same seed it gives the same posterior as before, byte for byte.
 """
 
 from __future__ import annotations
@@ -339,8 +356,22 @@ def _unit_to_values(params: Sequence[ParamSpec], u: np.ndarray) -> dict[str, flo
     return {p.name: min(max(float(p.value(float(x))), p.low), p.high) for p, x in zip(params, u, strict=True)}
 
 
+PROPOSALS = ("olcm", "global")  # the proposal kernels (module docstring); "global" is the kernel before 2026-12
+RIDGE = 1e-6  # added to each OLCM covariance (a standard deviation of 0.001 of a range): keeps it invertible
+Z_DRAWS = 8192  # standard-normal draws per generation that estimate each proposal's mass inside the cube
+Z_MIN_INSIDE = 64  # fewer of them inside: the mass is estimated again from Z_MORE draws
+Z_MORE = 2 ** 17
+KERNEL_TEXT = {
+    "olcm": "Gaussian truncated to the unit cube, per particle the optimal local covariance (OLCM, Filippi et al. "
+            "2013) of the previous population's particles within the new tolerance, plus 1e-6 I (twice the "
+            "population's covariance when fewer than dimension + 1 qualify); weights prior / sum_j w_j N_j / Z_j",
+    "global": "Gaussian, twice the weighted covariance of the population in the unit cube",
+}
+
+
 def _kernel_weights(new: np.ndarray, old: np.ndarray, old_w: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """Importance weights under a uniform prior: 1 / Σ_j w_j N(new; old_j, cov), normalised."""
+    """Importance weights under a uniform prior: 1 / Σ_j w_j N(new; old_j, cov), normalised (the global kernel:
+    its proposal redraws the particle with the move, so the cube's share is one constant that cancels)."""
     inv = np.linalg.inv(cov)
     diff = new[:, None, :] - old[None, :, :]
     q = np.einsum("ijk,kl,ijl->ij", diff, inv, diff)
@@ -350,7 +381,8 @@ def _kernel_weights(new: np.ndarray, old: np.ndarray, old_w: np.ndarray, cov: np
 
 
 def _propose(rng: np.random.Generator, pop: np.ndarray, w: np.ndarray, cov: np.ndarray, k: int) -> np.ndarray:
-    """``k`` proposals: a particle drawn by weight, moved by N(0, cov), drawn again until inside the unit cube."""
+    """``k`` proposals of the global kernel: a particle drawn by weight, moved by N(0, cov), both drawn again until
+    inside the unit cube."""
     chol = np.linalg.cholesky(cov)
     out = np.empty((k, pop.shape[1]))
     for i in range(k):
@@ -365,11 +397,145 @@ def _propose(rng: np.random.Generator, pop: np.ndarray, w: np.ndarray, cov: np.n
     return out
 
 
+def _global_cov(pop: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Twice the population's weighted covariance (plus 1e-10 I)."""
+    mean = w @ pop
+    return 2.0 * ((pop - mean).T * w) @ (pop - mean) + 1e-10 * np.eye(pop.shape[1])
+
+
+def olcm_covariances(pop: np.ndarray, w: np.ndarray, accepted: np.ndarray) -> np.ndarray | None:
+    """(particles, d, d): per particle j, Σ_i w̃_i (θ_i − θ_j)(θ_i − θ_j)ᵀ + RIDGE·I over the particles i that are
+    ``accepted`` (w̃ their weights renormalised), i.e. their covariance plus (mean − θ_j)(mean − θ_j)ᵀ; None when
+    fewer than d + 1 are accepted (too few to span the space)."""
+    d = pop.shape[1]
+    if int(np.count_nonzero(accepted)) < d + 1:
+        return None
+    a, wa = pop[accepted], w[accepted] / w[accepted].sum()
+    mean = wa @ a
+    cov = ((a - mean).T * wa) @ (a - mean)
+    off = mean[None, :] - pop
+    return cov[None, :, :] + off[:, :, None] * off[:, None, :] + RIDGE * np.eye(d)[None, :, :]
+
+
+def inside_mass(rng: np.random.Generator, centres: np.ndarray, chols: np.ndarray) -> np.ndarray:
+    """Z_j = P(N(centre_j, L_j L_jᵀ) ∈ [0, 1]^d), estimated from Z_DRAWS standard-normal draws shared by every j
+    (the same draws for the same seed: deterministic). Its standard error is sqrt(Z(1 − Z)/8192) ≤ 0.0055; a j with
+    fewer than Z_MIN_INSIDE draws inside (Z ≲ 0.008, relative error over 12 %) is estimated again from Z_MORE
+    draws (relative error ≤ 12 % down to Z ≈ 5e-4); 0 when none of those is inside."""
+    d = centres.shape[1]
+    z = rng.standard_normal((Z_DRAWS, d))
+    more: np.ndarray | None = None
+    out = np.empty(len(centres))
+    for j, (c, chol) in enumerate(zip(centres, chols, strict=True)):
+        n = _inside_count(c, chol, z)
+        if n >= Z_MIN_INSIDE:
+            out[j] = n / Z_DRAWS
+            continue
+        if more is None:
+            more = rng.standard_normal((Z_MORE, d))
+        out[j] = _inside_count(c, chol, more) / Z_MORE
+    return out
+
+
+def _inside_count(centre: np.ndarray, chol: np.ndarray, z: np.ndarray) -> int:
+    x = centre + z @ chol.T
+    return int(np.count_nonzero(((x >= 0.0) & (x <= 1.0)).all(axis=1)))
+
+
+def truncated_kernel_weights(new: np.ndarray, old: np.ndarray, old_w: np.ndarray, chols: np.ndarray,
+                             mass: np.ndarray) -> np.ndarray:
+    """Importance weights under a uniform prior on the unit cube: 1 / Σ_j w_j N(new; old_j, Σ_j) / Z_j, normalised
+    (Σ_j = L_j L_jᵀ; Z_j = ``mass[j]``, the kernel's share inside the cube). Computed in logs: in 15 dimensions the
+    densities under- and overflow."""
+    d = old.shape[1]
+    logw = np.full(len(old), -np.inf)
+    live = (old_w > 0) & (mass > 0)
+    logw[live] = np.log(old_w[live]) - np.log(mass[live])
+    terms = np.full((len(new), len(old)), -np.inf)
+    for j in np.flatnonzero(live):
+        y = np.linalg.solve(chols[j], (new - old[j]).T)
+        terms[:, j] = (logw[j] - 0.5 * np.sum(y * y, axis=0) - float(np.sum(np.log(np.diag(chols[j]))))
+                       - 0.5 * d * math.log(2 * math.pi))
+    top = terms.max(axis=1)
+    logq = top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+    logw_new = -(logq - logq.min())
+    w = np.exp(logw_new)
+    return w / w.sum()
+
+
+def _propose_truncated(rng: np.random.Generator, pop: np.ndarray, w: np.ndarray, chols: np.ndarray, k: int
+                       ) -> np.ndarray:
+    """``k`` proposals of a truncated kernel: a particle j drawn by weight, then moves N(0, Σ_j) drawn (64 at a time)
+    until one lands inside the unit cube, j kept: the density is Σ_j w_j N(θ; θ_j, Σ_j) / Z_j."""
+    d = pop.shape[1]
+    out = np.empty((k, d))
+    for i in range(k):
+        j = int(rng.choice(len(w), p=w))
+        for _ in range(8 * Z_MORE // 64):
+            x = pop[j] + rng.standard_normal((64, d)) @ chols[j].T
+            inside = np.flatnonzero(((x >= 0.0) & (x <= 1.0)).all(axis=1))
+            if len(inside):
+                out[i] = x[inside[0]]
+                break
+        else:  # all but unreachable: a particle drawn has a mass inside of at least about 1 / Z_MORE (one with none
+            # of the Z_MORE draws inside is never drawn), so all 8 × Z_MORE draws miss with a chance of about e^-8
+            out[i] = np.clip(x[0], 0.0, 1.0)
+    return out
+
+
+@dataclass
+class Kernel:
+    """The proposal of one generation, built from the previous population: draws and the importance weights of what
+    was kept. ``name`` as in posterior.json (``olcm``, ``olcm: global covariance`` when too few particles were
+    within the tolerance, or ``global``)."""
+
+    proposal: str
+    pop: np.ndarray
+    w: np.ndarray
+    cov: np.ndarray | None = None  # the global kernel's
+    chols: np.ndarray | None = None  # the truncated kernels' Cholesky factors
+    mass: np.ndarray | None = None  # their shares inside the cube, Z_j
+    name: str = ""
+
+    @classmethod
+    def make(cls, proposal: str, pop: np.ndarray, w: np.ndarray, accepted: np.ndarray,
+             zrng: np.random.Generator) -> Kernel:
+        """The kernel ``proposal`` from the population (``pop``, weights ``w``) whose ``accepted`` particles lie
+        within the new tolerance; ``zrng`` draws the normals that estimate Z_j."""
+        if proposal == "global":
+            return cls(proposal, pop, w, cov=_global_cov(pop, w), name="global")
+        covs = olcm_covariances(pop, w, accepted)
+        name = "olcm"
+        if covs is None:
+            covs = np.repeat(_global_cov(pop, w)[None, :, :], len(pop), axis=0)
+            name = "olcm: global covariance"
+        chols = np.linalg.cholesky(covs)
+        return cls(proposal, pop, w, chols=chols, mass=inside_mass(zrng, pop, chols), name=name)
+
+    def propose(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """``k`` proposals in the unit cube."""
+        if self.cov is not None:
+            return _propose(rng, self.pop, self.w, self.cov, k)
+        assert self.chols is not None and self.mass is not None
+        w = np.where(self.mass > 0, self.w, 0.0)  # a particle whose kernel misses the cube is not moved from
+        return _propose_truncated(rng, self.pop, w / w.sum(), self.chols, k)
+
+    def weights(self, new: np.ndarray) -> np.ndarray:
+        """The normalised importance weights of the kept proposals ``new`` (a uniform prior)."""
+        if self.cov is not None:
+            return _kernel_weights(new, self.pop, self.w, self.cov)
+        assert self.chols is not None and self.mass is not None
+        w = np.where(self.mass > 0, self.w, 0.0)
+        return truncated_kernel_weights(new, self.pop, w / w.sum(), self.chols, self.mass)
+
+
 def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generations: int, replicates: int,
-              quantile: float, budget: int) -> None:
+              quantile: float, budget: int, proposal: str = "olcm") -> None:
     """The checks of an inference, before anything runs: named parameters with ranges, at most 15, calibration rows,
-    replicates for the noise, sensible counts."""
+    replicates for the noise, sensible counts, a known proposal kernel."""
     check_unique(params)
+    if proposal not in PROPOSALS:
+        raise InputError("--proposal", None, "proposal", f"{proposal!r} is not one of {', '.join(PROPOSALS)}")
     if len(params) > 15:
         raise InputError("--param", None, "param", f"{len(params)} parameters: an inference takes at most 15")
     for p in params:
@@ -393,17 +559,21 @@ def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generat
 
 @dataclass
 class _Smc:
-    """The state of one ABC-SMC: the runs, the discrepancy, every set tried, the population and its generations."""
+    """The state of one ABC-SMC: the runs, the discrepancy, every set tried, the population and its generations.
+    Nothing here knows a scenario: ``runs.run(points, seeds)`` returns what ``disc.values`` turns into one parameter
+    set's (replicates, rows) values, and ``disc`` also has ``set_noise`` and ``distance`` (:class:`BandDiscrepancy`;
+    the tests drive it with a toy simulator). ``where``: the file an inference with no scored row is blamed on."""
 
-    scenario: Scenario
     params: list[ParamSpec]
     runs: Any
-    disc: BandDiscrepancy
+    disc: Any
     seed: int
     particles: int
     replicates: int
     budget: int
     batch: int
+    proposal: str = "olcm"
+    where: Any = None
     trials: list[dict[str, Any]] = field(default_factory=list)
     gens: list[dict[str, Any]] = field(default_factory=list)
     used: int = 0
@@ -415,6 +585,11 @@ class _Smc:
         """The proposals' stream of generation ``gen``."""
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(3, gen))))
 
+    def zrng(self, gen: int) -> np.random.Generator:
+        """The stream of the normals that estimate the truncated kernels' masses in generation ``gen`` (apart from
+        the proposals', so that the global kernel draws what it drew before the OLCM kernel existed)."""
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(6, gen))))
+
     def evaluate(self, gen: int, start: int, us: np.ndarray) -> list[np.ndarray]:
         """Run each proposal ``replicates`` times (seeds from (seed, generation, proposal index)); their values."""
         r = self.replicates
@@ -425,6 +600,14 @@ class _Smc:
         self.used += len(us)
         return [self.disc.values(members[i * r:(i + 1) * r]) for i in range(len(us))]
 
+    def run(self, generations: int, quantile: float) -> Posterior:
+        """Generation 0, then up to ``generations`` - 1 more while the budget lasts; the posterior."""
+        self.first()
+        for gen in range(1, generations):
+            if self.used >= self.budget or not self.step(gen, quantile):
+                break
+        return self.posterior()
+
     def first(self) -> None:
         """Generation 0: the prior, every particle with a finite discrepancy kept, equal weights."""
         u0 = self.rng(0).random((self.particles, len(self.params)))
@@ -433,31 +616,29 @@ class _Smc:
         dist = np.array([self.disc.distance(v) for v in vals])
         keep = np.isfinite(dist)
         if not keep.any():
-            raise InputError(self.scenario.observations_file, None, "role", "no calibration row was scored in any "
-                             "run")
+            raise InputError(self.where, None, "role", "no calibration row was scored in any run")
         for u, dd, k in zip(u0, dist, keep, strict=True):
             self.trials.append({"generation": 0, "values": _unit_to_values(self.params, u), "distance": float(dd),
                                 "kept": bool(k)})
         self.pop, self.pop_vals = u0[keep], [v for v, k in zip(vals, keep, strict=True) if k]
         self.pop_w = np.full(len(self.pop), 1.0 / len(self.pop))
         self.gens.append({"generation": 0, "epsilon": math.inf, "proposed": self.particles, "kept": int(keep.sum()),
-                          "complete": True})
+                          "complete": True, "ess": round(float(len(self.pop)), 3)})
 
     def step(self, gen: int, quantile: float) -> bool:
         """Generation ``gen``: the tolerance from the previous population, proposals until ``particles`` are kept
         or the budget is spent; False (and the population unchanged) when it ran out first."""
         self.disc.set_noise(self.pop_vals)
-        eps = float(np.quantile([self.disc.distance(v) for v in self.pop_vals], quantile))
-        pop, w = self.pop, self.pop_w
-        mean = w @ pop
-        cov = 2.0 * ((pop - mean).T * w) @ (pop - mean) + 1e-10 * np.eye(pop.shape[1])
+        prev = np.array([self.disc.distance(v) for v in self.pop_vals])
+        eps = float(np.quantile(prev, quantile))
+        kernel = Kernel.make(self.proposal, self.pop, self.pop_w, prev <= eps, self.zrng(gen))
         grng = self.rng(gen)
         new_u: list[np.ndarray] = []
         new_vals: list[np.ndarray] = []
         proposed = 0
         first_trial = len(self.trials)
         while len(new_u) < self.particles and self.used < self.budget:
-            us = _propose(grng, pop, w, cov, min(self.batch, self.budget - self.used))
+            us = kernel.propose(grng, min(self.batch, self.budget - self.used))
             vals = self.evaluate(gen, proposed, us)
             proposed += len(us)
             for u, v in zip(us, vals, strict=True):
@@ -469,15 +650,17 @@ class _Smc:
                     new_u.append(u)
                     new_vals.append(v)
         complete = len(new_u) == self.particles
-        self.gens.append({"generation": gen, "epsilon": eps, "proposed": proposed, "kept": len(new_u),
-                          "complete": complete})
+        rec = {"generation": gen, "epsilon": eps, "proposed": proposed, "kept": len(new_u), "complete": complete,
+               "kernel": kernel.name}
+        self.gens.append(rec)
         if not complete:  # the budget ran out: the posterior is the last complete population
             for t in self.trials[first_trial:]:
                 t["kept"] = False
             return False
         arr = np.array(new_u)
-        self.pop_w = _kernel_weights(arr, pop, w, cov)
+        self.pop_w = kernel.weights(arr)
         self.pop, self.pop_vals = arr, new_vals
+        rec["ess"] = round(float(1.0 / np.sum(self.pop_w ** 2)), 3)
         return True
 
     def posterior(self) -> Posterior:
@@ -491,14 +674,16 @@ def run_abc(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget
             generations: int = 4, replicates: int = 2, quantile: float = 0.5, batch: int | None = None,
             seed: int = 0, check_runs: int = 10, workers: int | None = None, scheduler: str | None = None,
             client: Any = None, days: int | None = None, rules: str | None = None, kernel: str = "compiled",
-            progress: Callable[[int, int], None] | None = None, command: str = "") -> AbcResult:
+            progress: Callable[[int, int], None] | None = None, command: str = "", proposal: str = "olcm"
+            ) -> AbcResult:
     """Infer the posterior of ``params`` (ranges: uniform priors, in log(value) for log ranges) from the
     scenario's calibration rows by ABC-SMC with at most ``budget`` parameter sets of ``replicates`` runs each
-    (module docstring); then run ``check_runs`` members drawn from the posterior with fresh seeds and report their
+    and the ``proposal`` kernel (``olcm`` or ``global``, module docstring; ``kernel`` is the simulation's); then
+    run ``check_runs`` members drawn from the posterior with fresh seeds and report their
     fit on the calibration and, apart, the validation rows."""
     sc = as_scenario(scenario)
     params = [as_param(p, sc) for p in params]
-    check_abc(sc, params, particles, generations, replicates, quantile, budget)
+    check_abc(sc, params, particles, generations, replicates, quantile, budget, proposal)
     check_members_fit(sc, days or sc.length, budget * replicates + check_runs, "--budget")
     batch = batch or particles
     if batch < 1:
@@ -507,19 +692,16 @@ def run_abc(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget
     kw = {"days": days, "rules": rules, "kernel": kernel, "keep_series": False, "keep_camps": False}
     with open_client(workers, scheduler, client) as c:
         runs = _Runs(c, sc, kw, budget * replicates + check_runs, progress)
-        smc = _Smc(sc, params, runs, BandDiscrepancy(sc), seed, particles, replicates, budget, batch)
-        smc.first()
-        for gen in range(1, generations):
-            if smc.used >= budget or not smc.step(gen, quantile):
-                break
-        post = smc.posterior()
+        smc = _Smc(params, runs, BandDiscrepancy(sc), seed, particles, replicates, budget, batch, proposal,
+                   sc.observations_file)
+        post = smc.run(generations, quantile)
         check_seeds = [run_seed(s) for s in np.random.SeedSequence(seed, spawn_key=(4,)).spawn(check_runs)]
         draws = [post.draw(s)[1] for s in np.random.SeedSequence(seed, spawn_key=(5,)).spawn(check_runs)]
         checked = runs.run(draws, check_seeds)
     fit = FitLoss(sc, days or sc.length).report(checked)
     settings = {"particles": particles, "generations": generations, "replicates": replicates, "quantile": quantile,
                 "batch": batch, "budget": budget, "check_runs": check_runs, "days": days or sc.length,
-                "kernel": "Gaussian, twice the weighted covariance of the population in the unit cube"}
+                "proposal": proposal, "kernel": KERNEL_TEXT[proposal]}
     cpu = {"client": round(time.process_time() - c0, 3), "members": round(runs.cpu, 3)}
     prov = _provenance(sc, params, smc, post, fit, settings, seed, command, time.perf_counter() - t0, cpu)
     post.provenance = prov
