@@ -128,11 +128,14 @@ def test_validation_rows_do_not_change_the_posterior(env, tmp_path):
 
 
 def test_the_posterior_is_the_same_bytes_on_1_and_2_workers_and_records_its_kernel(env, tmp_path):
-    """The OLCM kernel (the default) keeps the rule: same seed, same posterior.csv whatever the workers; posterior.json
-    names the kernel and gives each complete generation's ESS."""
+    """Both kernels keep the rule: same seed, same posterior.csv whatever the workers; posterior.json names the
+    kernel (global, the default, when none is asked for) and gives each complete generation's ESS."""
     walk = make_walk(tmp_path / "walk")
+    cli(env, "calibrate", str(walk), *ABC, "--budget", "64", "--workers", "1", "--out", str(tmp_path / "g"))
+    assert json.loads((tmp_path / "g" / "posterior.json").read_text())["settings"]["proposal"] == "global"
     for k in (1, 2):
-        cli(env, "calibrate", str(walk), *ABC, "--budget", "64", "--workers", str(k), "--out", str(tmp_path / f"w{k}"))
+        cli(env, "calibrate", str(walk), *ABC, "--budget", "64", "--workers", str(k), "--proposal", "olcm",
+            "--out", str(tmp_path / f"w{k}"))
     assert (tmp_path / "w1" / "posterior.csv").read_bytes() == (tmp_path / "w2" / "posterior.csv").read_bytes()
     prov = json.loads((tmp_path / "w1" / "posterior.json").read_text())
     assert prov["settings"]["proposal"] == "olcm" and "--proposal olcm" in prov["command"]

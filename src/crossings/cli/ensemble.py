@@ -100,10 +100,10 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--generations", type=int, default=4, help="--method abc: generations at most (default 4)")
     c.add_argument("--quantile", type=float, default=0.5, help="--method abc: each generation's tolerance is this "
                    "quantile of the previous population's discrepancies (default 0.5)")
-    c.add_argument("--proposal", choices=("olcm", "global"), default="olcm",
-                   help="--method abc: the proposal kernel: olcm (default; per particle a local covariance, "
-                        "truncated to the ranges) or global (twice the population's covariance, the kernel of "
-                        "posteriors made before it)")
+    c.add_argument("--proposal", choices=("olcm", "global"), default="global",
+                   help="--method abc: the proposal kernel: global (default; twice the population's covariance: "
+                        "its weights stay spread with many particles, docs/ensembles.md) or olcm (per particle a "
+                        "local covariance, truncated to the ranges: smaller tolerances, weights less spread)")
     c.add_argument("--write-posterior", default=None, metavar="SCENARIO_DIR",
                    help="--method abc: copy posterior.csv and posterior.json into SCENARIO_DIR, so that its "
                         "ensembles draw from them")

@@ -17,7 +17,7 @@ proposal's density. Proposals are drawn from a stream seeded by (seed, generatio
 posterior is the same on any number of workers (it depends on ``batch``).
 
 The proposal kernel (``proposal``):
-- ``olcm`` (default): the "optimal local covariance matrix" kernel of Filippi, Barnes, Cornebise & Stumpf 2013
+- ``olcm``: the "optimal local covariance matrix" kernel of Filippi, Barnes, Cornebise & Stumpf 2013
   (Stat. Appl. Genet. Mol. Biol. 12:87-107). A particle j of generation t-1 is drawn by weight and moved by
   N(0, Σ_j), Σ_j = Σ_i w̃_i (θ_i − θ_j)(θ_i − θ_j)ᵀ + 1e-6 I over the particles i of generation t-1 already within
   the new tolerance (w̃ their weights renormalised): each particle moves towards, and as far as, the region the
@@ -530,7 +530,7 @@ class Kernel:
 
 
 def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generations: int, replicates: int,
-              quantile: float, budget: int, proposal: str = "olcm") -> None:
+              quantile: float, budget: int, proposal: str = "global") -> None:
     """The checks of an inference, before anything runs: named parameters with ranges, at most 15, calibration rows,
     replicates for the noise, sensible counts, a known proposal kernel."""
     check_unique(params)
@@ -572,7 +572,7 @@ class _Smc:
     replicates: int
     budget: int
     batch: int
-    proposal: str = "olcm"
+    proposal: str = "global"
     where: Any = None
     trials: list[dict[str, Any]] = field(default_factory=list)
     gens: list[dict[str, Any]] = field(default_factory=list)
@@ -674,7 +674,7 @@ def run_abc(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget
             generations: int = 4, replicates: int = 2, quantile: float = 0.5, batch: int | None = None,
             seed: int = 0, check_runs: int = 10, workers: int | None = None, scheduler: str | None = None,
             client: Any = None, days: int | None = None, rules: str | None = None, kernel: str = "compiled",
-            progress: Callable[[int, int], None] | None = None, command: str = "", proposal: str = "olcm"
+            progress: Callable[[int, int], None] | None = None, command: str = "", proposal: str = "global"
             ) -> AbcResult:
     """Infer the posterior of ``params`` (ranges: uniform priors, in log(value) for log ranges) from the
     scenario's calibration rows by ABC-SMC with at most ``budget`` parameter sets of ``replicates`` runs each
