@@ -106,7 +106,11 @@ class FleeModel(Model):
         if obs is None:
             return 0
         first = int(obs.total_by_day(1)[0])  # the largest total over the days, in closed form (no array of days)
-        return int(max(obs.total.max_over(days) - first, 0) + int(obs.camps_by_day(1).sum()) + max(first, 0))
+        from_total = int(max(obs.total.max_over(days) - first, 0) + int(obs.camps_by_day(1).sum()) + max(first, 0))
+        if scenario.settings.sum_from_camps is False:
+            return from_total
+        # with sum_from_camps (Flee 3.2) the agents reach the largest camp sum: at most the sum of camp maxima
+        return max(from_total, sum(s.max_over(days) for s in obs.camp_series))
 
     def loss(self, member: Any) -> float:
         """The rescaled ARD against the observed camp counts."""
