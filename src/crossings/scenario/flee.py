@@ -337,8 +337,8 @@ def _read_series(path: Path, start: dt.date, hasten: int, notices: list[str]) ->
         raise InputError(path, None, "data", "no data rows")
     back = next((k for k in range(1, len(days)) if days[k] < days[k - 1]), None)
     if back is not None:
-        notices.append(f"{path}:{lines[back]}: date: {start + dt.timedelta(days=days[back])} comes after "
-                       f"{start + dt.timedelta(days=days[back - 1])} (line {lines[back - 1]}): dates out of order; "
+        notices.append(f"{path}:{lines[back]}: date: {start + dt.timedelta(days=days[back])} is earlier than "
+                       f"{start + dt.timedelta(days=days[back - 1])} on line {lines[back - 1]} (dates out of order); "
                        "the rows are sorted by date")
         order = sorted(range(len(days)), key=days.__getitem__)  # stable: rows of one date keep the file's order
         days, vals, lines = [days[k] for k in order], [vals[k] for k in order], [lines[k] for k in order]
