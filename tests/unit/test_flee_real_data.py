@@ -211,3 +211,15 @@ def test_converted_scenario_keeps_the_unset_default(scenario_dir, tmp_path):
     a = cx.Simulation(sc, seed=2, rules="flee32").run()
     b = cx.Simulation(back, seed=2, rules="flee32").run()
     assert np.array_equal(a.n_agents, b.n_agents)
+
+
+def test_raw_count_column_follows_the_camp_sum_under_sum_from_camps(scenario_dir, tmp_path):
+    """out.csv's "raw UNHCR refugee count": T(0) + Σ_c D_c(t) with sum_from_camps (Flee 3.2), T(t) without."""
+    root = write(scenario_dir)
+    camp = [10, 12, 14, 16, 18, 20, 25, 30, 35, 40]  # B: 10 -> 20 by day 5, -> 40 by day 9
+    total = [int(10 + t * 390 / 9) for t in range(10)]
+    for rules, expected in (("flee32", [10 + b for b in camp]), ("flee31", total)):
+        _, _, out = run_cli(root, tmp_path, "--rules", rules)
+        head, *rows = [r.split(",") for r in out.splitlines()]
+        col = head.index("raw UNHCR refugee count")
+        assert [int(r[col]) for r in rows] == expected, rules
