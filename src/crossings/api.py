@@ -56,6 +56,12 @@ def convert(source: str | Path, target: str | Path) -> Path:
     return get_model(sc.model).section.write(sc, Path(target))
 
 
+def run_notices(scenario: Scenario, rules: str | None = None) -> tuple[str, ...]:
+    """The notices of a run of ``scenario`` under rule set ``rules`` (default: the scenario's): what reading it
+    noticed and, for Flee settings, each key whose meaning depends on the rule set. summary.json keeps them."""
+    return get_model(scenario.model).notices(scenario, rules or scenario.default_rules)
+
+
 def kernel_for(kernel: str | None = None) -> str:
     """The kernel a run uses: ``kernel`` as asked, or (None) "compiled" when the C kernels were built at install
     and "numpy" (their twin) when they were not, e.g. on a machine without a C compiler. InputError when

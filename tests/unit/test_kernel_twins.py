@@ -23,7 +23,8 @@ def _wait(state: ctypes.c_uint64, p: float) -> int:
 
 def test_capacity_multiplier_matches_numpy_twin() -> None:
     rng = np.random.default_rng(3)
-    cap = rng.integers(-1, 200, size=500).astype(np.int64)
+    # capacities are float64: a camp's capacity times capacity_scaling (Flee 3.2), so not always whole
+    cap = rng.integers(-1, 200, size=500) * rng.choice([1.0, 1.25, 0.8], size=500)
     present = rng.integers(0, 260, size=500).astype(np.int64)
     for buffer in (0.0, 0.75, 0.9, 1.0):
         w = World.__new__(World)

@@ -30,8 +30,8 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--out", default=None, help=f"output directory (default: out/{p.prog.split()[-1]}-SCENARIO)")
     p.add_argument("--seed", type=int, default=0, help=f"seed {what} (default 0)")
     p.add_argument("--days", type=int, default=None, help="days to simulate (default: the period)")
-    p.add_argument("--rules", choices=("flee31", "crossings"), default=None,
-                   help="rule set (default: the scenario's)")
+    p.add_argument("--rules", choices=("flee31", "flee32", "crossings"), default=None,
+                   help="rule set (default: the scenario's; flee32: Flee 3.2's rules and simsetting meanings)")
     p.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         given = {s.name for s in specs}
         specs = [s for s in load_params_file(args.params_file, scenario) if s.name not in given] + specs
     say: Callable[[str], None] = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    for note in scenario.notices:
+    for note in api.run_notices(scenario, args.rules):
         say(f"notice: {note}")
     common = {"workers": args.workers, "scheduler": args.scheduler, "days": args.days, "rules": args.rules,
               "kernel": args.kernel, "seed": args.seed}

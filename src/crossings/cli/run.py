@@ -27,8 +27,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output directory (default: out/run-SCENARIO, e.g. out/run-russia2022)")
     r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
-    r.add_argument("--rules", choices=("flee31", "crossings"), default=None,
-                   help="rule set (default: flee31 for Flee-format scenarios)")
+    r.add_argument("--rules", choices=("flee31", "flee32", "crossings"), default=None,
+                   help="rule set (default: flee31 for Flee-format scenarios): flee31 Flee 3.1's rules and "
+                        "simsetting meanings, flee32 Flee 3.2's (sum_from_camps on by default, capacity_scaling), "
+                        "crossings 3.1's with its bugs corrected")
     r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default when it was built at install) or their "
                         "vectorised NumPy twin")
@@ -129,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         path = _scenario_path(args)
     scenario = api.load_scenario(path, sets=args.sets)
     if not args.quiet:
-        for note in scenario.notices:
+        for note in api.run_notices(scenario, args.rules):
             print(f"notice: {note}", file=sys.stderr)
     seed = 0 if args.seed is None else args.seed
     if args.days is not None and args.days < 1:

@@ -29,7 +29,7 @@ typedef struct {
     /* places, links and candidate paths */
     const double *movechance;
     const uint8_t *is_camp, *is_town;
-    const int64_t *capacity;
+    const double *capacity;  /* camp capacity x capacity_scaling (Flee 3.2); below 1: unlimited */
     const double *score;
     const uint8_t *link_open, *path_open;
     const int64_t *path_start;
@@ -54,7 +54,7 @@ static inline double next_uniform(uint64_t *state) {
 double crossings_uniform(uint64_t *state) { return next_uniform(state); }
 
 static inline double capmult(const Ctx *c, int32_t e) {
-    double cap = (double)c->capacity[e];
+    double cap = c->capacity[e];
     if (cap < 1.0) return 1.0;
     double n = (double)c->present[e];
     if (n <= c->buffer * cap) return 1.0;

@@ -97,6 +97,11 @@ class Model:
     def finish(self, sim: Simulation, res: Results) -> None:
         """After the last day: what the run's summary adds (``res.meta``)."""
 
+    def notices(self, scenario: Scenario, rules: str) -> tuple[str, ...]:
+        """What a run of ``scenario`` under rule set ``rules`` tells its user (one line each; printed before the
+        run and kept in summary.json): by default what reading the scenario noticed."""
+        return tuple(scenario.notices)
+
     def checkpoint_state(self, sim: Simulation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """What ``sim`` carries from day to day outside the world, the agents, the rules and the streams: (JSON
         values, arrays), saved in checkpoints and given back to :meth:`restore_state`."""

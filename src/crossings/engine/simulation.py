@@ -21,7 +21,7 @@ from crossings.scenario.model import Scenario
 if TYPE_CHECKING:
     from crossings.engine.checkpoint import Checkpoint
 
-RULE_SETS = ("flee31", "crossings")
+RULE_SETS = ("flee31", "flee32", "crossings")
 KERNELS = ("compiled", "numpy")
 
 
@@ -147,6 +147,9 @@ class Simulation:
         res.agent_steps = agent_steps
         res.bytes_per_agent = self.agents.bytes_per_agent
         self.model.finish(self, res)
+        notices = self.model.notices(self.scenario, self.rules)
+        if notices:
+            res.meta["notices"] = list(notices)
         return res
 
 

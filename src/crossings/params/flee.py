@@ -1,8 +1,10 @@
 """Flee's ``simsetting.yml``: the keys Flee 3.1 (and later) reads, typed, with Flee 3.1's defaults.
 
-Source of every default: flee-model.md §1.10 (Flee 3.1's reader). Keys that Flee 3.1 or a later Flee
-reads but crossings does not implement are accepted; when set to a value other than Flee's default they
-produce a one-line notice. Any other key is an error naming the file, line and key (so a typo such as
+Source of every default: flee-model.md §1.10 (Flee 3.1's reader). Keys that Flee 3.1 or Flee 3.2 reads but
+crossings does not implement are accepted; when set to a value that would change a Flee run they produce a
+one-line notice saying what Flee would do with it. Two keys exist only since Flee 3.2 and mean something there
+that Flee 3.1 ignores (``capacity_scaling``, ``sum_from_camps``): the rule set of a run decides which meaning it
+uses (:func:`for_rules`). Any other key is an error naming the file, line and key (so a typo such as
 ``camp_wieght`` cannot silently fall back to a default).
 """
 
@@ -49,7 +51,13 @@ class FleeSettings:
     conflict_spawn_decay: tuple[float, ...] | None = None
     conflict_spawn_decay_interval: int = 30  # days per decay bin (fixed at 30 in 3.1)
     hasten: int = 1
+    capacity_scaling: float = 1.0  # Flee 3.2: camp capacity × this in the capacity multiplier (3.1 ignores it)
+    # Flee 3.2: daily new agents follow the sum of the camp series, not refugees.csv (3.1 ignores it);
+    # None: the rule set's default (True under flee32, False under flee31 and crossings)
+    sum_from_camps: bool | None = None
     notices: tuple[str, ...] = field(default=(), compare=False)
+    # (attribute, "file:line") of every key the simsetting.yml sets, for notices that name where a key was set
+    given: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def replace(self, **changes: Any) -> FleeSettings:
         """A copy with some parameters changed (unknown names raise ``TypeError``)."""
@@ -81,55 +89,68 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("spawn_rules", "conflict_zone_spawning_only"): "conflict_zone_spawning_only",
     ("spawn_rules", "conflict_spawn_decay"): "conflict_spawn_decay",
     ("spawn_rules", "conflict_spawn_decay_interval"): "conflict_spawn_decay_interval",
+    ("spawn_rules", "sum_from_camps"): "sum_from_camps",
+    ("move_rules", "capacity_scaling"): "capacity_scaling",
     ("optimisations", "hasten"): "hasten",
 }
+META_FIELDS = ("notices", "given")  # FleeSettings fields that are not parameters of the rules
+OPTIONAL_FLAGS = ("sum_from_camps",)  # true, false, or unset (the rule set's default)
 
-# Keys Flee 3.1 or a later Flee reads that crossings does not implement, with the value at which
-# ignoring them changes nothing (None: any value is harmless, e.g. log switches).
-_ACCEPTED: dict[tuple[str, str], Any] = {
-    ("log_levels", "agent"): 0,
-    ("log_levels", "link"): 0,
-    ("log_levels", "camp"): None,
-    ("log_levels", "conflict"): None,
-    ("log_levels", "init"): None,
-    ("log_levels", "idp_totals"): None,
-    ("log_levels", "granularity"): None,
-    ("move_rules", "max_crossing_speed"): None,  # read by 3.1 but unused
-    ("move_rules", "capacity_scaling"): 1.0,
-    ("move_rules", "stay_close_to_home"): False,
-    ("move_rules", "home_distance_power"): None,
-    ("move_rules", "use_pop_for_loc_weight"): False,
-    ("move_rules", "pop_power_for_loc_weight"): None,
-    ("move_rules", "use_v1_rules"): False,
-    ("move_rules", "children_avoid_hazards"): False,
-    ("move_rules", "boys_take_risk"): False,
-    ("move_rules", "match_camp_ethnicity"): False,
-    ("move_rules", "match_town_ethnicity"): False,
-    ("move_rules", "match_conflict_ethnicity"): False,
-    ("move_rules", "match_camp_religion"): False,
-    ("move_rules", "elderly_avoid_hazards"): False,
-    ("move_rules", "women_avoid_hazards"): False,
-    ("move_rules", "pruning_threshold"): None,
-    ("move_rules", "fixed_routes"): False,
-    ("move_rules", "use_economic_pull"): False,
-    ("move_rules", "two_system_decision_making"): False,
-    ("move_rules", "flee_when_starving"): False,
-    ("move_rules", "avoid_food_deprived_locations"): False,
-    ("move_rules", "food_security_weight"): None,
-    ("spawn_rules", "take_from_population"): False,
-    ("spawn_rules", "conflict_driven_spawning"): None,
-    ("spawn_rules", "flood_driven_spawning"): None,
-    ("spawn_rules", "sum_from_camps"): None,
-    ("spawn_rules", "read_from_agents_csv_file"): False,
-    ("spawn_rules", "empty_camps_on_day0"): False,
-    ("spawn_rules", "camps_are_sinks"): False,
-    ("spawn_rules", "camps_are_sicks"): False,
-    ("optimisations", "pruning_threshold"): None,
-    ("", "number_of_steps"): None,
-    ("", "conflict_input_file"): None,
-    ("", "flood_level_input_file"): None,
-    ("", "flood_rules"): None,
-    ("", "demographics"): None,
+_ANY = object()  # "any value given changes a Flee run": a notice whenever the key is set
+# Keys Flee 3.1 or Flee 3.2 reads that crossings does not implement: (the value at which ignoring the key changes
+# nothing, or None if no value changes anything, or _ANY; what Flee does with it, for the notice).
+_ACCEPTED: dict[tuple[str, str], tuple[Any, str]] = {
+    ("log_levels", "agent"): (None, ""),  # Flee's own log files; crossings writes its own tables
+    ("log_levels", "link"): (None, ""),
+    ("log_levels", "camp"): (None, ""),
+    ("log_levels", "conflict"): (None, ""),
+    ("log_levels", "init"): (None, ""),
+    ("log_levels", "idp_totals"): (None, ""),
+    ("log_levels", "granularity"): (None, ""),
+    ("move_rules", "max_crossing_speed"): (None, ""),  # read by 3.1 and 3.2 but never used
+    ("move_rules", "stay_close_to_home"): (False, "multiply each destination's score by 1/max(1, d)^"
+                                           "home_distance_power, d the distance from the agent's location"),
+    ("move_rules", "home_distance_power"): (None, ""),  # used only with stay_close_to_home (refused above)
+    ("move_rules", "use_pop_for_loc_weight"): (False, "weight non-camp destinations by their population^"
+                                               "pop_power_for_loc_weight"),
+    ("move_rules", "pop_power_for_loc_weight"): (None, ""),  # used only with use_pop_for_loc_weight
+    ("move_rules", "use_v1_rules"): (False, "replace speed, camp and conflict weights by Flee 1's (200 km/day, "
+                                     "2, 0.25) and turn off short-stint avoidance and walking"),
+    ("move_rules", "children_avoid_hazards"): (False, "let agents under 19 square their destination scores"),
+    ("move_rules", "boys_take_risk"): (False, "let males over 14 ignore the safety of destinations"),
+    ("move_rules", "match_camp_ethnicity"): (False, "weight camps by the share of agents of the same ethnicity"),
+    ("move_rules", "match_town_ethnicity"): (False, "weight towns by the share of agents of the same ethnicity"),
+    ("move_rules", "match_conflict_ethnicity"): (False, "weight conflict zones by the share of agents of the "
+                                                 "same ethnicity"),
+    ("move_rules", "match_camp_religion"): (False, "weight camps by the share of agents of the same religion"),
+    ("move_rules", "elderly_avoid_hazards"): (False, "let elderly agents avoid conflict zones more strongly"),
+    ("move_rules", "women_avoid_hazards"): (False, "let women avoid conflict zones more strongly"),
+    ("move_rules", "pruning_threshold"): (_ANY, "drop candidate routes whose weight is below the best "
+                                          "one's divided by this threshold"),
+    ("move_rules", "fixed_routes"): (False, "choose routes from pre-computed per-location route tables"),
+    ("move_rules", "use_economic_pull"): (False, "multiply foreign scores by 1 + trade volume + HDI^2"),
+    ("move_rules", "two_system_decision_making"): (False, "split decisions into fast and deliberate ones, with "
+                                                   "social connections"),
+    ("move_rules", "flee_when_starving"): (False, "raise move chances where food security is low"),
+    ("move_rules", "avoid_food_deprived_locations"): (False, "lower the scores of food-deprived destinations"),
+    ("move_rules", "food_security_weight"): (None, ""),  # used only with the food-security rules above
+    ("spawn_rules", "take_from_population"): (False, "take each new agent from its spawn location's "
+                                              "population, so places that spawned many spawn fewer"),
+    ("spawn_rules", "conflict_driven_spawning"): (_ANY, "spawn agents from conflict intensity instead of the "
+                                                  "observed totals"),
+    ("spawn_rules", "flood_driven_spawning"): (_ANY, "spawn agents from flood levels"),
+    ("spawn_rules", "read_from_agents_csv_file"): (False, "start with the agents listed in agents.csv"),
+    ("spawn_rules", "empty_camps_on_day0"): (False, "start with every camp empty instead of its day-0 count"),
+    ("spawn_rules", "camps_are_sinks"): (False, "keep agents in camps for good (documented; Flee cannot "
+                                         "enable it, the key it reads is misspelt)"),
+    ("spawn_rules", "camps_are_sicks"): (False, "keep agents in camps for good"),
+    ("optimisations", "pruning_threshold"): (_ANY, "drop candidate routes whose weight is below the best "
+                                             "one's divided by this threshold"),
+    ("", "number_of_steps"): (None, ""),  # the period comes from sim_period.csv (and --days)
+    ("", "conflict_input_file"): (None, ""),  # crossings reads input_csv/conflicts.csv
+    ("", "flood_level_input_file"): (_ANY, "read flood levels for the flood rules"),
+    ("", "flood_rules"): (_ANY, "apply the flood rules (DFlee)"),
+    ("", "demographics"): (None, ""),  # attributes that change nothing without the attribute rules above
 }
 
 _SECTIONS = ("log_levels", "spawn_rules", "move_rules", "optimisations")
@@ -184,6 +205,8 @@ def _value(path: Path, node: yaml.Node) -> Any:
 
 def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     """Convert a YAML value to the type of the default; errors name file, line and key."""
+    if key in OPTIONAL_FLAGS and default is None:
+        return None if value is None else _convert(path, line, key, value, False)
     if key == "conflict_spawn_decay":
         if value is None or value is False:
             return None
@@ -250,8 +273,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "movechance_pop_base": (1e-12, 1e12),
     # an exponent on (population / base); beyond ±5 the move chance overflows to inf or 0 (fuzzing found it)
     "movechance_pop_scale_factor": (-5.0, 5.0),
+    "capacity_scaling": (0.0, _BIG),  # 0 makes every camp unlimited, as a capacity below 1 does in Flee
 }
-FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only")  # true or false
+# true or false (sum_from_camps may also be left unset)
+FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps")
 
 
 def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeSettings:
@@ -272,6 +297,7 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         raise InputError(path, root.start_mark.line + 1, "yaml", "the file must be a mapping of sections")
     changes: dict[str, Any] = {}
     notices: list[str] = []
+    given: dict[str, str] = {}
 
     def handle(section: str, key_node: yaml.Node, value_node: yaml.Node) -> None:
         line = key_node.start_mark.line + 1
@@ -287,11 +313,14 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
                 if not lo <= conv <= hi:
                     raise InputError(path, line, where, f"{conv!r} is outside the allowed range [{lo}, {hi}]")
             changes[attr] = conv
+            given[attr] = f"{path}:{line}"
             return
         if (section, key) in _ACCEPTED:
-            harmless = _ACCEPTED[(section, key)]
-            if harmless is not None and value != harmless:
-                notices.append(f"{path}:{line}: {where}: crossings does not implement this Flee setting; ignored")
+            harmless, effect = _ACCEPTED[(section, key)]
+            if harmless is _ANY and value not in (None, False, {}, []) or \
+                    harmless not in (None, _ANY) and value != harmless:
+                notices.append(f"{path}:{line}: {where}: not implemented by crossings, ignored (Flee would "
+                               f"{effect})")
             return
         known = _known_in(section)
         close = difflib.get_close_matches(key, known, n=1)
@@ -309,4 +338,42 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
                 handle(key, k, v)
         else:
             handle("", key_node, value_node)
-    return dataclasses.replace(base, **changes, notices=tuple(notices))
+    return dataclasses.replace(base, **changes, notices=tuple(notices), given=tuple(given.items()))
+
+
+RULE_SETS = ("flee31", "flee32", "crossings")
+# What each rule set makes of the settings whose meaning differs between Flee 3.1 and Flee 3.2 (for summary.json)
+SETTINGS_MEANING = {"flee31": "Flee 3.1", "flee32": "Flee 3.2",
+                    "crossings": "Flee 3.2 for keys set, Flee 3.1 defaults"}
+# Keys whose meaning differs between Flee 3.1 and 3.2: the value at which 3.1 behaves the same, and what 3.2 does
+_FLEE32_ONLY: dict[str, tuple[Any, str]] = {
+    "capacity_scaling": (1.0, "multiplies every camp's capacity by it in the capacity multiplier"),
+    "sum_from_camps": (False, "spawns new agents from the day-on-day change of the sum of the camp series "
+                              "instead of refugees.csv"),
+}
+_FIXED_IN_31 = {"conflict_spawn_decay_interval": 30}  # Flee 3.1 reads no such key: the interval is 30 days
+
+
+def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...]]:
+    """The settings a run under rule set ``rules`` uses, and a notice for each key read with a meaning that
+    differs between Flee versions: under ``flee31`` a Flee 3.2-only key is ignored as Flee 3.1 ignores it;
+    under ``flee32`` an unset ``sum_from_camps`` is True (Flee 3.2's default); ``crossings`` applies keys as
+    written with Flee 3.1's defaults."""
+    where = dict(s.given)
+    notes: list[str] = []
+    changes: dict[str, Any] = {}
+    if s.sum_from_camps is None:
+        changes["sum_from_camps"] = rules == "flee32"
+    if rules == "flee31":
+        for attr, (same, effect) in _FLEE32_ONLY.items():
+            value = getattr(s, attr)
+            if value is not None and value != same:
+                notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is a Flee 3.2 setting (3.2 "
+                             f"{effect}); --rules flee31 ignores it as Flee 3.1 does (--rules flee32 applies it)")
+                changes[attr] = same
+        for attr, fixed in _FIXED_IN_31.items():
+            value = getattr(s, attr)
+            if value != fixed:
+                notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is read only after Flee 3.1 "
+                             f"(3.1 always uses {fixed}); crossings applies it under every rule set")
+    return dataclasses.replace(s, **changes), tuple(notes)

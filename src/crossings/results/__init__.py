@@ -186,6 +186,8 @@ class Results:
         sim = self.camp_sim()
         data = self.camp_data()
         raw = sc.observed.total_by_day(self.days) if sc.observed is not None else np.zeros(self.days, np.int64)
+        if self.meta.get("settings_meaning", {}).get("sum_from_camps") and raw.size:
+            raw = raw[0] + data.sum(axis=1)  # Flee 3.2 with sum_from_camps: T(0) + Σ_c D_c(t) (flee-model.md §3.1)
         head = ["Day", "Date"]
         for n in names:
             head += [f"{n} sim", f"{n} data", f"{n} error"]

@@ -309,8 +309,17 @@ def _unknown_conflict(path: Path, rows: list[tuple[int, list[str]]], names: list
                        "ignored (all zero)")
 
 
-def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], list[float], list[int]]:
-    """(day offsets, counts / hasten, line numbers) of one observed series file."""
+def _read_series(path: Path, start: dt.date, hasten: int, notices: list[str]) -> tuple[list[int], list[float],
+                                                                                      list[int]]:
+    """(day offsets, counts / hasten, line numbers) of one observed series file, in order of date.
+
+    Real Flee data have rows out of date order and dates given twice (Flee reads both without a word). Rows out
+    of order are sorted by date (Flee does not sort: its interpolation would follow the file's order, which
+    is no function of the date). Rows of one date are kept in the file's order, which is how Flee reads them:
+    the days between the previous date and it head toward the first row's count, the days after it start from
+    the last row's (:meth:`Series.at` interpolates like Flee's reader, a step at that date). Each case adds a
+    notice naming the file and its first offending line.
+    """
     days: list[int] = []
     vals: list[float] = []
     lines: list[int] = []
@@ -326,9 +335,19 @@ def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[list[int], li
         lines.append(line)
     if not days:
         raise InputError(path, None, "data", "no data rows")
-    for k in range(1, len(days)):
-        if days[k] < days[k - 1]:
-            raise InputError(path, lines[k], "date", "dates are not in increasing order")
+    back = next((k for k in range(1, len(days)) if days[k] < days[k - 1]), None)
+    if back is not None:
+        notices.append(f"{path}:{lines[back]}: date: {start + dt.timedelta(days=days[back])} is earlier than "
+                       f"{start + dt.timedelta(days=days[back - 1])} on line {lines[back - 1]} (dates out of order); "
+                       "the rows are sorted by date")
+        order = sorted(range(len(days)), key=days.__getitem__)  # stable: rows of one date keep the file's order
+        days, vals, lines = [days[k] for k in order], [vals[k] for k in order], [lines[k] for k in order]
+    twice = [k for k in range(1, len(days)) if days[k] == days[k - 1]]
+    if twice:
+        k = min(twice, key=lines.__getitem__)
+        notices.append(f"{path}:{lines[k]}: date: {start + dt.timedelta(days=days[k])} is also on line "
+                       f"{lines[k - 1]}; both rows kept in file order and interpolated as Flee does (a step at that "
+                       "date from the earlier row's count to the later row's)")
     return days, vals, lines
 
 
@@ -407,7 +426,7 @@ def _read_observed(
             if not target.is_file():
                 what = "a directory" if target.is_dir() else "missing"
                 raise InputError(layout, line, "file", f"{f!r} is {what} ({target})")
-            s = _read_series(target, start, hasten)
+            s = _read_series(target, start, hasten, notices)
             if acc is None:
                 acc = s
             else:

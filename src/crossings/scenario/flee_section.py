@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 
 from crossings.errors import InputError
-from crossings.params.flee import RANGES, FleeSettings, _convert
+from crossings.params.flee import META_FIELDS, RANGES, FleeSettings, _convert
 from crossings.scenario import columns as col
 from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import (
@@ -64,7 +64,7 @@ EVENTS_TABLE = col.table(col.date("date"), col.date("until"), col.text("event"),
 EVENT_COLUMNS = tuple(EVENTS_TABLE)
 OBSERVED = col.table(col.text("series"), col.date("date"),
                      col.number("value", 0, col.MAX_PEOPLE, "people", "a non-negative count"))
-SETTING_FIELDS = tuple(f.name for f in dataclasses.fields(FleeSettings) if f.name != "notices")
+SETTING_FIELDS = tuple(f.name for f in dataclasses.fields(FleeSettings) if f.name not in META_FIELDS)
 EMIGRATION_FILES = ("crossings.csv", "departures.csv", "policies.csv", "preferences.csv")
 _NEEDS_EMIGRATION = " (needs model: emigration)"
 

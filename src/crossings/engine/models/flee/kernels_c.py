@@ -30,7 +30,7 @@ _DTYPES = {
     "wake": np.int32, "hops_done": np.int8, "recent": np.float32, "moved_today": np.float64,
     "present": np.int64, "on_link": np.int64, "departures": np.int64, "arrivals": np.int64,
     "link_entries": np.int64, "link_exits": np.int64, "movechance": np.float64, "is_camp": np.bool_,
-    "is_town": np.bool_, "capacity": np.int64, "score": np.float64, "link_open": np.bool_,
+    "is_town": np.bool_, "capacity": np.float64, "score": np.float64, "link_open": np.bool_,
     "path_open": np.bool_, "path_start": np.int64, "path_links": np.int32, "path_end": np.int32,
     "path_base": np.float64, "by_origin": np.int64, "link_src": np.int32, "link_dst": np.int32,
     "link_dist": np.float64, "link_speed": np.float64, "link_walk": np.float64,
@@ -96,7 +96,7 @@ class KernelContext:
         self.ctx.weight_power = float(s.weight_power)
         self.ctx.walk_speed = float(s.max_walk_speed)
         self.ctx.max_speed = float(s.max_move_speed)
-        self.ctx.continue_routes = int(sim.rules == "crossings")
+        self.ctx.continue_routes = int(sim.rules in ("crossings", "flee32"))
         self.ctx.any_walk = int(bool((links.walk_probability > 0).any()))
         self.ctx.start_on_foot = int(s.start_on_foot)
         self.ctx.avoid_short_stints = int(s.avoid_short_stints)

@@ -25,6 +25,7 @@ from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
+from crossings.params.flee import SETTINGS_MEANING, for_rules
 from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES
 from crossings.scenario.flee_section import FleeSection
 
@@ -64,6 +65,7 @@ class FleeModel(Model):
         return super().known_state(sim) | {f"world.{f.name}" for f in dataclasses.fields(World)} | DayFlows.names()
 
     def setup(self, sim: Simulation) -> None:
+        sim.settings = for_rules(sim.scenario.settings, sim.rules)[0]  # the meanings of the run's rule set
         sim.world = World.initial(sim.scenario, sim.settings)
         sim.agents = AgentTable(capacity=self.expected_agents(sim.scenario, sim.days) + 1024)
         sim.onset_today = False
@@ -78,7 +80,16 @@ class FleeModel(Model):
         record_places(sim, res, day, len(sim.agents), sim.debt)
 
     def finish(self, sim: Simulation, res: Results) -> None:
+        s = sim.settings
         res.meta["kernel"] = sim.kernel
+        res.meta["settings_meaning"] = {"rules": sim.rules, "version": SETTINGS_MEANING[sim.rules],
+                                        "sum_from_camps": bool(s.sum_from_camps),
+                                        "capacity_scaling": s.capacity_scaling}
+
+    def notices(self, scenario: Scenario, rules: str) -> tuple[str, ...]:
+        """The scenario's notices, then each simsetting key whose meaning under ``rules`` differs from a Flee
+        version's (for_rules)."""
+        return tuple(scenario.notices) + for_rules(scenario.settings, rules)[1]
 
     def checkpoint_state(self, sim: Simulation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"debt": int(sim.debt), "onset_today": bool(sim.onset_today)}, {"route_cdf": sim.route_cdf}
@@ -95,7 +106,11 @@ class FleeModel(Model):
         if obs is None:
             return 0
         first = int(obs.total_by_day(1)[0])  # the largest total over the days, in closed form (no array of days)
-        return int(max(obs.total.max_over(days) - first, 0) + int(obs.camps_by_day(1).sum()) + max(first, 0))
+        from_total = int(max(obs.total.max_over(days) - first, 0) + int(obs.camps_by_day(1).sum()) + max(first, 0))
+        if scenario.settings.sum_from_camps is False:
+            return from_total
+        # with sum_from_camps (Flee 3.2) the agents reach the largest camp sum: at most the sum of camp maxima
+        return max(from_total, sum(s.max_over(days) for s in obs.camp_series))
 
     def loss(self, member: Any) -> float:
         """The rescaled ARD against the observed camp counts."""

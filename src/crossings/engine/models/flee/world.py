@@ -27,7 +27,7 @@ class World:
     closure_depth: np.ndarray  # int32 number of active closures covering each link
     paths: Paths
     path_open: np.ndarray  # bool (P,)
-    capacity: np.ndarray  # int64
+    capacity: np.ndarray  # float64 capacity × capacity_scaling (below 1: unlimited)
     pop_factor: np.ndarray  # float64 Flee's movechance population factor
     speed: np.ndarray  # float64 km/day per link
     path_base: np.ndarray  # float64 1 / (softening + km)^distance_power per path
@@ -51,7 +51,8 @@ class World:
             movechance=np.zeros(n), score=np.ones(n), capmult=np.ones(n),
             present=np.zeros(n, dtype=np.int64), on_link=np.zeros(len(sc.links), dtype=np.int64),
             link_open=np.ones(len(sc.links), dtype=bool), closure_depth=np.zeros(len(sc.links), dtype=np.int32),
-            paths=paths, path_open=np.ones(len(paths.origin), dtype=bool), capacity=locs.capacity.copy(),
+            paths=paths, path_open=np.ones(len(paths.origin), dtype=bool),
+            capacity=locs.capacity * s.capacity_scaling,
             pop_factor=pop_factor, speed=speed,
             path_base=1.0 / (s.softening + paths.length_km) ** s.distance_power,
         )
@@ -79,8 +80,9 @@ class World:
         return (self.kind == CAMP) | (self.kind == IDPCAMP)
 
     def update_capmult(self, buffer: float) -> None:
-        """Flee's capacity multiplier from agents present (flee-model.md §1.6 item 3)."""
-        c = self.capacity.astype(np.float64)
+        """Flee's capacity multiplier from agents present (flee-model.md §1.6 item 3; the capacity already
+        scaled by Flee 3.2's capacity_scaling)."""
+        c = self.capacity
         n = self.present.astype(np.float64)
         m = np.ones(len(c))
         limited = c >= 1

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 class Closures(Rule):
     """Country closures close every link between the two countries both ways; location closures every
     link into and out of the place; camp closures turn a camp into a town. ``link`` closures do nothing in
-    Flee 3.1 (``flee31``, a known bug kept for compatibility) and close the road both ways in ``crossings``.
+    Flee 3.1 and 3.2 (``flee31``, ``flee32``: a known bug kept for compatibility) and close the road both ways in
+    ``crossings``.
     Agents already on a closed link are sent back to its start when they arrive (see the travel rule)."""
 
     name = "closures"
@@ -43,7 +44,7 @@ class Closures(Rule):
                 target = np.flatnonzero((src == x) | (dst == x))
                 what = "links"
             elif c.kind == "link":
-                if sim.rules == "flee31":
+                if sim.rules in ("flee31", "flee32"):
                     continue
                 x, y = locs.index(c.name1), locs.index(c.name2)
                 target = np.flatnonzero(((src == x) & (dst == y)) | ((src == y) & (dst == x)))

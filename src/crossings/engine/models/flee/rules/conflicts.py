@@ -17,8 +17,9 @@ EPS = 1e-6
 
 class ConflictOnsets(Rule):
     """A location becomes a conflict zone on a 0→>0 transition (intensity = that day's value, onset day
-    recorded); it reverts to a town on a >0→0 transition. Flee 3.1 (``flee31``) reverts only when the
-    previous value was exactly 1 and ignores intensity changes while a conflict lasts."""
+    recorded); it reverts to a town on a >0→0 transition (``crossings``, and ``flee32`` as Flee 3.2 does). Flee 3.1
+    (``flee31``) reverts only when the previous value was exactly 1 and ignores intensity changes while a conflict
+    lasts."""
 
     name = "conflicts"
     reads = ("world.kind",)

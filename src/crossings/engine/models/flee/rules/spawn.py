@@ -1,5 +1,6 @@
 """Data-driven spawning (flee-model.md §1.3, checklist items 1–4): day-0 camp pre-population, daily
-inflow from the observed total with the refugee-debt rule, spawn locations ∝ pop × intensity × decay."""
+inflow from the observed total with the refugee-debt rule, spawn locations ∝ pop × intensity × decay. With Flee
+3.2's ``sum_from_camps`` the inflow follows the sum of the camp series instead of refugees.csv."""
 
 from __future__ import annotations
 
@@ -24,9 +25,22 @@ def conflict_decay(s_decay: tuple[float, ...] | None, interval: int, elapsed: np
     return table[idx]
 
 
+def driving_series(sim: Simulation) -> np.ndarray:
+    """T(t), the series daily inflow follows (int64 per day): refugees.csv's total, or with ``sum_from_camps``
+    (Flee 3.2) the sum over camps of their int-truncated interpolated series, Σ_c int D_c(t)."""
+    obs = sim.scenario.observed
+    n = sim.days
+    if obs is None:
+        return np.zeros(n, dtype=np.int64)
+    if sim.settings.sum_from_camps:
+        return obs.camps_by_day(n).sum(axis=1, dtype=np.int64)
+    return obs.total_by_day(n)
+
+
 class DataDrivenSpawning(Rule):
     """New agents appear at conflict zones so that the agent count follows the observed total: on day t,
-    int T(t) − int T(t−1) agents minus any refugee debt (falls are remembered, agents are never removed)."""
+    int T(t) − int T(t−1) agents minus any refugee debt (falls are remembered, agents are never removed).
+    Under ``flee32`` (Flee 3.2) the day-0 population of each camp is also taken off its capacity."""
 
     name = "spawn"
     reads = ("world.intensity", "world.time_of_conflict", "world.movechance")
@@ -34,9 +48,7 @@ class DataDrivenSpawning(Rule):
 
     def init(self, sim: Simulation) -> None:
         self.debt = 0
-        obs = sim.scenario.observed
-        n = sim.days
-        self.total = obs.total_by_day(n) if obs is not None else np.zeros(n, dtype=np.int64)
+        self.total = driving_series(sim)
 
     def checkpoint_state(self) -> dict[str, int]:
         return {"debt": int(self.debt)}
@@ -70,7 +82,10 @@ class DataDrivenSpawning(Rule):
         if day == 0:
             if s.insert_day0 and obs is not None:
                 d0 = obs.camps_by_day(1)[0]
-                self.place(sim, 0, np.repeat(np.asarray(obs.camps, dtype=np.int64), d0))
+                camps = np.asarray(obs.camps, dtype=np.int64)
+                self.place(sim, 0, np.repeat(camps, d0))
+                if sim.rules == "flee32":  # Flee 3.2: the day-0 agents stay and the capacity shrinks too
+                    sim.world.capacity[camps] -= d0
                 return
             new = int(self.total[0])
         else:

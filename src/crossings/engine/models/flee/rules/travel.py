@@ -24,8 +24,8 @@ class TravelPhase(Rule):
     """Each link entered gets a full day's credit v (Flee's quirk); arrival when progress > length
     (strict); the overshoot is taken off the day's distance, and if that is still below v the agent runs
     the move decision again at the new place. Links closed while an agent is on them send it back to the
-    link's start. ``flee31``: a planned route continues only with the place's move chance; ``crossings``:
-    with certainty."""
+    link's start. ``flee31``: a planned route continues only with the place's move chance; ``crossings`` and
+    ``flee32`` (Flee 3.2 fixed it): with certainty."""
 
     name = "travel"
     reads = ("agents.link", "agents.progress", "world.link_open", "world.movechance")
@@ -117,7 +117,7 @@ class TravelPhase(Rule):
             return _nobody()
         a, w, s = sim.agents, sim.world, sim.settings
         p = w.movechance[a.loc[c]]
-        if sim.rules == "crossings":
+        if sim.rules in ("crossings", "flee32"):
             p = np.where(a.route[c] >= 0, 1.0, p)
         if s.avoid_short_stints:
             force = (w.kind[a.loc[c]] == TOWN) & ((a.recent[c] + mc / s.max_move_speed) / 2.0 < 0.5)
