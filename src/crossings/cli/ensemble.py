@@ -102,7 +102,7 @@ def add_parsers(sub: Any) -> None:
                    "quantile of the previous population's discrepancies (default 0.5)")
     c.add_argument("--proposal", choices=("olcm", "global"), default="global",
                    help="--method abc: the proposal kernel: global (default; twice the population's covariance: "
-                        "its weights stay spread with many particles, docs/ensembles.md) or olcm (per particle a "
+                        "its weights stay spread with many particles) or olcm (per particle a "
                         "local covariance, truncated to the ranges: smaller tolerances, weights less spread)")
     c.add_argument("--write-posterior", default=None, metavar="SCENARIO_DIR",
                    help="--method abc: copy posterior.csv and posterior.json into SCENARIO_DIR, so that its "
