@@ -55,6 +55,11 @@ class FleeSettings:
     # Flee 3.2: daily new agents follow the sum of the camp series, not refugees.csv (3.1 ignores it);
     # None: the rule set's default (True under flee32, False under flee31 and crossings)
     sum_from_camps: bool | None = None
+    # Conflict-driven spawning (Flee's spawn_rules.conflict_driven_spawning, #69/#88): off keeps Flee 3.1's
+    # data-driven spawning; on, each conflict zone spawns k × intensity (× population for pop_ratio) × decay a day
+    conflict_driven_spawning: bool = False
+    conflict_spawn_mode: str = "constant"  # constant, poisson or pop_ratio (CHOICES)
+    displaced_per_conflict_day: float | None = None  # k; None: 500 (constant, poisson) or 0.01 (pop_ratio)
     notices: tuple[str, ...] = field(default=(), compare=False)
     # (attribute, "file:line") of every key the simsetting.yml sets, for notices that name where a key was set
     given: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -90,6 +95,7 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("spawn_rules", "conflict_spawn_decay"): "conflict_spawn_decay",
     ("spawn_rules", "conflict_spawn_decay_interval"): "conflict_spawn_decay_interval",
     ("spawn_rules", "sum_from_camps"): "sum_from_camps",
+    ("spawn_rules", "conflict_driven_spawning"): "conflict_driven_spawning",  # a mapping in Flee (_spawn_mapping)
     ("move_rules", "capacity_scaling"): "capacity_scaling",
     ("optimisations", "hasten"): "hasten",
 }
@@ -136,8 +142,6 @@ _ACCEPTED: dict[tuple[str, str], tuple[Any, str]] = {
     ("move_rules", "food_security_weight"): (None, ""),  # used only with the food-security rules above
     ("spawn_rules", "take_from_population"): (False, "take each new agent from its spawn location's "
                                               "population, so places that spawned many spawn fewer"),
-    ("spawn_rules", "conflict_driven_spawning"): (_ANY, "spawn agents from conflict intensity instead of the "
-                                                  "observed totals"),
     ("spawn_rules", "flood_driven_spawning"): (_ANY, "spawn agents from flood levels"),
     ("spawn_rules", "read_from_agents_csv_file"): (False, "start with the agents listed in agents.csv"),
     ("spawn_rules", "empty_camps_on_day0"): (False, "start with every camp empty instead of its day-0 count"),
@@ -207,6 +211,13 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     """Convert a YAML value to the type of the default; errors name file, line and key."""
     if key in OPTIONAL_FLAGS and default is None:
         return None if value is None else _convert(path, line, key, value, False)
+    if key in CHOICES:
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in CHOICES[key]:
+            raise InputError(path, line, key, f"{value!r} is not one of {', '.join(CHOICES[key])}")
+        return text
+    if key == "displaced_per_conflict_day" and default is None:
+        return None if value is None else _convert(path, line, key, value, 0.0)
     if key == "conflict_spawn_decay":
         if value is None or value is False:
             return None
@@ -274,9 +285,37 @@ RANGES: dict[str, tuple[float, float]] = {
     # an exponent on (population / base); beyond ±5 the move chance overflows to inf or 0 (fuzzing found it)
     "movechance_pop_scale_factor": (-5.0, 5.0),
     "capacity_scaling": (0.0, _BIG),  # 0 makes every camp unlimited, as a capacity below 1 does in Flee
+    "displaced_per_conflict_day": (0.0, 1e9),  # agents per unit of intensity (× population for pop_ratio) a day
 }
+# Settings that take one of a few words
+CHOICES: dict[str, tuple[str, ...]] = {"conflict_spawn_mode": ("constant", "poisson", "pop_ratio")}
+# Flee's default k of conflict-driven spawning by mode (flee-model.md §1.3)
+DISPLACED_DEFAULT = {"constant": 500.0, "poisson": 500.0, "pop_ratio": 0.01}
 # true or false (sum_from_camps may also be left unset)
-FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps")
+FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps",
+         "conflict_driven_spawning")
+
+
+_SPAWN_KEYS = {"spawn_mode": "conflict_spawn_mode", "displaced_per_conflict_day": "displaced_per_conflict_day"}
+
+
+def _spawn_mapping(path: Path, line: int, where: str, value: Any) -> dict[str, Any]:
+    """Flee's ``spawn_rules.conflict_driven_spawning``: a mapping (``spawn_mode``, ``displaced_per_conflict_day``)
+    whose presence turns the rule on, as Flee reads it; true or false also accepted, empty or null is off."""
+    if value is None or isinstance(value, bool | str):
+        return {"conflict_driven_spawning": _convert(path, line, where, value or False, False)}
+    if not isinstance(value, dict):
+        raise InputError(path, line, where, "must be a mapping (spawn_mode, displaced_per_conflict_day) or true")
+    out: dict[str, Any] = {"conflict_driven_spawning": True}
+    for k, v in value.items():
+        attr = _SPAWN_KEYS.get(_norm(str(k)))
+        if attr is None:
+            raise InputError(path, line, f"{where}.{k}", f"not a key of it; known keys: {', '.join(_SPAWN_KEYS)}")
+        conv = _convert(path, line, attr, v, getattr(FleeSettings(), attr))
+        if attr in RANGES and conv is not None and not RANGES[attr][0] <= conv <= RANGES[attr][1]:
+            raise InputError(path, line, f"{where}.{k}", f"{conv!r} is outside the allowed range {RANGES[attr]}")
+        out[attr] = conv
+    return out
 
 
 def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeSettings:
@@ -305,6 +344,10 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         key = _norm(raw_key)
         where = (f"{section}.{raw_key}" if section else raw_key) or "key"
         value = _value(path, value_node)
+        if (section, key) == ("spawn_rules", "conflict_driven_spawning"):
+            changes.update(_spawn_mapping(path, line, where, value))
+            given.update({k: f"{path}:{line}" for k in changes if k.startswith(("conflict_", "displaced_"))})
+            return
         if (section, key) in _IMPLEMENTED:
             attr = _IMPLEMENTED[(section, key)]
             conv = _convert(path, line, key, value, getattr(FleeSettings(), attr))

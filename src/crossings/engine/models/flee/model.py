@@ -13,6 +13,7 @@ import numpy as np
 from crossings.engine.model import Model
 from crossings.engine.models.flee.rules import (
     Closures,
+    ConflictDrivenSpawning,
     ConflictOnsets,
     DataDrivenSpawning,
     LocationScores,
@@ -25,9 +26,10 @@ from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
-from crossings.params.flee import SETTINGS_MEANING, for_rules
+from crossings.params.flee import DISPLACED_DEFAULT, SETTINGS_MEANING, for_rules
 from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES
 from crossings.scenario.flee_section import FleeSection
+from crossings.scenario.model import CONFLICT
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -36,8 +38,30 @@ if TYPE_CHECKING:
 
 
 def default_plan() -> list[Rule]:
-    """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel."""
-    return [ConflictOnsets(), DataDrivenSpawning(), Closures(), LocationScores(), MovePhase(), TravelPhase()]
+    """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel; the optional
+    rules (each does nothing under its default setting) where Flee runs them."""
+    return [ConflictOnsets(), DataDrivenSpawning(), ConflictDrivenSpawning(), Closures(), LocationScores(),
+            MovePhase(), TravelPhase()]
+
+
+def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
+    """Agents a conflict-driven run may hold: day-0 camp agents plus k × intensity (× population) × the largest
+    decay factor, summed over every conflict day of conflicts.csv, with room for Poisson's spread."""
+    s = scenario.settings
+    k = DISPLACED_DEFAULT[s.conflict_spawn_mode] if s.displaced_per_conflict_day is None else \
+        s.displaced_per_conflict_day
+    locs = scenario.locations
+    top = max(s.conflict_spawn_decay or (1.0,))
+    pop = locs.population.astype(np.float64) if s.conflict_spawn_mode == "pop_ratio" else np.ones(len(locs))
+    listed = np.zeros(len(locs), dtype=bool)
+    listed[scenario.conflict_locations] = True
+    per_day = float((scenario.conflicts[:days] * pop[scenario.conflict_locations]).sum())
+    unlisted = (locs.start_kind == CONFLICT) & ~listed  # conflict zones of locations.csv that conflicts.csv omits
+    per_day += float((locs.intensity[unlisted] * pop[unlisted]).sum()) * days
+    mean = k * per_day * top
+    obs = scenario.observed
+    day0 = int(obs.camps_by_day(1).sum()) if obs is not None and s.insert_day0 else 0
+    return int(min(mean + 6.0 * np.sqrt(mean) + 1024, 2**40)) + day0
 
 
 class FleeModel(Model):
@@ -101,7 +125,9 @@ class FleeModel(Model):
             sim.route_cdf = arrays["route_cdf"]
 
     def expected_agents(self, scenario: Scenario, days: int) -> int:
-        """From the observed totals that drive spawning."""
+        """From the observed totals that drive spawning (or, with conflict-driven spawning, from the conflicts)."""
+        if scenario.settings.conflict_driven_spawning:
+            return conflict_spawn_bound(scenario, days)
         obs = scenario.observed
         if obs is None:
             return 0
