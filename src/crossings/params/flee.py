@@ -60,6 +60,8 @@ class FleeSettings:
     conflict_driven_spawning: bool = False
     conflict_spawn_mode: str = "constant"  # constant, poisson or pop_ratio (CHOICES)
     displaced_per_conflict_day: float | None = None  # k; None: 500 (constant, poisson) or 0.01 (pop_ratio)
+    # Flee's log_levels.idp_totals: out.csv's IDP columns even without an IDP camp (they are there with one)
+    idp_totals: bool = False
     notices: tuple[str, ...] = field(default=(), compare=False)
     # (attribute, "file:line") of every key the simsetting.yml sets, for notices that name where a key was set
     given: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -98,6 +100,7 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("spawn_rules", "conflict_driven_spawning"): "conflict_driven_spawning",  # a mapping in Flee (_spawn_mapping)
     ("move_rules", "capacity_scaling"): "capacity_scaling",
     ("optimisations", "hasten"): "hasten",
+    ("log_levels", "idp_totals"): "idp_totals",
 }
 META_FIELDS = ("notices", "given")  # FleeSettings fields that are not parameters of the rules
 OPTIONAL_FLAGS = ("sum_from_camps",)  # true, false, or unset (the rule set's default)
@@ -111,7 +114,6 @@ _ACCEPTED: dict[tuple[str, str], tuple[Any, str]] = {
     ("log_levels", "camp"): (None, ""),
     ("log_levels", "conflict"): (None, ""),
     ("log_levels", "init"): (None, ""),
-    ("log_levels", "idp_totals"): (None, ""),
     ("log_levels", "granularity"): (None, ""),
     ("move_rules", "max_crossing_speed"): (None, ""),  # read by 3.1 and 3.2 but never used
     ("move_rules", "stay_close_to_home"): (False, "multiply each destination's score by 1/max(1, d)^"
@@ -234,6 +236,8 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
+        if key == "idp_totals" and isinstance(value, int):  # a log level: 0 off, any other level on
+            return value > 0
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
         raise InputError(path, line, key, f"{value!r} is not true or false")
@@ -293,7 +297,7 @@ CHOICES: dict[str, tuple[str, ...]] = {"conflict_spawn_mode": ("constant", "pois
 DISPLACED_DEFAULT = {"constant": 500.0, "poisson": 500.0, "pop_ratio": 0.01}
 # true or false (sum_from_camps may also be left unset)
 FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps",
-         "conflict_driven_spawning")
+         "conflict_driven_spawning", "idp_totals")
 
 
 _SPAWN_KEYS = {"spawn_mode": "conflict_spawn_mode", "displaced_per_conflict_day": "displaced_per_conflict_day"}

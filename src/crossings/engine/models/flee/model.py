@@ -27,9 +27,9 @@ from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
 from crossings.params.flee import DISPLACED_DEFAULT, SETTINGS_MEANING, for_rules
-from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES
+from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES, Schema, SeriesSpec
 from crossings.scenario.flee_section import FleeSection
-from crossings.scenario.model import CONFLICT
+from crossings.scenario.model import CONFLICT, IDPCAMP
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -64,6 +64,21 @@ def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
     return int(min(mean + 6.0 * np.sqrt(mean) + 1024, 2**40)) + day0
 
 
+# Series of the optional rules, recorded only by runs that use them (so Flee 3.1's tables keep their bytes)
+OPTIONAL_SERIES = MappingProxyType({
+    "n_idps": SeriesSpec("agents", "stock", "location"),  # agents at a place while it is an IDP camp
+})
+
+
+def optional_series(scenario: Scenario) -> set[str]:
+    """The optional series a run of ``scenario`` records: ``n_idps`` with an IDP camp (or log_levels.idp_totals)."""
+    s = scenario.settings
+    on = set()
+    if s.idp_totals or bool((scenario.locations.kind == IDPCAMP).any()):
+        on.add("n_idps")
+    return on
+
+
 class FleeModel(Model):
     """Flee 3.1's rules (flee-model.md), as ``flee31`` or with its bugs corrected as ``crossings``."""
 
@@ -72,7 +87,7 @@ class FleeModel(Model):
     streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel")})
     kernels = ("compiled", "numpy")
     section = FleeSection()
-    series = MappingProxyType({**PLACE_SERIES, **LINK_SERIES})
+    series = MappingProxyType({**PLACE_SERIES, **LINK_SERIES, **OPTIONAL_SERIES})
     dimensions = GRAPH_DIMS
 
     def validate(self, sim: Simulation) -> None:
@@ -97,11 +112,20 @@ class FleeModel(Model):
         sim.route_cdf = np.zeros(0)
         sim.moved_today = None
 
+    def schema(self, scenario: Scenario) -> Schema:
+        """The graph's series, and the optional rules' series only when the scenario uses them."""
+        full = super().schema(scenario)
+        keep = optional_series(scenario)
+        return Schema({k: v for k, v in full.series.items() if k not in OPTIONAL_SERIES or k in keep}, full.dims)
+
     def census(self, sim: Simulation, day: int) -> None:
         place_census(sim, day)
 
     def record(self, sim: Simulation, res: Results, day: int) -> None:
         record_places(sim, res, day, len(sim.agents), sim.debt)
+        if "n_idps" in res.series:
+            w = sim.world
+            res.series["n_idps"][day] = np.where(w.kind == IDPCAMP, w.present, 0)
 
     def finish(self, sim: Simulation, res: Results) -> None:
         s = sim.settings
