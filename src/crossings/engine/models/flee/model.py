@@ -16,6 +16,7 @@ from crossings.engine.models.flee.rules import (
     ConflictDrivenSpawning,
     ConflictOnsets,
     DataDrivenSpawning,
+    LocationChanges,
     LocationScores,
     MovePhase,
     TravelPhase,
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 def default_plan() -> list[Rule]:
     """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel; the optional
     rules (each does nothing under its default setting) where Flee runs them."""
-    return [ConflictOnsets(), DataDrivenSpawning(), ConflictDrivenSpawning(), Closures(), LocationScores(),
-            MovePhase(), TravelPhase()]
+    return [ConflictOnsets(), LocationChanges(), DataDrivenSpawning(), ConflictDrivenSpawning(), Closures(),
+            LocationScores(), MovePhase(), TravelPhase()]
 
 
 def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
@@ -74,7 +75,8 @@ def optional_series(scenario: Scenario) -> set[str]:
     """The optional series a run of ``scenario`` records: ``n_idps`` with an IDP camp (or log_levels.idp_totals)."""
     s = scenario.settings
     on = set()
-    if s.idp_totals or bool((scenario.locations.kind == IDPCAMP).any()):
+    if s.idp_totals or bool((scenario.locations.kind == IDPCAMP).any()) or \
+            any(c.kind == IDPCAMP for c in scenario.location_changes):
         on.add("n_idps")
     return on
 
