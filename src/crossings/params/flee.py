@@ -60,6 +60,11 @@ class FleeSettings:
     conflict_driven_spawning: bool = False
     conflict_spawn_mode: str = "constant"  # constant, poisson or pop_ratio (CHOICES)
     displaced_per_conflict_day: float | None = None  # k; None: 500 (constant, poisson) or 0.01 (pop_ratio)
+    # Returns home (Flee #76, DFlee's "Returning home"): the daily chance that an agent away from a home whose
+    # conflict has ended goes back; 0 (Flee 3.1: nobody returns) turns the rule off
+    return_home_chance: float = 0.0
+    # Camp capacity that grows: each day every limited camp gains this share of its initial capacity (0: fixed)
+    capacity_growth_rate: float = 0.0
     # Flee's log_levels.idp_totals: out.csv's IDP columns even without an IDP camp (they are there with one)
     idp_totals: bool = False
     notices: tuple[str, ...] = field(default=(), compare=False)
@@ -101,6 +106,8 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("move_rules", "capacity_scaling"): "capacity_scaling",
     ("optimisations", "hasten"): "hasten",
     ("log_levels", "idp_totals"): "idp_totals",
+    ("move_rules", "return_home_chance"): "return_home_chance",
+    ("move_rules", "capacity_growth_rate"): "capacity_growth_rate",
 }
 META_FIELDS = ("notices", "given")  # FleeSettings fields that are not parameters of the rules
 OPTIONAL_FLAGS = ("sum_from_camps",)  # true, false, or unset (the rule set's default)
@@ -290,6 +297,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "movechance_pop_scale_factor": (-5.0, 5.0),
     "capacity_scaling": (0.0, _BIG),  # 0 makes every camp unlimited, as a capacity below 1 does in Flee
     "displaced_per_conflict_day": (0.0, 1e9),  # agents per unit of intensity (× population for pop_ratio) a day
+    "return_home_chance": (0.0, 1.0),  # probability per day
+    "capacity_growth_rate": (0.0, 10.0),  # share of the initial capacity added per day
 }
 # Settings that take one of a few words
 CHOICES: dict[str, tuple[str, ...]] = {"conflict_spawn_mode": ("constant", "poisson", "pop_ratio")}

@@ -215,14 +215,17 @@ class Results:
 
     def _optional_out_columns(self) -> dict[str, np.ndarray]:
         """out.csv's columns after Flee 3.1's, by name (days,), for the optional rules a run used: ``total IDPs``
-        (agents at IDP camps, Flee's log_levels.idp_totals column) and ``IDPs in camps (data)`` (the observed
-        counts of the IDP camps); none for a run without them, so Flee 3.1's out.csv keeps its bytes."""
+        (agents at IDP camps, Flee's log_levels.idp_totals column), ``IDPs in camps (data)`` (the observed counts
+        of the IDP camps), ``returns (simulation)`` (agents back home that day); none for a run without them, so
+        Flee 3.1's out.csv keeps its bytes."""
         out: dict[str, np.ndarray] = {}
         if "n_idps" in self.series:
             out["total IDPs"] = self.series["n_idps"].sum(axis=1)
             sc = self.scenario
             idp = [j for j, c in enumerate(self.camps) if sc is not None and sc.locations.kind[c] == IDPCAMP]
             out["IDPs in camps (data)"] = self.camp_data()[:, idp].sum(axis=1)
+        if "new_returns" in self.series:
+            out["returns (simulation)"] = self.series["new_returns"].sum(axis=1)
         return out
 
     def summary(self) -> dict[str, Any]:

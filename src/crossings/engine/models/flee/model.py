@@ -19,6 +19,7 @@ from crossings.engine.models.flee.rules import (
     LocationChanges,
     LocationScores,
     MovePhase,
+    Returns,
     TravelPhase,
 )
 from crossings.engine.models.flee.world import World
@@ -42,7 +43,7 @@ def default_plan() -> list[Rule]:
     """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel; the optional
     rules (each does nothing under its default setting) where Flee runs them."""
     return [ConflictOnsets(), LocationChanges(), DataDrivenSpawning(), ConflictDrivenSpawning(), Closures(),
-            LocationScores(), MovePhase(), TravelPhase()]
+            LocationScores(), Returns(), MovePhase(), TravelPhase()]
 
 
 def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
@@ -68,16 +69,20 @@ def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
 # Series of the optional rules, recorded only by runs that use them (so Flee 3.1's tables keep their bytes)
 OPTIONAL_SERIES = MappingProxyType({
     "n_idps": SeriesSpec("agents", "stock", "location"),  # agents at a place while it is an IDP camp
+    "new_returns": SeriesSpec("agents/day", "flow", "location"),  # agents back home today, by home
 })
 
 
 def optional_series(scenario: Scenario) -> set[str]:
-    """The optional series a run of ``scenario`` records: ``n_idps`` with an IDP camp (or log_levels.idp_totals)."""
+    """The optional series a run of ``scenario`` records: ``n_idps`` with an IDP camp (or log_levels.idp_totals),
+    ``new_returns`` with returns home."""
     s = scenario.settings
     on = set()
     if s.idp_totals or bool((scenario.locations.kind == IDPCAMP).any()) or \
             any(c.kind == IDPCAMP for c in scenario.location_changes):
         on.add("n_idps")
+    if s.return_home_chance > 0:
+        on.add("new_returns")
     return on
 
 
@@ -86,7 +91,7 @@ class FleeModel(Model):
 
     name = "flee"
     columns = MappingProxyType(COLUMNS)
-    streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel")})
+    streams = MappingProxyType({k: k for k in ("spawn", "wake", "route", "move", "travel", "return")})
     kernels = ("compiled", "numpy")
     section = FleeSection()
     series = MappingProxyType({**PLACE_SERIES, **LINK_SERIES, **OPTIONAL_SERIES})
@@ -128,6 +133,8 @@ class FleeModel(Model):
         if "n_idps" in res.series:
             w = sim.world
             res.series["n_idps"][day] = np.where(w.kind == IDPCAMP, w.present, 0)
+        if "new_returns" in res.series:
+            res.series["new_returns"][day] = sim.world.returned
 
     def finish(self, sim: Simulation, res: Results) -> None:
         s = sim.settings

@@ -5,9 +5,10 @@ from crossings.engine.models.flee.rules.conflict_spawn import ConflictDrivenSpaw
 from crossings.engine.models.flee.rules.conflicts import ConflictOnsets
 from crossings.engine.models.flee.rules.location_changes import LocationChanges
 from crossings.engine.models.flee.rules.move import MovePhase
+from crossings.engine.models.flee.rules.returns import Returns
 from crossings.engine.models.flee.rules.scores import LocationScores
 from crossings.engine.models.flee.rules.spawn import DataDrivenSpawning
 from crossings.engine.models.flee.rules.travel import TravelPhase
 
 __all__ = ["Closures", "ConflictDrivenSpawning", "ConflictOnsets", "DataDrivenSpawning", "LocationChanges",
-           "LocationScores", "MovePhase", "TravelPhase"]
+           "LocationScores", "MovePhase", "Returns", "TravelPhase"]
