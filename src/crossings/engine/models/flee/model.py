@@ -12,6 +12,7 @@ import numpy as np
 
 from crossings.engine.model import Model
 from crossings.engine.models.flee.rules import (
+    CapacityGrowth,
     Closures,
     ConflictDrivenSpawning,
     ConflictOnsets,
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
 def default_plan() -> list[Rule]:
     """Flee's daily order (flee-model.md §1.4): conflicts, spawning, closures, scores, moves, travel; the optional
     rules (each does nothing under its default setting) where Flee runs them."""
-    return [ConflictOnsets(), LocationChanges(), DataDrivenSpawning(), ConflictDrivenSpawning(), Closures(),
-            LocationScores(), Returns(), MovePhase(), TravelPhase()]
+    return [ConflictOnsets(), LocationChanges(), DataDrivenSpawning(), ConflictDrivenSpawning(), CapacityGrowth(),
+            Closures(), LocationScores(), Returns(), MovePhase(), TravelPhase()]
 
 
 def conflict_spawn_bound(scenario: Scenario, days: int) -> int:
