@@ -44,3 +44,12 @@ def test_a_town_becomes_an_idp_camp(scenario_dir, simulate):
 def test_without_the_file_nothing_changes(scenario_dir):
     sc = cx.load_scenario(scenario_dir(LOCS, ROUTES, length=3))
     assert sc.location_changes == ()
+
+
+def test_flee31_says_it_applies_a_file_flee_31_ignores(scenario_dir):
+    from crossings.engine.models.flee.model import FleeModel
+
+    sc = with_changes(scenario_dir(LOCS, ROUTES, length=3), "T,camp,1\n")
+    said = [n for n in FleeModel().notices(sc, "flee31") if "location_changes.csv" in n]
+    assert len(said) == 1 and said[0].endswith("crossings applies it under every rule set"), said
+    assert not [n for n in FleeModel().notices(sc, "flee32") if "location_changes.csv" in n]

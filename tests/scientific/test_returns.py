@@ -52,3 +52,13 @@ def test_off_by_default_records_nothing(make_scenario, simulate):
     sc = make_scenario(LOCS, ROUTES, length=4, conflicts={"A": CONFLICT[:4]}, total=[(0, 0), (2, 10)])
     res = simulate(sc, seed=1)
     assert "new_returns" not in res.series and "returns" not in res.flee_out_csv()
+
+
+def test_flee_rule_sets_say_the_setting_is_no_flee_setting(make_scenario):
+    from crossings.engine.models.flee.model import FleeModel
+
+    sc = make_scenario(LOCS, ROUTES, length=4, conflicts={"A": CONFLICT[:4]}, settings=settings(10, 0.2))
+    for rules in ("flee31", "flee32"):
+        said = [n for n in FleeModel().notices(sc, rules) if "return_home_chance" in n]
+        assert len(said) == 1 and "simsetting.yml:" in said[0] and "no Flee setting" in said[0], said
+    assert not [n for n in FleeModel().notices(sc, "crossings") if "return_home_chance" in n]

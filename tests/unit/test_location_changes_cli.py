@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from _cli import assert_run_refused
-from conftest import write_flee_scenario
 
 LOCS = [("A", "X", "conflict_zone", 1000), ("T", "X", "town", 500), ("K", "Y", "camp", 0)]
 
@@ -18,8 +17,8 @@ LOCS = [("A", "X", "conflict_zone", 1000), ("T", "X", "town", 500), ("K", "Y", "
     ("T,camp,-1\n", 2, "day"),
     ("T,camp\n", 2, "row"),
 ])
-def test_a_bad_row_is_refused(tmp_path, rows, line, field):
-    root = write_flee_scenario(tmp_path / "sc", LOCS, [("A", "T", 50), ("T", "K", 50)], length=5)
+def test_a_bad_row_is_refused(tmp_path, scenario_dir, rows, line, field):
+    root = scenario_dir(LOCS, [("A", "T", 50), ("T", "K", 50)], length=5)
     path = root / "input_csv" / "location_changes.csv"
     path.write_text("#name,location_type,day\n" + rows)
     err = assert_run_refused(root, tmp_path, f": {field}: ")

@@ -408,6 +408,9 @@ _FLEE32_ONLY: dict[str, tuple[Any, str]] = {
                               "instead of refugees.csv"),
 }
 _FIXED_IN_31 = {"conflict_spawn_decay_interval": 30}  # Flee 3.1 reads no such key: the interval is 30 days
+# Settings of crossings' own optional rules, which no Flee version has: (value that keeps Flee, what it does)
+_NOT_IN_FLEE = {"return_home_chance": (0.0, "sends agents home once their home's conflict has ended"),
+                "capacity_growth_rate": (0.0, "lets camp capacities grow day by day")}
 
 
 def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...]]:
@@ -432,4 +435,10 @@ def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...
             if value != fixed:
                 notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is read only after Flee 3.1 "
                              f"(3.1 always uses {fixed}); crossings applies it under every rule set")
+    if rules in ("flee31", "flee32"):
+        for attr, (same, effect) in _NOT_IN_FLEE.items():
+            value = getattr(s, attr)
+            if value != same:
+                notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is no Flee setting (it {effect}); "
+                             f"crossings applies it under every rule set, so this run is not Flee's")
     return dataclasses.replace(s, **changes), tuple(notes)

@@ -147,7 +147,12 @@ class FleeModel(Model):
     def notices(self, scenario: Scenario, rules: str) -> tuple[str, ...]:
         """The scenario's notices, then each simsetting key whose meaning under ``rules`` differs from a Flee
         version's (for_rules)."""
-        return tuple(scenario.notices) + for_rules(scenario.settings, rules)[1]
+        own = for_rules(scenario.settings, rules)[1]
+        if scenario.location_changes and rules == "flee31":
+            c = scenario.location_changes[0]
+            own += (f"{scenario.path / 'input_csv' / 'location_changes.csv'}:{c.line}: location_changes.csv: read only "
+                    "after Flee 3.1 (3.1 ignores the file); crossings applies it under every rule set",)
+        return tuple(scenario.notices) + own
 
     def checkpoint_state(self, sim: Simulation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"debt": int(sim.debt), "onset_today": bool(sim.onset_today)}, {"route_cdf": sim.route_cdf}
