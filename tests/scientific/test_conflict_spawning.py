@@ -85,3 +85,12 @@ def test_bad_settings_name_file_line_and_key(tmp_path, value, field):
         read_simsetting(path)
     assert str(exc.value).startswith(f"{path}:3: "), str(exc.value)
     assert field in str(exc.value)
+
+
+def test_flee31_says_poisson_mode_is_flee_32s(make_scenario):
+    from crossings.engine.models.flee.model import FleeModel
+
+    sc = make_scenario(LOCS, ROUTES, length=3, settings=spawn("poisson", 5))
+    said = [n for n in FleeModel().notices(sc, "flee31") if "conflict_spawn_mode" in n]
+    assert len(said) == 1 and "simsetting.yml:" in said[0], said
+    assert not [n for n in FleeModel().notices(sc, "flee32") if "conflict_spawn_mode" in n]

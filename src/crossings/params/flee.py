@@ -358,8 +358,9 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         where = (f"{section}.{raw_key}" if section else raw_key) or "key"
         value = _value(path, value_node)
         if (section, key) == ("spawn_rules", "conflict_driven_spawning"):
-            changes.update(_spawn_mapping(path, line, where, value))
-            given.update({k: f"{path}:{line}" for k in changes if k.startswith(("conflict_", "displaced_"))})
+            spawning = _spawn_mapping(path, line, where, value)
+            changes.update(spawning)
+            given.update({k: f"{path}:{line}" for k in spawning})
             return
         if (section, key) in _IMPLEMENTED:
             attr = _IMPLEMENTED[(section, key)]
@@ -435,6 +436,10 @@ def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...
             if value != fixed:
                 notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is read only after Flee 3.1 "
                              f"(3.1 always uses {fixed}); crossings applies it under every rule set")
+    if rules == "flee31" and s.conflict_driven_spawning and s.conflict_spawn_mode == "poisson":
+        notes.append(f"{where.get('conflict_spawn_mode', 'settings')}: conflict_spawn_mode: 'poisson' stops "
+                     "Flee 3.1 (it compares the lower-cased mode with 'Poisson'); crossings draws Poisson counts as "
+                     "Flee 3.2 does")
     if rules in ("flee31", "flee32"):
         for attr, (same, effect) in _NOT_IN_FLEE.items():
             value = getattr(s, attr)
