@@ -41,6 +41,19 @@ def test_a_town_becomes_an_idp_camp(scenario_dir, simulate):
     assert np.delete(res.series["n_idps"], 1, axis=1).sum() == 0
 
 
+def test_a_camp_made_an_idp_camp_counts_its_data_as_idps(scenario_dir, simulate):
+    """K (a camp with data 40 then 60 from day 2) is an IDP camp from day 2: out.csv's IDPs in camps (data) is
+    0, 0, 60, 60; its agents count as IDPs from that day (the 40 of day 0 stay: move chances 0)."""
+    root = scenario_dir(LOCS, ROUTES, length=4, total=[(0, 40)], camps={"K": [(0, 40), (2, 60), (3, 60)]},
+                        settings={"move_rules": {"camp_movechance": 0.0, "idpcamp_movechance": 0.0}})
+    res = simulate(with_changes(root, "K,idpcamp,2\n"), seed=1)
+    rows = res.flee_out_csv().splitlines()
+    head = rows[0].split(",")
+    data = [int(r.split(",")[head.index("IDPs in camps (data)")]) for r in rows[1:]]
+    idps = [int(r.split(",")[head.index("total IDPs")]) for r in rows[1:]]
+    assert data == [0, 0, 60, 60] and idps == [0, 0, 40, 40], (data, idps)
+
+
 def test_without_the_file_nothing_changes(scenario_dir):
     sc = cx.load_scenario(scenario_dir(LOCS, ROUTES, length=3))
     assert sc.location_changes == ()

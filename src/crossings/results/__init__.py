@@ -221,12 +221,24 @@ class Results:
         out: dict[str, np.ndarray] = {}
         if "n_idps" in self.series:
             out["total IDPs"] = self.series["n_idps"].sum(axis=1)
-            sc = self.scenario
-            idp = [j for j, c in enumerate(self.camps) if sc is not None and sc.locations.kind[c] == IDPCAMP]
-            out["IDPs in camps (data)"] = self.camp_data()[:, idp].sum(axis=1)
+            out["IDPs in camps (data)"] = (self.camp_data() * self._idp_camp_days()).sum(axis=1)
         if "new_returns" in self.series:
             out["returns (simulation)"] = self.series["new_returns"].sum(axis=1)
         return out
+
+    def _idp_camp_days(self) -> np.ndarray:
+        """(days, observed camps): 1 where the camp is an IDP camp that day, from its type in locations.csv and
+        location_changes.csv (closures aside)."""
+        sc = self.scenario
+        if sc is None:
+            return np.zeros((self.days, len(self.camps)), dtype=np.int64)
+        col = {c: j for j, c in enumerate(self.camps)}
+        mask = np.zeros((self.days, len(self.camps)), dtype=np.int64)
+        mask[:] = [int(sc.locations.kind[c] == IDPCAMP) for c in self.camps]
+        for change in sc.location_changes:  # in file order: a later row of the same day wins
+            if change.index in col and change.day < self.days:
+                mask[change.day:, col[change.index]] = int(change.kind == IDPCAMP)
+        return mask
 
     def summary(self) -> dict[str, Any]:
         """The run's summary (what summary.json holds; for results read from a directory, what it held)."""
