@@ -283,3 +283,26 @@ def test_a_checkpoint_number_out_of_range_is_refused_with_one_line(tmp_path, sce
     meta.write_text(json.dumps(m))
     line = assert_one_line_error(crossings("run", "--resume", str(out), cwd=tmp_path), f"{part}.{key}")
     assert str(meta) in line
+
+
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+def test_resume_with_the_optional_flee_rules_equals_an_uninterrupted_run(tmp_path, scenario_dir, kernel):
+    """Conflict-driven spawning (Poisson draws), location changes, returns home and camp capacity growth all on:
+    a resumed run gives the same series, the IDP and return series included."""
+    conflict = [1.0] * 10 + [0.0] * 10 + [1.0] * 10
+    spawning = {"spawn_mode": "poisson", "displaced_per_conflict_day": 20}
+    settings = {"spawn_rules": {"conflict_driven_spawning": spawning},
+                "move_rules": {"return_home_chance": 0.3, "capacity_growth_rate": 0.02}}
+    locs = [*LOCS[:2], ("B", "Y", "camp", 150), LOCS[3]]
+    root = scenario_dir(locs, ROUTES, camps=CAMPS, length=30, conflicts={"A": conflict}, settings=settings)
+    (root / "input_csv" / "location_changes.csv").write_text("#name,location_type,day\nT,idpcamp,12\n")
+    sc = cx.load_scenario(root)
+    full = cx.Simulation(sc, seed=5, kernel=kernel, check=True).run()
+    assert full.series["new_returns"].sum() > 0 and full.series["n_idps"].sum() > 0
+    out = tmp_path / "out"
+    with pytest.raises(Stop):
+        cx.Simulation(sc, seed=5, kernel=kernel).run(checkpoint=stop_after(out, 3, 20))
+    res = cx.Simulation(sc, seed=5, kernel=kernel, check=True).run(resume=ck.find(out))
+    for k in full.series:
+        assert np.array_equal(full.series[k], res.series[k]), f"series {k} differs after resuming"
+    assert np.array_equal(full.n_agents, res.n_agents)

@@ -22,7 +22,7 @@ from _cli import assert_run_refused, crossings
 import crossings.scenario as scenario_pkg
 from crossings.params.emigration import RANGES as EMIGRATION_RANGES
 from crossings.params.emigration import EmigrationSettings
-from crossings.params.flee import FLAGS, META_FIELDS, OPTIONAL_FLAGS, FleeSettings
+from crossings.params.flee import CHOICES, FLAGS, META_FIELDS, OPTIONAL_FLAGS, FleeSettings
 from crossings.params.flee import RANGES as FLEE_RANGES
 from crossings.scenario.columns import KINDS, NUMBERS, Column
 
@@ -90,6 +90,9 @@ def test_every_setting_has_a_finite_range():
             continue
         if isinstance(f.default, bool) or f.name in OPTIONAL_FLAGS:
             assert f.name in FLAGS, f.name
+            continue
+        if isinstance(f.default, str):
+            assert f.default in CHOICES[f.name], f.name
             continue
         lo, hi = FLEE_RANGES[f.name]
         assert math.isfinite(lo) and math.isfinite(hi) and lo <= hi, f.name

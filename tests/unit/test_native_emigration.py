@@ -257,7 +257,8 @@ def test_the_scenario_chooses_the_plan(demo, demo_dir):
     assert names == ["timeline", "entry_policies", "departures", "returns", "stay_limits", "onward", "route_choice",
                      "travel", "border_queues", "flights", "money"]
     flee = [r.name for r in cx.Simulation(cx.load_scenario(demo_dir)).plan]
-    assert flee == ["conflicts", "spawn", "closures", "scores", "move", "travel"], "the Flee plan stays the default"
+    assert flee == ["conflicts", "location_changes", "spawn", "conflict_spawn", "capacity_growth", "closures",
+                    "scores", "returns", "move", "travel"], "the Flee plan stays the default (optional rules off)"
 
 
 def test_memory_estimate_counts_the_expected_leavers(demo):

@@ -55,6 +55,18 @@ class FleeSettings:
     # Flee 3.2: daily new agents follow the sum of the camp series, not refugees.csv (3.1 ignores it);
     # None: the rule set's default (True under flee32, False under flee31 and crossings)
     sum_from_camps: bool | None = None
+    # Conflict-driven spawning (Flee's spawn_rules.conflict_driven_spawning, #69/#88): off keeps Flee 3.1's
+    # data-driven spawning; on, each conflict zone spawns k × intensity (× population for pop_ratio) × decay a day
+    conflict_driven_spawning: bool = False
+    conflict_spawn_mode: str = "constant"  # constant, poisson or pop_ratio (CHOICES)
+    displaced_per_conflict_day: float | None = None  # k; None: 500 (constant, poisson) or 0.01 (pop_ratio)
+    # Returns home (Flee #76, DFlee's "Returning home"): the daily chance that an agent away from a home whose
+    # conflict has ended goes back; 0 (Flee 3.1: nobody returns) turns the rule off
+    return_home_chance: float = 0.0
+    # Camp capacity that grows: each day every limited camp gains this share of its initial capacity (0: fixed)
+    capacity_growth_rate: float = 0.0
+    # Flee's log_levels.idp_totals: out.csv's IDP columns even without an IDP camp (they are there with one)
+    idp_totals: bool = False
     notices: tuple[str, ...] = field(default=(), compare=False)
     # (attribute, "file:line") of every key the simsetting.yml sets, for notices that name where a key was set
     given: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -90,8 +102,12 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("spawn_rules", "conflict_spawn_decay"): "conflict_spawn_decay",
     ("spawn_rules", "conflict_spawn_decay_interval"): "conflict_spawn_decay_interval",
     ("spawn_rules", "sum_from_camps"): "sum_from_camps",
+    ("spawn_rules", "conflict_driven_spawning"): "conflict_driven_spawning",  # a mapping in Flee (_spawn_mapping)
     ("move_rules", "capacity_scaling"): "capacity_scaling",
     ("optimisations", "hasten"): "hasten",
+    ("log_levels", "idp_totals"): "idp_totals",
+    ("move_rules", "return_home_chance"): "return_home_chance",
+    ("move_rules", "capacity_growth_rate"): "capacity_growth_rate",
 }
 META_FIELDS = ("notices", "given")  # FleeSettings fields that are not parameters of the rules
 OPTIONAL_FLAGS = ("sum_from_camps",)  # true, false, or unset (the rule set's default)
@@ -105,7 +121,6 @@ _ACCEPTED: dict[tuple[str, str], tuple[Any, str]] = {
     ("log_levels", "camp"): (None, ""),
     ("log_levels", "conflict"): (None, ""),
     ("log_levels", "init"): (None, ""),
-    ("log_levels", "idp_totals"): (None, ""),
     ("log_levels", "granularity"): (None, ""),
     ("move_rules", "max_crossing_speed"): (None, ""),  # read by 3.1 and 3.2 but never used
     ("move_rules", "stay_close_to_home"): (False, "multiply each destination's score by 1/max(1, d)^"
@@ -136,8 +151,6 @@ _ACCEPTED: dict[tuple[str, str], tuple[Any, str]] = {
     ("move_rules", "food_security_weight"): (None, ""),  # used only with the food-security rules above
     ("spawn_rules", "take_from_population"): (False, "take each new agent from its spawn location's "
                                               "population, so places that spawned many spawn fewer"),
-    ("spawn_rules", "conflict_driven_spawning"): (_ANY, "spawn agents from conflict intensity instead of the "
-                                                  "observed totals"),
     ("spawn_rules", "flood_driven_spawning"): (_ANY, "spawn agents from flood levels"),
     ("spawn_rules", "read_from_agents_csv_file"): (False, "start with the agents listed in agents.csv"),
     ("spawn_rules", "empty_camps_on_day0"): (False, "start with every camp empty instead of its day-0 count"),
@@ -207,6 +220,13 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     """Convert a YAML value to the type of the default; errors name file, line and key."""
     if key in OPTIONAL_FLAGS and default is None:
         return None if value is None else _convert(path, line, key, value, False)
+    if key in CHOICES:
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in CHOICES[key]:
+            raise InputError(path, line, key, f"{value!r} is not one of {', '.join(CHOICES[key])}")
+        return text
+    if key == "displaced_per_conflict_day" and default is None:
+        return None if value is None else _convert(path, line, key, value, 0.0)
     if key == "conflict_spawn_decay":
         if value is None or value is False:
             return None
@@ -223,6 +243,8 @@ def _convert(path: Path, line: int, key: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
+        if key == "idp_totals" and isinstance(value, int):  # a log level: 0 off, any other level on
+            return value > 0
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
         raise InputError(path, line, key, f"{value!r} is not true or false")
@@ -274,9 +296,39 @@ RANGES: dict[str, tuple[float, float]] = {
     # an exponent on (population / base); beyond ±5 the move chance overflows to inf or 0 (fuzzing found it)
     "movechance_pop_scale_factor": (-5.0, 5.0),
     "capacity_scaling": (0.0, _BIG),  # 0 makes every camp unlimited, as a capacity below 1 does in Flee
+    "displaced_per_conflict_day": (0.0, 1e9),  # agents per unit of intensity (× population for pop_ratio) a day
+    "return_home_chance": (0.0, 1.0),  # probability per day
+    "capacity_growth_rate": (0.0, 10.0),  # share of the initial capacity added per day
 }
+# Settings that take one of a few words
+CHOICES: dict[str, tuple[str, ...]] = {"conflict_spawn_mode": ("constant", "poisson", "pop_ratio")}
+# Flee's default k of conflict-driven spawning by mode (flee-model.md §1.3)
+DISPLACED_DEFAULT = {"constant": 500.0, "poisson": 500.0, "pop_ratio": 0.01}
 # true or false (sum_from_camps may also be left unset)
-FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps")
+FLAGS = ("avoid_short_stints", "start_on_foot", "insert_day0", "conflict_zone_spawning_only", "sum_from_camps",
+         "conflict_driven_spawning", "idp_totals")
+
+
+_SPAWN_KEYS = {"spawn_mode": "conflict_spawn_mode", "displaced_per_conflict_day": "displaced_per_conflict_day"}
+
+
+def _spawn_mapping(path: Path, line: int, where: str, value: Any) -> dict[str, Any]:
+    """Flee's ``spawn_rules.conflict_driven_spawning``: a mapping (``spawn_mode``, ``displaced_per_conflict_day``)
+    whose presence turns the rule on, as Flee reads it; true or false also accepted, empty or null is off."""
+    if value is None or isinstance(value, bool | str):
+        return {"conflict_driven_spawning": _convert(path, line, where, value or False, False)}
+    if not isinstance(value, dict):
+        raise InputError(path, line, where, "must be a mapping (spawn_mode, displaced_per_conflict_day) or true")
+    out: dict[str, Any] = {"conflict_driven_spawning": True}
+    for k, v in value.items():
+        attr = _SPAWN_KEYS.get(_norm(str(k)))
+        if attr is None:
+            raise InputError(path, line, f"{where}.{k}", f"not a key of it; known keys: {', '.join(_SPAWN_KEYS)}")
+        conv = _convert(path, line, attr, v, getattr(FleeSettings(), attr))
+        if attr in RANGES and conv is not None and not RANGES[attr][0] <= conv <= RANGES[attr][1]:
+            raise InputError(path, line, f"{where}.{k}", f"{conv!r} is outside the allowed range {RANGES[attr]}")
+        out[attr] = conv
+    return out
 
 
 def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeSettings:
@@ -305,6 +357,11 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
         key = _norm(raw_key)
         where = (f"{section}.{raw_key}" if section else raw_key) or "key"
         value = _value(path, value_node)
+        if (section, key) == ("spawn_rules", "conflict_driven_spawning"):
+            spawning = _spawn_mapping(path, line, where, value)
+            changes.update(spawning)
+            given.update({k: f"{path}:{line}" for k in spawning})
+            return
         if (section, key) in _IMPLEMENTED:
             attr = _IMPLEMENTED[(section, key)]
             conv = _convert(path, line, key, value, getattr(FleeSettings(), attr))
@@ -352,6 +409,9 @@ _FLEE32_ONLY: dict[str, tuple[Any, str]] = {
                               "instead of refugees.csv"),
 }
 _FIXED_IN_31 = {"conflict_spawn_decay_interval": 30}  # Flee 3.1 reads no such key: the interval is 30 days
+# Settings of crossings' own optional rules, which no Flee version has: (value that keeps Flee, what it does)
+_NOT_IN_FLEE = {"return_home_chance": (0.0, "sends agents home once their home's conflict has ended"),
+                "capacity_growth_rate": (0.0, "lets camp capacities grow day by day")}
 
 
 def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...]]:
@@ -376,4 +436,14 @@ def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...
             if value != fixed:
                 notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is read only after Flee 3.1 "
                              f"(3.1 always uses {fixed}); crossings applies it under every rule set")
+    if rules == "flee31" and s.conflict_driven_spawning and s.conflict_spawn_mode == "poisson":
+        notes.append(f"{where.get('conflict_spawn_mode', 'settings')}: conflict_spawn_mode: 'poisson' stops "
+                     "Flee 3.1 (it compares the lower-cased mode with 'Poisson'); crossings draws Poisson counts as "
+                     "Flee 3.2 does")
+    if rules in ("flee31", "flee32"):
+        for attr, (same, effect) in _NOT_IN_FLEE.items():
+            value = getattr(s, attr)
+            if value != same:
+                notes.append(f"{where.get(attr, 'settings')}: {attr}: {value!r} is no Flee setting (it {effect}); "
+                             f"crossings applies it under every rule set, so this run is not Flee's")
     return dataclasses.replace(s, **changes), tuple(notes)

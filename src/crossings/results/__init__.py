@@ -34,7 +34,7 @@ from crossings.results.schema import (
     Schema,
     SeriesSpec,
 )
-from crossings.scenario.model import Scenario
+from crossings.scenario.model import IDPCAMP, Scenario
 
 # Files a run folder may hold from an earlier run besides its Parquet tables: a new run removes those it does not
 # write itself (report.html too: the command writes a fresh one after the run, unless --no-report).
@@ -193,6 +193,8 @@ class Results:
             head += [f"{n} sim", f"{n} data", f"{n} error"]
         head += ["Total error", "refugees in camps (UNHCR)", "total refugees (simulation)",
                  "raw UNHCR refugee count", "refugees in camps (simulation)", "refugee_debt"]
+        extra = self._optional_out_columns()
+        head += list(extra)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(head)  # a camp named 'a "b", c' stays one cell
         for t in range(self.days):
@@ -207,8 +209,36 @@ class Results:
                         str(int(sim[t].sum())), str(int(self.refugee_debt[t]))]
             else:
                 row += ["0"] * 6
+            row += [str(int(v[t])) for v in extra.values()]
             buf.write(",".join(row) + "\n")
         return buf.getvalue()
+
+    def _optional_out_columns(self) -> dict[str, np.ndarray]:
+        """out.csv's columns after Flee 3.1's, by name (days,), for the optional rules a run used: ``total IDPs``
+        (agents at IDP camps, Flee's log_levels.idp_totals column), ``IDPs in camps (data)`` (the observed counts
+        of the IDP camps), ``returns (simulation)`` (agents back home that day); none for a run without them, so
+        Flee 3.1's out.csv keeps its bytes."""
+        out: dict[str, np.ndarray] = {}
+        if "n_idps" in self.series:
+            out["total IDPs"] = self.series["n_idps"].sum(axis=1)
+            out["IDPs in camps (data)"] = (self.camp_data() * self._idp_camp_days()).sum(axis=1)
+        if "new_returns" in self.series:
+            out["returns (simulation)"] = self.series["new_returns"].sum(axis=1)
+        return out
+
+    def _idp_camp_days(self) -> np.ndarray:
+        """(days, observed camps): 1 where the camp is an IDP camp that day, from its type in locations.csv and
+        location_changes.csv (closures aside)."""
+        sc = self.scenario
+        if sc is None:
+            return np.zeros((self.days, len(self.camps)), dtype=np.int64)
+        col = {c: j for j, c in enumerate(self.camps)}
+        mask = np.zeros((self.days, len(self.camps)), dtype=np.int64)
+        mask[:] = [int(sc.locations.kind[c] == IDPCAMP) for c in self.camps]
+        for change in sc.location_changes:  # in file order: a later row of the same day wins
+            if change.index in col and change.day < self.days:
+                mask[change.day:, col[change.index]] = int(change.kind == IDPCAMP)
+        return mask
 
     def summary(self) -> dict[str, Any]:
         """The run's summary (what summary.json holds; for results read from a directory, what it held)."""

@@ -23,6 +23,7 @@ from crossings.scenario.model import (
     TOWN,
     Closure,
     Links,
+    LocationChange,
     Locations,
     Observed,
     Scenario,
@@ -47,7 +48,11 @@ NUMBERS = cspec.table(
     cspec.number("closure_end", -1, _MAX_DAY, "day", "a day or -1 (never)", whole=True),
     cspec.number("intensity", 0, cspec.MAX_FACTOR, "", "a non-negative conflict intensity"),  # conflicts.csv
     cspec.number("count", 0, _MAX_POPULATION, "people", "a non-negative count", whole=True),  # observed series
+    cspec.number("day", 0, _MAX_DAY, "day", "a non-negative day", whole=True),  # location_changes.csv
 )
+# Kinds a location may change to in location_changes.csv (markers change the candidate paths: not allowed)
+CHANGE_KINDS = {"conflict_zone": CONFLICT, "town": TOWN, "camp": CAMP, "idpcamp": IDPCAMP,
+                "forwarding_hub": FORWARD}
 
 
 def is_flee_dir(path: Path) -> bool:
@@ -286,6 +291,35 @@ def _read_conflicts(path: Path, locs: Locations, length: int, notices: list[str]
     return np.array(cols, dtype=np.int32), data
 
 
+def _read_location_changes(path: Path, locs: Locations, start: dt.date) -> tuple[LocationChange, ...]:
+    """location_changes.csv (Flee #105): rows ``name,location_type,day`` (``day`` a day number from the start or a
+    YYYY-MM-DD date; a ``#`` line is a header). Each problem is one error naming the file, line and field."""
+    if not _optional(path):
+        return ()
+    index = {n: i for i, n in enumerate(locs.name)}
+    out = []
+    for k, (line, c) in enumerate(read_rows(path)):
+        if k == 0 and c[0].strip().lower() == "name":  # a header without '#'
+            continue
+        if len(c) < 3:
+            raise InputError(path, line, "row", f"expected name,location_type,day; got {len(c)} columns")
+        name, kind, when = c[0].strip(), c[1].strip().lower(), c[2].strip()
+        if name not in index:
+            raise InputError(path, line, "name", f"unknown location {name!r}")
+        if kind not in CHANGE_KINDS:
+            raise InputError(path, line, "location_type", f"{c[1]!r} is not one of {', '.join(CHANGE_KINDS)}")
+        if locs.kind[index[name]] == MARKER:
+            raise InputError(path, line, "name", f"{name!r} is a marker; markers cannot change type")
+        if len(when) == 10 and when[4:5] == "-":
+            day = (parse_date(path, line, "day", when) - start).days
+            if day < 0:
+                raise InputError(path, line, "day", f"{when} is before the start date {start}")
+        else:
+            day = NUMBERS["day"].read(path, line, when)
+        out.append(LocationChange(index[name], CHANGE_KINDS[kind], day, line))
+    return tuple(out)
+
+
 def _cell_float(path: Path, line: int, field: str, text: str) -> float:
     """A number in a cell whose field is not a column name (a conflicts.csv location), finite."""
     return float(cspec.Column(field, cspec.FLOAT).read(path, line, text))
@@ -487,6 +521,7 @@ def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenari
         ccols, cdata = _read_conflicts(cpath, locs, length, notices)
     else:
         ccols, cdata = np.zeros(0, dtype=np.int32), np.zeros((length, 0))
+    changes = _read_location_changes(inp / "location_changes.csv", locs, start)
     observed = None
     if _optional(src / "data_layout.csv"):
         observed = _read_observed(src, locs, start, s.hasten, inp / "registration_corrections.csv", notices)
@@ -494,5 +529,5 @@ def read_flee(path: str | Path, settings: FleeSettings | None = None) -> Scenari
         name=root.resolve().name, path=root, format="flee", start_date=start, length=length,
         locations=locs, links=links, closures=closures, conflict_locations=ccols, conflicts=cdata,
         observed=observed, settings=s, default_rules="flee31", notices=tuple(notices),
-        people_per_agent=float(s.hasten),
+        people_per_agent=float(s.hasten), location_changes=changes,
     )

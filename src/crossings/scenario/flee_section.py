@@ -255,6 +255,9 @@ def write_native(sc: Scenario, root: str | Path) -> Path:
     """Write the Flee-model scenario ``sc`` as a native scenario directory ``root`` (created; existing files are
     replaced)."""
     root = Path(root)
+    if sc.location_changes:  # the native format has no such table yet: refuse rather than drop the changes
+        raise InputError(sc.path / "input_csv" / "location_changes.csv", sc.location_changes[0].line, "file",
+                         "crossings convert cannot write location changes into the native format yet")
     root.mkdir(parents=True, exist_ok=True)
     (root / "scenario.yml").write_text(
         "# crossings native scenario; see docs/native-format.md\n" + yaml.safe_dump(_meta(sc), sort_keys=False))

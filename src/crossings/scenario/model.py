@@ -126,6 +126,16 @@ class Closure:
 
 
 @dataclass(frozen=True)
+class LocationChange:
+    """One location_changes.csv row: from ``day`` on, location ``index`` is of kind ``kind`` (Flee #105)."""
+
+    index: int
+    kind: int
+    day: int
+    line: int
+
+
+@dataclass(frozen=True)
 class Series:
     """An observed time series: day offsets from the start date and counts (already divided by hasten)."""
 
@@ -206,6 +216,8 @@ class Scenario:
     # the named parameters scenario.yml declares, with their values in this build (low, high and source kept)
     declared: Mapping[str, Parameter] = field(default_factory=FrozenMap)
     observations: tuple[Observation, ...] = ()  # the rows of observations_file, read when the scenario was built
+    # location_changes.csv (Flee format): kinds that change on given days, in file order
+    location_changes: tuple[LocationChange, ...] = ()
     # the parsed files it was built from (crossings.scenario.build): builds with other parameters start from it
     source: Source | None = field(default=None, compare=False, repr=False)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class World:
     pop_factor: np.ndarray  # float64 Flee's movechance population factor
     speed: np.ndarray  # float64 km/day per link
     path_base: np.ndarray  # float64 1 / (softening + km)^distance_power per path
+    returned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # agents home today, by home
     paths_dirty: bool = True
     changed_movechance: np.ndarray | None = None  # locations whose move chance changed today
 

@@ -37,6 +37,20 @@ def driving_series(sim: Simulation) -> np.ndarray:
     return obs.total_by_day(n)
 
 
+def place_agents(sim: Simulation, day: int, where: np.ndarray) -> None:
+    """Add agents at locations ``where`` (one entry per agent), at home there, with their first wake-up day."""
+    if where.size == 0:
+        return
+    a = sim.agents
+    rows = a.add(len(where))
+    a.loc[rows] = where
+    a.home[rows] = where
+    a.wake[rows] = day - 1 + geometric_wait(sim.rng["spawn"], sim.world.movechance[where])
+    counts = np.bincount(where, minlength=len(sim.world.present))
+    sim.world.present += counts
+    sim.flows.spawned += counts
+
+
 class DataDrivenSpawning(Rule):
     """New agents appear at conflict zones so that the agent count follows the observed total: on day t,
     int T(t) − int T(t−1) agents minus any refugee debt (falls are remembered, agents are never removed).
@@ -65,20 +79,13 @@ class DataDrivenSpawning(Rule):
 
     def place(self, sim: Simulation, day: int, where: np.ndarray) -> None:
         """Add agents at locations ``where`` (one entry per agent)."""
-        if where.size == 0:
-            return
-        a = sim.agents
-        rows = a.add(len(where))
-        a.loc[rows] = where
-        a.home[rows] = where
-        a.wake[rows] = day - 1 + geometric_wait(sim.rng["spawn"], sim.world.movechance[where])
-        counts = np.bincount(where, minlength=len(sim.world.present))
-        sim.world.present += counts
-        sim.flows.spawned += counts
+        place_agents(sim, day, where)
 
     def step(self, sim: Simulation, day: int) -> None:
         s = sim.settings
         obs = sim.scenario.observed
+        if day == 0 and s.conflict_driven_spawning and not s.insert_day0:
+            return
         if day == 0:
             if s.insert_day0 and obs is not None:
                 d0 = obs.camps_by_day(1)[0]
@@ -88,6 +95,8 @@ class DataDrivenSpawning(Rule):
                     sim.world.capacity[camps] -= d0
                 return
             new = int(self.total[0])
+        elif s.conflict_driven_spawning:  # the conflict-driven rule spawns instead (conflict_spawn.py)
+            return
         else:
             new = int(self.total[day] - self.total[day - 1]) - self.debt
             if new < 0:
