@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((name, cal, ref, done, res.posterior.ess()))
             print(f"  {name}: fitted on {', '.join(res.fitted)}; {len(res.trials)} sets, {done} complete "
                   f"generation(s), ESS {res.posterior.ess():.1f}; {time.perf_counter() - t0:.0f} s so far", flush=True)
+        loco_wall = time.perf_counter() - t0
+        print(f"leave-one-conflict-out: wall {loco_wall:.0f} s, CPU (user+sys) of this process "
+              f"{cpu() - c0:.0f} s (+ the workers' when they close), load {loadavg()}", flush=True)
         if a.fit_all:
             res = run_flee_abc(dirs, None, a.budget, client=client, command="bench/flee_loco.py --fit-all", **opts)
             res.write(a.fit_all)

@@ -54,8 +54,9 @@ LOSS = "ard_rescaled"
 PRIORS: Mapping[str, tuple[float, float, str]] = FrozenMap({
     "max_move_speed": (200.0, 500.0, "flee-model.md §1.10: 200 in the four canonical conflicts, 360 Flee 3.1's "
                                      "default, 400 FabFlee's validation suite, 200-500 the Flee 3 paper's rule sets"),
-    "default_movechance": (0.1, 0.6, "flee-model.md §1.10: 0.3 canonical and Flee 3.1's default, 0.5 FabFlee's "
-                                     "validation suite; 0.1-0.3 and 0.5-0.6 an assumption"),
+    "default_movechance": (0.1, 1.0, "flee-model.md §1.10: 0.3 canonical and Flee 3.1's default, 0.5 FabFlee's "
+                                     "validation suite; a daily probability, so at most 1; 0.1-0.3 and 0.5-1 an "
+                                     "assumption"),
     "camp_weight": (1.0, 5.0, "flee-model.md §1.10: 1 canonical and default, 2 Flee's v1 rules, 5 mali2012"),
     "conflict_weight": (0.1, 1.0, "flee-model.md §1.10: 0.25 canonical and FabFlee's validation suite, 0.316 "
                                   "Flee 3.1's default; 0.1-0.25 and 0.32-1 (no penalty) an assumption"),
