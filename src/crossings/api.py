@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # a single run imports no ensemble or report code: they are l
     from crossings.ensemble.calibrate import CalibrationResult
     from crossings.ensemble.ensemble import EnsembleResult
     from crossings.ensemble.infer import AbcResult
+    from crossings.ensemble.infer_flee import FleeAbcResult
     from crossings.ensemble.member import ParamSpec
     from crossings.ensemble.sensitivity import SensitivityResult
     from crossings.report.notebook import Run
@@ -307,6 +308,23 @@ def infer(scenario: Scenario | str | Path, params: Sequence[ParamSpec], budget: 
     from crossings.ensemble.infer import run_abc  # a single run imports no ensemble code
 
     return run_abc(scenario, params, budget, **_options(options, "runs"))
+
+
+def infer_flee(conflicts: Sequence[Scenario | str | Path], params: Sequence[ParamSpec] | None, budget: int,
+               **options: Any) -> FleeAbcResult:
+    """One posterior of Flee settings for several Flee-format conflicts, by ABC-SMC on their mean rescaled ARD
+    (:func:`crossings.ensemble.infer_flee.run_flee_abc`; ``holdout`` names conflicts scored but not fitted);
+    ``result.write(out)`` writes posterior.csv and posterior.json."""
+    from crossings.ensemble.infer_flee import run_flee_abc  # a single run imports no ensemble code
+
+    return run_flee_abc(conflicts, params, budget, **_options(options, "runs"))
+
+
+def parse_flee_params(texts: Sequence[str]) -> list[ParamSpec]:
+    """The ``--param`` of ``crossings calibrate-flee`` (:func:`crossings.ensemble.infer_flee.parse_params`)."""
+    from crossings.ensemble.infer_flee import parse_params  # a single run imports no ensemble code
+
+    return parse_params(texts)
 
 
 def write_posterior(scenario_dir: str | Path, out: str | Path) -> Path:

@@ -70,7 +70,8 @@ def test_runs_is_a_deprecated_alias_of_members(capsys: pytest.CaptureFixture[str
     assert args.runs == 5 and capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("command", ["run", "convert", "report", "ensemble", "sensitivity", "calibrate", "fit"])
+@pytest.mark.parametrize("command", ["run", "convert", "report", "ensemble", "sensitivity", "calibrate",
+                                     "calibrate-flee", "fit"])
 def test_help_cites_no_path_of_this_repository(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli_main._parser().parse_args([command, "--help"])

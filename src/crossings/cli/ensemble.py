@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crossings import api
-from crossings.cli.options import Deprecated, out_dir
+from crossings.cli.options import Deprecated, check_common, option_words
 from crossings.errors import InputError
 from crossings.progress import Bar
 
@@ -56,9 +56,13 @@ def add_parsers(sub: Any) -> None:
                    help="up to N members (default 100) the quantiles are exact and the client keeps every "
                         "member's series; above, the workers reduce them to a fixed-size histogram per cell, "
                         "each quantile within a stated bound (ensemble.json)")
-    e.add_argument("--no-posterior", dest="posterior", action="store_false",
-                   help="do not draw the members' parameters from the scenario's posterior (posterior.csv), when "
-                        "it has one")
+    post = e.add_mutually_exclusive_group()
+    post.add_argument("--no-posterior", dest="posterior", action="store_false",
+                      help="do not draw the members' parameters from the scenario's posterior (posterior.csv), "
+                           "when it has one")
+    post.add_argument("--posterior", dest="posterior", default=True, metavar="DIR",
+                      help="draw the members' parameters from the posterior in DIR (posterior.csv and "
+                           "posterior.json, e.g. written by `crossings calibrate-flee`)")
 
     s = sub.add_parser("sensitivity", help="Sobol' indices of an output (ARD by default) to chosen settings")
     _common(s, "of the design and of the replicate runs")
@@ -125,32 +129,16 @@ def command_line(args: Any) -> str:
         parts += ["--param", p]
     abc = (("method", "particles", "generations", "quantile", "proposal") if getattr(args, "method", None) == "abc"
            else ())
-    for opt in (*abc, "budget", "replicates", "batch", "check_runs", "seed", "days", "workers", "scheduler",
-                "rules", "out", "write_parameters", "write_posterior"):
-        v = getattr(args, opt, None)
-        if v is not None:
-            parts += [f"--{opt.replace('_', '-')}", str(v)]
+    parts += option_words(args, (*abc, "budget", "replicates", "batch", "check_runs", "seed", "days", "workers",
+                                 "scheduler", "rules", "out", "write_parameters", "write_posterior"))
     for s in getattr(args, "sets", None) or []:
         parts += ["--set", s]
     return shlex.join(parts)
 
 
-def _check(args: argparse.Namespace) -> None:
-    if args.seed < 0:
-        raise InputError("--seed", None, "seed", f"{args.seed} is negative")
-    if args.days is not None and args.days < 1:
-        raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", None, "workers", f"{args.workers} is not a positive number of workers")
-    args.out = out_dir(args.command, args.out, args.scenario)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out", "exists and is not a directory")
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``crossings ensemble|sensitivity|calibrate``; returns the exit code (InputError goes to main)."""
-    _check(args)
+    check_common(args, args.command, args.scenario)
     if args.command == "calibrate":
         args.batch_given = args.batch is not None
         args.batch = 8 if args.batch is None else args.batch
@@ -195,7 +183,8 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
     if res.fit is not None:
         line += "; " + res.fit.line()
     if res.posterior is not None and res.posterior["used"]:
-        line += f"; parameters {', '.join(res.drawn)} drawn from the scenario's posterior"
+        whose = "the scenario's posterior" if args.posterior is True else f"the posterior in {args.posterior}"
+        line += f"; parameters {', '.join(res.drawn)} drawn from {whose}"
         if res.posterior.get("degenerate"):
             line += f" (warning: {res.posterior['degenerate']})"
     say(line + f"; results in {args.out}/")

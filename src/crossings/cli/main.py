@@ -8,7 +8,7 @@ import signal
 import sys
 
 from crossings._version import __version__
-from crossings.cli import convert, ensemble, fit, report
+from crossings.cli import calibrate_flee, convert, ensemble, fit, report
 from crossings.cli import run as run_command
 from crossings.errors import InputError, MachineError
 from crossings.progress import set_verbosity
@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_parser(sub)
     report.add_parser(sub)
     ensemble.add_parsers(sub)
+    calibrate_flee.add_parser(sub)
     fit.add_parser(sub)
     for command in sub.choices.values():
         command.add_argument("-v", "--verbose", action="count", default=0,
@@ -30,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"run": run_command.run, "convert": convert.run, "ensemble": ensemble.run, "sensitivity": ensemble.run,
-            "calibrate": ensemble.run, "fit": fit.run, "report": report.run}
+            "calibrate": ensemble.run, "calibrate-flee": calibrate_flee.run, "fit": fit.run, "report": report.run}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -38,6 +38,32 @@ def out_dir(kind: str, given: str | Path | None, scenario: str | Path) -> Path:
     return out
 
 
+def check_common(args: argparse.Namespace, kind: str, scenario: str | Path) -> None:
+    """The options the ensemble commands share: a seed and days that make sense, workers, and ``args.out``
+    resolved (:func:`out_dir`) to a directory that may be written."""
+    if args.seed < 0:
+        raise InputError("--seed", None, "seed", f"{args.seed} is negative")
+    if getattr(args, "days", None) is not None and args.days < 1:
+        raise InputError("--days", None, "days", f"{args.days} is not a positive number of days")
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", None, "workers", f"{args.workers} is not a positive number of workers")
+    args.out = out_dir(kind, args.out, scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out", "exists and is not a directory")
+
+
+def option_words(args: argparse.Namespace, names: Sequence[str]) -> list[str]:
+    """``--name value`` for each option of ``names`` given a value (``_`` written ``-``), in that order: the
+    command as parsed, for provenance."""
+    parts: list[str] = []
+    for opt in names:
+        v = getattr(args, opt, None)
+        if v is not None:
+            parts += [f"--{opt.replace('_', '-')}", str(v)]
+    return parts
+
+
 class Deprecated(argparse.Action):
     """An old option name, kept working: stores its value under the new option's name and says, once, on stderr,
     which name to use instead."""

@@ -19,7 +19,14 @@ from crossings._version import __version__
 from crossings.engine.model import get_model
 from crossings.engine.resources import check_members_fit
 from crossings.ensemble.cluster import describe, map_batches, map_members, open_client
-from crossings.ensemble.infer import check_posterior, posterior_params, posterior_record, read_posterior
+from crossings.ensemble.infer import (
+    POSTERIOR_CSV,
+    Posterior,
+    check_posterior,
+    posterior_params,
+    posterior_record,
+    read_posterior,
+)
 from crossings.ensemble.member import (
     MemberResult,
     ParamSpec,
@@ -244,8 +251,20 @@ class EnsembleResult:
                        "quantiles (agents)"}
         for k, v in self.meta.items():
             out.setdefault(k, v)
+        out.update(self.camp_fit())
         if self.fit is not None:
             out["fit"] = report_fit(self.fit)
+        return out
+
+    def camp_fit(self) -> dict[str, Any]:
+        """The fit to observed camp counts the report's header shows beside each other (none without them): the
+        members' median ARD, both kinds, and the share of the observed counts (every camp, every dated row)
+        inside the members' 5-95 % band."""
+        out: dict[str, Any] = {f"{k}_members_median": round(float(np.median(v)), 6) for k, v in self.ard.items()
+                               if len(v) and np.isfinite(v).all()}
+        cv = self.coverage
+        if cv.get("points"):
+            out["coverage"] = {k: cv[k] for k in ("band", "points", "points_inside", "share")}
         return out
 
     def write(self, out: str | Path) -> Path:
@@ -372,11 +391,23 @@ def _gather_summary(client: Any, sc: Scenario, mparams: list[dict[str, Any]], se
     return _Reduced(got, quantiles, mean, method)
 
 
+def _posterior_of(sc: Scenario, posterior: bool | str | Path) -> Posterior | None:
+    """The posterior members may draw from: the scenario directory's, or the one in the directory ``posterior``
+    (:class:`InputError` when that holds none)."""
+    if isinstance(posterior, bool):
+        return read_posterior(sc.path) if Path(sc.path).is_dir() else None
+    post = read_posterior(posterior)
+    if post is None:
+        raise InputError(posterior, None, "--posterior", f"no {POSTERIOR_CSV} there")
+    return post
+
+
 def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, params: Sequence[ParamSpec] = (),
                  workers: int | None = None, scheduler: str | None = None, client: Any = None,
                  days: int | None = None, rules: str | None = None, kernel: str = "compiled",
                  progress: Callable[[int, int], None] | None = None, exact_limit: int = EXACT_LIMIT,
-                 pilot: int = PILOT, bins: int = BINS, batch: int = BATCH, posterior: bool = True) -> EnsembleResult:
+                 pilot: int = PILOT, bins: int = BINS, batch: int = BATCH, posterior: bool | str | Path = True
+                 ) -> EnsembleResult:
     """Run ``runs`` members of a scenario on Dask (``client``, else ``scheduler``, else a new LocalCluster of
     ``workers`` processes) and reduce them. The same ``seed`` gives the same reductions on any cluster.
 
@@ -387,7 +418,8 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
 
     When the scenario's directory keeps a posterior (posterior.csv, :mod:`crossings.ensemble.infer`) and
     ``posterior`` is true, each member draws a particle from it (from the member's own stream, so the same seed
-    gives the same draws on any cluster) for the parameters ``params`` does not set."""
+    gives the same draws on any cluster) for the parameters ``params`` does not set. ``posterior`` a directory:
+    the posterior kept there (e.g. one made by ``crossings calibrate-flee`` for several conflicts)."""
     if runs < 1:
         raise InputError("--runs", None, "runs", f"{runs} is not a positive number of members")
     if days is not None and days < 1:
@@ -402,11 +434,11 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]
-    post = read_posterior(sc.path) if Path(sc.path).is_dir() else None
+    post = _posterior_of(sc, posterior)
     record, drawn, particles = None, [], None
     if post is not None:
         drawn = posterior_params(post, {p.name: p for p in params})
-        use = posterior and bool(drawn)
+        use = posterior is not False and bool(drawn)
         why = "" if use else ("--no-posterior" if not posterior else "every parameter of the posterior is set by "
                               "--param")
         record = posterior_record(post, sc, use, why)

@@ -286,12 +286,14 @@ def read_posterior(directory: str | Path) -> Posterior | None:
 
 def posterior_record(post: Posterior, scenario: Scenario, used: bool, why: str = "") -> dict[str, Any]:
     """What ensemble.json records of a posterior: whether members drew from it, where it is, whether the
-    scenario is still the one it was made against, and its provenance."""
+    scenario is still the one it was made against (or one of them: a posterior of several conflicts), and its
+    provenance."""
     now = scenario_digest(scenario)
     rec = {"used": used, "file": str(post.path / POSTERIOR_CSV) if post.path else None,
            "particles": len(post.values), "parameters": list(post.names),
            "scenario_digest_now": now,
-           "matches_scenario": post.provenance.get("scenario_digest") == now,
+           "matches_scenario": (post.provenance.get("scenario_digest") == now
+                                or now in post.provenance.get("scenario_digests", [])),
            "ess": post.ess(), "degenerate": post.degenerate() or None,
            "provenance": {k: v for k, v in post.provenance.items() if k not in ("generations_detail",)}}
     if why:
@@ -300,6 +302,16 @@ def posterior_record(post: Posterior, scenario: Scenario, used: bool, why: str =
 
 
 # ---- the inference --------------------------------------------------------------------------------------------------
+
+def trials_csv(params: Sequence[ParamSpec], trials: Sequence[Mapping[str, Any]]) -> str:
+    """calibration_trials.csv: every parameter set tried, its generation, values, distance and whether it was kept."""
+    names = [p.name for p in params]
+    lines = [",".join(["trial", "generation", *names, "distance", "kept"])]
+    for i, t in enumerate(trials):
+        lines.append(",".join([str(i), str(t["generation"]), *[repr(t["values"][n]) for n in names],
+                               repr(t["distance"]), "yes" if t["kept"] else "no"]))
+    return "\n".join(lines) + "\n"
+
 
 @dataclass
 class AbcResult:
@@ -319,15 +331,9 @@ class AbcResult:
         """Write posterior.csv, posterior.json, calibration_trials.csv (every set tried) and calibration_fit.csv
         (per row, the runs drawn from the posterior) into ``out``, staged and renamed in with posterior.json last
         (:func:`~crossings.files.write_set`)."""
-        names = [p.name for p in self.params]
-        lines = [",".join(["trial", "generation", *names, "distance", "kept"])]
-        for i, t in enumerate(self.trials):
-            lines.append(",".join([str(i), str(t["generation"]), *[repr(t["values"][n]) for n in names],
-                                   repr(t["distance"]), "yes" if t["kept"] else "no"]))
-
         def files(stage: Path) -> None:
             write_text(stage / POSTERIOR_CSV, self.posterior.csv())
-            write_text(stage / "calibration_trials.csv", "\n".join(lines) + "\n")
+            write_text(stage / "calibration_trials.csv", trials_csv(self.params, self.trials))
             if self.best_rows is not None:
                 write_text(stage / "calibration_fit.csv", self.best_rows.csv())
             write_text(stage / POSTERIOR_JSON, dumps_json(self.provenance, indent=2, sort_keys=True) + "\n")

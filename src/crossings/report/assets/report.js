@@ -89,6 +89,13 @@
     if (typeof m.ard_rescaled === 'number') item('ARD rescaled', m.ard_rescaled.toFixed(3));
     if (typeof m.ard_normal === 'number') item('ARD normal', m.ard_normal.toFixed(3));
     if (typeof m.members === 'number') item('ensemble members', m.members);
+    if (typeof m.ard_rescaled_members_median === 'number') {
+      item('ARD rescaled, members\u2019 median', m.ard_rescaled_members_median.toFixed(3));
+    }
+    if (m.coverage && typeof m.coverage.share === 'number') {
+      item('90 % band holds', (100 * m.coverage.share).toFixed(0) + ' % of ' + m.coverage.points +
+           ' observed camp counts');
+    }
     if (E) {
       item('model', m.model);
       item('1 agent =', fmt(E.people_per_agent) + ' people');
