@@ -28,7 +28,7 @@ import numpy as np
 
 from crossings.ensemble.cluster import open_client
 from crossings.ensemble.ensemble import run_ensemble
-from crossings.ensemble.infer_flee import run_flee_abc
+from crossings.ensemble.infer_flee import parse_params, run_flee_abc
 
 SHARED = Path("/work/shared/data/flee")
 CONFLICTS = ("burundi2015", "car2013", "mali2012", "ssudan2014")
@@ -86,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="out/flee-loco")
     ap.add_argument("--fit-all", default=None, metavar="DIR", help="also fit on every conflict, write it to DIR")
+    ap.add_argument("--param", action="append", default=[],
+                    help="as crossings calibrate-flee --param (NAME or NAME=LOW:HIGH; repeatable; none: the defaults)")
     a = ap.parse_args(argv)
+    params = parse_params(a.param) if a.param else None
     dirs = [Path(d) for d in a.conflicts] or [SHARED / c for c in CONFLICTS]
     names = [d.name for d in dirs]
     out = Path(a.out)
@@ -95,13 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"budgets: {a.particles} particles, {a.generations} generations, at most {a.budget} parameter sets of "
           f"{a.replicates} runs on each fitted conflict per fit; {a.members} members per ensemble; seed {a.seed}; "
           f"{a.workers} workers")
+    if params:
+        print("priors: " + ", ".join(f"{p.name} {p.low:g}-{p.high:g}" for p in params))
     cache: dict[Any, float] = {}
     rows, fit_cpu, sims = [], 0.0, 0
     opts = {"particles": a.particles, "generations": a.generations, "replicates": a.replicates, "seed": a.seed,
             "check_runs": 0, "rules": "crossings", "cache": cache}
     with open_client(a.workers, None, None) as client:
         for name, d in zip(names, dirs, strict=True):
-            res = run_flee_abc(dirs, None, a.budget, holdout=[name], client=client,
+            res = run_flee_abc(dirs, params, a.budget, holdout=[name], client=client,
                                command=f"bench/flee_loco.py (left out: {name})", **opts)
             res.write(out / f"without-{name}")
             fit_cpu += res.provenance["cpu_seconds"]["members"]
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"leave-one-conflict-out: wall {loco_wall:.0f} s, CPU (user+sys) of this process "
               f"{cpu() - c0:.0f} s (+ the workers' when they close), load {loadavg()}", flush=True)
         if a.fit_all:
-            res = run_flee_abc(dirs, None, a.budget, client=client, command="bench/flee_loco.py --fit-all", **opts)
+            res = run_flee_abc(dirs, params, a.budget, client=client, command="bench/flee_loco.py --fit-all", **opts)
             res.write(a.fit_all)
             fit_cpu += res.provenance["cpu_seconds"]["members"]
             sims += res.provenance["simulations"]
