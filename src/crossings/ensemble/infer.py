@@ -535,21 +535,16 @@ class Kernel:
         return truncated_kernel_weights(new, self.pop, w / w.sum(), self.chols, self.mass)
 
 
-def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generations: int, replicates: int,
-              quantile: float, budget: int, proposal: str = "global") -> None:
-    """The checks of an inference, before anything runs: named parameters with ranges, at most 15, calibration rows,
+def check_smc_options(params: Sequence[ParamSpec], particles: int, generations: int, replicates: int,
+                      quantile: float, budget: int, proposal: str) -> None:
+    """The checks every ABC-SMC inference makes before anything runs, whatever it fits: parameters with ranges,
     replicates for the noise, sensible counts, a known proposal kernel."""
     check_unique(params)
     if proposal not in PROPOSALS:
         raise InputError("--proposal", None, "proposal", f"{proposal!r} is not one of {', '.join(PROPOSALS)}")
-    if len(params) > 15:
-        raise InputError("--param", None, "param", f"{len(params)} parameters: an inference takes at most 15")
     for p in params:
         if p.fixed:
             raise InputError("--param", None, p.name, "needs a range LOW:HIGH (its prior)")
-    if sc.observations_file is None or not any(o.default_role() == "calibration" for o in sc.observations):
-        raise InputError(Path(sc.path) / "observed.csv", None, "role", "no row has role calibration: the inference "
-                         "fits the rows of observed.csv whose role is calibration")
     if replicates < 2:
         raise InputError("--replicates", None, "replicates", f"{replicates}: the inference needs at least 2 runs per "
                          "parameter set (the run-to-run noise is estimated from them)")
@@ -561,6 +556,18 @@ def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generat
         raise InputError("--quantile", None, "quantile", f"{quantile} is not between 0 and 1")
     if budget < particles:
         raise InputError("--budget", None, "budget", f"{budget} is below the {particles} particles of generation 0")
+
+
+def check_abc(sc: Scenario, params: Sequence[ParamSpec], particles: int, generations: int, replicates: int,
+              quantile: float, budget: int, proposal: str = "global") -> None:
+    """The checks of an inference of a scenario's calibration rows, before anything runs: those of
+    :func:`check_smc_options`, at most 15 parameters, and calibration rows to fit."""
+    if len(params) > 15:
+        raise InputError("--param", None, "param", f"{len(params)} parameters: an inference takes at most 15")
+    if sc.observations_file is None or not any(o.default_role() == "calibration" for o in sc.observations):
+        raise InputError(Path(sc.path) / "observed.csv", None, "role", "no row has role calibration: the inference "
+                         "fits the rows of observed.csv whose role is calibration")
+    check_smc_options(params, particles, generations, replicates, quantile, budget, proposal)
 
 
 @dataclass

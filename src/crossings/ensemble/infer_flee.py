@@ -34,9 +34,9 @@ from crossings.ensemble.infer import (
     KERNEL_TEXT,
     POSTERIOR_CSV,
     POSTERIOR_JSON,
-    PROPOSALS,
     Posterior,
     _Smc,
+    check_smc_options,
     scenario_digest,
     trials_csv,
 )
@@ -240,22 +240,11 @@ def load_conflicts(dirs: Sequence[Scenario | str | Path], holdout: Sequence[str]
 def _check(params: Sequence[ParamSpec], particles: int, generations: int, replicates: int, quantile: float,
            budget: int, check_runs: int, proposal: str) -> None:
     """The counts and names an inference needs, before anything runs."""
-    check_unique(params)
     if not params:
         raise InputError("--param", None, "param", "no parameter to fit")
-    for p in params:
-        if p.fixed:
-            raise InputError("--param", None, p.name, "needs a range LOW:HIGH (its prior)")
-    if proposal not in PROPOSALS:
-        raise InputError("--proposal", None, "proposal", f"{proposal!r} is not one of {', '.join(PROPOSALS)}")
-    for name, value, least in (("replicates", replicates, 2), ("particles", particles, 4),
-                               ("generations", generations, 1), ("check-runs", check_runs, 0)):
-        if value < least:
-            raise InputError(f"--{name}", None, name, f"{value}: at least {least}")
-    if not 0 < quantile < 1:
-        raise InputError("--quantile", None, "quantile", f"{quantile} is not between 0 and 1")
-    if budget < particles:
-        raise InputError("--budget", None, "budget", f"{budget} is below the {particles} particles of generation 0")
+    if check_runs < 0:
+        raise InputError("--check-runs", None, "check-runs", f"{check_runs}: at least 0")
+    check_smc_options(params, particles, generations, replicates, quantile, budget, proposal)
 
 
 def run_flee_abc(conflicts: Sequence[Scenario | str | Path], params: Sequence[ParamSpec] | None = None,
