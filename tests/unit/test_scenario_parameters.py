@@ -43,10 +43,22 @@ def test_parameters_reach_the_emigration_settings(tmp_path):
     assert load_scenario(root).emigration.settings.return_hazard == pytest.approx(0.002)
 
 
+@pytest.mark.parametrize("cell, expected", [("$h", 0.001), ("3*$h", 0.003), ("$h*3", 0.003), ("2*$h*$k", 0.008),
+                                             ("1/$k/$k", 0.0625), ("0.5 * $k / 4", 0.5), ("$eta/$k", 0.0025)])
+def test_a_cell_may_be_a_product_and_quotient_of_numbers_and_parameters(tmp_path, cell, expected):
+    root = _demo(tmp_path, "parameters:\n  h: 0.001\n  k: 4\n  eta: 0.01\n",
+                 **{"departures.csv": ("Moscow,dissident,0.002", f"Moscow,dissident,{cell}")})
+    sc = load_scenario(root)
+    moscow, d = sc.locations.name.index("Moscow"), sc.emigration.category.index("dissident")
+    assert sc.emigration.hazard[moscow, d] == pytest.approx(expected), cell
+
+
 @pytest.mark.parametrize("cell, words", [("$nope", ["unknown parameter $nope"]),
-                                         ("2*$h*3*", ["expected $name"])])
+                                         ("2*$h*3*", ["expected $name"]),
+                                         ("$h+1", ["expected $name"]),
+                                         ("1/$z", ["division by zero"])])
 def test_a_bad_reference_names_file_line_and_field(tmp_path, cell, words):
-    root = _demo(tmp_path, "parameters:\n  h: 0.001\n",
+    root = _demo(tmp_path, "parameters:\n  h: 0.001\n  z: 0\n",
                  **{"departures.csv": ("Moscow,dissident,0.002", f"Moscow,dissident,{cell}")})
     with pytest.raises(InputError) as e:
         load_scenario(root)

@@ -1,7 +1,8 @@
 """Named scenario parameters: scenario.yml's ``parameters:`` mapping gives each a value (and optionally the
 range it may take and its source); any number in the scenario's CSV files or in its ``agents:`` and
-``emigration:`` mappings may then be written ``$name``, ``NUMBER*$name`` or ``$name*NUMBER``. Calibration,
-ensembles and what-if runs change a parameter by name instead of editing files."""
+``emigration:`` mappings may then be written ``$name``, ``NUMBER*$name`` or ``$name*NUMBER``, or more generally as a
+product and quotient of numbers and parameters (``1/$days/$base``: a rate that is a stay of ``$days`` days whatever
+another parameter is). Calibration, ensembles and what-if runs change a parameter by name instead of editing files."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from typing import Any
 from crossings.errors import InputError
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_REF = re.compile(r"^\s*(?:([-+0-9.eE]+)\s*\*\s*)?\$([A-Za-z_][A-Za-z0-9_]*)(?:\s*\*\s*([-+0-9.eE]+))?\s*$")
+_FACTOR = r"(?:[-+0-9.eE]+|\$[A-Za-z_][A-Za-z0-9_]*)"
+_REF = re.compile(rf"^\s*{_FACTOR}(?:\s*[*/]\s*{_FACTOR})*\s*$")  # factors joined by * and /
+_TOKEN = re.compile(r"([*/])?\s*(\$[A-Za-z_][A-Za-z0-9_]*|[-+0-9.eE]+)")
 
 
 @dataclass(frozen=True)
@@ -98,23 +101,34 @@ def with_overrides(declared: Mapping[str, Parameter], overrides: Mapping[str, fl
 
 
 def resolve(path: Path | str, line: int | None, field: str, text: str, params: Mapping[str, Parameter]) -> str:
-    """``text`` with a ``$name`` reference replaced by its number (unchanged if it holds no ``$``)."""
+    """``text`` with its ``$name`` references replaced by their numbers and the product and quotient taken
+    (unchanged if it holds no ``$``)."""
     if "$" not in text:
         return text
-    m = _REF.match(text)
-    if not m:
-        raise InputError(path, line, field, f"{text!r}: expected $name, NUMBER*$name or $name*NUMBER")
-    name = m.group(2)
-    if name not in params:
-        known = ", ".join(sorted(params)) or "none"
-        raise InputError(path, line, field, f"unknown parameter ${name} (scenario.yml parameters: {known})")
-    value = params[name].value
-    for g in (m.group(1), m.group(3)):
-        if g is not None:
+    if not _REF.match(text):
+        raise InputError(path, line, field, f"{text!r}: expected $name, NUMBER*$name or $name*NUMBER "
+                         "(numbers and $names joined by * and /)")
+    value = 1.0
+    for op, token in _TOKEN.findall(text):
+        word = token.lstrip("$")
+        if token.startswith("$"):
+            if word not in params:
+                known = ", ".join(sorted(params)) or "none"
+                raise InputError(path, line, field, f"unknown parameter ${word} (scenario.yml parameters: {known})")
+            x = params[word].value
+        else:
             try:
-                value *= float(g)
+                x = float(word)
             except ValueError:
-                raise InputError(path, line, field, f"{g!r} is not a number") from None
+                raise InputError(path, line, field, f"{word!r} is not a number") from None
+        if op == "/":
+            if x == 0:
+                raise InputError(path, line, field, f"{text!r}: division by zero ({word} is 0)")
+            value /= x
+        else:
+            value *= x
+    if not math.isfinite(value):
+        raise InputError(path, line, field, f"{text!r} gives {value!r}, not a finite number")
     return repr(value)
 
 
