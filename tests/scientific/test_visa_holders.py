@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import crossings as cx
+from crossings.engine import checkpoint as ck
 from crossings.engine.models.emigration.entry import holder_trait
 from crossings.errors import InputError
 
@@ -223,3 +224,28 @@ def test_what_if_takes_holders(tmp_path):
         with pytest.raises(InputError) as e:
             cx.load_scenario(root, sets=[text])
         assert "holders" in str(e.value) and words in str(e.value)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_resumed_run_keeps_the_traits(tmp_path, kernel):
+    # stopped after day 7 (a checkpoint every 3 days: the last after day 5, when the share changed) and resumed:
+    # the same series as a run straight through, so each agent's trait survives the checkpoint
+    sc = cx.load_scenario(write(tmp_path / "s", [visa(0, until=5), visa(0.6, day=5)], hazard=0.2, days=12))
+    full = cx.Simulation(sc, seed=5, kernel=kernel, check=True).run()
+    out = tmp_path / "out"
+
+    def stop(sim, res, done, steps):
+        ck.Checkpointer(out, 3, ck.run_params(sim, sim.scenario.path, out, 3))(sim, res, done, steps)
+        if done == 7:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        cx.Simulation(sc, seed=5, kernel=kernel).run(checkpoint=stop)
+    res = cx.Simulation(sc, seed=5, kernel=kernel, check=True).run(resume=ck.find(out))
+    assert full.series["new_entries"][:, sc.emigration.countries.index("Finland")].sum() > 0
+    for k in full.series:
+        assert np.array_equal(full.series[k], res.series[k]), k
