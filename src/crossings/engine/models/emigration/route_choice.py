@@ -35,11 +35,11 @@ CDF_CACHE = 512  # groups' weights kept across refreshes (at most 512 × paths �
 
 class RouteChoice(Rule):
     """A path is usable by an agent if none of its flights is closed and none of its crossings is closed, bars
-    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, it enters and
-    ends in no country whose visa the agent does not hold (``HolderLevels``), and (from abroad) it does not pass
-    through a home country; agents that gave up waiting for seats do not take a path starting with a flight;
-    an agent with ``avoid`` set (refused entry, moving on) takes no path entering or
-    ending in that country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
+    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, it neither
+    enters nor ends in a country whose visa the agent does not hold (``HolderLevels``), and (from abroad) it does
+    not pass through a home country; agents that gave up waiting for seats do not take a path starting with a
+    flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering or ending in that
+    country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
     (path cost ≤ savings; broke agents also need a destination with a lower cost of living than where they
     are), up to ``route_tries`` draws a day — the same as drawing from the paths it can pay. An agent with no
     path stays and tries again the next day; one abroad that must leave (its stay has run out, or it is broke)
