@@ -31,6 +31,7 @@ enum { NO_PERMIT = 0, PERMIT = 3 };
 #define EM_EPS 1e-6
 #define ENTRY_ON_ARRIVAL 0 /* entry draws: number 2 × link + site */
 #define ENTRY_AT_CROSSING 1
+#define ROOT2_STEP 0.41421356237309515 /* the visa trait's Weyl step (entry.ROOT2_STEP) */
 
 /* ---- the counter-based generator (engine/rng.py) ------------------------------------------------------ */
 
@@ -221,13 +222,14 @@ typedef struct {
     /* countries: entry policies */
     const uint8_t *abroad, *banned;
     const int64_t *per_entry, *window_max, *window_len, *visa_days;
-    const double *visa_p, *visa_cost;
+    const double *visa_p, *visa_cost, *visa_holders;
     /* candidate paths */
     const int64_t *path_start, *by_origin;
     const int32_t *path_links, *path_n_links, *path_end;
     const double *path_cost;
     /* parameters of the day */
     uint64_t entry_key; /* the entry stream's key today (crossings_day_key) */
+    double visa_salt;   /* the run's offset of the agents' visa trait (entry.holder_salt) */
     int64_t n_paths, n_gates, n_links, n_cat, n_sex, n_age;
     int32_t day, policies, fares, priced, route_tries, queue_patience, seat_patience, no_seat_stays;
 } EmCtx;
@@ -247,7 +249,7 @@ int64_t crossings_em_layout(int64_t *out) {
         O(travellers_back), O(cat_returned), O(first_arrivals), O(emigrant_returns), O(country), O(link_country), O(link_src), O(link_dst), O(link_days),
         O(gated), O(is_air), O(gates), O(link_cost), O(cost_of_living), O(settle_ok), O(round_trip), O(origin_pos),
         O(abroad), O(banned), O(per_entry), O(window_max), O(window_len), O(visa_days), O(visa_p), O(visa_cost),
-        O(path_start), O(by_origin), O(path_links), O(path_n_links), O(path_end), O(path_cost), O(entry_key),
+        O(visa_holders), O(path_start), O(by_origin), O(path_links), O(path_n_links), O(path_end), O(path_cost), O(entry_key), O(visa_salt),
         O(n_paths), O(n_gates), O(n_links), O(n_cat), O(n_sex), O(n_age), O(day), O(policies), O(fares), O(priced),
         O(route_tries), O(queue_patience), O(seat_patience), O(no_seat_stays),
     };
@@ -323,6 +325,11 @@ static void change_country(const EmCtx *c, int64_t i, int64_t from, int64_t to, 
     on_entry_country(c, i, to);
 }
 
+/* an agent's fixed visa trait in [0, 1) (entry.holder_trait) */
+static inline double holder_trait(const EmCtx *c, int64_t i) {
+    return fmod(c->visa_salt + (double)c->id[i] * ROOT2_STEP, 1.0);
+}
+
 /* entry.admit for one agent arriving at the border of country k; its draw is number 2 × lk + site */
 static int admit(const EmCtx *c, int64_t i, int64_t k, int64_t lk, int site) {
     if (!c->abroad[k]) return 1;
@@ -331,6 +338,8 @@ static int admit(const EmCtx *c, int64_t i, int64_t k, int64_t lk, int site) {
     if (wm >= 0 && !(window_used_in(c, i, k) < wm)) return 0;
     double vp = c->visa_p[k];
     if (isnan(vp)) return 1;
+    double h = c->visa_holders[k];
+    if (h < 1 && !(holder_trait(c, i) < h)) return 0; /* holds no visa of k (entry.lacks_visa) */
     double cost = c->visa_cost[k];
     int pay = (double)c->savings[i] >= cost;
     if (pay) c->savings[i] = c->savings[i] - (float)cost;
@@ -479,11 +488,28 @@ static inline int affordable(const EmCtx *c, int64_t i, int64_t p) {
     return 1;
 }
 
-/* The group code of an agent needing a route (route_choice.group_rows): travel mode, no flight first, the
- * country it avoids, its category if categories weigh destinations differently (cat_stride > 0). */
-static inline int64_t group_code(const EmCtx *c, int64_t i, int64_t n_c, int64_t cat_stride) {
+/* The visa level of an agent: how many of the day's sorted holders shares thr[0..n_thr) its trait reaches
+ * (route_choice.HolderLevels.level). */
+typedef struct {
+    const double *thr;
+    int64_t n_thr, stride;
+} Levels;
+
+static inline int64_t holder_level(const EmCtx *c, int64_t i, const Levels *lv) {
+    if (lv->n_thr == 0) return 0;
+    double u = holder_trait(c, i);
+    int64_t n = 0;
+    for (int64_t j = 0; j < lv->n_thr; j++) n += lv->thr[j] <= u;
+    return n;
+}
+
+/* The group code of an agent needing a route (route_choice.group_codes): travel mode, no flight first, the
+ * country it avoids, its category if categories weigh destinations differently (cat_stride > 0), its visa level
+ * if some visa is held by a share of people only (lv->stride > 0). */
+static inline int64_t group_code(const EmCtx *c, int64_t i, int64_t n_c, int64_t cat_stride, const Levels *lv) {
     int64_t code = ((int64_t)c->travel_mode[i] * 2 + (c->state[i] == PLAN_NO_AIR)) * n_c + c->avoid[i] + 1;
-    return code + (int64_t)c->category[i] * cat_stride;
+    code += (int64_t)c->category[i] * cat_stride;
+    return lv->stride ? code + holder_level(c, i, lv) * lv->stride : code;
 }
 
 /* Every agent needing a route (state plan or plan_no_air), in row order, draws a path from its group's row
@@ -493,11 +519,13 @@ static inline int64_t group_code(const EmCtx *c, int64_t i, int64_t n_c, int64_t
  * out[] (which holds n_rows) and their number is returned. If some agent's group has no row yet, nothing is
  * changed: the codes of such agents are written to out[] and minus their number is returned. */
 int64_t crossings_em_route_choice(const EmCtx *c, int64_t n_rows, const int32_t *lut, int64_t n_c,
-                                  int64_t cat_stride, const double *stack, uint64_t dkey, int64_t *out) {
+                                  int64_t cat_stride, const double *stack, uint64_t dkey, int64_t *out,
+                                  const double *thr, int64_t n_thr, int64_t level_stride) {
+    Levels lv = {thr, n_thr, level_stride};
     int64_t m = rows_in_state(c->state, n_rows, PLAN_NO_AIR, 1, out);
     int64_t n_missing = 0;
     for (int64_t k = 0; k < m; k++) {
-        int64_t code = group_code(c, out[k], n_c, cat_stride);
+        int64_t code = group_code(c, out[k], n_c, cat_stride, &lv);
         if (lut[code] < 0) out[n_missing++] = code;
     }
     if (n_missing) return -n_missing;
@@ -505,7 +533,7 @@ int64_t crossings_em_route_choice(const EmCtx *c, int64_t n_rows, const int32_t 
     int tries = c->priced ? c->route_tries : 1;
     for (int64_t k = 0; k < m; k++) {
         int64_t i = out[k];
-        const double *cdf = stack + (int64_t)lut[group_code(c, i, n_c, cat_stride)] * c->n_paths;
+        const double *cdf = stack + (int64_t)lut[group_code(c, i, n_c, cat_stride, &lv)] * c->n_paths;
         int64_t x = c->loc[i], lo = c->by_origin[x], hi = c->by_origin[x + 1], pid = -1;
         for (int t = 0; t < tries; t++) {
             int64_t p = sample_path(cdf, lo, hi, counter_uniform(dkey, c->id[i], t));

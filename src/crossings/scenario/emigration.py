@@ -61,7 +61,8 @@ POLICY_TABLE = col.table(
     col.number("cost_usd", 0, col.MAX_MONEY, "USD", col.AMOUNT),
     col.number("waiting_days", 0, col.MAX_DAYS, "days", "a number of days ≥ 0", whole=True),
     col.number("weight", 0, col.MAX_FACTOR, "", col.WEIGHT),
-    col.number("eligible", 0, 1, "", col.SHARE))
+    col.number("eligible", 0, 1, "", col.SHARE),
+    col.number("holders", 0, 1, "", col.SHARE))
 ROUTE_COLUMNS = tuple(ROUTES)
 CROSSING_COLUMNS = tuple(CROSSINGS)
 DEPARTURE_COLUMNS = tuple(DEPARTURES)
@@ -75,7 +76,7 @@ POLICY_FIELDS = {
     "visa_free": (("days",), ("weight",)),
     "stay_limit": (("days", "window_days"), ()),
     "tourist_ban": ((), ()),
-    "visa": (("probability",), ("cost_usd", "days")),
+    "visa": (("probability",), ("cost_usd", "days", "holders")),
     "residence_permit": (("probability", "waiting_days"), ("cost_usd", "days", "weight", "eligible")),
     "registration": (("days",), ()),
 }
@@ -143,6 +144,8 @@ class EntryPolicy:
     weight: float = 1.0
     # residence_permit: the share of agents who may apply at all (a job, a company, property: a fixed trait)
     eligible: float = 1.0
+    # visa: the share of people at risk who hold this visa (a fixed trait); 1 (empty): everyone may try at the border
+    holders: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -617,8 +620,9 @@ def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: An
             if r.get(field) and field not in required and field not in optional:
                 raise InputError(ppath, ln, field, f"a {kind} policy takes no {field}")
         vals: dict[str, Any] = {"days": -1, "window_days": -1, "waiting_days": 0, "probability": 0.0, "cost_usd": 0.0}
-        vals.update({"weight": 1.0, "eligible": 1.0})
-        for field in ("days", "window_days", "waiting_days", "probability", "cost_usd", "weight", "eligible"):
+        vals.update({"weight": 1.0, "eligible": 1.0, "holders": 1.0})
+        for field in ("days", "window_days", "waiting_days", "probability", "cost_usd", "weight", "eligible",
+                      "holders"):
             if r.get(field):
                 vals[field] = POLICY_TABLE[field].read(ppath, ln, r[field])
         weight, eligible = vals["weight"], vals["eligible"]
@@ -626,5 +630,6 @@ def read_policies(ppath: Path, rows: list[tuple[int, dict[str, str]]], start: An
             raise InputError(ppath, ln, "days", f"{vals['days']} days do not fit in a window of "
                              f"{vals['window_days']}")
         out.append(EntryPolicy(kind, day, end, countries.index(c), vals["days"], vals["window_days"],
-                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln, weight, eligible))
+                               vals["probability"], vals["cost_usd"], vals["waiting_days"], ln, weight, eligible,
+                               vals["holders"]))
     return tuple(out)

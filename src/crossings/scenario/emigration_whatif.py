@@ -35,14 +35,14 @@ _POLICY_KEYS = MappingProxyType({
     "p": "probability", "prob": "probability", "probability": "probability", "cost": "cost_usd", "cost_usd": "cost_usd",
     "fee": "cost_usd", "usd": "cost_usd", "wait": "waiting_days", "waiting": "waiting_days",
     "waiting_days": "waiting_days", "days": "days", "window": "window_days", "window_days": "window_days",
-    "weight": "weight", "w": "weight", "eligible": "eligible"})
+    "weight": "weight", "w": "weight", "eligible": "eligible", "holders": "holders"})
 # per policy: the columns it takes, and how many days it takes without a key (visa_free 30, stay_limit 90/180)
 _POLICY_FORMS = MappingProxyType({
     "visa_free": (("days", "weight"), "DAYS [weight=W]"),
     "registration": (("days",), "DAYS"),
     "stay_limit": (("days", "window_days"), "DAYS/WINDOW"),
     "tourist_ban": ((), ""),
-    "visa": (("probability", "cost_usd", "days"), "p=PROB cost=USD [days=N]"),
+    "visa": (("probability", "cost_usd", "days", "holders"), "p=PROB cost=USD [days=N] [holders=SHARE]"),
     "residence_permit": (("probability", "waiting_days", "cost_usd", "days", "weight", "eligible"),
                          "p=PROB wait=DAYS [cost=USD] [days=N] [weight=W] [eligible=SHARE]"),
 })

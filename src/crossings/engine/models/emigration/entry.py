@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration.state import NEVER, NO_PERMIT, PERMIT, PLAN
-from crossings.engine.rng import counter_uniforms, day_key
+from crossings.engine.rng import counter_uniforms, day_key, stream
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -20,6 +20,34 @@ ENTRY_STREAM = "emigration.entry"  # the counter stream of the visa draws (engin
 # An agent's visa draw at the border of the country beyond link k is number 2k + site: one link, one check a
 # day (routes are loop-free and a refusal ends the day), and a check on landing differs from one at a crossing.
 ON_ARRIVAL, AT_CROSSING = 0, 1
+HOLDER_STREAM = "emigration.visa_holders"  # the stream the visa trait's per-run offset is drawn from
+# The step of the visa trait's Weyl sequence over agent ids: √2 − 1, not the permit trait's golden step, so the
+# two traits are independent (1, √2 and √5 are rationally independent: the pairs spread evenly over the square).
+ROOT2_STEP = 0.41421356237309515
+
+
+# ---- who holds a visa ------------------------------------------------------------------------------------
+
+def holder_salt(seed: int) -> float:
+    """The per-run offset of the visa trait, drawn from the run's seeded stream ``HOLDER_STREAM``."""
+    return float(stream(seed, HOLDER_STREAM).random())
+
+
+def holder_trait(salt: float, ids: np.ndarray) -> np.ndarray:
+    """Each agent's fixed visa trait in [0, 1), by its id: evenly spread (a share s of any run of consecutive
+    leavers falls below s). An agent holds country c's visa on a day iff its trait < c's ``holders`` share."""
+    return (salt + ids.astype(np.float64) * ROOT2_STEP) % 1.0
+
+
+def lacks_visa(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """True for agents ``idx`` who hold no visa of country ``c`` where only a share of people hold one."""
+    w = sim.world
+    h = w.visa_holders[c]
+    out = np.zeros(idx.size, dtype=bool)
+    part = h < 1
+    if part.any():
+        out[part] = holder_trait(w.visa_salt, sim.agents.id[idx[part]]) >= h[part]
+    return out
 
 
 # ---- the stay of each agent ------------------------------------------------------------------------------
@@ -91,8 +119,9 @@ def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray, draw: int | np.ndarra
     """The entry check of agents ``idx`` arriving at the border of country ``c`` (a crossing letting them
     through, a flight landing, a road into the country): True for those let in. Home countries let everyone
     in. Abroad: nobody under a tourist ban; nobody whose stay_limit window is used up; where a visa is needed,
-    the agent pays its cost (refused if it cannot) and is approved with its probability, drawn from the entry
-    stream with draw number(s) ``draw`` (one for all, or one per agent: 2 × link + ON_ARRIVAL or AT_CROSSING)."""
+    nobody who holds none (the policy's ``holders`` share, :func:`lacks_visa`), and the others pay its cost
+    (refused if they cannot) and are approved with its probability, drawn from the entry stream with draw
+    number(s) ``draw`` (one for all, or one per agent: 2 × link + ON_ARRIVAL or AT_CROSSING)."""
     a, w = sim.agents, sim.world
     day = sim.today
     abroad = w.abroad[c]
@@ -105,6 +134,10 @@ def admit(sim: Simulation, idx: np.ndarray, c: np.ndarray, draw: int | np.ndarra
     need = ok & abroad & ~np.isnan(vp)
     if need.any():
         j = np.flatnonzero(need)
+        lacks = lacks_visa(sim, idx[j], c[j])
+        if lacks.any():
+            ok[j[lacks]] = False
+            j = j[~lacks]
         cost = w.visa_cost[c[j]]
         pay = a.savings[idx[j]] >= cost
         a.savings[idx[j[pay]]] -= cost[pay].astype(np.float32)

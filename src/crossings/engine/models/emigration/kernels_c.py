@@ -47,16 +47,16 @@ FIXED_FIELDS = (
     ("gated", _B), ("is_air", _B), ("gates", _I64), ("link_cost", _F64), ("cost_of_living", _F64),
     ("settle_ok", _B), ("round_trip", _B), ("origin_pos", _I64), ("abroad", _B), ("banned", _B),
     ("per_entry", _I64), ("window_max", _I64), ("window_len", _I64), ("visa_days", _I64), ("visa_p", _F64),
-    ("visa_cost", _F64), ("path_start", _I64), ("by_origin", _I64), ("path_links", _I32), ("path_n_links", _I32),
-    ("path_end", _I32), ("path_cost", _F64),
+    ("visa_cost", _F64), ("visa_holders", _F64), ("path_start", _I64), ("by_origin", _I64), ("path_links", _I32),
+    ("path_n_links", _I32), ("path_end", _I32), ("path_cost", _F64),
 )
 WORLD_NAMES = tuple(name for name, _ in STOCK_FIELDS) + (
     "country", "link_country", "link_days", "gated", "gates", "link_cost", "abroad", "banned", "per_entry",
-    "window_max", "window_len", "visa_days", "visa_p", "visa_cost", "path_cost")
+    "window_max", "window_len", "visa_days", "visa_p", "visa_cost", "visa_holders", "path_cost")
 CHANGING = tuple(n for n, _ in AGENT_FIELDS) + WORLD_NAMES + tuple(n for n, _ in FLOW_FIELDS + EFLOW_FIELDS)
 POINTERS = AGENT_FIELDS + STOCK_FIELDS + FLOW_FIELDS + EFLOW_FIELDS + FIXED_FIELDS
 DTYPES = dict(POINTERS)
-PARAMS = (("entry_key", ctypes.c_uint64), *((n, ctypes.c_int64) for n in (
+PARAMS = (("entry_key", ctypes.c_uint64), ("visa_salt", ctypes.c_double), *((n, ctypes.c_int64) for n in (
     "n_paths", "n_gates", "n_links", "n_cat", "n_sex", "n_age")), *((n, ctypes.c_int32) for n in (
               "day", "policies", "fares", "priced", "route_tries", "queue_patience", "seat_patience",
               "no_seat_stays")))
@@ -85,7 +85,7 @@ def lib() -> ctypes.CDLL:
         "crossings_em_eps": ([], ctypes.c_double),
         "crossings_em_ctx_size": ([], i64),
         "crossings_em_layout": ([p64], i64),
-        "crossings_em_route_choice": ([ctx, i64, vp, i64, i64, vp, u64, vp], i64),
+        "crossings_em_route_choice": ([ctx, i64, vp, i64, i64, vp, u64, vp, vp, i64, i64], i64),
         "crossings_em_travel": ([ctx, i64, vp], None),
         "crossings_em_border_queues": ([ctx, i64, vp, vp], i64),
         "crossings_em_flights": ([ctx, i64, vp, vp], i64),
@@ -204,6 +204,7 @@ class EmigrationKernels:
                                        and all(map(operator.is_, current, self._current))):
             for name, arr in self.arrays(sim).items():
                 setattr(self.ctx, name, _ptr(name, arr))
+            self.ctx.visa_salt = sim.world.visa_salt
             self._table, self._current = table, current
         self.ctx.day = day
         self.ctx.entry_key = day_key(self._entry_key, day)
@@ -265,18 +266,21 @@ def _check(rc: int, what: str) -> None:
 
 
 def route_choice(sim: Simulation, day: int, stack: Any, n_c: int, cat_stride: int, dkey: int,
-                 build: Callable[[np.ndarray], None]) -> np.ndarray:
+                 build: Callable[[np.ndarray], None], thresholds: np.ndarray, level_stride: int) -> np.ndarray:
     """Every agent needing a route draws one (the compiled twin of ``route_choice.group_codes`` and ``choose``),
     from the rows ``stack.lut[code]`` of ``stack.cdf`` with the route stream's day key ``dkey``; groups without
-    a row yet are first given one by ``build(codes)``. Returns the rows of those left without a route who must
-    leave where they are (``route_choice.must_leave``), in order."""
+    a row yet are first given one by ``build(codes)``; ``thresholds`` (float64, sorted) and ``level_stride`` give
+    the agents' visa levels (``route_choice.HolderLevels``). Returns the rows of those left without a route who
+    must leave where they are (``route_choice.must_leave``), in order."""
     kc = context(sim)
     n_rows = len(sim.agents)
     out = kc.buffer(n_rows)
+    thr = thresholds if thresholds.size else _NONE
     for _ in range(2):  # the second call finds every group built
         ctx = kc.update(sim, day)
-        lut, cdf, out_ = kc.addresses("route_choice", (stack.lut, stack.cdf, out))
-        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, lut, n_c, cat_stride, cdf, dkey, out_)
+        lut, cdf, out_, thr_ = kc.addresses("route_choice", (stack.lut, stack.cdf, out, thr))
+        n = kc.lib.crossings_em_route_choice(ctypes.byref(ctx), n_rows, lut, n_c, cat_stride, cdf, dkey, out_,
+                                             thr_, thresholds.size, level_stride)
         if n >= 0:
             return out[:n].copy()
         build(_sorted_unique(out[:-n]))

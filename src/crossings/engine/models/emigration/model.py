@@ -15,6 +15,7 @@ from crossings.engine.model import Model
 from crossings.engine.models.emigration import counters, observe
 from crossings.engine.models.emigration.border_queues import BorderQueues
 from crossings.engine.models.emigration.departures import Departures
+from crossings.engine.models.emigration.entry import holder_salt
 from crossings.engine.models.emigration.flights import Flights
 from crossings.engine.models.emigration.money import Money
 from crossings.engine.models.emigration.onward import Onward
@@ -76,6 +77,7 @@ class EmigrationModel(Model):
     def setup(self, sim: Simulation) -> None:
         sc = sim.scenario
         sim.world = EmigrationWorld.initial(sc)
+        sim.world.visa_salt = holder_salt(sim.seed)
         sim.agents = AgentTable(capacity=1024, columns=dict(COLUMNS))
         counters.prepare(sim)
         sim.eflows = EmigrationFlows.zeros(len(sc.emigration.countries), len(sim.world.queue), len(sc.links),

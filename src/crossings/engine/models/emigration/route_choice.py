@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
+from crossings.engine.models.emigration.entry import holder_trait
 from crossings.engine.models.emigration.movement import GO_HOME_WRITES, go_home
 from crossings.engine.models.emigration.routes import (
     blocked_paths,
@@ -34,10 +35,11 @@ CDF_CACHE = 512  # groups' weights kept across refreshes (at most 512 × paths �
 
 class RouteChoice(Rule):
     """A path is usable by an agent if none of its flights is closed and none of its crossings is closed, bars
-    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, and (from
-    abroad) it does not pass through a home country; agents that gave up waiting for seats do not take a path
-    starting with a flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering or
-    ending in that country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
+    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, it neither
+    enters nor ends in a country whose visa the agent does not hold (``HolderLevels``), and (from abroad) it does
+    not pass through a home country; agents that gave up waiting for seats do not take a path starting with a
+    flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering or ending in that
+    country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
     (path cost ≤ savings; broke agents also need a destination with a lower cost of living than where they
     are), up to ``route_tries`` draws a day — the same as drawing from the paths it can pay. An agent with no
     path stays and tries again the next day; one abroad that must leave (its stay has run out, or it is broke)
@@ -47,15 +49,16 @@ class RouteChoice(Rule):
     people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding.
 
     Draw t of an agent on a day is number t of the counter-based route stream (``engine/rng.py``), keyed by its
-    id. Each group's cumulative weights (travel mode, no flight first, country avoided, category) are built in
-    NumPy on first use and stacked (:class:`CdfStack`); the draws are made in C (``crossings_em_route_choice``,
-    the default kernel) or by their NumPy twin (:func:`choose`), with the same bytes."""
+    id. Each group's cumulative weights (travel mode, no flight first, country avoided, category, visa level) are
+    built in NumPy on first use and stacked (:class:`CdfStack`); the draws are made in C
+    (``crossings_em_route_choice``, the default kernel) or by their NumPy twin (:func:`choose`), with the same bytes."""
 
     name = "route_choice"
     reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings",
              "agents.broke", "agents.category", "agents.allowed_until", "world.air_closures",
              "world.crossing_closures", "world.mode_bars", "world.cap_mult",
-             "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait")
+             "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait", "world.visa_holders",
+             "world.visa_salt")
     writes = ("agents.id", "agents.hop", "world.routes_dirty", *GO_HOME_WRITES)  # or they go home
 
     def init(self, sim: Simulation) -> None:
@@ -69,7 +72,12 @@ class RouteChoice(Rule):
         by_cat = spec.preference is not None
         self.cat_stride = 2 * len(TRAVEL_MODES) * self.n_c if by_cat else 0
         n_codes = (len(spec.category.names) if by_cat else 1) * 2 * len(TRAVEL_MODES) * self.n_c
-        self.stack = CdfStack(n_codes, len(sim.world.routes.days))
+        # visas held by a share of people: agents are grouped also by how many of the day's holders shares
+        # their visa trait reaches (at most one level per country, and one with every visa held)
+        limited = any(p.kind == "visa" and p.holders < 1 for p in spec.policies)
+        self.level_stride = n_codes if limited else 0
+        self.levels = HolderLevels(np.zeros(0), [])
+        self.stack = CdfStack(n_codes * (self.n_c + 1 if limited else 1), len(sim.world.routes.days))
         self.sees_waits = bool(spec.settings.route_sees_waits)
         self.pair = origin_end_pairs(sim.world.routes.paths) if spec.settings.route_by_destination else None
         self.waits: dict[int, np.ndarray] | None = None  # per travel mode, expected wait days of each path
@@ -114,19 +122,23 @@ class RouteChoice(Rule):
         for m in range(len(TRAVEL_MODES)):
             shut = w.gated & (cap[src, m] == 0)
             self.usable[m] = ~blocked_paths(w.routes, air_closed | shut) & ~banned & ~w.routes.via_home
+        if self.level_stride:
+            self.levels = HolderLevels.of(w.visa_holders, w.routes.touches)
         self.stack.clear()
         w.routes_dirty = False
 
-    def group_cdf(self, sim: Simulation, key: tuple[int, bool, int, int]) -> np.ndarray:
+    def group_cdf(self, sim: Simulation, key: tuple[int, bool, int, int, int]) -> np.ndarray:
         """Cumulative weights of every path for agents of group ``key`` (travel mode, no flight first, country
-        to avoid, category)."""
+        to avoid, category, visa level)."""
         w = sim.world
-        m, no_air, avoid, cat = key
+        m, no_air, avoid, cat, level = key
         ok = self.usable[m]
         if no_air:
             ok = ok & ~w.routes.first_air
         if avoid >= 0:
             ok = ok & ~w.routes.touches[avoid]
+        if level > 0:
+            ok = ok & ~self.levels.blocked[level]
         spec = sim.scenario.emigration
         waits = self.waits[m] if self.waits is not None else None
         seen = (m, cat, ok.tobytes()) if waits is None else None  # without waits: a function of the paths open
@@ -146,20 +158,24 @@ class RouteChoice(Rule):
 
     def group_codes(self, sim: Simulation, idx: np.ndarray) -> np.ndarray:
         """The group of each agent (int64 codes into ``stack.lut``): travel mode, whether its path may not start
-        with a flight, the country it avoids, and its category if categories weigh destinations differently."""
+        with a flight, the country it avoids, its category if categories weigh destinations differently, and its
+        visa level if some visas are held by a share of people only."""
         a = sim.agents
         code = ((a.travel_mode[idx].astype(np.int64) * 2 + (a.state[idx] == PLAN_NO_AIR)) * self.n_c
                 + a.avoid[idx].astype(np.int64) + 1)
         if self.cat_stride:  # categories weigh destinations differently (preferences.csv)
             code += a.category[idx].astype(np.int64) * self.cat_stride
+        if self.level_stride and self.levels.thresholds.size:
+            code += self.levels.level(sim.world.visa_salt, a.id[idx]) * self.level_stride
         return code
 
     def build(self, sim: Simulation, codes: np.ndarray) -> None:
         """Stack the weights of groups ``codes`` (not built yet)."""
         stride = 2 * len(TRAVEL_MODES) * self.n_c
         for g in codes.tolist():
-            cat, rest = divmod(g, stride)
-            key = (rest // self.n_c // 2, bool(rest // self.n_c % 2), rest % self.n_c - 1, cat)
+            level, h = divmod(g, self.level_stride) if self.level_stride else (0, g)
+            cat, rest = divmod(h, stride)
+            key = (rest // self.n_c // 2, bool(rest // self.n_c % 2), rest % self.n_c - 1, cat, level)
             self.stack.add(g, self.group_cdf(sim, key))
 
     def step(self, sim: Simulation, day: int) -> None:
@@ -172,7 +188,8 @@ class RouteChoice(Rule):
         dkey = day_key(self.key, day)
         if sim.kernel == "compiled":
             home = kernels_c.route_choice(sim, day, self.stack, self.n_c, self.cat_stride, dkey,
-                                          lambda codes: self.build(sim, codes))
+                                          lambda codes: self.build(sim, codes), self.levels.thresholds,
+                                          self.level_stride)
         else:
             idx = np.flatnonzero(a.state <= PLAN_NO_AIR)
             code = self.group_codes(sim, idx)
@@ -182,6 +199,29 @@ class RouteChoice(Rule):
             home = must_leave(sim, choose(sim, idx, self.stack.lut[code], self.stack.cdf, dkey, self.tries), day)
         if home.size:
             go_home(sim, home)
+
+
+class HolderLevels:
+    """Who may go where when a visa is held by a share of people only (policies.csv ``holders``): an agent holds
+    country c's visa iff its fixed trait u (``entry.holder_trait``) < holders(c), so the visas it holds depend only
+    on its level, the number of the day's distinct shares below 1 that are ≤ u (``thresholds``, sorted). Level 0
+    holds every visa; ``blocked[L]`` marks the paths that enter or end in a country whose visa level L lacks."""
+
+    def __init__(self, thresholds: np.ndarray, blocked: list[np.ndarray]) -> None:
+        self.thresholds = np.ascontiguousarray(thresholds, dtype=np.float64)
+        self.blocked = blocked
+
+    @classmethod
+    def of(cls, holders: np.ndarray, touches: np.ndarray) -> HolderLevels:
+        """The levels of the day's shares ``holders`` (per country, 1: no restriction) over paths ``touches``."""
+        thr = np.unique(holders[holders < 1])
+        blocked = [np.zeros(touches.shape[1], dtype=bool)]
+        blocked += [touches[holders <= t].any(axis=0) for t in thr.tolist()]
+        return cls(thr, blocked)
+
+    def level(self, salt: float, ids: np.ndarray) -> np.ndarray:
+        """The level of agents ``ids`` (int64): how many thresholds their trait reaches (C: ``holder_level``)."""
+        return np.searchsorted(self.thresholds, holder_trait(salt, ids), side="right").astype(np.int64)
 
 
 class CdfStack:

@@ -33,13 +33,13 @@ if TYPE_CHECKING:
 class EntryPolicies(Rule):
     """On each day a policy of policies.csv starts or ends, every country's entry rules are set from the
     policies in force: per country and policy kind the one that started last (then the later line) applies.
-    A tourist ban starting or ending changes which routes are offered."""
+    A tourist ban starting or ending, or a visa's share of holders changing, changes which routes are offered."""
 
     name = "entry_policies"
     reads = ()
     writes = ("world.per_entry", "world.window_max", "world.window_len", "world.banned", "world.visa_p",
-              "world.visa_cost", "world.visa_days", "world.permit_p", "world.permit_wait", "world.permit_cost",
-              "world.permit_w", "world.permit_elig", "world.visa_run_w", "world.permit_days",
+              "world.visa_cost", "world.visa_days", "world.visa_holders", "world.permit_p", "world.permit_wait",
+              "world.permit_cost", "world.permit_w", "world.permit_elig", "world.visa_run_w", "world.permit_days",
               "world.registration_days", "world.routes_dirty")
 
     def init(self, sim: Simulation) -> None:
@@ -50,11 +50,11 @@ class EntryPolicies(Rule):
         if day not in self.days:
             return
         w = sim.world
-        banned = w.banned.copy()
+        banned, holders = w.banned.copy(), w.visa_holders.copy()
         for arr, value in ((w.per_entry, -1), (w.window_max, -1), (w.window_len, -1), (w.visa_p, np.nan),
-                           (w.visa_cost, 0.0), (w.visa_days, -1), (w.permit_p, np.nan), (w.permit_wait, 0),
-                           (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_elig, 1.0), (w.visa_run_w, 1.0),
-                           (w.permit_days, -1), (w.registration_days, -1)):
+                           (w.visa_cost, 0.0), (w.visa_days, -1), (w.visa_holders, 1.0), (w.permit_p, np.nan),
+                           (w.permit_wait, 0), (w.permit_cost, 0.0), (w.permit_w, 1.0), (w.permit_elig, 1.0),
+                           (w.visa_run_w, 1.0), (w.permit_days, -1), (w.registration_days, -1)):
             arr[:] = value
         w.banned[:] = False
         active = sorted((p for p in self.policies if in_force(p, day)),
@@ -69,13 +69,14 @@ class EntryPolicies(Rule):
                 w.banned[c] = True
             elif p.kind == "visa":
                 w.visa_p[c], w.visa_cost[c], w.visa_days[c] = p.probability, p.cost, p.days
+                w.visa_holders[c] = p.holders
             elif p.kind == "residence_permit":
                 w.permit_p[c], w.permit_wait[c], w.permit_cost[c] = p.probability, p.waiting_days, p.cost
                 w.permit_days[c], w.permit_w[c], w.permit_elig[c] = p.days, p.weight, p.eligible
             else:  # registration
                 w.registration_days[c] = p.days
-        if not np.array_equal(banned, w.banned):
-            w.routes_dirty = True
+        if not (np.array_equal(banned, w.banned) and np.array_equal(holders, w.visa_holders)):
+            w.routes_dirty = True  # the routes offered change (the visa holders: route_choice.HolderLevels)
 
 
 # ---- when the stay runs out ------------------------------------------------------------------------------

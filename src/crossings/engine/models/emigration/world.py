@@ -38,6 +38,7 @@ class EmigrationWorld:
     routes: Routes
     abroad: np.ndarray  # bool (countries,) a country without origins (entry policies apply there)
     visa_run_link: np.ndarray  # int64 (L,) link out of the place's country a visa run takes (−1: none)
+    visa_salt: float  # the run's offset of the agents' visa trait (entry.holder_salt; set from the seed)
     # changed by the timeline
     air_closures: np.ndarray  # int32 (K,) active closures of each air link
     crossing_closures: np.ndarray  # int32 (L,) active closures of each crossing
@@ -55,6 +56,7 @@ class EmigrationWorld:
     visa_p: np.ndarray  # float64 approval probability of a visa needed to enter (NaN: no visa needed)
     visa_cost: np.ndarray  # float64 USD
     visa_days: np.ndarray  # int64 days a visa allows per entry
+    visa_holders: np.ndarray  # float64 share of people holding the visa (policies.csv holders; 1: no restriction)
     permit_p: np.ndarray  # float64 approval probability of a residence permit (NaN: none offered)
     permit_wait: np.ndarray  # int64 days from application to decision
     permit_cost: np.ndarray  # float64 USD
@@ -109,8 +111,10 @@ class EmigrationWorld:
         return cls(
             country=country, link_country=link_country, link_days=link_days, gated=gated, origins=origins,
             gates=gates, routes=routes, abroad=abroad, visa_run_link=visa_run_links(sc, country, link_days),
+            visa_salt=0.0,
             per_entry=none(), window_max=none(), window_len=none(), banned=np.zeros(n_c, dtype=bool),
-            visa_p=none(np.float64), visa_cost=np.zeros(n_c), visa_days=none(), permit_p=none(np.float64),
+            visa_p=none(np.float64), visa_cost=np.zeros(n_c), visa_days=none(), visa_holders=np.ones(n_c),
+            permit_p=none(np.float64),
             permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c),
             permit_w=np.ones(n_c), permit_elig=np.ones(n_c), visa_run_w=np.ones(n_c), permit_days=none(),
             registration_days=none(), return_mult=np.ones(at_home.shape), permits=np.zeros(n_c, dtype=np.int64),
