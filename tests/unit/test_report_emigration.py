@@ -158,7 +158,9 @@ def test_crossings_show_the_days_around_their_queue(payload: dict) -> None:
     assert em["crossings"][0] is lars, "the crossing with observations first"
     w0, w1 = lars["window"]
     start = payload["dates"].index("2022-09-21")
-    assert w0 < start < w1 and w1 - w0 < 120
+    # the window holds the mobilisation's queue (and the first wave's when that one is long too, as in this
+    # 250-day run, where the window is then every day)
+    assert w0 < start < w1
     assert series(lars, "queue")["days"] == list(range(w0, w1 + 1))
     wait = chart(em["crossings"], "crossing-Upper_Lars-wait")
     assert wait["unit"] == "days" and any(m["key"] == "wait" for m in wait["marks"])
@@ -166,9 +168,10 @@ def test_crossings_show_the_days_around_their_queue(payload: dict) -> None:
 
 def test_categories_and_travellers_apart(payload: dict) -> None:
     em = payload["emigration"]
-    assert em["round_trip"] == ["traveller"]
+    assert em["round_trip"] == ["short_stay", "traveller"]
     groups = {c["id"]: c["group"] for c in em["categories"]}
     assert groups["category-traveller"] == "travellers" and groups["category-war_objector"] == "emigrants"
+    assert groups["category-short_stay"] == "travellers", "short stays come back: shown with the round trips"
     emigrants = chart(em["categories"], "group-dissident+war_objector+staying_out")
     assert emigrants["group"] == "emigrants" and emigrants["marks"]
     bars = series(chart(em["categories"], "category-war_objector"), "left_week")
