@@ -172,13 +172,13 @@ def test_the_two_kernels_give_the_same_bytes_with_holders(tmp_path):
 
 
 def test_the_trait_is_not_the_permit_trait(tmp_path):
-    # the visa trait (step √2 − 1 over ids) and the permit trait (golden step over rows) of the same agents are
+    # the visa trait (step √2 − 1 over ids) and the permit trait (golden step over ids) of the same agents are
     # independent: the quarter below 0.25 of one holds a quarter below 0.25 of the other, within a few
     _, sim, _ = run(write(tmp_path / "s", [visa(0.25)]), "numpy")
     a = sim.agents
     rows = np.arange(len(a))
     u = holder_trait(sim.world.visa_salt, a.id[rows])
-    permit = next(r for r in sim.plan if r.name == "stay_limits").trait(rows)
+    permit = next(r for r in sim.plan if r.name == "stay_limits").trait(a.id[rows])
     both = int(((u < 0.25) & (permit < 0.25)).sum())
     assert abs(both - N / 16) <= binomial_slack(N, 1 / 16), both
     _, other, _ = run(write(tmp_path / "t", [visa(0.25)]), "numpy", seed=4)

@@ -177,6 +177,34 @@ def test_dropping_returned_rows_changes_no_result_and_keeps_the_census(tmp_path,
     assert np.array_equal(kept.n_agents, dropped.n_agents), "agents ever created should count dropped rows"
 
 
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+def test_who_may_apply_for_a_permit_does_not_change_when_returned_rows_are_dropped(tmp_path, monkeypatch, kernel):
+    """The permit ``eligible`` trait is each agent's for good: keyed by its id, not its row (rows shift when the
+    table drops agents back home), so dropping them changes no result (it did when the trait was by row)."""
+    import crossings.engine.models.emigration.model as em
+
+    root = _demo(tmp_path, **{
+        "scenario.yml": ("  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}",
+                         "  category: {dissident: 0.1, war_objector: 0.6, staying_out: 0.3}\n"
+                         "  round_trip: [staying_out]"),
+        "policies.csv": ("waiting_days,source\n", "waiting_days,eligible,source\n")})
+    pol = root / "policies.csv"
+    lines = pol.read_text().splitlines()
+    lines = [ln if i == 0 else (ln.replace(",30,assumption", ",30,0.4,assumption") if "residence_permit" in ln
+                                else ln.replace(",,russia2022", ",,,russia2022", 1) if ln.count(",") == 9 else ln)
+             for i, ln in enumerate(lines)]
+    pol.write_text("\n".join(lines) + "\n")
+    sc = load_scenario(root)
+    assert {p.eligible for p in sc.emigration.policies if p.kind == "residence_permit"} == {0.4}
+    monkeypatch.setattr(em, "RETIRE_AT_LEAST", 1)
+    dropped = cx.run(sc, seed=9, check=True, kernel=kernel)
+    monkeypatch.setattr(em, "RETIRE_AT_LEAST", 10**18)
+    kept = cx.run(sc, seed=9, check=True, kernel=kernel)
+    assert dropped.series["cat_returned"].sum() > 0 and kept.series["new_permit_applications"].sum() > 0
+    for name, arr in kept.series.items():
+        assert np.array_equal(arr, dropped.series[name]), f"{name} differs when returned rows are dropped"
+
+
 @pytest.mark.parametrize("value", ["-5", "0", "many", ".inf"])
 def test_people_per_agent_must_be_a_positive_number(tmp_path, value):
     root = _demo(tmp_path, **{"scenario.yml": ("people_per_agent: 100", f"people_per_agent: {value}")})

@@ -1077,7 +1077,7 @@ int64_t crossings_em_stays_choose(const EmCtx *c, int64_t *rows, int64_t m, cons
         int room = wm < 0 || (restart ? 0 : used_after) < wm;
         int apply = !isnan(permit_p[ct]) && c->permit[i] != PERMIT_REFUSED && savings >= permit_cost[ct];
         if (permit_elig[ct] < 1) {
-            double t = fmod(salt + (double)i * GOLDEN, 1.0);
+            double t = fmod(salt + (double)c->id[i] * GOLDEN, 1.0); /* by id: rows shift when the table drops */
             apply = apply && t < permit_elig[ct];
         }
         double w0 = ok[l] && room && savings >= cost[l] ? weights[VISA_RUN] : 0.0;

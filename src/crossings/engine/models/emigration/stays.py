@@ -123,10 +123,11 @@ class StayLimits(Rule):
         self._key: tuple[bytes, ...] | None = None  # what self._places was worked out for
         self._places: tuple[np.ndarray, ...] = ()
 
-    def trait(self, idx: np.ndarray) -> np.ndarray:
-        """A fixed number in [0, 1) per agent row (a Weyl sequence from a per-run offset: evenly spread, so a
-        share s of any large group falls below s, and drawn from no stream the other rules use)."""
-        return (self.salt + idx.astype(np.float64) * GOLDEN) % 1.0
+    def trait(self, ids: np.ndarray) -> np.ndarray:
+        """A fixed number in [0, 1) per agent, keyed by its id, which never changes (row numbers shift when the
+        table drops agents back home): a Weyl sequence from a per-run offset, evenly spread, so a share s of any
+        large group falls below s, and drawn from no stream the other rules use."""
+        return (self.salt + ids.astype(np.float64) * GOLDEN) % 1.0
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
@@ -196,7 +197,7 @@ class StayLimits(Rule):
         apply = ~np.isnan(w.permit_p[c]) & (a.permit[idx] != PERMIT_REFUSED) & (savings >= w.permit_cost[c])
         part = w.permit_elig[c] < 1
         if part.any():  # only some may apply there: those whose fixed trait falls below the country's share
-            apply[part] &= self.trait(idx[part]) < w.permit_elig[c[part]]
+            apply[part] &= self.trait(a.id[idx[part]]) < w.permit_elig[c[part]]
         wt = np.empty((idx.size, 4))
         wt[:, VISA_RUN] = np.where(ok[loc] & room & (savings >= cost[loc]), self.weights[VISA_RUN], 0.0)
         wt[:, APPLY] = np.where(apply, self.weights[APPLY], 0.0)
