@@ -4,10 +4,16 @@ crossings.ensemble.infer_flee, rule set ``crossings``), then an ensemble of ``--
 runs on the left-out conflict, beside an ensemble of the same members (the same seeds) under Flee 3.1's rules and
 the conflict's own simsetting.yml (``--rules flee31``). Per conflict it prints the members' mean rescaled ARD of
 both, their ratio, whether the calibrated one is at least 10 % lower (the issue's bar: three of four), and the
-share of the observed camp counts (every camp, every dated row) inside each ensemble's 5-95 % band.
+share of the observed camp counts (every camp, every dated row) inside each ensemble's 5-95 % band: the members'
+band alone, and (calibrated) the predictive band, the members combined with the model-error term that
+``--error-runs`` draws on the fitted conflicts give the posterior (never the left-out conflict).
 
     python bench/flee_loco.py [--particles 6] [--generations 2] [--budget 18] [--replicates 2] [--members 10]
-                              [--workers 2] [--seed 0] [--out out/flee-loco] [--fit-all DIR] [DIR ...]
+                              [--error-runs 10] [--workers 2] [--seed 0] [--out out/flee-loco] [--fit-all DIR]
+                              [--reuse] [DIR ...]
+
+``--reuse``: a left-out conflict whose posterior is already in OUT/without-NAME (an earlier run with the same
+options) is not fitted again; a posterior without a model-error term gets one (the same draws as a fresh fit's).
 
 The inferences share their runs (the same generation 0 on every conflict they fit: run once). ``--fit-all DIR``
 also fits on every conflict and writes that posterior (with provenance) to DIR, with an ensemble of it on each
@@ -28,7 +34,8 @@ import numpy as np
 
 from crossings.ensemble.cluster import open_client
 from crossings.ensemble.ensemble import run_ensemble
-from crossings.ensemble.infer_flee import parse_params, run_flee_abc
+from crossings.ensemble.infer import read_posterior
+from crossings.ensemble.infer_flee import add_model_error, parse_params, run_flee_abc
 
 SHARED = Path("/work/shared/data/flee")
 CONFLICTS = ("burundi2015", "car2013", "mali2012", "ssudan2014")
@@ -46,22 +53,30 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def score(conflict: Path, posterior: Path | None, members: int, seed: int, client: Any) -> dict[str, float]:
+def score(conflict: Path, posterior: Path | None, members: int, seed: int, client: Any,
+          held_out: bool = True) -> dict[str, float]:
     """The members' mean rescaled ARD and the 5-95 % band's coverage of an ensemble on ``conflict``: drawn from
-    ``posterior`` under the crossings rules, or (None) Flee 3.1's rules with the conflict's own settings."""
+    ``posterior`` under the crossings rules, or (None) Flee 3.1's rules with the conflict's own settings; with a
+    posterior, the predictive band's coverage too (NaN when the posterior has no model-error term)."""
     rules = "flee31" if posterior is None else "crossings"
     ens = run_ensemble(conflict, members, seed, client=client, rules=rules,
                        posterior=posterior if posterior is not None else False)
     ard = np.asarray(ens.ard["ard_rescaled"])
+    pred = ens.coverage.get("predictive") or {}
+    if held_out and pred.get("in_sample"):
+        raise RuntimeError(f"the model error of {posterior} saw {conflict.name}: not a leave-one-out figure")
+    share = pred.get("share")
     return {"ard": float(ard.mean()), "ard_sd": float(ard.std(ddof=1)), "coverage": float(ens.coverage["share"]),
-            "points": int(ens.coverage["points"]), "cpu": float(ens.member_seconds[:, 1].sum())}
+            "predictive": float("nan") if share is None else float(share), "below": pred.get("below", 0),
+            "above": pred.get("above", 0), "points": int(ens.coverage["points"]),
+            "cpu": float(ens.member_seconds[:, 1].sum())}
 
 
 def table(rows: list[tuple[str, dict[str, float], dict[str, float], int, float]]) -> None:
     """The leave-one-conflict-out table and the count against the issue's bar."""
-    print("\n| left out | ARD calibrated (sd) | ARD flee31 (sd) | ratio | >= 10 % lower | coverage calibrated | "
-          "coverage flee31 |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| left out | ARD calibrated (sd) | ARD flee31 (sd) | ratio | >= 10 % lower | coverage calibrated: "
+          "members' band | predictive band (below, above) | coverage flee31: members' band |")
+    print("|---|---|---|---|---|---|---|---|")
     wins = 0
     for name, cal, ref, _, _ in rows:
         ratio = cal["ard"] / ref["ard"]
@@ -69,7 +84,7 @@ def table(rows: list[tuple[str, dict[str, float], dict[str, float], int, float]]
         wins += win
         print(f"| {name} | {cal['ard']:.4f} ({cal['ard_sd']:.4f}) | {ref['ard']:.4f} ({ref['ard_sd']:.4f}) | "
               f"{ratio:.3f} | {'yes' if win else 'no'} | {cal['coverage']:.0%} of {cal['points']} | "
-              f"{ref['coverage']:.0%} of {ref['points']} |")
+              f"{cal['predictive']:.0%} ({cal['below']}, {cal['above']}) | {ref['coverage']:.0%} of {ref['points']} |")
     print(f"\n{wins} of {len(rows)} left-out conflicts at least 10 % below Flee 3.1's ARD (the bar: 3 of 4)")
 
 
@@ -82,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=int, default=18)
     ap.add_argument("--replicates", type=int, default=2)
     ap.add_argument("--members", type=int, default=10)
+    ap.add_argument("--error-runs", type=int, default=10, help="draws on each fitted conflict for the model error")
+    ap.add_argument("--reuse", action="store_true", help="reuse the posteriors already in OUT/without-NAME")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="out/flee-loco")
@@ -103,21 +120,31 @@ def main(argv: list[str] | None = None) -> int:
     cache: dict[Any, float] = {}
     rows, fit_cpu, sims = [], 0.0, 0
     opts = {"particles": a.particles, "generations": a.generations, "replicates": a.replicates, "seed": a.seed,
-            "check_runs": 0, "rules": "crossings", "cache": cache}
+            "check_runs": 0, "rules": "crossings", "cache": cache, "error_runs": a.error_runs}
     with open_client(a.workers, None, None) as client:
         for name, d in zip(names, dirs, strict=True):
-            res = run_flee_abc(dirs, params, a.budget, holdout=[name], client=client,
-                               command=f"bench/flee_loco.py (left out: {name})", **opts)
-            res.write(out / f"without-{name}")
-            fit_cpu += res.provenance["cpu_seconds"]["members"]
-            sims += res.provenance["simulations"]
-            done = sum(1 for g in res.generations if g.get("complete"))
-            cal = score(d, out / f"without-{name}", a.members, a.seed, client)
+            where = out / f"without-{name}"
+            old = read_posterior(where) if a.reuse and (where / "posterior.json").is_file() else None
+            if old is None:
+                res = run_flee_abc(dirs, params, a.budget, holdout=[name], client=client,
+                                   command=f"bench/flee_loco.py (left out: {name})", **opts)
+                res.write(where)
+                fit_cpu += res.provenance["cpu_seconds"]["members"]
+                sims += res.provenance["simulations"]
+                prov, ess = res.provenance, res.posterior.ess()
+            else:
+                if "model_error" not in old.provenance and a.error_runs:
+                    add_model_error(where, dirs, a.error_runs, a.seed, client=client, rules="crossings")
+                prov, ess = read_posterior(where).provenance, old.ess()  # type: ignore[union-attr]
+            done = sum(1 for g in prov["generations"] if g.get("complete"))
+            fitted = [n for n, c in prov["conflicts"].items() if c["role"] == "fitted"]
+            cal = score(d, where, a.members, a.seed, client)
             ref = score(d, None, a.members, a.seed, client)
-            rows.append((name, cal, ref, done, res.posterior.ess()))
-            print(f"  {name}: fitted on {', '.join(res.fitted)}; {len(res.trials)} sets, {done} complete "
-                  f"generation(s), ESS {res.posterior.ess():.1f}; ARD {cal['ard']:.4f} against flee31's "
-                  f"{ref['ard']:.4f}; {time.perf_counter() - t0:.0f} s so far", flush=True)
+            rows.append((name, cal, ref, done, ess))
+            print(f"  {name}: fitted on {', '.join(fitted)}; {prov['parameter_sets']} sets, {done} complete "
+                  f"generation(s), ESS {ess:.1f}{' (reused)' if old is not None else ''}; ARD {cal['ard']:.4f} "
+                  f"against flee31's {ref['ard']:.4f}; coverage {cal['coverage']:.0%} (members' band), "
+                  f"{cal['predictive']:.0%} (predictive); {time.perf_counter() - t0:.0f} s so far", flush=True)
         table(rows)
         loco_wall = time.perf_counter() - t0
         print(f"leave-one-conflict-out: wall {loco_wall:.0f} s, CPU (user+sys) of this process "
@@ -131,9 +158,9 @@ def main(argv: list[str] | None = None) -> int:
             for n, s in res.posterior.stats().items():
                 print(f"  {n}: median {s['q50']:.4g} (5-95 % {s['q05']:.4g}-{s['q95']:.4g})")
             for name, d in zip(names, dirs, strict=True):
-                s = score(d, Path(a.fit_all), a.members, a.seed, client)
+                s = score(d, Path(a.fit_all), a.members, a.seed, client, held_out=False)
                 print(f"  {name}: ARD rescaled (members' mean) {s['ard']:.4f}, 90 % band holds {s['coverage']:.0%} "
-                      f"of {s['points']} observed camp counts")
+                      f"of {s['points']} observed camp counts (predictive band, in-sample: {s['predictive']:.0%})")
     ens_cpu = sum(c["cpu"] + r["cpu"] for _, c, r, _, _ in rows)
     print(f"wall {time.perf_counter() - t0:.0f} s; CPU (user+sys) of this process and its workers "
           f"{cpu() - c0:.0f} s (members: fits {fit_cpu:.0f} s over {sims} runs, LOCO ensembles {ens_cpu:.0f} s); "

@@ -37,6 +37,9 @@ def add_parser(sub: Any) -> None:
                    "(default global, as for `crossings calibrate --method abc`)")
     c.add_argument("--check-runs", type=int, default=10, help="runs drawn from the posterior on every conflict, "
                    "fitted and held out, for the reported ARD (default 10; 0: none)")
+    c.add_argument("--error-runs", type=int, default=10, help="runs drawn from the posterior on every fitted "
+                   "conflict for the model-error term of predictive bands (posterior.json model_error; default 10; "
+                   "0: none)")
     c.add_argument("--rules", choices=("flee31", "crossings"), default="crossings",
                    help="rule set of every run (default crossings: the rule set being calibrated)")
     c.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
@@ -58,7 +61,7 @@ def command_line(args: argparse.Namespace) -> str:
     for p in args.param:
         parts += ["--param", p]
     parts += option_words(args, ("budget", "particles", "generations", "replicates", "quantile", "proposal",
-                                 "check_runs", "rules", "seed", "workers", "scheduler", "out"))
+                                 "check_runs", "error_runs", "rules", "seed", "workers", "scheduler", "out"))
     return shlex.join(parts)
 
 
@@ -69,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     params = api.parse_flee_params(args.param)
     res = api.infer_flee(args.conflicts, params, args.budget, holdout=args.holdout, particles=args.particles,
                          generations=args.generations, replicates=args.replicates, quantile=args.quantile,
-                         proposal=args.proposal, check_runs=args.check_runs, rules=args.rules, kernel=args.kernel,
+                         proposal=args.proposal, check_runs=args.check_runs, error_runs=args.error_runs,
+                         rules=args.rules, kernel=args.kernel,
                          workers=args.workers, scheduler=args.scheduler, seed=args.seed,
                          progress=Bar("runs", not args.quiet, terminal_only=True), command=command_line(args))
     out = res.write(args.out)

@@ -180,6 +180,10 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
     if s["coverage"].get("points"):
         cv = s["coverage"]
         line += f"; the 90 % band holds {cv['share']:.0%} of {cv['points']} observations"
+        pr = cv.get("predictive")
+        if pr is not None and pr.get("share") is not None:
+            line += (f" (with the posterior's model error: {pr['share']:.0%}"
+                     f"{', in-sample' if pr['in_sample'] else ''})")
     if res.fit is not None:
         line += "; " + res.fit.line()
     if res.posterior is not None and res.posterior["used"]:

@@ -43,8 +43,10 @@ from crossings.ensemble.reduce import (
     QUANTILES,
     FitStack,
     Stack,
+    camp_points,
     coverage,
     distribution,
+    predictive_coverage,
     reduce_fit,
     report_fit,
 )
@@ -259,12 +261,17 @@ class EnsembleResult:
     def camp_fit(self) -> dict[str, Any]:
         """The fit to observed camp counts the report's header shows beside each other (none without them): the
         members' median ARD, both kinds, and the share of the observed counts (every camp, every dated row)
-        inside the members' 5-95 % band."""
+        inside the members' 5-95 % band, and (members drawn from a posterior) inside the predictive band, the
+        members combined with the posterior's model-error term."""
         out: dict[str, Any] = {f"{k}_members_median": round(float(np.median(v)), 6) for k, v in self.ard.items()
                                if len(v) and np.isfinite(v).all()}
         cv = self.coverage
         if cv.get("points"):
             out["coverage"] = {k: cv[k] for k in ("band", "points", "points_inside", "share")}
+            pr = cv.get("predictive")
+            if pr is not None:
+                out["coverage_predictive"] = {k: pr[k] for k in ("band", "points", "points_inside", "share",
+                                                                 "error_from", "in_sample", "why") if k in pr}
         return out
 
     def write(self, out: str | Path) -> Path:
@@ -302,11 +309,15 @@ class _Gathered:
     ard: dict[str, np.ndarray] | None = None
     fits: FitStack = field(init=False)
     meta: dict[str, Any] = field(default_factory=dict)
+    points: tuple[np.ndarray, np.ndarray] | None = None  # (days, camp columns) of the observed counts to keep
+    at_points: np.ndarray | None = None  # (runs, points): each member's agents present at those counts
 
     def __post_init__(self) -> None:
         self.agents_final = np.zeros(self.runs, dtype=np.int64)
         self.member_seconds = np.zeros((self.runs, 2))
         self.fits = FitStack(self.runs)
+        if self.points is not None:
+            self.at_points = np.zeros((self.runs, self.points[0].size), dtype=np.int64)
 
     def put(self, i: int, res: MemberResult) -> None:
         """Store member ``i`` (its series are not kept here)."""
@@ -320,6 +331,8 @@ class _Gathered:
             self.ard[k][i] = v
         if res.fit is not None:
             self.fits.put(i, res.fit)
+        if self.at_points is not None and self.points is not None:
+            self.at_points[i] = res.camp_sim[self.points]
 
 
 @dataclass
@@ -334,10 +347,11 @@ class _Reduced:
 
 
 def _gather_exact(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
-                  progress: Callable[[int, int], None] | None, limit: int) -> _Reduced:
+                  progress: Callable[[int, int], None] | None, limit: int,
+                  points: tuple[np.ndarray, np.ndarray] | None = None) -> _Reduced:
     """Every member's series sent to the client and kept (in memory, or a memory-mapped file when large), then
-    numpy's quantiles over them: exact."""
-    got = _Gathered(len(seeds))
+    numpy's quantiles over them: exact. ``points``: the observed counts each member's value is kept at."""
+    got = _Gathered(len(seeds), points=points)
     stack: Stack | None = None
     try:
         for i, res in map_members(client, sc, mparams, seeds, progress=progress, **kw, keep_series=True):
@@ -360,10 +374,10 @@ def _gather_exact(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seed
 
 def _gather_summary(client: Any, sc: Scenario, mparams: list[dict[str, Any]], seeds: list[int], kw: dict[str, Any],
                     progress: Callable[[int, int], None] | None, limit: int, pilot: int, bins: int,
-                    batch: int) -> _Reduced:
+                    batch: int, points: tuple[np.ndarray, np.ndarray] | None = None) -> _Reduced:
     """Members run in batches whose series are reduced on their workers (:mod:`crossings.ensemble.summary`); the
     client adds each batch's summary into one histogram of fixed size and reads the quantiles from it."""
-    got = _Gathered(len(seeds))
+    got = _Gathered(len(seeds), points=points)
     hist: Histogram | None = None
     pilot = min(pilot, len(seeds))
     for start, members, layout, part, edges in map_batches(client, sc, mparams, seeds, pilot=pilot, bins=bins,
@@ -400,6 +414,19 @@ def _posterior_of(sc: Scenario, posterior: bool | str | Path) -> Posterior | Non
     if post is None:
         raise InputError(posterior, None, "--posterior", f"no {POSTERIOR_CSV} there")
     return post
+
+
+def _predictive(sc: Scenario, at_points: np.ndarray | None, error: dict[str, Any] | None, days: int
+                ) -> dict[str, Any]:
+    """ensemble.json's ``coverage.predictive``: the coverage of the band of the members combined with the
+    posterior's model-error term, whose conflicts it names and whether this one was among them (then the figure
+    is in-sample); without a term (a posterior made before it existed), why there is none."""
+    if not error or at_points is None:
+        return {"share": None, "why": "the posterior has no model-error term (posterior.json model_error)"}
+    out = predictive_coverage(sc, at_points, error, days)
+    name = Path(sc.path).name
+    out.update({"error_from": list(error["conflicts"]), "in_sample": name in error["conflicts"]})
+    return out
 
 
 def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, params: Sequence[ParamSpec] = (),
@@ -452,19 +479,24 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
         else:
             drawn = []
     with_params(sc, mparams[0])  # check the names before anything starts
+    has_camps = sc.observed is not None and bool(sc.observed.camps)
+    error = record["provenance"].get("model_error") if record is not None and record["used"] else None
+    points = camp_points(sc, n_days)[:2] if error and has_camps else None
     t0 = time.perf_counter()
-    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_camps": False}
+    kw = {"days": days, "rules": rules, "kernel": kernel, "keep_camps": points is not None}
     with open_client(workers, scheduler, client) as c:
         where = describe(c, scheduler, client)
         if runs <= exact_limit:
-            red = _gather_exact(c, sc, mparams, seeds, kw, progress, exact_limit)
+            red = _gather_exact(c, sc, mparams, seeds, kw, progress, exact_limit, points)
         else:
-            red = _gather_summary(c, sc, mparams, seeds, kw, progress, exact_limit, pilot, bins, batch)
+            red = _gather_summary(c, sc, mparams, seeds, kw, progress, exact_limit, pilot, bins, batch, points)
     got, quantiles, mean = red.got, red.quantiles, red.mean
     cov: dict[str, Any] = {}
     aom: dict[str, float] = {}
-    if sc.observed is not None and sc.observed.camps:  # observed camp counts: the band's coverage, the median's ARD
+    if has_camps:  # observed camp counts: the band's coverage, the median's ARD
         cov = coverage(sc, quantiles["n_present"], n_days)
+        if record is not None and record["used"]:
+            cov["predictive"] = _predictive(sc, got.at_points, error, n_days)
         med = quantiles["n_present"][2][:, list(sc.observed.camps)]
         data = sc.observed.camps_by_day(n_days)
         aom = {"ard_normal": mean_ard(med, data, rescaled=False), "ard_rescaled": mean_ard(med, data, rescaled=True)}

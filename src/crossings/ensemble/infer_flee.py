@@ -37,11 +37,19 @@ from crossings.ensemble.infer import (
     Posterior,
     _Smc,
     check_smc_options,
+    read_posterior,
     scenario_digest,
     trials_csv,
 )
 from crossings.ensemble.member import ParamSpec, as_scenario, check_unique, flee_settings, parse_param, run_seed
-from crossings.ensemble.reduce import distribution
+from crossings.ensemble.reduce import (
+    ERROR_LEVELS,
+    ERROR_SCALE,
+    camp_points,
+    distribution,
+    elapsed,
+    weighted_quantiles,
+)
 from crossings.errors import InputError
 from crossings.files import dumps_json, write_set, write_text
 from crossings.scenario.model import FrozenMap, Scenario
@@ -207,6 +215,12 @@ class FleeAbcResult:
             a = rec[LOSS]
             lines.append(f"  {name} ({rec['role']}): ARD rescaled of {a['n']} runs drawn from the posterior: median "
                          f"{a['q50']:.4f} (5-95 % {a['q05']:.4f}-{a['q95']:.4f})")
+        err = self.provenance.get("model_error")
+        if err:
+            lines.append(f"  model error ({err['scale'].split(',')[0]}, {err['draws']} draws on "
+                         f"{', '.join(err['conflicts'])}): " + "; ".join(
+                             f"{b['bin'][0]:g}-{b['bin'][1]:g} of the duration 5-95 % {b['q05']:.3f} to "
+                             f"{b['q95']:.3f}" for b in err["summary"]))
         for w in self.provenance.get("warnings", []):
             lines.append("  warning: " + w)
         return [*lines, f"posterior in {Path(out)}/{POSTERIOR_CSV}, provenance in {Path(out)}/{POSTERIOR_JSON}"]
@@ -253,13 +267,16 @@ def run_flee_abc(conflicts: Sequence[Scenario | str | Path], params: Sequence[Pa
                  workers: int | None = None, scheduler: str | None = None, client: Any = None,
                  rules: str | None = "crossings", kernel: str = "compiled", proposal: str = "global",
                  progress: Callable[[int, int], None] | None = None, command: str = "",
-                 cache: dict[Any, float] | None = None) -> FleeAbcResult:
+                 cache: dict[Any, float] | None = None, error_runs: int = 0) -> FleeAbcResult:
     """The posterior of ``params`` (default :func:`default_params`) given the observed camp counts of the
     conflicts not in ``holdout``, by ABC-SMC with at most ``budget`` parameter sets of ``replicates`` runs on each,
-    under the rule set ``rules``; then ``check_runs`` draws from it run on every conflict (module docstring).
-    ``cache`` (a dict) shares runs between inferences."""
+    under the rule set ``rules``; then ``check_runs`` draws from it run on every conflict (module docstring), and
+    ``error_runs`` on each fitted conflict give the model-error term (:func:`model_error`; 0: none). ``cache``
+    (a dict) shares runs between inferences."""
     params = list(params) if params is not None else default_params()
     _check(params, particles, generations, replicates, quantile, budget, check_runs, proposal)
+    if error_runs < 0 or error_runs == 1:
+        raise InputError("--error-runs", None, "error-runs", f"{error_runs}: 0 (no model-error term) or at least 2")
     fit, held = load_conflicts(conflicts, holdout)
     names = [conflict_name(s) for s in fit]
     t0 = time.perf_counter()
@@ -270,11 +287,14 @@ def run_flee_abc(conflicts: Sequence[Scenario | str | Path], params: Sequence[Pa
         smc = _Smc(params, runs, disc, seed, particles, replicates, budget, particles, proposal, fit[0].path)
         post = smc.run(generations, quantile)
         check = _check_draws(c, post, fit, held, seed, check_runs, kw, runs)
+        err = model_error(c, post, fit, seed, error_runs, kw, runs) if error_runs else None
     settings = {"particles": particles, "generations": generations, "replicates": replicates, "quantile": quantile,
                 "batch": particles, "budget": budget, "check_runs": check_runs, "rules": rules or "the conflicts'",
-                "proposal": proposal, "kernel": KERNEL_TEXT[proposal]}
+                "proposal": proposal, "kernel": KERNEL_TEXT[proposal], "error_runs": error_runs}
     prov = _provenance(fit, held, params, smc, post, check, settings, seed, command, time.perf_counter() - t0,
                        runs)
+    if err is not None:
+        prov["model_error"] = err
     post.provenance = prov
     return FleeAbcResult(params, names, post, smc.trials, smc.gens, check, prov)
 
@@ -296,6 +316,112 @@ def _check_draws(client: Any, post: Posterior, fit: Sequence[Scenario], held: Se
             runs.ran += n
             out[conflict_name(sc)] = {"role": role, LOSS: distribution(ards)}
     return out
+
+
+# ---- the model error ---------------------------------------------------------------------------------------------
+
+ERROR_BINS = 4  # the error term's bins by share of the conflict's duration elapsed (quarters) ...
+MIN_BIN_POINTS = 30  # ... when every bin holds at least this many observed counts; else one bin for all
+
+
+def residuals(sc: Scenario, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The residual of each observed camp count of ``sc`` (:data:`ERROR_SCALE`) against the median of the
+    draws' simulated counts there (``sims``: (draws, days, observed camps)), and the share of the duration
+    elapsed at each count."""
+    days = sims.shape[1]
+    t, j, v = camp_points(sc, days)
+    med = np.median(np.asarray(sims, dtype=np.float64)[:, t, j], axis=0)
+    return np.log((v + 1.0) / (med + 1.0)), elapsed(t, days)
+
+
+def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, np.ndarray]], draws: int,
+                    bins: int = ERROR_BINS, min_points: int = MIN_BIN_POINTS) -> dict[str, Any]:
+    """The model-error term of posterior.json from each fitted conflict's residuals and elapsed shares
+    (:func:`residuals`): per bin of the share elapsed, the quantiles at :data:`ERROR_LEVELS` of the residuals
+    pooled over the conflicts, each conflict weighing the same in a bin whatever its number of counts; ``bins``
+    equal bins when each holds ``min_points`` counts, else one."""
+    names = list(by_conflict)
+    r = np.concatenate([by_conflict[n][0] for n in names])
+    f = np.concatenate([by_conflict[n][1] for n in names])
+    who = np.concatenate([np.full(by_conflict[n][0].size, i) for i, n in enumerate(names)])
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    b = np.searchsorted(edges[1:-1], f, side="left")
+    if bins > 1 and np.bincount(b, minlength=bins).min() < min_points:
+        edges, b = np.array([0.0, 1.0]), np.zeros(f.size, dtype=np.int64)
+    levels = list(ERROR_LEVELS)
+    quantiles, summary = [], []
+    for k in range(len(edges) - 1):
+        at = b == k
+        counts = np.bincount(who[at], minlength=len(names)).astype(np.float64)
+        w = 1.0 / counts[who[at]]
+        q = weighted_quantiles(r[at], w, levels)
+        quantiles.append([round(float(x), 6) for x in q])
+        summary.append({"bin": [round(float(edges[k]), 6), round(float(edges[k + 1]), 6)], "points": int(at.sum()),
+                        "q05": round(float(q[levels.index(0.05)]), 4), "q50": round(float(q[levels.index(0.5)]), 4),
+                        "q95": round(float(q[levels.index(0.95)]), 4)})
+    per = {}
+    for n in names:
+        x, fr = by_conflict[n]
+        quarter = np.minimum((np.asarray(fr) * 4).astype(np.int64), 3)
+        per[n] = {"points": int(x.size), "median": round(float(np.median(x)), 4) if x.size else None,
+                  "sd": round(float(np.std(x)), 4) if x.size else None,
+                  "sd_by_quarter": [round(float(np.std(x[quarter == k])), 4) if (quarter == k).any() else None
+                                    for k in range(4)]}
+    return {
+        "what": "the model's error on the observed camp counts of the fitted conflicts at the posterior, for "
+                "predictive bands (docs/ensembles.md, 'Forecast bands with a model-error term')",
+        "scale": ERROR_SCALE + ", simulated: the median over the draws at the observed count's camp and day",
+        "conflicts": names,
+        "draws": draws,
+        "weighting": "each fitted conflict weighs the same in a bin, whatever its number of observed counts",
+        "bins": [[round(float(edges[k]), 6), round(float(edges[k + 1]), 6)] for k in range(len(edges) - 1)],
+        "bins_rule": f"{bins} equal bins of the share of the conflict's duration elapsed when each holds at least "
+                     f"{min_points} observed counts, else one",
+        "levels": levels,
+        "quantiles": quantiles,
+        "summary": summary,
+        "by_conflict": per,
+    }
+
+
+def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
+                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, Any]:
+    """``n`` runs drawn from the posterior on each fitted conflict (fresh seeds and draws, the same on every
+    conflict) and the model-error term of their residuals (:func:`fit_model_error`); only the conflicts in
+    ``fit`` inform it (in leave-one-conflict-out, never the held-out one)."""
+    seeds = [run_seed(s) for s in np.random.SeedSequence(seed, spawn_key=(6,)).spawn(n)]
+    draws = [post.draw(s)[1] for s in np.random.SeedSequence(seed, spawn_key=(7,)).spawn(n)]
+    by: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for sc in fit:
+        sims: list[np.ndarray | None] = [None] * n
+        for i, res in map_members(client, sc, draws, seeds, **{**kw, "keep_series": False, "keep_camps": True}):
+            sims[i] = res.camp_sim
+            if runs is not None:
+                runs.cpu += res.cpu_seconds
+        if runs is not None:
+            runs.ran += n
+        by[conflict_name(sc)] = residuals(sc, np.stack([s for s in sims if s is not None]))
+    return fit_model_error(by, n)
+
+
+def add_model_error(directory: str | Path, conflicts: Sequence[Scenario | str | Path], n: int, seed: int, *,
+                    client: Any = None, workers: int | None = None, rules: str | None = "crossings",
+                    kernel: str = "compiled") -> dict[str, Any]:
+    """Give the posterior in ``directory`` the model-error term of ``n`` draws on the conflicts it was fitted on
+    (those of ``conflicts`` its posterior.json marks fitted), written into its posterior.json (a posterior made
+    before the term existed, or with ``error_runs=0``); returns the term."""
+    post = read_posterior(directory)
+    if post is None:
+        raise InputError(directory, None, "posterior", f"no {POSTERIOR_CSV} there")
+    roles = post.provenance.get("conflicts", {})
+    fit = [s for s in (as_scenario(c) for c in conflicts) if roles.get(conflict_name(s), {}).get("role") == "fitted"]
+    if not fit:
+        raise InputError(directory, None, "conflicts", "none of the conflicts given was fitted by this posterior")
+    with open_client(workers, None, client) as c:
+        err = model_error(c, post, fit, seed, n, {"rules": rules, "kernel": kernel})
+    prov = {**post.provenance, "model_error": err}
+    write_text(Path(directory) / POSTERIOR_JSON, dumps_json(prov, indent=2, sort_keys=True) + "\n")
+    return err
 
 
 def _provenance(fit: Sequence[Scenario], held: Sequence[Scenario], params: Sequence[ParamSpec], smc: _Smc,

@@ -1,5 +1,6 @@
 """Reductions of an ensemble on the client, in member order: per-cell quantiles of every series the members keep,
-the distribution of a number, the coverage of observed camp counts by a band, the ARD on part of the data, and the
+the distribution of a number, the coverage of observed camp counts by a band (the members' alone, or combined
+with a model-error term), the ARD on part of the data, and the
 fit per observation row (median and 5–95 % band of the simulated value, share of members inside the accepted
 band, and the share a model centred on the band with the same spread would reach) with the fit losses per
 member."""
@@ -127,6 +128,89 @@ def coverage(scenario: Any, q_present: np.ndarray, days: int) -> dict[str, Any]:
     return {"band": "q05-q95", "points": total_pts, "points_inside": inside_pts,
             "share": round(inside_pts / total_pts, 6) if total_pts else None,
             "daily_share": round(float(band.mean()), 6) if band.size else None, "camps": per_camp}
+
+
+# ---- the model error and the predictive band -------------------------------------------------------------------
+
+ERROR_SCALE = "log((observed + 1) / (simulated + 1))"
+ERROR_LEVELS = tuple(round(0.005 * k, 3) for k in range(1, 200))  # the levels at which an error term is kept
+PREDICTIVE = (0.05, 0.95)  # the predictive band's probabilities (a 90 % band, as the members' q05-q95)
+
+
+def camp_points(scenario: Any, days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The observed camp counts as given (each dated row of each camp's file within the run, camps in
+    ``observed.camps`` order, as :func:`coverage` counts them): day, camp column and value of each point."""
+    obs = scenario.observed
+    ts, js, vs = [], [], []
+    for j, s in enumerate(obs.camp_series if obs is not None else ()):
+        t = np.rint(s.days).astype(np.int64)
+        keep = (t >= 0) & (t < days)
+        ts.append(t[keep])
+        js.append(np.full(int(keep.sum()), j, dtype=np.int64))
+        vs.append(np.asarray(s.values, dtype=np.float64)[keep])
+    if not ts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(ts), np.concatenate(js), np.concatenate(vs)
+
+
+def elapsed(t: np.ndarray, days: int) -> np.ndarray:
+    """The share of the run's duration elapsed on day ``t`` (0 on the first day, 1 on the last)."""
+    return np.asarray(t, dtype=np.float64) / max(days - 1, 1)
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (each point's cumulative weight at its middle, linear between points)."""
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    o = np.argsort(x, kind="stable")
+    x, w = x[o], w[o]
+    cum = (np.cumsum(w) - w / 2) / w.sum()
+    return np.interp(np.asarray(levels, dtype=np.float64), cum, x)
+
+
+def error_cdf(x: np.ndarray, levels: Sequence[float], quantiles: Sequence[float]) -> np.ndarray:
+    """P(error <= x) of an error term kept as ``quantiles`` at ``levels`` (linear between them; 0 below the
+    lowest quantile, 1 above the highest)."""
+    q = np.maximum.accumulate(np.asarray(quantiles, dtype=np.float64))  # non-decreasing, as np.interp needs
+    return np.interp(np.asarray(x, dtype=np.float64), q, np.asarray(levels, dtype=np.float64), left=0.0, right=1.0)
+
+
+def error_bin(error: Mapping[str, Any], frac: np.ndarray) -> np.ndarray:
+    """The bin (by share of the duration elapsed) of each point in an error term's ``bins``."""
+    upper = np.array([b[1] for b in error["bins"]][:-1], dtype=np.float64)
+    return np.searchsorted(upper, np.asarray(frac, dtype=np.float64), side="left")
+
+
+def predictive_coverage(scenario: Any, member_points: np.ndarray, error: Mapping[str, Any], days: int
+                        ) -> dict[str, Any]:
+    """Share of the observed camp counts inside the 90 % predictive band: the members' values at each point
+    (``member_points``, (members, points) in :func:`camp_points` order) combined with the model error
+    (``error``, as posterior.json's ``model_error`` keeps it): log(count + 1) = log(member + 1) + error, the
+    member and the error independent. The predictive probability of the observed count or less is
+    F(v) = mean over members of P(error <= log((v + 1) / (member + 1))), computed exactly (no random draws, so
+    the same members give the same figure on any cluster); the count is inside when 0.05 <= F(v) <= 0.95."""
+    t, j, v = camp_points(scenario, days)
+    m = np.asarray(member_points, dtype=np.float64)
+    b = error_bin(error, elapsed(t, days))
+    levels = error["levels"]
+    pit = np.empty(v.size)
+    for k in range(len(error["bins"])):
+        at = b == k
+        if at.any():
+            x = np.log((v[at] + 1.0) / (m[:, at] + 1.0))
+            pit[at] = error_cdf(x, levels, error["quantiles"][k]).mean(axis=0)
+    ok = (pit >= PREDICTIVE[0]) & (pit <= PREDICTIVE[1])
+    names = scenario.locations.name
+    camps = list(scenario.observed.camps)
+    per_camp = {}
+    for jj, c in enumerate(camps):
+        mine = j == jj
+        n = int(mine.sum())
+        per_camp[names[c]] = {"points": n, "points_inside": int(ok[mine].sum()),
+                              "share": round(float(ok[mine].mean()), 6) if n else None}
+    return {"band": "q05-q95 of the predictive distribution (members x model error)", "points": int(v.size),
+            "points_inside": int(ok.sum()), "share": round(float(ok.mean()), 6) if v.size else None,
+            "below": int((pit < PREDICTIVE[0]).sum()), "above": int((pit > PREDICTIVE[1]).sum()),
+            "camps": per_camp}
 
 
 # ---- the fit per observation row -----------------------------------------------------------------------------
