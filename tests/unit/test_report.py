@@ -279,3 +279,19 @@ def test_the_page_of_a_run_in_memory_is_the_page_of_its_directory(tmp_path: Path
         page = render_report(res)
         assert page == render_report(read_run(tmp_path / f"run-{sc_dir.name}")), sc_dir.name
         assert page_data(page)["charts"], sc_dir.name
+
+
+def test_the_header_carries_both_coverages_of_an_ensemble(tmp_path: Path) -> None:
+    """An ensemble's band run (summary.json with ``coverage`` and ``coverage_predictive``) puts both figures in the
+    page's header data, and the page's script names the predictive band and where its model error came from."""
+    run = demo_run(tmp_path, days=10)
+    summary = json.loads((run / "summary.json").read_text())
+    summary.update(members=20, coverage={"band": [0.05, 0.95], "points": 40, "points_inside": 10, "share": 0.25},
+                   coverage_predictive={"band": [0.05, 0.95], "points": 40, "points_inside": 34, "share": 0.85,
+                                        "error_from": ["west"], "in_sample": False})
+    (run / "summary.json").write_text(json.dumps(summary))
+    meta = rdata.collect(read_run(run))["meta"]
+    assert meta["coverage"]["share"] == 0.25 and meta["coverage_predictive"]["share"] == 0.85
+    assert meta["coverage_predictive"]["error_from"] == ["west"]
+    script = (Path(rdata.__file__).parent / "assets" / "report.js").read_text()
+    assert "90 % predictive band holds" in script and "m.coverage_predictive" in script

@@ -507,7 +507,8 @@ def _assemble(page: _Page, kept: list[int], step: int, stocks: np.ndarray, route
     meta = {k: summary.get(k) for k in ("scenario", "format", "rules", "seed", "days", "start_date",
                                           "agents_final", "wall_seconds", "crossings_version", "kernel",
                                           "ard_rescaled", "ard_normal", "members", "model",
-                                          "ard_rescaled_members_median", "coverage") if k in summary}
+                                          "ard_rescaled_members_median", "coverage", "coverage_predictive")
+            if k in summary}
     meta = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in meta.items()}
     legend_kinds = sorted(set(page.loc_kind), key=lambda k: KIND_NAMES.index(k) if k in KIND_NAMES else 99)
     return {

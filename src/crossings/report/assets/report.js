@@ -96,6 +96,11 @@
       item('90 % band holds', (100 * m.coverage.share).toFixed(0) + ' % of ' + m.coverage.points +
            ' observed camp counts');
     }
+    var cp = m.coverage_predictive;
+    if (cp && typeof cp.share === 'number') {
+      item('90 % predictive band holds', (100 * cp.share).toFixed(0) + ' % of ' + cp.points +
+           ' (with the model error of ' + (cp.error_from || []).join(', ') + (cp.in_sample ? ', in sample)' : ')'));
+    }
     if (E) {
       item('model', m.model);
       item('1 agent =', fmt(E.people_per_agent) + ' people');
