@@ -325,9 +325,14 @@ static void change_country(const EmCtx *c, int64_t i, int64_t from, int64_t to, 
     on_entry_country(c, i, to);
 }
 
+/* an agent's fixed trait in [0, 1): the Weyl sequence over its id from a per-run offset (entry.id_trait) */
+static inline double id_trait(double salt, int64_t id, double step) {
+    return fmod(salt + (double)id * step, 1.0);
+}
+
 /* an agent's fixed visa trait in [0, 1) (entry.holder_trait) */
 static inline double holder_trait(const EmCtx *c, int64_t i) {
-    return fmod(c->visa_salt + (double)c->id[i] * ROOT2_STEP, 1.0);
+    return id_trait(c->visa_salt, c->id[i], ROOT2_STEP);
 }
 
 /* entry.admit for one agent arriving at the border of country k; its draw is number 2 × lk + site */
@@ -1077,7 +1082,7 @@ int64_t crossings_em_stays_choose(const EmCtx *c, int64_t *rows, int64_t m, cons
         int room = wm < 0 || (restart ? 0 : used_after) < wm;
         int apply = !isnan(permit_p[ct]) && c->permit[i] != PERMIT_REFUSED && savings >= permit_cost[ct];
         if (permit_elig[ct] < 1) {
-            double t = fmod(salt + (double)c->id[i] * GOLDEN, 1.0); /* by id: rows shift when the table drops */
+            double t = id_trait(salt, c->id[i], GOLDEN); /* by id: rows shift when the table drops */
             apply = apply && t < permit_elig[ct];
         }
         double w0 = ok[l] && room && savings >= cost[l] ? weights[VISA_RUN] : 0.0;

@@ -19,7 +19,7 @@ from crossings.errors import InputError
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FACTOR = r"(?:[-+0-9.eE]+|\$[A-Za-z_][A-Za-z0-9_]*)"
 _REF = re.compile(rf"^\s*{_FACTOR}(?:\s*[*/]\s*{_FACTOR})*\s*$")  # factors joined by * and /
-_TOKEN = re.compile(r"([*/])?\s*(\$[A-Za-z_][A-Za-z0-9_]*|[-+0-9.eE]+)")
+_TOKEN = re.compile(rf"([*/])?\s*({_FACTOR})")  # one factor and the operator before it
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,17 @@ def holder_salt(seed: int) -> float:
     return float(stream(seed, HOLDER_STREAM).random())
 
 
+def id_trait(salt: float, ids: np.ndarray, step: float) -> np.ndarray:
+    """A fixed number in [0, 1) per agent, keyed by its id (which never changes, unlike its row): the Weyl
+    sequence ``(salt + id · step) mod 1`` from a per-run offset, evenly spread, so a share s of any run of
+    consecutive leavers falls below s. Traits with rationally independent steps are independent of each other."""
+    return (salt + ids.astype(np.float64) * step) % 1.0
+
+
 def holder_trait(salt: float, ids: np.ndarray) -> np.ndarray:
-    """Each agent's fixed visa trait in [0, 1), by its id: evenly spread (a share s of any run of consecutive
-    leavers falls below s). An agent holds country c's visa on a day iff its trait < c's ``holders`` share."""
-    return (salt + ids.astype(np.float64) * ROOT2_STEP) % 1.0
+    """Each agent's fixed visa trait (:func:`id_trait` with step √2 − 1). An agent holds country c's visa on a
+    day iff its trait < c's ``holders`` share."""
+    return id_trait(salt, ids, ROOT2_STEP)
 
 
 def lacks_visa(sim: Simulation, idx: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.models.emigration import kernels_c
-from crossings.engine.models.emigration.entry import on_entry, on_exit, window_used
+from crossings.engine.models.emigration.entry import id_trait, on_entry, on_exit, window_used
 from crossings.engine.models.emigration.movement import GO_HOME_WRITES, first_arrivals, go_home
 from crossings.engine.models.emigration.state import (
     NEVER,
@@ -124,10 +124,9 @@ class StayLimits(Rule):
         self._places: tuple[np.ndarray, ...] = ()
 
     def trait(self, ids: np.ndarray) -> np.ndarray:
-        """A fixed number in [0, 1) per agent, keyed by its id, which never changes (row numbers shift when the
-        table drops agents back home): a Weyl sequence from a per-run offset, evenly spread, so a share s of any
-        large group falls below s, and drawn from no stream the other rules use."""
-        return (self.salt + ids.astype(np.float64) * GOLDEN) % 1.0
+        """Each agent's fixed eligibility trait (``entry.id_trait`` with the golden step, its offset drawn from a
+        stream no other rule uses)."""
+        return id_trait(self.salt, ids, GOLDEN)
 
     def step(self, sim: Simulation, day: int) -> None:
         if not self.on:
