@@ -111,19 +111,17 @@ def coverage(scenario: Any, q_present: np.ndarray, days: int) -> dict[str, Any]:
     lo, hi = q_present[0], q_present[-1]
     names = scenario.locations.name
     per_camp: dict[str, Any] = {}
-    inside_pts = total_pts = 0
     daily_data = obs.camps_by_day(days)
-    for j, (c, s) in enumerate(zip(obs.camps, obs.camp_series, strict=True)):
-        t = np.rint(s.days).astype(np.int64)
-        keep = (t >= 0) & (t < days)
-        t, v = t[keep], s.values[keep]
-        ok = (lo[t, c] <= v) & (v <= hi[t, c])
+    t, jj, v = camp_points(scenario, days)  # the same points as the predictive band's
+    col = np.asarray(obs.camps, dtype=np.int64)[jj]
+    inside = (lo[t, col] <= v) & (v <= hi[t, col])
+    for j, c in enumerate(obs.camps):
+        ok = inside[jj == j]
         d_ok = (lo[:, c] <= daily_data[:, j]) & (daily_data[:, j] <= hi[:, c])
-        per_camp[names[c]] = {"points": int(t.size), "points_inside": int(ok.sum()),
-                              "share": round(float(ok.mean()), 6) if t.size else None,
+        per_camp[names[c]] = {"points": int(ok.size), "points_inside": int(ok.sum()),
+                              "share": round(float(ok.mean()), 6) if ok.size else None,
                               "daily_share": round(float(d_ok.mean()), 6) if days else None}
-        inside_pts += int(ok.sum())
-        total_pts += int(t.size)
+    inside_pts, total_pts = int(inside.sum()), int(inside.size)
     band = (lo[:, list(obs.camps)] <= daily_data) & (daily_data <= hi[:, list(obs.camps)])
     return {"band": "q05-q95", "points": total_pts, "points_inside": inside_pts,
             "share": round(inside_pts / total_pts, 6) if total_pts else None,
