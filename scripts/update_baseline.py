@@ -36,6 +36,8 @@ CASES: dict[str, dict[str, Any]] = {
     "car2013": {"source": "shared", "seed": 1, "rules": "flee31"},
     "ssudan2014": {"source": "shared", "seed": 1, "rules": "flee31"},
     "demo": {"source": "demo", "seed": 0, "rules": "flee31"},
+    # the bug-fixed rules with the scenario's own settings (--rules crossings before its calibrated defaults)
+    "demo-fixes": {"source": "demo", "seed": 0, "rules": "fixes"},
     "russia2022-0": {"source": "bundled", "scenario": "russia2022", "seed": 0, "rules": "crossings"},
     "russia2022-1": {"source": "bundled", "scenario": "russia2022", "seed": 1, "rules": "crossings"},
     "russia2022-2": {"source": "bundled", "scenario": "russia2022", "seed": 2, "rules": "crossings"},

@@ -16,6 +16,7 @@ from crossings.errors import InputError
 from crossings.files import write_text
 from crossings.observed.fit import fit_data, fit_outputs, format_table, run_line, scenario_observed, summary_text
 from crossings.observed.measures import RunTables
+from crossings.params.flee import RULE_SETS as RULE_SETS  # the --rules choices of the command line
 from crossings.progress import LOG, Bar
 from crossings.results import Results
 from crossings.results.read import read_summary
@@ -80,7 +81,7 @@ def run(scenario: Scenario | str | Path, seed: int = 0, rules: str | None = None
         check: bool = False, kernel: str | None = None, sets: Sequence[str] | None = None,
         progress: Callable[[int, int], None] | None = None, quiet: bool = False) -> Run:
     """Run a scenario (object or path) once, into a :class:`~crossings.report.notebook.Run` (results with
-    figures); ``rules`` is "flee31" or "crossings" (default: the scenario's);
+    figures); ``rules`` one of :data:`RULE_SETS` (default: the scenario's; docs/engine.md);
     ``kernel`` is "compiled" (the C move and travel phases), "numpy" (their vectorised twin) or None (compiled
     when it was built at install, else numpy: :func:`kernel_for`); ``sets`` are
     what-if changes (docs/whatif.md) and need a path; ``progress(day, days)`` is called after each day (default: a

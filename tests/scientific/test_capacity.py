@@ -21,7 +21,7 @@ def capmult(n: int, capacity: int, buffer: float) -> float:
     return 1.0 - (n - buffer * capacity) / (capacity * (1.0 - buffer))
 
 
-@pytest.mark.parametrize("rules", ["flee31", "crossings"])
+@pytest.mark.parametrize("rules", ["flee31", "fixes"])
 def test_full_camp_gets_no_new_agents(make_scenario, simulate, rules):
     # F has capacity 100 and holds 100 agents from day 0; 1000 agents appear at A on day 1
     sc = make_scenario(LOCS, ROUTES, total=[(0, 100), (1, 100 + N)], camps={"F": [(0, 100)]}, length=8,
@@ -60,7 +60,7 @@ def test_camp_that_fills_gets_no_new_route_choices(make_scenario, simulate):
     assert s["new_link_entries"][first + 1:, 2].sum() > 0, "new agents must go to G instead"
 
 
-@pytest.mark.parametrize("rules", ["flee31", "crossings"])
+@pytest.mark.parametrize("rules", ["flee31", "fixes"])
 def test_route_to_a_camp_that_fills_is_dropped(make_scenario, simulate, rules):
     """Awareness 2: on day 1 everyone at A picks A>T>F (F a camp of capacity 100, camp weight 1e6); they
     reach town T with 50 km of the day left. Once F's capmult is below 0.5 nobody may step from T towards
@@ -82,5 +82,5 @@ def test_route_to_a_camp_that_fills_is_dropped(make_scenario, simulate, rules):
     assert later.sum() == 0, (
         f"F's capmult is below 0.5 from the end of day {t0}: expected no steps from T towards it, got {later.tolist()}")
     assert present_f[-1] == present_f[t0], "F must not grow once it is (nearly) full"
-    assert s["n_present"][-1, 1] < s["n_present"][t0, 1] or rules == "crossings", (
+    assert s["n_present"][-1, 1] < s["n_present"][t0, 1] or rules == "fixes", (
         "flee31: route-holders waiting in T must eventually re-plan and leave")

@@ -1,6 +1,6 @@
 """Closures (flee-model.md §1.8): a closed border carries nobody; a closed location traps its agents;
 agents on a link that closes bounce back; ``link`` closures do nothing under flee31 but block under
-crossings; camp closures turn camps into towns."""
+the bug-fixed rules (fixes, and crossings); camp closures turn camps into towns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import crossings as cx
 
-RULES = ["flee31", "crossings"]
+RULES = ["flee31", "fixes"]
 N = 1000
 
 
@@ -84,16 +84,16 @@ def test_agents_on_a_link_that_closes_bounce_back(make_scenario, simulate, closu
     assert s["n_present"][-1].tolist() == [N, 0], "nobody reaches B"
 
 
-@pytest.mark.parametrize(("rules", "blocked"), [("flee31", False), ("crossings", True)])
-def test_link_closure_is_a_no_op_in_flee31_but_blocks_in_crossings(make_scenario, simulate, rules, blocked):
+@pytest.mark.parametrize(("rules", "blocked"), [("flee31", False), ("fixes", True)])
+def test_link_closure_is_a_no_op_in_flee31_but_blocks_in_fixes(make_scenario, simulate, rules, blocked):
     sc = make_scenario([("A", "X", "conflict_zone", 1000), ("T", "X", "town", 0), ("B", "Y", "camp", 0)],
                        [("A", "T", 50), ("T", "B", 100)], closures=[("link", "T", "B", 0, -1)],
                        total=[(0, 0), (1, N)], length=10, settings={"move_rules": {"camp_movechance": 0.0}})
     res = simulate(sc, seed=4, rules=rules)
     crossed = int(res.series["new_link_entries"][:, [2, 3]].sum())
     if blocked:
-        assert crossed == 0, f"crossings: a closed link (both directions) must carry nobody, got {crossed} entries"
-        assert res.series["n_present"][-1, 2] == 0, "crossings: nobody may reach B"
+        assert crossed == 0, f"fixes: a closed link (both directions) must carry nobody, got {crossed} entries"
+        assert res.series["n_present"][-1, 2] == 0, "fixes: nobody may reach B"
     else:
         assert crossed > 0.5 * N, f"flee31: link closures do nothing (a Flee 3.1 bug kept), got {crossed} entries"
 

@@ -25,7 +25,7 @@ def spawn(mode: str, k: float, decay: list[float] | None = None, interval: int =
     return {"spawn_rules": rules}
 
 
-@pytest.mark.parametrize("rules", ["flee32", "crossings", "flee31"])
+@pytest.mark.parametrize("rules", ["flee32", "fixes", "flee31"])
 def test_constant_mode_by_hand(make_scenario, simulate, rules):
     """k = 10, decay [1, 0.5, 0.25] in bins of 2 days. A (onset day 0): days 0-1 → 10, days 2-3 → 5, then 2
     (int 2.5). B (onset day 3, intensity 2): days 3-4 → 20, days 5-6 → 10, day 7 → 5, then its conflict ends:
@@ -49,7 +49,7 @@ def test_pop_ratio_mode_by_hand(make_scenario, simulate):
     lasts (days 3-7); no decay list: factor 1."""
     settings = {"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "pop_ratio"}}}
     sc = make_scenario(LOCS, ROUTES, length=10, conflicts=CONFLICTS, settings=settings)
-    got = simulate(sc, seed=1, rules="crossings").series["new_spawned"]
+    got = simulate(sc, seed=1, rules="fixes").series["new_spawned"]
     assert got[:, 0].tolist() == [10] * 10
     assert got[:, 1].tolist() == [0, 0, 0, 6, 6, 6, 6, 6, 0, 0]
 

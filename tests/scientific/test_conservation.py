@@ -8,7 +8,7 @@ import pytest
 
 import crossings as cx
 
-RULES = ["flee31", "crossings"]
+RULES = ["flee31", "fixes", "crossings"]
 
 SYNTHETIC = {
     # a small network with every closure type, a marker, a forwarding hub, a capacity-limited camp and

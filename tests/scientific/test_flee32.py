@@ -35,9 +35,9 @@ def test_sum_from_camps_spawns_the_change_of_the_camp_sum(make_scenario, simulat
     assert res.series["new_spawned"][1:, 1:].sum() == 0, "after day 0 agents appear only at the conflict zone"
 
 
-@pytest.mark.parametrize("rules", ["flee31", "crossings"])
+@pytest.mark.parametrize("rules", ["flee31", "fixes"])
 def test_without_flee32_or_the_key_refugees_csv_drives_spawning(make_scenario, simulate, rules):
-    """flee31 ignores sum_from_camps (as Flee 3.1 does); crossings applies it only when set: both spawn from
+    """flee31 ignores sum_from_camps (as Flee 3.1 does); fixes applies it only when set: both spawn from
     refugees.csv here: 15 on day 0, then int T(t) - int T(t-1), T on the line 1000 -> 9999 over 9 days."""
     key = {"sum_from_camps": True} if rules == "flee31" else {}
     sc = make_scenario(LOCS, ROUTES, length=9, total=TOTAL, camps=CAMPS,
@@ -62,8 +62,8 @@ def share_of_f(cm: float) -> float:
 
 
 @pytest.mark.parametrize("rules,scaling,capacity", [
-    ("crossings", 1.0, 100),    # capmult 1 - (70 - 50) / 50 = 0.6: share 0.756
-    ("crossings", 1.5, 150),    # 70 <= 0.5 x 150: capmult 1, share 0.838
+    ("fixes", 1.0, 100),    # capmult 1 - (70 - 50) / 50 = 0.6: share 0.756
+    ("fixes", 1.5, 150),    # 70 <= 0.5 x 150: capmult 1, share 0.838
     ("flee31", 1.5, 100),       # Flee 3.1 ignores the key: as with 1.0
     ("flee32", 1.5, 150 - 70),  # Flee 3.2 also takes the day-0 70 off: capmult 1 - (70 - 40) / 40 = 0.25 < 0.5
     ("flee32", 2.5, 250 - 70),  # 180: 70 <= 90, capmult 1

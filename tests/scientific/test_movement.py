@@ -74,11 +74,11 @@ CHAIN = dict(
 )
 
 
-@pytest.mark.parametrize(("rules", "share"), [("flee31", 0.3), ("crossings", 1.0)])
+@pytest.mark.parametrize(("rules", "share"), [("flee31", 0.3), ("fixes", 1.0)])
 def test_same_day_chaining_through_a_town(make_scenario, simulate, rules, share):
     """150 km then 300 km at 200 km/day: agents reach the town B with 50 km of the day left; under flee31 a
-    route-holder continues with B's move chance (0.3), under crossings always. The second link gets a full
-    day's credit (200 < 300), so those who continue are on B→C at the end of day 0 and reach C on day 1."""
+    route-holder continues with B's move chance (0.3), under fixes (and crossings) always. The second link gets a
+    full day's credit (200 < 300), so those who continue are on B→C at the end of day 0 and reach C on day 1."""
     n = 10000
     sc = make_scenario(**CHAIN, total=[(0, n)])
     res = simulate(sc, seed=9, rules=rules)

@@ -147,9 +147,9 @@ def test_spawn_weights_date_from_the_previous_day(make_scenario, simulate, day, 
 
 @pytest.mark.parametrize(("intensity", "rules", "a_spawns"), [
     ([1, 1, 1, 0, 0, 0, 0, 0], "flee31", False),  # 1 → 0: reverts to a town in both rule sets
-    ([1, 1, 1, 0, 0, 0, 0, 0], "crossings", False),
+    ([1, 1, 1, 0, 0, 0, 0, 0], "fixes", False),
     ([0.5, 0.5, 0.5, 0, 0, 0, 0, 0], "flee31", True),  # 3.1 reverts only after exactly 1
-    ([0.5, 0.5, 0.5, 0, 0, 0, 0, 0], "crossings", False),
+    ([0.5, 0.5, 0.5, 0, 0, 0, 0, 0], "fixes", False),
 ])
 def test_conflict_end(make_scenario, simulate, intensity, rules, a_spawns):
     locs = [("A", "X", "conflict_zone", 1000), ("B", "X", "conflict_zone", 1000), ("K", "Y", "camp", 0)]

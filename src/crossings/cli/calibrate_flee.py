@@ -40,8 +40,10 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--error-runs", type=int, default=10, help="runs drawn from the posterior on every fitted "
                    "conflict for the model-error term of predictive bands (posterior.json model_error; default 10; "
                    "0: none)")
-    c.add_argument("--rules", choices=("flee31", "crossings"), default="crossings",
-                   help="rule set of every run (default crossings: the rule set being calibrated)")
+    c.add_argument("--rules", choices=("flee31", "fixes", "crossings"), default="crossings",
+                   help="rule set of every run (default crossings: the rule set being calibrated; the settings "
+                        "fitted are the trial's, a calibrated setting not fitted keeps its calibrated default; "
+                        "fixes: the conflicts' own values for it)")
     c.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     where = c.add_mutually_exclusive_group()

@@ -30,8 +30,10 @@ def _common(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--out", default=None, help=f"output directory (default: out/{p.prog.split()[-1]}-SCENARIO)")
     p.add_argument("--seed", type=int, default=0, help=f"seed {what} (default 0)")
     p.add_argument("--days", type=int, default=None, help="days to simulate (default: the period)")
-    p.add_argument("--rules", choices=("flee31", "flee32", "crossings"), default=None,
-                   help="rule set (default: the scenario's; flee32: Flee 3.2's rules and simsetting meanings)")
+    p.add_argument("--rules", choices=api.RULE_SETS, default=None,
+                   help="rule set (default: the scenario's; flee32: Flee 3.2's rules and simsetting meanings; "
+                        "crossings: the bug-fixed rules with six calibrated settings, whose posterior an ensemble "
+                        "draws from; fixes: the same rules with the scenario's settings)")
     p.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default when it was built at install) or NumPy")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -187,7 +189,8 @@ def _ensemble(args: argparse.Namespace, scenario: Any, specs: list[Any], common:
     if res.fit is not None:
         line += "; " + res.fit.line()
     if res.posterior is not None and res.posterior["used"]:
-        whose = "the scenario's posterior" if args.posterior is True else f"the posterior in {args.posterior}"
+        whose = res.posterior.get("source") or ("the scenario's posterior" if args.posterior is True
+                                                else f"the posterior in {args.posterior}")
         line += f"; parameters {', '.join(res.drawn)} drawn from {whose}"
         if res.posterior.get("degenerate"):
             line += f" (warning: {res.posterior['degenerate']})"

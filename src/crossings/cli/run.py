@@ -27,10 +27,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output directory (default: out/run-SCENARIO, e.g. out/run-russia2022)")
     r.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     r.add_argument("--days", type=int, default=None, help="number of days to simulate (default: the period)")
-    r.add_argument("--rules", choices=("flee31", "flee32", "crossings"), default=None,
+    r.add_argument("--rules", choices=api.RULE_SETS, default=None,
                    help="rule set (default: flee31 for Flee-format scenarios): flee31 Flee 3.1's rules and "
                         "simsetting meanings, flee32 Flee 3.2's (sum_from_camps on by default, capacity_scaling), "
-                        "crossings 3.1's with its bugs corrected")
+                        "fixes 3.1's with its bugs corrected and the scenario's settings, crossings the same with "
+                        "six calibrated settings (calibration/flee/posterior.json) in place of the scenario's")
     r.add_argument("--kernel", choices=("compiled", "numpy"), default=None,
                    help="move and travel phases: compiled C (default when it was built at install) or their "
                         "vectorised NumPy twin")

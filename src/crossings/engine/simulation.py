@@ -15,13 +15,13 @@ from crossings.engine.memory import tune_malloc
 from crossings.engine.model import Model, get_model
 from crossings.engine.rng import stream
 from crossings.engine.rule import Rule
+from crossings.params.flee import RULE_SETS
 from crossings.results import Results
 from crossings.scenario.model import Scenario
 
 if TYPE_CHECKING:
     from crossings.engine.checkpoint import Checkpoint
 
-RULE_SETS = ("flee31", "flee32", "crossings")
 KERNELS = ("compiled", "numpy")
 
 

@@ -289,7 +289,7 @@ def with_params(scenario: Scenario, params: Mapping[str, Any]) -> Scenario:
     if not flee_settings(scenario):
         return with_scenario_parameters(scenario, params)
     clean = {k: check_parameter(k, float(v)) for k, v in params.items()}
-    return dataclasses.replace(scenario, settings=scenario.settings.replace(**clean))
+    return dataclasses.replace(scenario, settings=scenario.settings.with_parameters(**clean))
 
 
 def member_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:

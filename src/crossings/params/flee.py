@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,10 +72,18 @@ class FleeSettings:
     notices: tuple[str, ...] = field(default=(), compare=False)
     # (attribute, "file:line") of every key the simsetting.yml sets, for notices that name where a key was set
     given: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # settings a parameter set after reading (an ensemble's or a calibration's --param): the calibrated defaults of
+    # --rules crossings replace the values read from a scenario's files, never these (calibrated_defaults)
+    pinned: tuple[str, ...] = field(default=(), compare=False)
 
     def replace(self, **changes: Any) -> FleeSettings:
         """A copy with some parameters changed (unknown names raise ``TypeError``)."""
         return dataclasses.replace(self, **changes)
+
+    def with_parameters(self, **changes: Any) -> FleeSettings:
+        """A copy with some parameters set by a parameter (``--param``, a posterior's draw): changed and pinned, so
+        that a rule set's calibrated defaults leave them as set."""
+        return dataclasses.replace(self, **changes, pinned=tuple(sorted({*self.pinned, *changes})))
 
 
 # (section, yaml key) -> FleeSettings attribute, for keys crossings implements.
@@ -109,7 +119,7 @@ _IMPLEMENTED: dict[tuple[str, str], str] = {
     ("move_rules", "return_home_chance"): "return_home_chance",
     ("move_rules", "capacity_growth_rate"): "capacity_growth_rate",
 }
-META_FIELDS = ("notices", "given")  # FleeSettings fields that are not parameters of the rules
+META_FIELDS = ("notices", "given", "pinned")  # FleeSettings fields that are not parameters of the rules
 OPTIONAL_FLAGS = ("sum_from_camps",)  # true, false, or unset (the rule set's default)
 
 _ANY = object()  # "any value given changes a Flee run": a notice whenever the key is set
@@ -398,10 +408,64 @@ def read_simsetting(path: str | Path, base: FleeSettings | None = None) -> FleeS
     return dataclasses.replace(base, **changes, notices=tuple(notices), given=tuple(given.items()))
 
 
-RULE_SETS = ("flee31", "flee32", "crossings")
+# The rule sets: Flee 3.1's, Flee 3.2's, Flee 3.1's with its bugs corrected and the scenario's own settings
+# (``fixes``), and those same rules with the calibrated defaults of six settings (``crossings``)
+RULE_SETS = ("flee31", "flee32", "fixes", "crossings")
+# Rule sets in which a planned route continues with certainty (Flee 3.1's bug, corrected by Flee 3.2 and crossings)
+ROUTES_CONTINUE = ("flee32", "fixes", "crossings")
 # What each rule set makes of the settings whose meaning differs between Flee 3.1 and Flee 3.2 (for summary.json)
 SETTINGS_MEANING = {"flee31": "Flee 3.1", "flee32": "Flee 3.2",
+                    "fixes": "Flee 3.2 for keys set, Flee 3.1 defaults",
                     "crossings": "Flee 3.2 for keys set, Flee 3.1 defaults"}
+
+# The calibrated defaults of --rules crossings: the posterior medians of the ABC-SMC fit of six settings on the four
+# shared conflicts (calibration/flee/README.md), read from the packaged copy of calibration/flee/posterior.json
+CALIBRATED_DIR = Path(__file__).with_name("calibrated")
+CALIBRATED_SOURCE = "calibration/flee/posterior.json"  # where the packaged copy comes from, in the repository
+CALIBRATED_RULES = "crossings"  # the rule set whose defaults they are
+
+
+@dataclass(frozen=True)
+class CalibratedDefaults:
+    """The six calibrated settings (``values``: FleeSettings field -> posterior median) and the provenance a run
+    records: the packaged posterior.json and its SHA-256."""
+
+    values: tuple[tuple[str, float], ...]
+    path: Path
+    sha256: str
+
+    def record(self, s: FleeSettings) -> dict[str, Any]:
+        """What summary.json keeps of them for a run whose settings before the defaults were ``s``: the source,
+        the digest, the values used, each key replaced (old -> new) and the keys a parameter kept."""
+        pinned = set(s.pinned)
+        return {"rules": CALIBRATED_RULES, "source": CALIBRATED_SOURCE,
+                "packaged": f"crossings/params/{self.path.parent.name}/{self.path.name}", "sha256": self.sha256,
+                "what": "posterior medians (simsetting_of_medians) of the ABC-SMC fit of six Flee settings on the "
+                        "four shared conflicts; they replace the scenario's values (--rules fixes keeps them)",
+                "values": dict(self.values),
+                "replaced": {k: [getattr(s, k), v] for k, v in self.values if k not in pinned},
+                "kept_as_set_by_a_parameter": sorted(k for k, _ in self.values if k in pinned)}
+
+
+def calibrated_defaults() -> CalibratedDefaults:
+    """The calibrated defaults of ``--rules crossings``, read from the packaged posterior.json (its
+    ``simsetting_of_medians``); read at each call (a few kilobytes), so nothing is cached at module level."""
+    path = CALIBRATED_DIR / "posterior.json"
+    data = path.read_bytes()
+    medians = json.loads(data)["simsetting_of_medians"]
+    values = tuple((_IMPLEMENTED[(section, key)], float(v)) for section, keys in medians.items()
+                   for key, v in keys.items())
+    return CalibratedDefaults(values, path, hashlib.sha256(data).hexdigest())
+
+
+def _calibrated_notice(s: FleeSettings, cal: CalibratedDefaults) -> str | None:
+    """The one line saying which keys the calibrated defaults replaced, old -> new, and from which posterior."""
+    replaced = cal.record(s)["replaced"]
+    if not replaced:
+        return None
+    keys = ", ".join(f"{k} {old:g} -> {new:g}" for k, (old, new) in replaced.items())
+    return (f"--rules crossings: calibrated defaults replace {keys} (posterior medians of {CALIBRATED_SOURCE}, "
+            f"sha256 {cal.sha256[:12]}; --rules fixes keeps the scenario's values)")
 # Keys whose meaning differs between Flee 3.1 and 3.2: the value at which 3.1 behaves the same, and what 3.2 does
 _FLEE32_ONLY: dict[str, tuple[Any, str]] = {
     "capacity_scaling": (1.0, "multiplies every camp's capacity by it in the capacity multiplier"),
@@ -417,11 +481,17 @@ _NOT_IN_FLEE = {"return_home_chance": (0.0, "sends agents home once their home's
 def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...]]:
     """The settings a run under rule set ``rules`` uses, and a notice for each key read with a meaning that
     differs between Flee versions: under ``flee31`` a Flee 3.2-only key is ignored as Flee 3.1 ignores it;
-    under ``flee32`` an unset ``sum_from_camps`` is True (Flee 3.2's default); ``crossings`` applies keys as
-    written with Flee 3.1's defaults."""
+    under ``flee32`` an unset ``sum_from_camps`` is True (Flee 3.2's default); ``fixes`` applies keys as
+    written with Flee 3.1's defaults, and ``crossings`` then replaces six of them by the calibrated
+    defaults (:func:`calibrated_defaults`), except those a parameter set (``s.pinned``)."""
     where = dict(s.given)
     notes: list[str] = []
     changes: dict[str, Any] = {}
+    if rules == CALIBRATED_RULES:
+        cal = calibrated_defaults()
+        changes.update((k, v) for k, v in cal.values if k not in s.pinned)
+        note = _calibrated_notice(s, cal)
+        notes.extend([note] if note else [])
     if s.sum_from_camps is None:
         changes["sum_from_camps"] = rules == "flee32"
     if rules == "flee31":

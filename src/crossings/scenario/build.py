@@ -54,7 +54,7 @@ def _build_flee(source: Source, parameters: Mapping[str, float] | None, sets: tu
                         "Flee-format scenario")
     if parameters:
         changes = {k: flee_parameter(k, float(v)) for k, v in parameters.items()}
-        sc = dataclasses.replace(sc, settings=sc.settings.replace(**changes))
+        sc = dataclasses.replace(sc, settings=sc.settings.with_parameters(**changes))
     return dataclasses.replace(sc, source=source)
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from crossings.errors import InputError
+from crossings.params.flee import RULE_SETS
 from crossings.scenario import columns as col
 from crossings.scenario.csvutil import parse_date
 from crossings.scenario.model import (
@@ -41,7 +42,7 @@ from crossings.scenario.source import is_native_dir as is_native_dir
 from crossings.scenario.whatif import Edits, set_error
 
 FORMAT = "crossings-native/1"
-RULES = ("flee31", "flee32", "crossings")
+RULES = RULE_SETS
 COMMON_KEYS = ("format", "name", "start_date", "days", "rules", "home_country", "people_per_agent",
                "converted_from", "description", "model", "parameters")
 # locations.csv's common columns; the model's section adds its own (Section.location_table)
@@ -267,7 +268,8 @@ def _period(ypath: Path, meta: Mapping[str, Any], lines: Mapping[str, int]) -> t
     days = META_NUMBERS["days"].value(ypath, lines.get("days"), meta["days"])
     rules = meta.get("rules", "crossings")
     if rules not in RULES:
-        raise InputError(ypath, lines.get("rules"), "rules", f"{rules!r} is not flee31, flee32 or crossings")
+        raise InputError(ypath, lines.get("rules"), "rules",
+                         f"{rules!r} is not {', '.join(RULES[:-1])} or {RULES[-1]}")
     return start, days, rules
 
 

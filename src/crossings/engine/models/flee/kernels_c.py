@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossings.engine.kernels import run_context
+from crossings.params.flee import ROUTES_CONTINUE
 from crossings.scenario.model import TOWN
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class KernelContext:
         self.ctx.weight_power = float(s.weight_power)
         self.ctx.walk_speed = float(s.max_walk_speed)
         self.ctx.max_speed = float(s.max_move_speed)
-        self.ctx.continue_routes = int(sim.rules in ("crossings", "flee32"))
+        self.ctx.continue_routes = int(sim.rules in ROUTES_CONTINUE)
         self.ctx.any_walk = int(bool((links.walk_probability > 0).any()))
         self.ctx.start_on_foot = int(s.start_on_foot)
         self.ctx.avoid_short_stints = int(s.avoid_short_stints)

@@ -29,7 +29,7 @@ from crossings.engine.rule import Rule
 from crossings.engine.simulation import DayFlows
 from crossings.engine.state import COLUMNS, AgentTable
 from crossings.errors import InputError
-from crossings.params.flee import DISPLACED_DEFAULT, SETTINGS_MEANING, for_rules
+from crossings.params.flee import CALIBRATED_RULES, DISPLACED_DEFAULT, SETTINGS_MEANING, calibrated_defaults, for_rules
 from crossings.results.schema import GRAPH_DIMS, LINK_SERIES, PLACE_SERIES, Schema, SeriesSpec
 from crossings.scenario.flee_section import FleeSection
 from crossings.scenario.model import CONFLICT, IDPCAMP
@@ -88,7 +88,8 @@ def optional_series(scenario: Scenario) -> set[str]:
 
 
 class FleeModel(Model):
-    """Flee 3.1's rules (flee-model.md), as ``flee31`` or with its bugs corrected as ``crossings``."""
+    """Flee 3.1's rules (flee-model.md), as ``flee31``, as Flee 3.2 reads its settings (``flee32``), or with its
+    bugs corrected (``fixes``; ``crossings`` with six calibrated settings, params/flee.py ``calibrated_defaults``)."""
 
     name = "flee"
     columns = MappingProxyType(COLUMNS)
@@ -143,6 +144,8 @@ class FleeModel(Model):
         res.meta["settings_meaning"] = {"rules": sim.rules, "version": SETTINGS_MEANING[sim.rules],
                                         "sum_from_camps": bool(s.sum_from_camps),
                                         "capacity_scaling": s.capacity_scaling}
+        if sim.rules == CALIBRATED_RULES:  # where the six calibrated settings came from, and what they replaced
+            res.meta["rules_defaults"] = calibrated_defaults().record(sim.scenario.settings)
 
     def notices(self, scenario: Scenario, rules: str) -> tuple[str, ...]:
         """The scenario's notices, then each simsetting key whose meaning under ``rules`` differs from a Flee

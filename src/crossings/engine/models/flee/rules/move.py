@@ -12,6 +12,7 @@ from crossings.engine.models.flee import kernels_c
 from crossings.engine.rng import geometric_wait
 from crossings.engine.rule import Rule
 from crossings.engine.state import NEVER
+from crossings.params.flee import ROUTES_CONTINUE
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -67,13 +68,13 @@ def plan_and_step(sim: Simulation, idx: np.ndarray) -> np.ndarray:
 
 def schedule_wake(sim: Simulation, idx: np.ndarray, day: int) -> None:
     """Next wake-up day for agents ``idx`` staying at their location: the first success of daily draws at
-    its move chance; in the ``crossings`` and ``flee32`` rule sets (Flee 3.2 fixed it) an agent holding a route
-    continues the next day."""
+    its move chance; in the ``crossings``, ``fixes`` and ``flee32`` rule sets (Flee 3.2 fixed it) an agent holding a
+    route continues the next day."""
     if idx.size == 0:
         return
     a = sim.agents
     wait = geometric_wait(sim.rng["wake"], sim.world.movechance[a.loc[idx]])
-    if sim.rules in ("crossings", "flee32"):
+    if sim.rules in ROUTES_CONTINUE:
         wait = np.where(a.route[idx] >= 0, 1, wait)
     a.wake[idx] = np.minimum(day + wait, NEVER)
 

@@ -12,6 +12,7 @@ from crossings.engine.models.flee.kernels import refresh_route_cdf
 from crossings.engine.models.flee.rules.move import plan_and_step, schedule_wake
 from crossings.engine.rule import Rule
 from crossings.engine.state import NEVER
+from crossings.params.flee import ROUTES_CONTINUE
 from crossings.scenario.model import TOWN
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ class TravelPhase(Rule):
     """Each link entered gets a full day's credit v (Flee's quirk); arrival when progress > length
     (strict); the overshoot is taken off the day's distance, and if that is still below v the agent runs
     the move decision again at the new place. Links closed while an agent is on them send it back to the
-    link's start. ``flee31``: a planned route continues only with the place's move chance; ``crossings`` and
-    ``flee32`` (Flee 3.2 fixed it): with certainty."""
+    link's start. ``flee31``: a planned route continues only with the place's move chance; ``crossings``, ``fixes``
+    and ``flee32`` (Flee 3.2 fixed it): with certainty."""
 
     name = "travel"
     reads = ("agents.link", "agents.progress", "world.link_open", "world.movechance")
@@ -117,7 +118,7 @@ class TravelPhase(Rule):
             return _nobody()
         a, w, s = sim.agents, sim.world, sim.settings
         p = w.movechance[a.loc[c]]
-        if sim.rules in ("crossings", "flee32"):
+        if sim.rules in ROUTES_CONTINUE:
             p = np.where(a.route[c] >= 0, 1.0, p)
         if s.avoid_short_stints:
             force = (w.kind[a.loc[c]] == TOWN) & ((a.recent[c] + mc / s.max_move_speed) / 2.0 < 0.5)
