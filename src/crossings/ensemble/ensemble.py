@@ -54,6 +54,7 @@ from crossings.ensemble.summary import BINS, PILOT, Histogram
 from crossings.errors import InputError
 from crossings.files import atomic_write, dumps_json, write_parquet, write_set, write_text
 from crossings.observed.metrics import mean_ard
+from crossings.params.flee import CALIBRATED_DIR, CALIBRATED_RULES, CALIBRATED_SOURCE
 from crossings.results.schema import Labels, Schema
 from crossings.scenario.model import Scenario
 
@@ -405,15 +406,27 @@ def _gather_summary(client: Any, sc: Scenario, mparams: list[dict[str, Any]], se
     return _Reduced(got, quantiles, mean, method)
 
 
-def _posterior_of(sc: Scenario, posterior: bool | str | Path) -> Posterior | None:
+def _posterior_of(sc: Scenario, posterior: bool | str | Path, rules: str | None = None) -> Posterior | None:
     """The posterior members may draw from: the scenario directory's, or the one in the directory ``posterior``
-    (:class:`InputError` when that holds none)."""
+    (:class:`InputError` when that holds none); for a scenario of Flee's settings without one of its own, under
+    ``--rules crossings``, the packaged posterior whose medians are that rule set's defaults."""
     if isinstance(posterior, bool):
-        return read_posterior(sc.path) if Path(sc.path).is_dir() else None
+        own = read_posterior(sc.path) if Path(sc.path).is_dir() else None
+        if own is None and flee_settings(sc) and (rules or sc.default_rules) == CALIBRATED_RULES:
+            return read_posterior(CALIBRATED_DIR)
+        return own
     post = read_posterior(posterior)
     if post is None:
         raise InputError(posterior, None, "--posterior", f"no {POSTERIOR_CSV} there")
     return post
+
+
+def _record(post: Posterior, sc: Scenario, used: bool, why: str) -> dict[str, Any]:
+    """ensemble.json's ``posterior`` (:func:`posterior_record`), saying when it is the packaged one."""
+    record = posterior_record(post, sc, used, why)
+    if post.path == CALIBRATED_DIR:
+        record["source"] = f"the defaults of --rules {CALIBRATED_RULES}: the packaged copy of {CALIBRATED_SOURCE}"
+    return record
 
 
 def _predictive(sc: Scenario, at_points: np.ndarray | None, error: dict[str, Any] | None, days: int
@@ -446,7 +459,8 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     When the scenario's directory keeps a posterior (posterior.csv, :mod:`crossings.ensemble.infer`) and
     ``posterior`` is true, each member draws a particle from it (from the member's own stream, so the same seed
     gives the same draws on any cluster) for the parameters ``params`` does not set. ``posterior`` a directory:
-    the posterior kept there (e.g. one made by ``crossings calibrate-flee`` for several conflicts)."""
+    the posterior kept there (e.g. one made by ``crossings calibrate-flee`` for several conflicts). Under ``crossings``
+    a scenario of Flee's settings without one draws from the packaged posterior (that rule set's defaults)."""
     if runs < 1:
         raise InputError("--runs", None, "runs", f"{runs} is not a positive number of members")
     if days is not None and days < 1:
@@ -461,14 +475,14 @@ def run_ensemble(scenario: Scenario | str | Path, runs: int, seed: int = 0, *, p
     sequences = member_seeds(seed, runs)
     seeds = [run_seed(ss) for ss in sequences]
     mparams = [member_params(params, ss) for ss in sequences]
-    post = _posterior_of(sc, posterior)
+    post = _posterior_of(sc, posterior, rules)
     record, drawn, particles = None, [], None
     if post is not None:
         drawn = posterior_params(post, {p.name: p for p in params})
         use = posterior is not False and bool(drawn)
         why = "" if use else ("--no-posterior" if not posterior else "every parameter of the posterior is set by "
                               "--param")
-        record = posterior_record(post, sc, use, why)
+        record = _record(post, sc, use, why)
         if use:
             check_posterior(post, sc, drawn)
             particles = []
