@@ -10,7 +10,12 @@ band alone, and (calibrated) the predictive band, the members combined with the 
 
     python bench/flee_loco.py [--particles 6] [--generations 2] [--budget 18] [--replicates 2] [--members 10]
                               [--error-runs 10] [--workers 2] [--seed 0] [--out out/flee-loco] [--fit-all DIR]
-                              [--reuse] [DIR ...]
+                              [--reuse] [--shipped] [DIR ...]
+
+``--shipped``: no fit; instead the calibrated defaults that ``--rules crossings`` ships (the packaged posterior's
+medians, crossings.params.flee.calibrated_defaults) are scored on each conflict against ``--rules flee31``: the
+members' mean rescaled ARD of ``--members`` runs of each (the same seeds), and of an ensemble drawn from the
+packaged posterior with its coverage. These conflicts are the ones the posterior was fitted to: in-sample figures.
 
 ``--reuse``: a left-out conflict whose posterior is already in OUT/without-NAME (an earlier run with the same
 options) is not fitted again; a posterior without a model-error term gets one (the same draws as a fresh fit's).
@@ -53,11 +58,12 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def score(conflict: Path, posterior: Path | None, members: int, seed: int, client: Any,
+def score(conflict: Path, posterior: Path | bool | None, members: int, seed: int, client: Any,
           held_out: bool = True) -> dict[str, float]:
     """The members' mean rescaled ARD and the 5-95 % band's coverage of an ensemble on ``conflict``: drawn from
-    ``posterior`` under the crossings rules, or (None) Flee 3.1's rules with the conflict's own settings; with a
-    posterior, the predictive band's coverage too (NaN when the posterior has no model-error term)."""
+    ``posterior`` under the crossings rules (True: the packaged one, False: no draws, the calibrated defaults), or
+    (None) Flee 3.1's rules with the conflict's own settings; with a posterior, the predictive band's coverage too
+    (NaN when the posterior has no model-error term)."""
     rules = "flee31" if posterior is None else "crossings"
     ens = run_ensemble(conflict, members, seed, client=client, rules=rules,
                        posterior=posterior if posterior is not None else False)
@@ -88,6 +94,33 @@ def table(rows: list[tuple[str, dict[str, float], dict[str, float], int, float]]
     print(f"\n{wins} of {len(rows)} left-out conflicts at least 10 % below Flee 3.1's ARD (the bar: 3 of 4)")
 
 
+def shipped(dirs: list[Path], members: int, seed: int, workers: int) -> int:
+    """``--shipped``: per conflict, the members' mean rescaled ARD under --rules crossings (its calibrated defaults,
+    no draws) and --rules flee31 (the conflict's own settings), the same seeds, and an ensemble drawn from the
+    packaged posterior; in sample (the posterior was fitted to these conflicts)."""
+    t0, c0 = time.perf_counter(), cpu()
+    print(f"load before: {loadavg()}; {members} runs per conflict and rule set, seed {seed}, {workers} workers")
+    print("\n| conflict | ARD crossings, calibrated defaults (sd) | ARD flee31 (sd) | ratio | >= 10 % lower | "
+          "ARD drawn from the packaged posterior (sd) | its coverage: members' band | predictive band (in sample) |")
+    print("|---|---|---|---|---|---|---|---|")
+    wins, ens_cpu = 0, 0.0
+    with open_client(workers, None, None) as client:
+        for d in dirs:
+            cal = score(d, False, members, seed, client)
+            ref = score(d, None, members, seed, client)
+            drawn = score(d, True, members, seed, client, held_out=False)
+            ratio = cal["ard"] / ref["ard"]
+            wins += ratio <= BAR
+            ens_cpu += cal["cpu"] + ref["cpu"] + drawn["cpu"]
+            print(f"| {d.name} | {cal['ard']:.4f} ({cal['ard_sd']:.4f}) | {ref['ard']:.4f} ({ref['ard_sd']:.4f}) | "
+                  f"{ratio:.3f} | {'yes' if ratio <= BAR else 'no'} | {drawn['ard']:.4f} ({drawn['ard_sd']:.4f}) | "
+                  f"{drawn['coverage']:.0%} of {drawn['points']} | {drawn['predictive']:.0%} |", flush=True)
+    print(f"\n{wins} of {len(dirs)} conflicts at least 10 % below Flee 3.1's ARD (in sample)")
+    print(f"wall {time.perf_counter() - t0:.0f} s; CPU (user+sys) of this process and its workers "
+          f"{cpu() - c0:.0f} s (members {ens_cpu:.0f} s); load after: {loadavg()}; {os.cpu_count()} cores")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the leave-one-conflict-out fits and scores; print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -99,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=10)
     ap.add_argument("--error-runs", type=int, default=10, help="draws on each fitted conflict for the model error")
     ap.add_argument("--reuse", action="store_true", help="reuse the posteriors already in OUT/without-NAME")
+    ap.add_argument("--shipped", action="store_true", help="no fit: score the calibrated defaults of --rules "
+                    "crossings against --rules flee31 (in sample)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="out/flee-loco")
@@ -108,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     params = parse_params(a.param) if a.param else None
     dirs = [Path(d) for d in a.conflicts] or [SHARED / c for c in CONFLICTS]
+    if a.shipped:
+        return shipped(dirs, a.members, a.seed, a.workers)
     names = [d.name for d in dirs]
     out = Path(a.out)
     t0, c0 = time.perf_counter(), cpu()
