@@ -157,7 +157,8 @@ def test_a_number_out_of_range_in_a_set_is_one_line(tmp_path, russia, text, fiel
 
 
 def test_the_bundled_scenarios_pass_the_ranges(tmp_path):
-    for scen in (RUSSIA, RUSSIA.parents[3] / "calibration" / "russia2022" / "covariates"):
+    variants = RUSSIA.parents[3] / "calibration" / "russia2022"
+    for scen in (RUSSIA, variants / "covariates", variants / "travellers-pull"):
         proc = crossings("run", str(scen), "--days", "3", "--out", str(tmp_path / scen.name), "--quiet",
                          "--no-report", cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr

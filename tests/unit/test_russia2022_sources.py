@@ -125,3 +125,14 @@ def test_the_covariate_variant_names_a_source_for_every_row_and_parameter(name: 
     assert unsourced_rows(COVARIATES_VARIANT / name) == [], f"{name}: rows without a source or 'assumption'"
     assert unsourced_parameters(COVARIATES_VARIANT / "scenario.yml") == []
     assert unsourced_settings(COVARIATES_VARIANT / "scenario.yml") == []
+
+
+TRAVELLERS_PULL_VARIANT = COVARIATES_VARIANT.with_name("travellers-pull")
+
+
+@pytest.mark.parametrize("name", CSV_FILES + ("covariates.csv",))
+def test_the_travellers_pull_variant_names_a_source_for_every_row_and_parameter(name: str) -> None:
+    """The travellers' pull from covariates (issue 20, tried and not adopted) is held to the default's rule."""
+    assert unsourced_rows(TRAVELLERS_PULL_VARIANT / name) == [], f"{name}: rows without a source or 'assumption'"
+    assert unsourced_parameters(TRAVELLERS_PULL_VARIANT / "scenario.yml") == []
+    assert unsourced_settings(TRAVELLERS_PULL_VARIANT / "scenario.yml") == []
