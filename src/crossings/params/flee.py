@@ -465,7 +465,8 @@ def _calibrated_notice(s: FleeSettings, cal: CalibratedDefaults) -> str | None:
         return None
     keys = ", ".join(f"{k} {old:g} -> {new:g}" for k, (old, new) in replaced.items())
     return (f"--rules crossings: calibrated defaults replace {keys} (posterior medians of {CALIBRATED_SOURCE}, "
-            f"sha256 {cal.sha256[:12]}; --rules fixes keeps the scenario's values)")
+            f"sha256 {cal.sha256[:12]}; an ensemble draws them from that posterior instead; --rules fixes keeps "
+            "the scenario's values)")
 # Keys whose meaning differs between Flee 3.1 and 3.2: the value at which 3.1 behaves the same, and what 3.2 does
 _FLEE32_ONLY: dict[str, tuple[Any, str]] = {
     "capacity_scaling": (1.0, "multiplies every camp's capacity by it in the capacity multiplier"),
