@@ -458,9 +458,9 @@ def calibrated_defaults() -> CalibratedDefaults:
     return CalibratedDefaults(values, path, hashlib.sha256(data).hexdigest())
 
 
-def _calibrated_notice(s: FleeSettings, cal: CalibratedDefaults) -> str | None:
-    """The one line saying which keys the calibrated defaults replaced, old -> new, and from which posterior."""
-    replaced = cal.record(s)["replaced"]
+def _calibrated_notice(replaced: dict[str, list[Any]], cal: CalibratedDefaults) -> str | None:
+    """The one line saying which keys the calibrated defaults replaced (``replaced``: key -> [old, new], as
+    :meth:`CalibratedDefaults.record` gives them), and from which posterior."""
     if not replaced:
         return None
     keys = ", ".join(f"{k} {old:g} -> {new:g}" for k, (old, new) in replaced.items())
@@ -490,8 +490,9 @@ def for_rules(s: FleeSettings, rules: str) -> tuple[FleeSettings, tuple[str, ...
     changes: dict[str, Any] = {}
     if rules == CALIBRATED_RULES:
         cal = calibrated_defaults()
-        changes.update((k, v) for k, v in cal.values if k not in s.pinned)
-        note = _calibrated_notice(s, cal)
+        replaced = cal.record(s)["replaced"]  # the keys no parameter pinned, [old, new]
+        changes.update((k, new) for k, (_, new) in replaced.items())
+        note = _calibrated_notice(replaced, cal)
         notes.extend([note] if note else [])
     if s.sum_from_camps is None:
         changes["sum_from_camps"] = rules == "flee32"
