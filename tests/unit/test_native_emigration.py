@@ -103,6 +103,11 @@ def test_agent_columns_are_typed_and_their_bytes_documented():
     ("events.csv", "close_crossing,Syrym,", "close_crossing,Tbilisi,", "target", "not a crossing"),
     ("events.csv", "close_air_route,Moscow_SVO,Istanbul", "close_air_route,Moscow_SVO,Tbilisi", "other",
      "no air route"),
+    ("events.csv", "close_crossing,Syrym,,,", "close_road,Moscow,Tbilisi,,", "other", "no road from 'Moscow'"),
+    ("events.csv", "close_crossing,Syrym,,,", "close_road,Moscow_SVO,Istanbul,,", "other", "an air route"),
+    ("events.csv", "close_crossing,Syrym,,,", "close_road,Atlantis,Tbilisi,,", "target", "unknown location"),
+    ("events.csv", "close_crossing,Syrym,,,", "close_road,Moscow,Vladikavkas,,", "other", "unknown location"),
+    ("events.csv", "close_crossing,Syrym,,,", "close_road,Moscow,Vladikavkaz,2,", "value", "takes no value"),
     ("events.csv", "war_objector,20,male", "war_objector,20,man", "sex", "unknown sex"),
     ("events.csv", "2022-09-21,2022-10-28,departure_hazard,*,war_objector,20",
      "2022-09-21,2022-09-01,departure_hazard,*,war_objector,20", "until", "not after"),
@@ -146,6 +151,19 @@ def test_validation_names_file_line_and_field(demo, file, old, new, field, words
     assert err.line is not None and err.line >= 1, f"expected a line number, got {err}"
     assert err.field == field, f"expected field {field!r}, got {err}"
     assert words in err.problem, f"expected {words!r} in {err.problem!r}"
+
+
+def test_close_road_names_one_direction_of_a_road_and_the_report_says_which(demo, replace_once):
+    from crossings.report.data import _emigration_events
+
+    replace_once(demo / "events.csv", "close_crossing,Syrym,,,", "close_road,Vladikavkaz,Upper_Lars,,")
+    sc = cx.load_scenario(demo)
+    names = sc.locations.name
+    e = next(e for e in sc.emigration.events if e.kind == "close_road")
+    assert (names[e.target], names[e.other], e.start, e.end) == ("Vladikavkaz", "Upper_Lars", 16, 19)
+    texts = {(x["day"], x["kind"], x["text"]) for x in _emigration_events(sc, sc.length)}
+    assert (16, "closure", "road Vladikavkaz → Upper_Lars closed") in texts
+    assert (19, "opening", "road Vladikavkaz → Upper_Lars reopens") in texts
 
 
 def test_missing_departures_and_stray_flee_files_are_errors(demo, scenario_error):

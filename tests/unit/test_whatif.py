@@ -69,6 +69,16 @@ def test_close_an_air_route(demo, text):
     assert e.kind == "close_air_route" and ends == {"Moscow_SVO", "Istanbul"} and (e.start, e.end) == (5, -1)
 
 
+@pytest.mark.parametrize(("text", "ends"), [
+    ("event: close road Vladikavkaz -> Upper Lars from 2022-09-28", ("Vladikavkaz", "Upper_Lars")),
+    ("event: close road upper_lars to vladikavkaz from 2022-09-28", ("Upper_Lars", "Vladikavkaz")),
+])
+def test_close_a_road_one_way(demo, text, ends):
+    sc, e = new_event(demo, text)
+    names = sc.locations.name
+    assert (e.kind, names[e.target], names[e.other], e.start, e.end) == ("close_road", *ends, 13, -1)
+
+
 @pytest.mark.parametrize("text,mode,value", [
     ("event: capacity Upper Lars car x0.5 from 2022-09-22 until 2022-10-01", 0, 0.5),
     ("event: capacity upper lars 2x from 2022-09-22 until 2022-10-01", -1, 2.0),
@@ -197,6 +207,10 @@ def test_the_temporary_copy_is_removed(demo, tmp_path, monkeypatch):
     ("event: bar foot Syrym from 2022-09-22", "target", ["bar car|foot at CROSSING"]),
     ("event: close flights Moscow_SVO - Tbilisi from 2022-09-22", "other", ["no air route", "Istanbul, Yerevan"]),
     ("event: close flights Moscow_SVO Istanbul from 2022-09-22", "other", ["A - B"]),
+    ("event: close road Moscow -> Tbilisi from 2022-09-22", "other", ["no road from 'Moscow' to 'Tbilisi'",
+                                                                       "Moscow_SVO, Syrym, Vladikavkaz"]),
+    ("event: close road Moscow - Vladikavkaz from 2022-09-22", "other", ["A -> B"]),
+    ("event: close road Atlantis -> Moscow from 2022-09-22", "target", ["no place with roads named 'Atlantis'"]),
     ("event: departures 20 from 2022-10-01", "value", ["multiplier like x20"]),
     ("event: departures x20 for objectors from 2022-10-01", "other", ["did you mean 'war_objector'"]),
     ("event: departures x20 sex men from 2022-10-01", "sex", ["no sex named 'men'"]),

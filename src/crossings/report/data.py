@@ -170,6 +170,10 @@ def _emigration_events(sc: Any, n_days: int) -> list[dict]:
             other = names[e.other] if 0 <= e.other < len(names) else ""
             start, stop, kinds = f"air route {where} – {other} closed", f"air route {where} – {other} reopens", \
                 ("closure", "opening")
+        elif e.kind == "close_road":
+            other = names[e.other] if 0 <= e.other < len(names) else ""
+            start, stop, kinds = f"road {where} → {other} closed", f"road {where} → {other} reopens", \
+                ("closure", "opening")
         elif e.kind == "fare":
             other = names[e.other] if 0 <= e.other < len(names) else ""
             start, stop, kinds = f"fares {where} – {other} ×{e.value:g}", f"fares {where} – {other} back to normal", \

@@ -26,7 +26,7 @@ ROUTE_MODES = ("road", "foot", "air")  # modes of routes.csv rows
 CAR, ON_FOOT = 0, 1
 TRAVEL_MODES = ("car", "foot")  # how an agent passes a land crossing
 EMIGRATION_EVENTS = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "return_hazard", "fare",
-                     "capacity")
+                     "capacity", "close_road")
 HAZARD_EVENTS = ("departure_hazard", "return_hazard")  # multipliers of a subgroup's daily hazard
 MAX_COUNT = 10**12  # largest daily seats or capacity accepted (people per day); more would overflow counts
 # The tables, each column with its kind and (numbers) its range (crossings.scenario.columns)
@@ -116,8 +116,8 @@ class EmigrationEvent:
     kind: str  # one of EMIGRATION_EVENTS
     start: int  # day it takes effect
     end: int  # day it stops (−1: never)
-    target: int  # location index (origin, crossing or air route end), −1 = every origin
-    other: int  # category, mode or the other air route end; −1 = every one
+    target: int  # location index (origin, crossing, air route end or a closed road's start), −1 = every origin
+    other: int  # category, mode, the other air route end or a closed road's end; −1 = every one
     value: float  # multiplier (departure_hazard, return_hazard, fare, capacity)
     sex: int  # departure_hazard filter, −1 = both
     age_band: int  # departure_hazard filter, −1 = every band
@@ -396,10 +396,11 @@ def in_period(path: Path, line: int, text: str, start: Any, days: int, what: str
 def read_events(epath: Path, rows: list[tuple[int, dict[str, str]]], start: Any, index: Mapping[str, int],
                 locs: Locations, links: Links, link_mode: np.ndarray, agents: dict[str, Any], days: int
                 ) -> tuple[EmigrationEvent, ...]:
-    """The policy timeline: departure and return hazard multipliers, air route closures and fares, mode bars,
-    crossing closures and capacity multipliers (each dated inside the period)."""
-    reader = _EventReader(epath, index, locs, agents,
-                          {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == AIR})
+    """The policy timeline: departure and return hazard multipliers, air route closures and fares, road closures
+    (one way), mode bars, crossing closures and capacity multipliers (each dated inside the period)."""
+    pairs = {m: {(int(links.src[k]), int(links.dst[k])) for k in range(len(links)) if link_mode[k] == m}
+             for m in (AIR, ROAD)}
+    reader = _EventReader(epath, index, locs, agents, pairs[AIR], pairs[ROAD])
     out = []
     for ln, r in rows:
         day = in_period(epath, ln, r["date"], start, days, "event")
@@ -428,8 +429,9 @@ class _EventReader:
     """The names and values of one events.csv row of each kind, resolved to indices (−1 = every one)."""
 
     def __init__(self, epath: Path, index: Mapping[str, int], locs: Locations, agents: Mapping[str, Any],
-                 air_pairs: set[tuple[int, int]]) -> None:
+                 air_pairs: set[tuple[int, int]], road_pairs: set[tuple[int, int]]) -> None:
         self.epath, self.index, self.locs, self.agents, self.air_pairs = epath, index, locs, agents, air_pairs
+        self.road_pairs = road_pairs  # (from, to) of every directed road link
 
     def read(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
         """(target, other, value, sex, age band) of a row whose event is ``ev``."""
@@ -437,6 +439,8 @@ class _EventReader:
             return self.hazard(ln, ev, r)
         if ev in ("close_air_route", "fare"):
             return self.air(ln, ev, r)
+        if ev == "close_road":
+            return self.road(ln, r)
         target = self.place(ln, "target", r["target"], CROSSING, "crossing")
         other, value = -1, 1.0
         if ev == "bar_mode":
@@ -466,12 +470,25 @@ class _EventReader:
         return (target, other, value, self.pick(ln, "sex", r.get("sex", ""), self.agents["sex"], "sex"),
                 self.pick(ln, "age_band", r.get("age_band", ""), self.agents["age_band"], "age band"))
 
-    def air(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+    def ends(self, ln: int, r: Mapping[str, str]) -> tuple[int, int]:
+        """The places ``target`` and ``other`` of a route event, as location indices."""
         for field in ("target", "other"):
             if r.get(field, "") not in self.index:
                 raise InputError(self.epath, ln, field, f"unknown location {r.get(field, '')!r} (not in "
                                  "locations.csv)")
-        target, other = self.index[r["target"]], self.index[r["other"]]
+        return self.index[r["target"]], self.index[r["other"]]
+
+    def road(self, ln: int, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+        """A ``close_road`` row: its two places must be the start and end of a road link (routes.csv, mode road)."""
+        target, other = self.ends(ln, r)
+        if (target, other) not in self.road_pairs:
+            hint = " (that is an air route: close_air_route closes it)" if (target, other) in self.air_pairs else ""
+            raise InputError(self.epath, ln, "other", f"no road from {r['target']!r} to {r['other']!r} in "
+                             f"routes.csv{hint}")
+        return target, other, 1.0, -1, -1
+
+    def air(self, ln: int, ev: str, r: Mapping[str, str]) -> tuple[int, int, float, int, int]:
+        target, other = self.ends(ln, r)
         if (target, other) not in self.air_pairs:
             raise InputError(self.epath, ln, "other", f"no air route between {r['target']!r} and {r['other']!r}")
         value = 1.0

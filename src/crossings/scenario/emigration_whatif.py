@@ -31,6 +31,7 @@ _EVERY = ("*", "all", "every", "any", "both")
 _FILTERS = MappingProxyType({"for": "category", "from": "origin", "sex": "sex", "age": "age_band",
                              "age_band": "age_band"})
 _SEPARATORS = ("-", "–", "—", "to", "<->", "->", "<>")
+_ONE_WAY = ("to", "->", "→")  # between the two ends of a road closed one way
 _POLICY_KEYS = MappingProxyType({
     "p": "probability", "prob": "probability", "probability": "probability", "cost": "cost_usd", "cost_usd": "cost_usd",
     "fee": "cost_usd", "usd": "cost_usd", "wait": "waiting_days", "waiting": "waiting_days",
@@ -67,11 +68,13 @@ class _Parser:
         home = {spec.countries[int(c)] for c in spec.home_countries}
         self.abroad = [c for c in spec.countries if c not in home]
         self.home = sorted(home)
-        air = [k for k in range(len(sc.links)) if int(spec.link_mode[k]) == 2]
-        self.flights: dict[str, set[str]] = {}
-        for k in air:
+        self.flights: dict[str, set[str]] = {}  # where each place flies to
+        self.roads: dict[str, set[str]] = {}  # where a road leads from each place
+        for k in range(len(sc.links)):
             a, b = locs.name[int(sc.links.src[k])], locs.name[int(sc.links.dst[k])]
-            self.flights.setdefault(a, set()).add(b)
+            mode = int(spec.link_mode[k])
+            if mode in (0, 2):  # road, air
+                (self.flights if mode == 2 else self.roads).setdefault(a, set()).add(b)
         self.parameters = [str(p[0]) for p in getattr(sc, "parameters", ())]
         self.plan = Edits(replace={"crossings.csv": Replacement(CROSSING_COLUMNS[:2], CROSSING_COLUMNS[2])})
         self.text = ""
@@ -187,13 +190,16 @@ class _Parser:
 
     def _event(self, tokens: list[str]) -> None:
         verb = tokens[0].lower()
-        forms = ("close CROSSING, bar car|foot at CROSSING, close flights A - B, departures xN, returns xN, "
-                 "capacity CROSSING [car|foot] xN")
+        forms = ("close CROSSING, bar car|foot at CROSSING, close flights A - B, close road A -> B, departures xN, "
+                 "returns xN, capacity CROSSING [car|foot] xN")
         if verb == "close":
             rest, date, until = self.period(tokens[1:])
             lead = [t.lower() for t in rest[:2]]
             if lead[:1] in (["flights"], ["flight"]) or lead == ["air", "route"]:
                 self._flights(rest[2 if lead == ["air", "route"] else 1:], date, until)
+                return
+            if lead[:1] == ["road"]:
+                self._road(rest[1:], date, until)
                 return
             target = self.place("target", rest, ("crossing",), "a crossing")
             self.add_row("events.csv", {"date": date, "until": until, "event": "close_crossing", "target": target})
@@ -252,20 +258,33 @@ class _Parser:
         self.add_row("events.csv", {"date": date, "until": until, "event": "capacity", "target": target,
                                     "other": mode, "value": _num(value)})
 
-    def _flights(self, rest: list[str], date: str, until: str) -> None:
-        seps = [i for i, t in enumerate(rest) if t.lower() in _SEPARATORS]
-        if len(seps) != 1 or seps[0] in (0, len(rest) - 1):
-            raise self.err("other", "expected 'close flights A - B' (or 'A to B') naming the two ends of an "
-                                    "air route")
-        i = seps[0]
-        ends = list(self.flights)
-        a = self.pick("target", rest[:i], ends, "airport with flights")
+    def _ends(self, rest: list[str], seps: tuple[str, ...], syntax: str, links: dict[str, set[str]], what: str,
+              missing: str) -> tuple[str, str]:
+        """The two places ``A SEP B`` of ``rest`` that ``links`` joins (A a key, B among its values); ``missing``
+        formats the error if they are not joined ({a}, {b} quoted, {a_plain}, and {goes}: where A leads)."""
+        at = [i for i, t in enumerate(rest) if t.lower() in seps]
+        if len(at) != 1 or at[0] in (0, len(rest) - 1):
+            raise self.err("other", f"expected {syntax}")
+        i = at[0]
+        a = self.pick("target", rest[:i], list(links), what)
         b = self.pick("other", rest[i + 1:], self.kind, "place")
-        if b not in self.flights[a]:
-            goes = ", ".join(sorted(self.flights[a]))
-            raise self.err("other", f"no air route between {a!r} and {b!r} (flights from {a} go to {goes})")
+        if b not in links[a]:
+            raise self.err("other", missing.format(a=repr(a), b=repr(b), a_plain=a, goes=", ".join(sorted(links[a]))))
+        return a, b
+
+    def _flights(self, rest: list[str], date: str, until: str) -> None:
+        a, b = self._ends(rest, _SEPARATORS, "'close flights A - B' (or 'A to B') naming the two ends of an air "
+                          "route", self.flights, "airport with flights", "no air route between {a} and {b} (flights "
+                          "from {a_plain} go to {goes})")
         self.add_row("events.csv", {"date": date, "until": until, "event": "close_air_route", "target": a,
                                     "other": b})
+
+    def _road(self, rest: list[str], date: str, until: str) -> None:
+        """``close road A -> B from DATE [until DATE]``: the road from A to B closes that way only."""
+        a, b = self._ends(rest, _ONE_WAY, "'close road A -> B' (or 'A to B') naming the start and end of a road",
+                          self.roads, "place with roads", "no road from {a} to {b} (roads from {a_plain} go to "
+                          "{goes})")
+        self.add_row("events.csv", {"date": date, "until": until, "event": "close_road", "target": a, "other": b})
 
     def _hazard(self, event: str, tokens: list[str]) -> None:
         rest, date, until = self.period(tokens)

@@ -182,7 +182,8 @@ def _event(ctx: NativeContext, ln: int, r: Mapping[str, str]) -> Closure | tuple
         raise InputError(epath, ln, "date", f"{r['date']} is before the start date {start}")
     ev = r["event"]
     if ev not in EVENTS:
-        hint = _NEEDS_EMIGRATION if ev in ("departure_hazard", "close_air_route", "bar_mode", "close_crossing") else ""
+        emigration_only = ("departure_hazard", "close_air_route", "bar_mode", "close_crossing", "close_road")
+        hint = _NEEDS_EMIGRATION if ev in emigration_only else ""
         raise InputError(epath, ln, "event", f"unknown event {ev!r}{hint} (expected {', '.join(EVENTS)})")
     if ev == "conflict":
         if r["target"] not in index:

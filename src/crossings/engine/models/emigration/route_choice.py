@@ -34,19 +34,21 @@ CDF_CACHE = 512  # groups' weights kept across refreshes (at most 512 × paths �
 
 
 class RouteChoice(Rule):
-    """A path is usable by an agent if none of its flights is closed and none of its crossings is closed, bars
-    the agent's travel mode or has no capacity for it, it enters no country under a tourist ban, it neither
-    enters nor ends in a country whose visa the agent does not hold (``HolderLevels``), and (from abroad) it does
-    not pass through a home country; agents that gave up waiting for seats do not take a path starting with a
-    flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering or ending in that
-    country. Among usable paths the agent draws ∝ weight and keeps the first draw it can pay
-    (path cost ≤ savings; broke agents also need a destination with a lower cost of living than where they
-    are), up to ``route_tries`` draws a day — the same as drawing from the paths it can pay. An agent with no
-    path stays and tries again the next day; one abroad that must leave (its stay has run out, or it is broke)
-    goes home instead. Weights are recomputed only on days the timeline changed something — and, with the
-    setting ``route_sees_waits``, on days with queues or seat waits: a path's travel days then include
-    today's expected waits on it (people queued at each crossing ÷ its daily capacity for the agent's mode,
-    people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still deciding.
+    """A path is usable by an agent if none of its flights or roads (in its direction) is closed, none of its
+    crossings is closed, bars the agent's travel mode or has no capacity for it, it enters no country under a
+    tourist ban, it neither enters nor ends in a country whose visa the agent does not hold (``HolderLevels``),
+    and (from abroad) it does not pass through a home country; agents that gave up waiting for seats do not take
+    a path starting with a flight; an agent with ``avoid`` set (refused entry, moving on) takes no path entering
+    or ending in that country. Closures count here, when a path is chosen; an agent keeps the path it holds (on a
+    closed road it goes on, at a closed crossing or flight it waits). Among usable paths the agent draws ∝ weight
+    and keeps the first draw it can pay (path cost ≤ savings; broke agents also need a destination with a lower
+    cost of living than where they are), up to ``route_tries`` draws a day — the same as drawing from the paths it
+    can pay. An agent with no path stays and tries again the next day; one abroad that must leave (its stay has
+    run out, or it is broke) goes home instead. Weights are recomputed only on days the timeline changed
+    something — and, with the setting ``route_sees_waits``, on days with queues or seat waits: a path's travel
+    days then include today's expected waits on it (people queued at each crossing ÷ its daily capacity for the
+    agent's mode, people waiting for each flight ÷ its seats), as news of a 20-km queue reaches those still
+    deciding.
 
     Draw t of an agent on a day is number t of the counter-based route stream (``engine/rng.py``), keyed by its
     id. Each group's cumulative weights (travel mode, no flight first, country avoided, category, visa level) are
@@ -56,7 +58,7 @@ class RouteChoice(Rule):
     name = "route_choice"
     reads = ("agents.id", "agents.state", "agents.loc", "agents.travel_mode", "agents.avoid", "agents.savings",
              "agents.broke", "agents.category", "agents.allowed_until", "world.air_closures",
-             "world.crossing_closures", "world.mode_bars", "world.cap_mult",
+             "world.road_closures", "world.crossing_closures", "world.mode_bars", "world.cap_mult",
              "world.banned", "world.routes_dirty", "world.queue", "world.seat_wait", "world.visa_holders",
              "world.visa_salt")
     writes = ("agents.id", "agents.hop", "world.routes_dirty", *GO_HOME_WRITES)  # or they go home
@@ -116,12 +118,12 @@ class RouteChoice(Rule):
         w = sim.world
         spec = sim.scenario.emigration
         src = sim.scenario.links.src
-        air_closed = (spec.link_mode == AIR) & (w.air_closures > 0)
+        closed = ((spec.link_mode == AIR) & (w.air_closures > 0)) | (w.road_closures > 0)
         banned = w.routes.touches[w.banned].any(axis=0) if w.banned.any() else np.zeros(len(w.routes.days), bool)
         cap = w.capacity_today(spec)
         for m in range(len(TRAVEL_MODES)):
             shut = w.gated & (cap[src, m] == 0)
-            self.usable[m] = ~blocked_paths(w.routes, air_closed | shut) & ~banned & ~w.routes.via_home
+            self.usable[m] = ~blocked_paths(w.routes, closed | shut) & ~banned & ~w.routes.via_home
         if self.level_stride:
             self.levels = HolderLevels.of(w.visa_holders, w.routes.touches)
         self.stack.clear()

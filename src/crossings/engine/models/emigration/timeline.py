@@ -1,6 +1,6 @@
 """The policy timeline (events.csv of an emigration scenario), enacted on each event's date and undone on its
-``until`` date: departure and return hazard multipliers, air route closures and fares, mode bars, crossing
-closures and capacity multipliers."""
+``until`` date: departure and return hazard multipliers, air route closures and fares, one-way road closures,
+mode bars, crossing closures and capacity multipliers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from crossings.engine.models.emigration.routes import path_costs
 from crossings.engine.rule import Rule
-from crossings.scenario.emigration import AIR, HAZARD_EVENTS, EmigrationEvent, in_force
+from crossings.scenario.emigration import AIR, HAZARD_EVENTS, ROAD, EmigrationEvent, in_force
 
 if TYPE_CHECKING:
     from crossings.engine.simulation import Simulation
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class Timeline(Rule):
     """On an event's first day (and again, undone, on its ``until`` day): ``close_air_route`` closes the flights
     between two places both ways; ``fare`` multiplies their cost (both ways; overlapping fares multiply);
+    ``close_road`` closes one road link, from its target to its other place only (new plans avoid it; whoever
+    already holds a plan through it goes on, as do those on it; the way back stays open);
     ``bar_mode`` stops one travel mode at a crossing; ``close_crossing`` stops every mode; ``capacity``
     multiplies a crossing's daily capacity for one mode or both (overlapping ones multiply);
     ``departure_hazard`` multiplies the daily departure probability of the subgroup it names
@@ -28,8 +30,9 @@ class Timeline(Rule):
 
     name = "timeline"
     reads = ()
-    writes = ("world.air_closures", "world.crossing_closures", "world.mode_bars", "world.cap_mult", "world.hazard_mult",
-              "world.return_mult", "world.routes_dirty", "world.link_cost", "world.path_cost")
+    writes = ("world.air_closures", "world.road_closures", "world.crossing_closures", "world.mode_bars",
+              "world.cap_mult", "world.hazard_mult", "world.return_mult", "world.routes_dirty", "world.link_cost",
+              "world.path_cost")
 
     def init(self, sim: Simulation) -> None:
         sc = sim.scenario
@@ -47,6 +50,8 @@ class Timeline(Rule):
             if ev.kind in ("close_air_route", "fare"):
                 pair = ((src == ev.target) & (dst == ev.other)) | ((src == ev.other) & (dst == ev.target))
                 self._air[ev.line] = np.flatnonzero(pair & (spec.link_mode == AIR))
+        self._road = {ev.line: np.flatnonzero((src == ev.target) & (dst == ev.other) & (spec.link_mode == ROAD))
+                      for ev in spec.events if ev.kind == "close_road"}
 
     def step(self, sim: Simulation, day: int) -> None:
         changes = self._changes.get(day)
@@ -57,6 +62,8 @@ class Timeline(Rule):
         for ev, sign in changes:
             if ev.kind == "close_air_route":
                 w.air_closures[self._air[ev.line]] += sign
+            elif ev.kind == "close_road":
+                w.road_closures[self._road[ev.line]] += sign
             elif ev.kind == "fare":
                 self.price(sim, day)
             elif ev.kind == "bar_mode":

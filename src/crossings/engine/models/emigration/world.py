@@ -41,6 +41,7 @@ class EmigrationWorld:
     visa_salt: float  # the run's offset of the agents' visa trait (entry.holder_salt; set from the seed)
     # changed by the timeline
     air_closures: np.ndarray  # int32 (K,) active closures of each air link
+    road_closures: np.ndarray  # int32 (K,) active closures of each road link (one direction: close_road)
     crossing_closures: np.ndarray  # int32 (L,) active closures of each crossing
     mode_bars: np.ndarray  # int32 (L, 2) active bars of each mode at each crossing
     cap_mult: np.ndarray  # float64 (L, 2) product of the active capacity events at each crossing, by mode
@@ -118,7 +119,7 @@ class EmigrationWorld:
             permit_wait=np.zeros(n_c, dtype=np.int64), permit_cost=np.zeros(n_c),
             permit_w=np.ones(n_c), permit_elig=np.ones(n_c), visa_run_w=np.ones(n_c), permit_days=none(),
             registration_days=none(), return_mult=np.ones(at_home.shape), permits=np.zeros(n_c, dtype=np.int64),
-            air_closures=np.zeros(len(links), dtype=np.int32),
+            air_closures=np.zeros(len(links), dtype=np.int32), road_closures=np.zeros(len(links), dtype=np.int32),
             crossing_closures=np.zeros(len(locs), dtype=np.int32),
             mode_bars=np.zeros((len(locs), len(TRAVEL_MODES)), dtype=np.int32),
             cap_mult=np.ones((len(locs), len(TRAVEL_MODES))),
