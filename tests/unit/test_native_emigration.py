@@ -191,6 +191,10 @@ def test_flee_model_rejects_emigration_features(demo_dir, tmp_path, replace_once
     (native / "crossings.csv").unlink()
     (native / "policies.csv").write_text("date,until,country,policy\n")
     assert Path(scenario_error(native).file).name == "policies.csv"
+    native = convert(demo_dir, tmp_path / "flee-native4")
+    replace_once(native / "events.csv", "close_border,Arland,Belmark", "close_road,Capital,Hilltown")
+    err = scenario_error(native)
+    assert err.field == "event" and "close_road" in err.problem and "needs model: emigration" in err.problem
 
 
 def test_emigration_scenarios_are_not_written_back_as_flee(demo, tmp_path):
