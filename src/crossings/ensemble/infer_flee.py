@@ -423,14 +423,13 @@ def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, ...]], draws: in
     }
 
 
-def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
-                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, Any]:
-    """``n`` runs drawn from the posterior on each fitted conflict (fresh seeds and draws, the same on every
-    conflict) and the model-error term of their residuals (:func:`fit_model_error`); only the conflicts in
-    ``fit`` inform it (in leave-one-conflict-out, never the held-out one)."""
+def error_draws(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
+                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, np.ndarray]:
+    """The simulated camp counts, (draws, days, observed camps), of ``n`` runs drawn from the posterior on each
+    conflict of ``fit`` (fresh seeds and draws, the same on every conflict): what :func:`model_error` rests on."""
     seeds = [run_seed(s) for s in np.random.SeedSequence(seed, spawn_key=(6,)).spawn(n)]
     draws = [post.draw(s)[1] for s in np.random.SeedSequence(seed, spawn_key=(7,)).spawn(n)]
-    by: dict[str, tuple[np.ndarray, ...]] = {}
+    out: dict[str, np.ndarray] = {}
     for sc in fit:
         sims: list[np.ndarray | None] = [None] * n
         for i, res in map_members(client, sc, draws, seeds, **{**kw, "keep_series": False, "keep_camps": True}):
@@ -439,8 +438,16 @@ def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int
                 runs.cpu += res.cpu_seconds
         if runs is not None:
             runs.ran += n
-        by[conflict_name(sc)] = residuals(sc, np.stack([s for s in sims if s is not None]))
-    return fit_model_error(by, n)
+        out[conflict_name(sc)] = np.stack([s for s in sims if s is not None])
+    return out
+
+
+def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
+                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, Any]:
+    """The model-error term (:func:`fit_model_error`) of the residuals of :func:`error_draws` on each fitted
+    conflict; only the conflicts in ``fit`` inform it (in leave-one-conflict-out, never the held-out one)."""
+    sims = error_draws(client, post, fit, seed, n, kw, runs)
+    return fit_model_error({conflict_name(sc): residuals(sc, sims[conflict_name(sc)]) for sc in fit}, n)
 
 
 def add_model_error(directory: str | Path, conflicts: Sequence[Scenario | str | Path], n: int, seed: int, *,
