@@ -233,7 +233,9 @@ def _size_text(cell: Mapping[str, Any]) -> str:
     lo, hi = cell.get("size", (None, None))
     if lo is None and hi is None:
         return ""
-    return f", size {'' if lo is None else f'{lo:.2g}'}-{'' if hi is None else f'{hi:.2g}'}"
+    if lo is None:
+        return f", size below {hi:.2g}"
+    return f", size {lo:.2g} and above" if hi is None else f", size {lo:.2g} to {hi:.2g}"
 
 
 def conflict_name(sc: Scenario) -> str:
