@@ -10,7 +10,7 @@ band alone, and (calibrated) the predictive band, the members combined with the 
 
     python bench/flee_loco.py [--particles 6] [--generations 2] [--budget 18] [--replicates 2] [--members 10]
                               [--error-runs 10] [--workers 2] [--seed 0] [--out out/flee-loco] [--fit-all DIR]
-                              [--reuse] [--shipped] [DIR ...]
+                              [--reuse [--remake-error]] [--shipped] [DIR ...]
 
 ``--shipped``: no fit; instead the calibrated defaults that ``--rules crossings`` ships (the packaged posterior's
 medians, crossings.params.flee.calibrated_defaults) are scored on each conflict against ``--rules flee31``: the
@@ -18,7 +18,8 @@ members' mean rescaled ARD of ``--members`` runs of each (the same seeds), and o
 packaged posterior with its coverage. These conflicts are the ones the posterior was fitted to: in-sample figures.
 
 ``--reuse``: a left-out conflict whose posterior is already in OUT/without-NAME (an earlier run with the same
-options) is not fitted again; a posterior without a model-error term gets one (the same draws as a fresh fit's).
+options) is not fitted again; a posterior without a model-error term gets one (the same draws as a fresh fit's);
+``--remake-error``: every reused posterior gets its term made again in the current layout (the same draws).
 
 The inferences share their runs (the same generation 0 on every conflict they fit: run once). ``--fit-all DIR``
 also fits on every conflict and writes that posterior (with provenance) to DIR, with an ensemble of it on each
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=10)
     ap.add_argument("--error-runs", type=int, default=10, help="draws on each fitted conflict for the model error")
     ap.add_argument("--reuse", action="store_true", help="reuse the posteriors already in OUT/without-NAME")
+    ap.add_argument("--remake-error", action="store_true", help="with --reuse: make each reused posterior's "
+                    "model-error term again (the current layout), even if it has one")
     ap.add_argument("--shipped", action="store_true", help="no fit: score the calibrated defaults of --rules "
                     "crossings against --rules flee31 (in sample)")
     ap.add_argument("--workers", type=int, default=2)
@@ -170,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 sims += res.provenance["simulations"]
                 prov, ess = res.provenance, res.posterior.ess()
             else:
-                if "model_error" not in old.provenance and a.error_runs:
+                if ("model_error" not in old.provenance or a.remake_error) and a.error_runs:
                     add_model_error(where, dirs, a.error_runs, a.seed, client=client, rules="crossings")
                 prov, ess = read_posterior(where).provenance, old.ess()  # type: ignore[union-attr]
             done = sum(1 for g in prov["generations"] if g.get("complete"))

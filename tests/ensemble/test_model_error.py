@@ -20,8 +20,11 @@ from crossings.ensemble.infer_flee import add_model_error, fit_model_error, resi
 from crossings.ensemble.reduce import (
     ERROR_LEVELS,
     camp_points,
+    error_bin,
     error_cdf,
+    error_layout,
     predictive_coverage,
+    size_of,
     weighted_quantiles,
 )
 
@@ -75,15 +78,16 @@ def test_the_error_term_pools_conflicts_with_equal_weight_and_bins_only_with_eno
     # median is a quarter of the way from 0 to 1
     assert weighted_quantiles(np.array([0, 0, 0, 1.0]), np.array([1 / 3, 1 / 3, 1 / 3, 1]), [0.5]) == \
         pytest.approx([0.25])
-    by = {"A": (np.zeros(3), np.array([0.1, 0.5, 0.9])), "B": (np.ones(1), np.array([0.6]))}
+    by = {"A": (np.zeros(3), np.array([0.1, 0.5, 0.9]), np.array([-1.0, -0.5, 0.0])),
+          "B": (np.ones(1), np.array([0.6]), np.zeros(1))}
     err = fit_model_error(by, draws=2)
-    assert err["bins"] == [[0.0, 1.0]]  # 4 counts: too few for quarters
+    assert err["bins"] == [[0.0, 1.0]] and err["size_edges"] == []  # 4 counts: too few for any split
     assert err["quantiles"][0][err["levels"].index(0.5)] == pytest.approx(0.25)
     assert err["conflicts"] == ["A", "B"] and err["by_conflict"]["A"]["points"] == 3
     rng = np.random.default_rng(0)
     f = np.repeat([0.1, 0.3, 0.6, 0.9], 40)
-    wide = {"A": (rng.normal(0, 1, 160) * np.repeat([0.1, 0.1, 1.0, 1.0], 40), f)}
-    err = fit_model_error(wide, draws=2)
+    wide = {"A": (rng.normal(0, 1, 160) * np.repeat([0.1, 0.1, 1.0, 1.0], 40), f, np.zeros(160))}
+    err = fit_model_error(wide, draws=2, bins=4, size_bins=1)
     assert len(err["bins"]) == 4 and [b["points"] for b in err["summary"]] == [40, 40, 40, 40]
     q05 = [b["q05"] for b in err["summary"]]
     assert q05[0] > -0.3 > q05[3]  # the error grows with the duration elapsed, as the data do
@@ -96,8 +100,11 @@ def test_residuals_are_of_the_observed_count_against_the_draws_median(demo: Path
     sims = np.zeros((3, days, len(sc.observed.camps)))
     sims[1][t, j] = v  # the median of (0, v, 2v + 1) is v: residual 0
     sims[2][t, j] = 2 * v + 1
-    r, frac = residuals(sc, sims)
+    r, frac, size = residuals(sc, sims)
     assert r == pytest.approx(np.zeros(15)) and frac == pytest.approx(t / (days - 1))
+    # the size: log(median + 1) = log(v + 1) against the camp's largest over its points
+    peak = {c: np.log(v[j == c] + 1).max() for c in set(j.tolist())}
+    assert size == pytest.approx(np.log(v + 1) - np.array([peak[c] for c in j]))
 
 
 def test_the_error_term_comes_from_the_fitted_conflicts_and_reaches_the_ensemble(
@@ -138,3 +145,61 @@ def test_the_command_refuses_a_single_error_run(two_conflicts: tuple[Path, Path]
     west, east = two_conflicts
     assert cli(["calibrate-flee", str(west), str(east), "--budget", "8", "--error-runs", "1", "--out",
                 str(tmp_path / "bad")]) == 2
+
+
+def test_the_size_of_a_point_is_against_its_camps_simulated_peak() -> None:
+    members = np.array([[9.0, 99.0, 0.0, 4.0], [9.0, 99.0, 2.0, 4.0], [9.0, 99.0, 4.0, 4.0]])
+    camp = np.array([0, 0, 1, 1])  # medians 9, 99 (camp 0), 2, 4 (camp 1)
+    assert size_of(members, camp) == pytest.approx([np.log(10 / 100), 0.0, np.log(3 / 5), 0.0])
+
+
+def test_a_term_built_where_small_camps_err_more_gives_small_counts_wider_bands(demo: Path) -> None:
+    # two conflicts whose residuals are wide (sd 1) while a camp is far below its peak and narrow (sd 0.05) near
+    # it, whatever the conflict's scale: the term splits by size and keeps the widths apart
+    rng = np.random.default_rng(1)
+    n = 300
+    by = {}
+    for name in ("A", "B"):
+        size = -rng.uniform(0, 4, n)
+        r = rng.normal(0, 1, n) * np.where(size < -2, 1.0, 0.05)
+        by[name] = (r, rng.uniform(0, 1, n), size)
+    err = fit_model_error(by, draws=3, bins=1, size_bins=2)
+    assert error_layout(err) == "elapsed x size" and len(err["size_edges"]) == 1
+    assert err["size_edges"][0] == pytest.approx(-2.0, abs=0.3)
+    small, large = err["summary"]
+    assert small["q95"] - small["q05"] > 1.0 > 0.5 > large["q95"] - large["q05"]
+    # the predictive band: one member 0.5 (in log) below every count: inside where the camp is far below its
+    # simulated peak (wide error), outside near the peak (narrow error)
+    sc = cx.load_scenario(demo)
+    days = sc.length
+    t, j, v = camp_points(sc, days)
+    member = ((v + 1.0) * np.exp(-0.5) - 1.0)[None, :]
+    rel = size_of(member, j)
+    cov = predictive_coverage(sc, member, err, days)
+    far = rel <= err["size_edges"][0]
+    assert 0 < far.sum() < v.size and cov["error_layout"] == "elapsed x size"
+    assert cov["points_inside"] == int(far.sum()) and cov["above"] == int((~far).sum())
+
+
+def test_an_older_term_by_the_elapsed_share_alone_is_still_read(demo: Path) -> None:
+    # posterior.json files made before the size layout: no size_edges, one quantile row per elapsed bin
+    old = uniform_error(1.0, bins=[[0.0, 0.5], [0.5, 1.0]], widths=[1.0, 0.2])
+    assert error_layout(old) == "elapsed"
+    assert error_bin(old, np.array([0.1, 0.7])).tolist() == [0, 1]
+    sc = cx.load_scenario(demo)
+    cov = predictive_coverage(sc, np.ones((1, 15)), old, sc.length)
+    assert cov["error_layout"] == "elapsed" and cov["points"] == 15
+    new = {**old, "size_edges": [-1.0], "quantiles": old["quantiles"] * 2}
+    with pytest.raises(ValueError, match="size"):
+        error_bin(new, np.array([0.1]))
+    # elapsed bin x 2 size bins + size bin: (0, small) 0, (0, large) 1, (1, small) 2, (1, large) 3
+    assert error_bin(new, np.array([0.1, 0.1, 0.7, 0.7]), np.array([-2.0, 0.0, -2.0, 0.0])).tolist() == [0, 1, 2, 3]
+
+
+def test_the_term_falls_back_to_fewer_cells_when_a_cell_is_short_of_counts() -> None:
+    rng = np.random.default_rng(2)
+    # 90 counts: 2 elapsed x 3 size cells of 15 are too few (30 each); 1 x 3 cells of 30 suffice
+    by = {"A": (rng.normal(0, 1, 90), rng.uniform(0, 1, 90), -rng.uniform(0, 3, 90))}
+    err = fit_model_error(by, draws=2, bins=2, size_bins=3)
+    assert err["bins"] == [[0.0, 1.0]] and len(err["size_edges"]) == 2 and len(err["quantiles"]) == 3
+    assert [c["points"] for c in err["summary"]] == [30, 30, 30]

@@ -272,7 +272,8 @@ class EnsembleResult:
             pr = cv.get("predictive")
             if pr is not None:
                 out["coverage_predictive"] = {k: pr[k] for k in ("band", "points", "points_inside", "share",
-                                                                 "error_from", "in_sample", "why") if k in pr}
+                                                                 "error_from", "error_layout", "in_sample", "why")
+                                                 if k in pr}
         return out
 
     def write(self, out: str | Path) -> Path:

@@ -48,6 +48,8 @@ from crossings.ensemble.reduce import (
     camp_points,
     distribution,
     elapsed,
+    error_bin,
+    size_of,
     weighted_quantiles,
 )
 from crossings.errors import InputError
@@ -219,11 +221,21 @@ class FleeAbcResult:
         if err:
             lines.append(f"  model error ({err['scale'].split(',')[0]}, {err['draws']} draws on "
                          f"{', '.join(err['conflicts'])}): " + "; ".join(
-                             f"{b['bin'][0]:g}-{b['bin'][1]:g} of the duration 5-95 % {b['q05']:.3f} to "
-                             f"{b['q95']:.3f}" for b in err["summary"]))
+                             f"{b['bin'][0]:g}-{b['bin'][1]:g} of the duration{_size_text(b)} 5-95 % "
+                             f"{b['q05']:.3f} to {b['q95']:.3f}" for b in err["summary"]))
         for w in self.provenance.get("warnings", []):
             lines.append("  warning: " + w)
         return [*lines, f"posterior in {Path(out)}/{POSTERIOR_CSV}, provenance in {Path(out)}/{POSTERIOR_JSON}"]
+
+
+def _size_text(cell: Mapping[str, Any]) -> str:
+    """A model-error cell's size range as the command prints it ("" for the older layout, by elapsed share only)."""
+    lo, hi = cell.get("size", (None, None))
+    if lo is None and hi is None:
+        return ""
+    if lo is None:
+        return f", size below {hi:.2g}"
+    return f", size {lo:.2g} and above" if hi is None else f", size {lo:.2g} to {hi:.2g}"
 
 
 def conflict_name(sc: Scenario) -> str:
@@ -320,48 +332,71 @@ def _check_draws(client: Any, post: Posterior, fit: Sequence[Scenario], held: Se
 
 # ---- the model error ---------------------------------------------------------------------------------------------
 
-ERROR_BINS = 4  # the error term's bins by share of the conflict's duration elapsed (quarters) ...
-MIN_BIN_POINTS = 30  # ... when every bin holds at least this many observed counts; else one bin for all
+ERROR_BINS = 1  # the error term's bins by share of the conflict's duration elapsed (one: see SIZE_BINS) ...
+SIZE_BINS = 6  # ... crossed with bins of the simulated size (equal-weight quantiles of the fitted conflicts') ...
+MIN_BIN_POINTS = 30  # ... when every cell holds at least this many observed counts; else fewer (fit_model_error)
+SIZE_SCALE = ("log(median over the members of the simulated count at the point + 1) less its largest value over "
+              "the points of the same camp (0 at the camp's simulated peak)")
 
 
-def residuals(sc: Scenario, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def residuals(sc: Scenario, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The residual of each observed camp count of ``sc`` (:data:`ERROR_SCALE`) against the median of the
-    draws' simulated counts there (``sims``: (draws, days, observed camps)), and the share of the duration
-    elapsed at each count."""
+    draws' simulated counts there (``sims``: (draws, days, observed camps)), the share of the duration elapsed
+    at each count and the simulated size there (:data:`SIZE_SCALE`, known before the count is observed)."""
     days = sims.shape[1]
     t, j, v = camp_points(sc, days)
-    med = np.median(np.asarray(sims, dtype=np.float64)[:, t, j], axis=0)
-    return np.log((v + 1.0) / (med + 1.0)), elapsed(t, days)
+    at = np.asarray(sims, dtype=np.float64)[:, t, j]
+    med = np.median(at, axis=0)
+    return np.log((v + 1.0) / (med + 1.0)), elapsed(t, days), size_of(at, j)
 
 
-def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, np.ndarray]], draws: int,
-                    bins: int = ERROR_BINS, min_points: int = MIN_BIN_POINTS) -> dict[str, Any]:
-    """The model-error term of posterior.json from each fitted conflict's residuals and elapsed shares
-    (:func:`residuals`): per bin of the share elapsed, the quantiles at :data:`ERROR_LEVELS` of the residuals
-    pooled over the conflicts, each conflict weighing the same in a bin whatever its number of counts; ``bins``
-    equal bins when each holds ``min_points`` counts, else one."""
+def _cells(frac: np.ndarray, size: np.ndarray, who: np.ndarray, conflicts: int, bins: int, size_bins: int,
+           min_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The elapsed bins' edges, the size edges and each point's cell of the first layout that leaves every cell
+    ``min_points`` counts: ``bins`` x ``size_bins``, then 1 x ``size_bins``, ``bins`` x 1, 1 x 1. The size edges
+    are the quantiles at 1/size_bins, 2/size_bins, ... of the sizes, each conflict weighing the same."""
+    w = 1.0 / np.bincount(who, minlength=conflicts).astype(np.float64)[who] if who.size else who
+    for nb, ns in dict.fromkeys(((bins, size_bins), (1, size_bins), (bins, 1), (1, 1))):
+        edges = np.linspace(0.0, 1.0, nb + 1)
+        sedges = (weighted_quantiles(size, w, [k / ns for k in range(1, ns)]) if ns > 1 and size.size
+                  else np.zeros(0))
+        cell = error_bin({"bins": [[0.0, float(e)] for e in edges[1:]], "size_edges": sedges}, frac, size)
+        if (nb, ns) == (1, 1) or np.bincount(cell, minlength=nb * ns).min() >= min_points:
+            return edges, sedges, cell
+    raise AssertionError("unreachable: one cell always fits")
+
+
+def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, ...]], draws: int, bins: int = ERROR_BINS,
+                    min_points: int = MIN_BIN_POINTS, size_bins: int = SIZE_BINS) -> dict[str, Any]:
+    """The model-error term of posterior.json from each fitted conflict's residuals, elapsed shares and simulated
+    sizes (:func:`residuals`): per cell (the share elapsed x the simulated size, :func:`_cells`), the quantiles
+    at :data:`ERROR_LEVELS` of the residuals pooled over the conflicts, each conflict weighing the same in a cell
+    whatever its number of counts. The width then follows what is known at forecast time (a small simulated camp
+    errs more in ratio than a large one), so it transfers to a conflict it never saw."""
     names = list(by_conflict)
     r = np.concatenate([by_conflict[n][0] for n in names])
     f = np.concatenate([by_conflict[n][1] for n in names])
+    size = np.concatenate([by_conflict[n][2] for n in names])
     who = np.concatenate([np.full(by_conflict[n][0].size, i) for i, n in enumerate(names)])
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    b = np.searchsorted(edges[1:-1], f, side="left")
-    if bins > 1 and np.bincount(b, minlength=bins).min() < min_points:
-        edges, b = np.array([0.0, 1.0]), np.zeros(f.size, dtype=np.int64)
+    edges, sedges, cell = _cells(f, size, who, len(names), bins, size_bins, min_points)
     levels = list(ERROR_LEVELS)
+    s_lo, s_hi = [-math.inf, *sedges.tolist()], [*sedges.tolist(), math.inf]
     quantiles, summary = [], []
     for k in range(len(edges) - 1):
-        at = b == k
-        counts = np.bincount(who[at], minlength=len(names)).astype(np.float64)
-        w = 1.0 / counts[who[at]]
-        q = weighted_quantiles(r[at], w, levels)
-        quantiles.append([round(float(x), 6) for x in q])
-        summary.append({"bin": [round(float(edges[k]), 6), round(float(edges[k + 1]), 6)], "points": int(at.sum()),
-                        "q05": round(float(q[levels.index(0.05)]), 4), "q50": round(float(q[levels.index(0.5)]), 4),
-                        "q95": round(float(q[levels.index(0.95)]), 4)})
+        for m in range(sedges.size + 1):
+            at = cell == k * (sedges.size + 1) + m
+            counts = np.bincount(who[at], minlength=len(names)).astype(np.float64)
+            q = weighted_quantiles(r[at], 1.0 / counts[who[at]], levels)
+            quantiles.append([round(float(x), 6) for x in q])
+            summary.append({"bin": [round(float(edges[k]), 6), round(float(edges[k + 1]), 6)],
+                            "size": [None if math.isinf(s_lo[m]) else round(s_lo[m], 6),
+                                     None if math.isinf(s_hi[m]) else round(s_hi[m], 6)],
+                            "points": int(at.sum()), "q05": round(float(q[levels.index(0.05)]), 4),
+                            "q50": round(float(q[levels.index(0.5)]), 4),
+                            "q95": round(float(q[levels.index(0.95)]), 4)})
     per = {}
     for n in names:
-        x, fr = by_conflict[n]
+        x, fr = by_conflict[n][:2]
         quarter = np.minimum((np.asarray(fr) * 4).astype(np.int64), 3)
         per[n] = {"points": int(x.size), "median": round(float(np.median(x)), 4) if x.size else None,
                   "sd": round(float(np.std(x)), 4) if x.size else None,
@@ -370,13 +405,19 @@ def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, np.ndarray]], dr
     return {
         "what": "the model's error on the observed camp counts of the fitted conflicts at the posterior, for "
                 "predictive bands (docs/ensembles.md, 'Forecast bands with a model-error term')",
+        "layout": "elapsed x size: quantiles per cell, elapsed bin x (size bins) + size bin (an older term without "
+                  "size_edges is by the elapsed bin alone)",
         "scale": ERROR_SCALE + ", simulated: the median over the draws at the observed count's camp and day",
+        "size_scale": SIZE_SCALE,
         "conflicts": names,
         "draws": draws,
-        "weighting": "each fitted conflict weighs the same in a bin, whatever its number of observed counts",
+        "weighting": "each fitted conflict weighs the same in a cell, whatever its number of observed counts",
         "bins": [[round(float(edges[k]), 6), round(float(edges[k + 1]), 6)] for k in range(len(edges) - 1)],
-        "bins_rule": f"{bins} equal bins of the share of the conflict's duration elapsed when each holds at least "
-                     f"{min_points} observed counts, else one",
+        "size_edges": [round(float(e), 6) for e in sedges],
+        "bins_rule": f"{bins} equal bins of the share of the conflict's duration elapsed crossed with {size_bins} "
+                     f"bins of the simulated size (edges: its quantiles over the fitted conflicts, each weighing the "
+                     f"same) when every cell holds at least {min_points} observed counts; else 1 x {size_bins}, "
+                     f"{bins} x 1, 1 x 1, the first that does",
         "levels": levels,
         "quantiles": quantiles,
         "summary": summary,
@@ -384,14 +425,13 @@ def fit_model_error(by_conflict: Mapping[str, tuple[np.ndarray, np.ndarray]], dr
     }
 
 
-def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
-                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, Any]:
-    """``n`` runs drawn from the posterior on each fitted conflict (fresh seeds and draws, the same on every
-    conflict) and the model-error term of their residuals (:func:`fit_model_error`); only the conflicts in
-    ``fit`` inform it (in leave-one-conflict-out, never the held-out one)."""
+def error_draws(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
+                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, np.ndarray]:
+    """The simulated camp counts, (draws, days, observed camps), of ``n`` runs drawn from the posterior on each
+    conflict of ``fit`` (fresh seeds and draws, the same on every conflict): what :func:`model_error` rests on."""
     seeds = [run_seed(s) for s in np.random.SeedSequence(seed, spawn_key=(6,)).spawn(n)]
     draws = [post.draw(s)[1] for s in np.random.SeedSequence(seed, spawn_key=(7,)).spawn(n)]
-    by: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    out: dict[str, np.ndarray] = {}
     for sc in fit:
         sims: list[np.ndarray | None] = [None] * n
         for i, res in map_members(client, sc, draws, seeds, **{**kw, "keep_series": False, "keep_camps": True}):
@@ -400,8 +440,16 @@ def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int
                 runs.cpu += res.cpu_seconds
         if runs is not None:
             runs.ran += n
-        by[conflict_name(sc)] = residuals(sc, np.stack([s for s in sims if s is not None]))
-    return fit_model_error(by, n)
+        out[conflict_name(sc)] = np.stack([s for s in sims if s is not None])
+    return out
+
+
+def model_error(client: Any, post: Posterior, fit: Sequence[Scenario], seed: int, n: int,
+                kw: Mapping[str, Any], runs: ConflictRuns | None = None) -> dict[str, Any]:
+    """The model-error term (:func:`fit_model_error`) of the residuals of :func:`error_draws` on each fitted
+    conflict; only the conflicts in ``fit`` inform it (in leave-one-conflict-out, never the held-out one)."""
+    sims = error_draws(client, post, fit, seed, n, kw, runs)
+    return fit_model_error({conflict_name(sc): residuals(sc, sims[conflict_name(sc)]) for sc in fit}, n)
 
 
 def add_model_error(directory: str | Path, conflicts: Sequence[Scenario | str | Path], n: int, seed: int, *,

@@ -172,10 +172,40 @@ def error_cdf(x: np.ndarray, levels: Sequence[float], quantiles: Sequence[float]
     return np.interp(np.asarray(x, dtype=np.float64), q, np.asarray(levels, dtype=np.float64), left=0.0, right=1.0)
 
 
-def error_bin(error: Mapping[str, Any], frac: np.ndarray) -> np.ndarray:
-    """The bin (by share of the duration elapsed) of each point in an error term's ``bins``."""
+def size_of(member_points: np.ndarray, camp: np.ndarray) -> np.ndarray:
+    """The simulated size of each point, known before any observation: log(median over the members + 1) less its
+    largest value over the points of the same camp (``camp``: each point's camp column), so 0 at the camp's
+    simulated peak and negative while it fills or empties. Relative to the camp's own peak so that it transfers
+    across conflicts whose camps differ in scale (an absolute size put all of a conflict of small camps in the
+    widest bin)."""
+    m = np.log(np.median(np.asarray(member_points, dtype=np.float64), axis=0) + 1.0)
+    camp = np.asarray(camp, dtype=np.int64)
+    if not m.size:
+        return m
+    peak = np.full(int(camp.max()) + 1, -np.inf)
+    np.maximum.at(peak, camp, m)
+    return m - peak[camp]
+
+
+def error_layout(error: Mapping[str, Any]) -> str:
+    """Which layout an error term is kept in: ``elapsed`` (the first: bins by the share of the duration elapsed
+    only) or ``elapsed x size`` (those bins crossed with bins of the simulated size, ``size_edges``)."""
+    return "elapsed x size" if "size_edges" in error else "elapsed"
+
+
+def error_bin(error: Mapping[str, Any], frac: np.ndarray, size: np.ndarray | None = None) -> np.ndarray:
+    """The cell of each point in an error term: its bin by the share of the duration elapsed (``bins``) and, in
+    the layout conditioned on size, its bin of ``size`` (:func:`size_of`) between ``size_edges``; cell = elapsed
+    bin x (size bins) + size bin, the order of ``quantiles``. A term without ``size_edges`` has one size bin."""
     upper = np.array([b[1] for b in error["bins"]][:-1], dtype=np.float64)
-    return np.searchsorted(upper, np.asarray(frac, dtype=np.float64), side="left")
+    b = np.searchsorted(upper, np.asarray(frac, dtype=np.float64), side="left")
+    edges = error.get("size_edges")
+    if edges is None:
+        return b
+    if size is None:
+        raise ValueError("this error term is conditioned on the simulated size: give each point's size")
+    s = np.searchsorted(np.asarray(edges, dtype=np.float64), np.asarray(size, dtype=np.float64), side="left")
+    return b * (len(edges) + 1) + s
 
 
 def predictive_coverage(scenario: Any, member_points: np.ndarray, error: Mapping[str, Any], days: int
@@ -185,13 +215,15 @@ def predictive_coverage(scenario: Any, member_points: np.ndarray, error: Mapping
     (``error``, as posterior.json's ``model_error`` keeps it): log(count + 1) = log(member + 1) + error, the
     member and the error independent. The predictive probability of the observed count or less is
     F(v) = mean over members of P(error <= log((v + 1) / (member + 1))), computed exactly (no random draws, so
-    the same members give the same figure on any cluster); the count is inside when 0.05 <= F(v) <= 0.95."""
+    the same members give the same figure on any cluster); the count is inside when 0.05 <= F(v) <= 0.95. The
+    error's distribution is that of the point's cell (:func:`error_bin`): its share of the duration elapsed and,
+    in the layout conditioned on size, the members' median there against the camp's peak (:func:`size_of`)."""
     t, j, v = camp_points(scenario, days)
     m = np.asarray(member_points, dtype=np.float64)
-    b = error_bin(error, elapsed(t, days))
+    b = error_bin(error, elapsed(t, days), size_of(m, j))
     levels = error["levels"]
     pit = np.empty(v.size)
-    for k in range(len(error["bins"])):
+    for k in range(len(error["quantiles"])):
         at = b == k
         if at.any():
             x = np.log((v[at] + 1.0) / (m[:, at] + 1.0))
@@ -206,6 +238,7 @@ def predictive_coverage(scenario: Any, member_points: np.ndarray, error: Mapping
         per_camp[names[c]] = {"points": n, "points_inside": int(ok[mine].sum()),
                               "share": round(float(ok[mine].mean()), 6) if n else None}
     return {"band": "q05-q95 of the predictive distribution (members x model error)", "points": int(v.size),
+            "error_layout": error_layout(error),
             "points_inside": int(ok.sum()), "share": round(float(ok.mean()), 6) if v.size else None,
             "below": int((pit < PREDICTIVE[0]).sum()), "above": int((pit > PREDICTIVE[1]).sum()),
             "camps": per_camp}
