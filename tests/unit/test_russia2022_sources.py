@@ -127,24 +127,17 @@ def test_the_covariate_variant_names_a_source_for_every_row_and_parameter(name: 
     assert unsourced_settings(COVARIATES_VARIANT / "scenario.yml") == []
 
 
-TRAVELLERS_PULL_VARIANT = COVARIATES_VARIANT.with_name("travellers-pull")
+# Whole-scenario variants of issue 20, tried and not adopted: the travellers' pull from covariates (fifth session)
+# and every destination from covariates, no free weight per country (sixth session).
+VARIANTS = ("travellers-pull", "explaining")
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("name", CSV_FILES + ("covariates.csv",))
-def test_the_travellers_pull_variant_names_a_source_for_every_row_and_parameter(name: str) -> None:
-    """The travellers' pull from covariates (issue 20, tried and not adopted) is held to the default's rule."""
-    assert unsourced_rows(TRAVELLERS_PULL_VARIANT / name) == [], f"{name}: rows without a source or 'assumption'"
-    assert unsourced_parameters(TRAVELLERS_PULL_VARIANT / "scenario.yml") == []
-    assert unsourced_settings(TRAVELLERS_PULL_VARIANT / "scenario.yml") == []
-
-
-EXPLAINING_VARIANT = COVARIATES_VARIANT.with_name("explaining")
-
-
-@pytest.mark.parametrize("name", CSV_FILES + ("covariates.csv",))
-def test_the_explaining_variant_names_a_source_for_every_row_and_parameter(name: str) -> None:
-    """Every destination from shared covariates, no free weight per country (issue 20, tried in the sixth
-    session and not adopted) is held to the default's rule."""
-    assert unsourced_rows(EXPLAINING_VARIANT / name) == [], f"{name}: rows without a source or 'assumption'"
-    assert unsourced_parameters(EXPLAINING_VARIANT / "scenario.yml") == []
-    assert unsourced_settings(EXPLAINING_VARIANT / "scenario.yml") == []
+def test_the_whole_scenario_variants_name_a_source_for_every_row_and_parameter(variant: str, name: str) -> None:
+    """Each variant is held to the default's rule: a source or "assumption" for every row, parameter and
+    setting."""
+    where = COVARIATES_VARIANT.with_name(variant)
+    assert unsourced_rows(where / name) == [], f"{variant}/{name}: rows without a source or 'assumption'"
+    assert unsourced_parameters(where / "scenario.yml") == []
+    assert unsourced_settings(where / "scenario.yml") == []
