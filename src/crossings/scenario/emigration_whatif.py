@@ -17,7 +17,7 @@ from typing import Any
 
 from crossings.errors import InputError
 from crossings.params.emigration import FIELDS, read_settings
-from crossings.scenario.emigration import CROSSING_COLUMNS
+from crossings.scenario.emigration import AIR, CROSSING_COLUMNS, ROAD
 from crossings.scenario.model import KIND_NAMES, Scenario
 from crossings.scenario.whatif import Edits, Replacement, label, set_error
 
@@ -73,8 +73,8 @@ class _Parser:
         for k in range(len(sc.links)):
             a, b = locs.name[int(sc.links.src[k])], locs.name[int(sc.links.dst[k])]
             mode = int(spec.link_mode[k])
-            if mode in (0, 2):  # road, air
-                (self.flights if mode == 2 else self.roads).setdefault(a, set()).add(b)
+            if mode in (ROAD, AIR):
+                (self.flights if mode == AIR else self.roads).setdefault(a, set()).add(b)
         self.parameters = [str(p[0]) for p in getattr(sc, "parameters", ())]
         self.plan = Edits(replace={"crossings.csv": Replacement(CROSSING_COLUMNS[:2], CROSSING_COLUMNS[2])})
         self.text = ""
